@@ -1,0 +1,103 @@
+package dev.quiver.spi;
+
+import dev.quiver.DType;
+
+/**
+ * What a device must do for Quiver: allocate buffers, move data in and out, and run the {@link Primitive}s.
+ * Core validates every call first (dtypes agree, shapes match, axes in range), so a backend checks only what
+ * it alone can know (out of device memory, a kernel that failed) and reports it with the op's name.
+ *
+ * <p>Contract shared by every method:
+ * <ul>
+ *   <li>Work may be asynchronous; calls are ordered as issued (one in-order queue). Only {@link #download}
+ *       and {@link #synchronize()} wait for the device.</li>
+ *   <li>Operands are {@link StridedView}s over this backend's own {@link DeviceBuffer}s. Inputs may be any
+ *       strided layout (stride 0 = broadcast). Outputs are contiguous unless a method says otherwise.</li>
+ *   <li>An output may alias an input with the same layout (in-place {@code assignAdd}); elementwise kernels
+ *       must read element {@code i} before writing it.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * Backend cpu = Quiver.backend();
+ * DeviceBuffer a = cpu.upload(new float[] {1, 2, 3});
+ * DeviceBuffer out = cpu.allocate(DType.FLOAT32, 3);
+ * cpu.unary(Primitive.EXP, StridedView.contiguous(a, 3), StridedView.contiguous(out, 3));
+ * float[] values = (float[]) cpu.download(out, 0, 3);
+ * }</pre>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The name used to select the backend: {@code cpu}, {@code opencl}, {@code cuda}. */
+    String name();
+
+    /** One line saying which device this is and how it is configured (for {@code diagnose()} and logs). */
+    String deviceDescription();
+
+    /** A new buffer of {@code length} elements; its contents are unspecified. */
+    DeviceBuffer allocate(DType dtype, long length);
+
+    /**
+     * Copies a Java array to a new buffer: {@code float[]} becomes float32, {@code double[]} float64,
+     * {@code int[]} int32, {@code long[]} int64 and {@code boolean[]} bool. Counted in {@link #transfers()}.
+     */
+    DeviceBuffer upload(Object hostArray);
+
+    /**
+     * Copies {@code length} elements starting at {@code offset} into a new Java array of the buffer's dtype
+     * (the same array types as {@link #upload}). Waits for pending work. Counted in {@link #transfers()}.
+     */
+    Object download(DeviceBuffer buffer, long offset, long length);
+
+    /** Sets every element of {@code out} (any layout) to {@code value} converted to the buffer's dtype. No transfer. */
+    void fill(StridedView out, double value);
+
+    /** {@code out = op(in)} elementwise; {@code op.kind() == UNARY}; {@code out} has the shape of {@code in}. */
+    void unary(Primitive op, StridedView in, StridedView out);
+
+    /**
+     * {@code out = op(a, b)} elementwise; {@code op.kind() == BINARY}; {@code a}, {@code b}, {@code out} have one
+     * shape and {@code a}, {@code b} one dtype; {@code out} is bool when {@link Primitive#producesBool()}.
+     */
+    void binary(Primitive op, StridedView a, StridedView b, StridedView out);
+
+    /** {@code out = condition ? whenTrue : whenFalse} elementwise; condition is bool; all of one shape. */
+    void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out);
+
+    /**
+     * Copies {@code in} to {@code out} element by element, converting dtype when they differ (float to int
+     * truncates toward zero, anything to bool is {@code != 0}). {@code out} may be strided: this is how slices
+     * are written (concat, the gradient of a slice) and how views are made contiguous.
+     */
+    void copy(StridedView in, StridedView out);
+
+    /**
+     * Reduces the middle axis of {@code in}, a contiguous view of shape {@code (outer, reduced, inner)}, into
+     * {@code out}, a contiguous view of shape {@code (outer, inner)}. {@code op} is SUM, MAX or MIN; a
+     * reduction over zero elements gives 0 for SUM and is rejected by core for MAX and MIN.
+     */
+    void reduce(Primitive op, StridedView in, StridedView out);
+
+    /**
+     * Batched matrix product {@code out[b] = a[b] @ b[b]}: {@code a} is {@code (batch, m, k)}, {@code b} is
+     * {@code (batch, k, n)}, both any strides (a transposed operand or a broadcast batch costs no copy);
+     * {@code out} is contiguous {@code (batch, m, n)}. All three share one dtype.
+     */
+    void matmul(StridedView a, StridedView b, StridedView out);
+
+    /**
+     * Fills contiguous floating {@code out} from the counter-based Philox-4x32-10 generator, so the same
+     * {@code (seed, counter)} gives the same numbers on every backend. Element {@code i} uses the 128-bit
+     * counter {@code (counter + i, 0)} and the key {@code seed}: see {@link Philox} for the exact recipe.
+     */
+    void random(RandomDistribution distribution, long seed, long counter, double first, double second, StridedView out);
+
+    /** Waits until all issued work is done; surfaces any deferred device error. */
+    void synchronize();
+
+    /** Host-device copies made so far by this backend (uploads and downloads). */
+    TransferStats transfers();
+
+    /** Releases the device and its pools. Buffers must not be used afterwards. */
+    @Override
+    void close();
+}

@@ -1,0 +1,76 @@
+package dev.quiver.spi;
+
+/**
+ * The primitives every backend executes. Everything else in Quiver ({@code square}, {@code mean},
+ * {@code sigmoid}, {@code relu}, {@code mse}, ...) is composed from these, so a new backend implements this
+ * list and nothing more, and the tape needs exactly one gradient rule per differentiable entry.
+ *
+ * <p>The {@link Kind} says which {@link Backend} method runs a primitive. Movement primitives
+ * ({@code RESHAPE}, {@code PERMUTE}, {@code EXPAND}, {@code SLICE}) are views: they change a
+ * {@link StridedView}'s shape, strides and offset and never reach a backend; they are listed here
+ * because the tape differentiates them.
+ *
+ * <pre>{@code
+ * Primitive.ADD.kind();          // BINARY
+ * Primitive.LESS.producesBool(); // true
+ * }</pre>
+ */
+public enum Primitive {
+    // unary, same dtype in and out
+    NEG(Kind.UNARY), ABS(Kind.UNARY), SIGN(Kind.UNARY),
+    EXP(Kind.UNARY), LOG(Kind.UNARY), SQRT(Kind.UNARY),
+    SIN(Kind.UNARY), COS(Kind.UNARY), TANH(Kind.UNARY),
+    LOGICAL_NOT(Kind.UNARY),
+    // binary, operands of one dtype, same shape (broadcasting is an EXPAND view before the call)
+    ADD(Kind.BINARY), SUB(Kind.BINARY), MUL(Kind.BINARY), DIV(Kind.BINARY), POW(Kind.BINARY),
+    MAXIMUM(Kind.BINARY), MINIMUM(Kind.BINARY),
+    // binary with a bool result
+    LESS(Kind.BINARY), LESS_EQUAL(Kind.BINARY), GREATER(Kind.BINARY), GREATER_EQUAL(Kind.BINARY),
+    EQUAL(Kind.BINARY), NOT_EQUAL(Kind.BINARY), LOGICAL_AND(Kind.BINARY), LOGICAL_OR(Kind.BINARY),
+    // select(cond, a, b)
+    WHERE(Kind.WHERE),
+    // reductions over the middle axis of a contiguous (outer, reduced, inner) block
+    SUM(Kind.REDUCE), MAX(Kind.REDUCE), MIN(Kind.REDUCE),
+    // batched matrix product
+    MATMUL(Kind.MATMUL),
+    // strided copy with dtype conversion
+    CAST(Kind.COPY), COPY(Kind.COPY),
+    // views: no backend call
+    RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW),
+    // joins inputs along one axis (strided copies into one output)
+    CONCAT(Kind.COPY);
+
+    /** Which backend entry point runs a primitive. */
+    public enum Kind { UNARY, BINARY, WHERE, REDUCE, MATMUL, COPY, VIEW }
+
+    private final Kind kind;
+
+    Primitive(Kind kind) {
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Comparisons and logical ops: their result is {@code bool} whatever the operand dtype. */
+    public boolean producesBool() {
+        return switch (this) {
+            case LESS, LESS_EQUAL, GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT -> true;
+            default -> false;
+        };
+    }
+
+    /** Transcendental ops that are only defined on floating dtypes ({@code exp} of an int32 is an error). */
+    public boolean requiresFloating() {
+        return switch (this) {
+            case EXP, LOG, SQRT, SIN, COS, TANH, POW -> true;
+            default -> false;
+        };
+    }
+
+    /** The lower-case name used in error messages and kernel names: {@code greater_equal}. */
+    public String opName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
