@@ -37,8 +37,9 @@ public enum Primitive {
     CAST(Kind.COPY), COPY(Kind.COPY),
     // views: no backend call
     RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW),
-    // joins inputs along one axis (strided copies into one output)
-    CONCAT(Kind.COPY);
+    // joins inputs along one axis; writes a tensor into zeros at an offset (the adjoint of SLICE).
+    // Core runs both as backend fill + strided copy.
+    CONCAT(Kind.COPY), PAD(Kind.COPY);
 
     /** Which backend entry point runs a primitive. */
     public enum Kind { UNARY, BINARY, WHERE, REDUCE, MATMUL, COPY, VIEW }

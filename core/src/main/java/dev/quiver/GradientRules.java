@@ -1,0 +1,195 @@
+package dev.quiver;
+
+import dev.quiver.spi.Primitive;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One vector-Jacobian rule per differentiable {@link Primitive}, written with {@link Tensor} ops so that it runs
+ * on every backend and can itself be recorded by an outer tape (second derivatives). A rule receives the node,
+ * the upstream gradient {@code g} (shaped like the output) and which inputs need a gradient, and returns one
+ * gradient per input, shaped like that input ({@code null} where not needed).
+ */
+final class GradientRules {
+    @FunctionalInterface
+    interface Rule {
+        Tensor[] backward(Node node, Tensor g, boolean[] needed);
+    }
+
+    private static final Map<Primitive, Rule> RULES = new EnumMap<>(Primitive.class);
+
+    /** Primitives whose gradient is zero or undefined everywhere; the tape stops at them. */
+    static final Set<Primitive> NOT_DIFFERENTIABLE = EnumSet.of(Primitive.SIGN, Primitive.LOGICAL_NOT,
+            Primitive.LESS, Primitive.LESS_EQUAL, Primitive.GREATER, Primitive.GREATER_EQUAL, Primitive.EQUAL,
+            Primitive.NOT_EQUAL, Primitive.LOGICAL_AND, Primitive.LOGICAL_OR);
+
+    static {
+        // unary: x = input 0, y = output
+        unary(Primitive.NEG, (x, y, g) -> g.neg());
+        unary(Primitive.ABS, (x, y, g) -> g.mul(x.sign()));
+        unary(Primitive.EXP, (x, y, g) -> g.mul(y));
+        unary(Primitive.LOG, (x, y, g) -> g.div(x));
+        unary(Primitive.SQRT, (x, y, g) -> g.div(y.mul(2.0)));
+        unary(Primitive.SIN, (x, y, g) -> g.mul(x.cos()));
+        unary(Primitive.COS, (x, y, g) -> g.mul(x.sin()).neg());
+        unary(Primitive.TANH, (x, y, g) -> g.mul(y.square().neg().add(1.0)));
+
+        // binary: a, b = inputs (same shape: broadcasting was recorded as EXPAND), y = output
+        binary(Primitive.ADD, (a, b, y, g) -> g, (a, b, y, g) -> g);
+        binary(Primitive.SUB, (a, b, y, g) -> g, (a, b, y, g) -> g.neg());
+        binary(Primitive.MUL, (a, b, y, g) -> g.mul(b), (a, b, y, g) -> g.mul(a));
+        binary(Primitive.DIV, (a, b, y, g) -> g.div(b), (a, b, y, g) -> g.mul(a).div(b.square()).neg());
+        binary(Primitive.POW,
+                (a, b, y, g) -> g.mul(b).mul(a.pow(b.sub(1.0))),
+                // d/db a^b = a^b ln a, taken as 0 where a <= 0 (as TensorFlow does) to avoid NaN from ln
+                (a, b, y, g) -> {
+                    Tensor positive = a.greater(0.0);
+                    Tensor safeLog = Tensor.where(positive, a, Tensor.onesLike(a)).log();
+                    return Tensor.where(positive, g.mul(y).mul(safeLog), Tensor.zerosLike(g));
+                });
+        // ties send the whole gradient to the first operand, as TensorFlow's maximum/minimum do
+        binary(Primitive.MAXIMUM,
+                (a, b, y, g) -> Tensor.where(a.greaterEqual(b), g, Tensor.zerosLike(g)),
+                (a, b, y, g) -> Tensor.where(a.greaterEqual(b), Tensor.zerosLike(g), g));
+        binary(Primitive.MINIMUM,
+                (a, b, y, g) -> Tensor.where(a.lessEqual(b), g, Tensor.zerosLike(g)),
+                (a, b, y, g) -> Tensor.where(a.lessEqual(b), Tensor.zerosLike(g), g));
+
+        RULES.put(Primitive.WHERE, (node, g, needed) -> {
+            Tensor condition = node.inputs()[0];
+            Tensor zeros = Tensor.zerosLike(g);
+            return new Tensor[] {null,
+                    needed[1] ? Tensor.where(condition, g, zeros) : null,
+                    needed[2] ? Tensor.where(condition, zeros, g) : null};
+        });
+
+        // reductions: the output gradient, reshaped with the reduced axes kept, broadcast back over them
+        RULES.put(Primitive.SUM, (node, g, needed) -> new Tensor[] {spread(node, g)});
+        RULES.put(Primitive.MAX, GradientRules::extremum);
+        RULES.put(Primitive.MIN, GradientRules::extremum);
+
+        RULES.put(Primitive.MATMUL, (node, g, needed) -> {
+            Tensor a = node.inputs()[0];
+            Tensor b = node.inputs()[1];
+            return new Tensor[] {
+                    needed[0] ? sumToShape(g.matmul(swapLastTwo(b)), a.shape()) : null,
+                    needed[1] ? sumToShape(swapLastTwo(a).matmul(g), b.shape()) : null};
+        });
+
+        RULES.put(Primitive.CAST, (node, g, needed) -> new Tensor[] {g.cast(node.inputs()[0].dtype())});
+        RULES.put(Primitive.COPY, (node, g, needed) -> new Tensor[] {g});
+        RULES.put(Primitive.RESHAPE, (node, g, needed) -> new Tensor[] {g.reshape((Shape) node.attributes())});
+        RULES.put(Primitive.PERMUTE, (node, g, needed) -> {
+            int[] permutation = (int[]) node.attributes();
+            int[] inverse = new int[permutation.length];
+            for (int i = 0; i < permutation.length; i++) {
+                inverse[permutation[i]] = i;
+            }
+            return new Tensor[] {g.transpose(inverse)};
+        });
+        RULES.put(Primitive.EXPAND, (node, g, needed) -> new Tensor[] {sumToShape(g, (Shape) node.attributes())});
+        RULES.put(Primitive.SLICE, (node, g, needed) ->
+                new Tensor[] {Ops.pad(g, (Ops.SliceBounds) node.attributes())});
+        RULES.put(Primitive.PAD, (node, g, needed) -> {
+            Ops.SliceBounds bounds = (Ops.SliceBounds) node.attributes();
+            return new Tensor[] {g.slice(bounds.begin(), node.inputs()[0].shape().dims())};
+        });
+        RULES.put(Primitive.CONCAT, (node, g, needed) -> {
+            int axis = ((int[]) node.attributes())[0];
+            Tensor[] grads = new Tensor[node.inputs().length];
+            int start = 0;
+            for (int i = 0; i < grads.length; i++) {
+                int extent = node.inputs()[i].shape().dim(axis);
+                grads[i] = needed[i] ? g.slice(axis, start, start + extent) : null;
+                start += extent;
+            }
+            return grads;
+        });
+    }
+
+    private GradientRules() {
+    }
+
+    /** The input gradients of {@code node} given the upstream gradient {@code g}. */
+    static Tensor[] backward(Node node, Tensor g, boolean[] needed) {
+        Rule rule = RULES.get(node.op());
+        if (rule == null) {
+            if (NOT_DIFFERENTIABLE.contains(node.op())) {
+                return new Tensor[node.inputs().length];
+            }
+            throw new IllegalStateException("no gradient rule for " + node.op().opName());
+        }
+        return rule.backward(node, g, needed);
+    }
+
+    /** Whether a rule exists (for the completeness test). */
+    static boolean hasRule(Primitive op) {
+        return RULES.containsKey(op);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private interface UnaryRule {
+        Tensor apply(Tensor x, Tensor y, Tensor g);
+    }
+
+    private interface BinaryRule {
+        Tensor apply(Tensor a, Tensor b, Tensor y, Tensor g);
+    }
+
+    private static void unary(Primitive op, UnaryRule rule) {
+        RULES.put(op, (node, g, needed) -> new Tensor[] {rule.apply(node.inputs()[0], node.output(), g)});
+    }
+
+    private static void binary(Primitive op, BinaryRule left, BinaryRule right) {
+        RULES.put(op, (node, g, needed) -> {
+            Tensor a = node.inputs()[0];
+            Tensor b = node.inputs()[1];
+            return new Tensor[] {needed[0] ? left.apply(a, b, node.output(), g) : null,
+                    needed[1] ? right.apply(a, b, node.output(), g) : null};
+        });
+    }
+
+    /** The gradient of a reduction, broadcast back to the input's shape. */
+    private static Tensor spread(Node node, Tensor g) {
+        Ops.ReduceAxes axes = (Ops.ReduceAxes) node.attributes();
+        return g.reshape(axes.keptShape()).broadcastTo(node.inputs()[0].shape());
+    }
+
+    /** max/min: the gradient goes to the elements equal to the result, split evenly between ties. */
+    private static Tensor[] extremum(Node node, Tensor g, boolean[] needed) {
+        Ops.ReduceAxes axes = (Ops.ReduceAxes) node.attributes();
+        Tensor x = node.inputs()[0];
+        Tensor hits = x.equal(node.output().reshape(axes.keptShape())).cast(x.dtype());
+        Tensor count = hits.sum(axes.axes(), true);
+        return new Tensor[] {hits.div(count).mul(spread(node, g))};
+    }
+
+    /** Sums a broadcast gradient back to {@code shape}: over added leading axes and axes that were size 1. */
+    static Tensor sumToShape(Tensor g, Shape shape) {
+        if (g.shape().equals(shape)) {
+            return g;
+        }
+        int extra = g.rank() - shape.rank();
+        java.util.List<Integer> axes = new java.util.ArrayList<>();
+        for (int i = 0; i < g.rank(); i++) {
+            if (i < extra || (shape.dim(i - extra) == 1 && g.shape().dim(i) != 1)) {
+                axes.add(i);
+            }
+        }
+        Tensor summed = g.sum(axes.stream().mapToInt(Integer::intValue).toArray(), true);
+        return summed.reshape(shape);
+    }
+
+    private static Tensor swapLastTwo(Tensor x) {
+        int[] order = new int[x.rank()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        order[order.length - 1] = order.length - 2;
+        order[order.length - 2] = order.length - 1;
+        return x.transpose(order);
+    }
+}

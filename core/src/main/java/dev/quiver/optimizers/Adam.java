@@ -1,0 +1,44 @@
+package dev.quiver.optimizers;
+
+import dev.quiver.Tensor;
+import dev.quiver.Variable;
+
+/**
+ * Adam (Kingma and Ba), Keras 3 formulas: {@code m += (g - m)(1 - beta1)}, {@code v += (g^2 - v)(1 - beta2)},
+ * {@code w -= m * lr * sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon)}.
+ *
+ * <pre>{@code
+ * Optimizer adam = new Adam(0.001);   // beta1 0.9, beta2 0.999, epsilon 1e-7
+ * }</pre>
+ */
+public final class Adam extends Optimizer {
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+
+    public Adam(double learningRate) {
+        this(learningRate, 0.9, 0.999, 1e-7);
+    }
+
+    public Adam(double learningRate, double beta1, double beta2, double epsilon) {
+        super(learningRate);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+    }
+
+    @Override
+    protected int slotCount() {
+        return 2;
+    }
+
+    @Override
+    protected void update(Variable variable, Tensor gradient, Variable[] slots, long step) {
+        Variable m = slots[0];
+        Variable v = slots[1];
+        double alpha = learningRate() * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step));
+        m.assignAdd(gradient.sub(m).mul(1 - beta1));
+        v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
+        variable.assignSub(m.mul(alpha).div(v.sqrt().add(epsilon)));
+    }
+}
