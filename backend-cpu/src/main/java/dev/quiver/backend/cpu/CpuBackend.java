@@ -1,0 +1,445 @@
+package dev.quiver.backend.cpu;
+
+import dev.quiver.DType;
+import dev.quiver.spi.Backend;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.RandomDistribution;
+import dev.quiver.spi.StridedView;
+import dev.quiver.spi.TransferStats;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.incubator.vector.VectorShape;
+
+/**
+ * The CPU backend: Java arrays as buffers and Vector API kernels, each with a scalar twin. Work is synchronous
+ * (a call returns when its result is written), so {@link #synchronize()} has nothing to wait for.
+ *
+ * <p>Settings, read once when the backend is created (or given to {@link #CpuBackend(int, int)}):
+ * <ul>
+ *   <li>{@code quiver.cpu.simd}: SIMD width in bits: {@code 0} (off: every op runs its scalar twin), {@code 128},
+ *       {@code 256} or {@code 512}. Default: the JVM's preferred vector shape. A width above what the hardware
+ *       has is capped to it (see {@link #deviceDescription()}).</li>
+ *   <li>{@code quiver.cpu.threads}: worker threads for large matmuls and random fills. Default:
+ *       {@link Runtime#availableProcessors()}.</li>
+ * </ul>
+ *
+ * <p>Which kernels are SIMD: float32/float64 unary, binary (arithmetic and comparisons), where, fill, reduce and
+ * matmul, on rows whose strides are 1 (or 0 for a broadcast input); same-dtype copies use
+ * {@link System#arraycopy}. Int32, int64 and bool run the scalar kernels; so do rows with other strides.
+ *
+ * <pre>{@code
+ * // -Dquiver.cpu.simd=256 -Dquiver.cpu.threads=1, or explicitly:
+ * try (CpuBackend cpu = new CpuBackend(256, 1)) {
+ *     DeviceBuffer x = cpu.upload(new float[] {1, 2, 3});
+ *     DeviceBuffer y = cpu.allocate(DType.FLOAT32, 3);
+ *     cpu.unary(Primitive.EXP, StridedView.contiguous(x, 3), StridedView.contiguous(y, 3));
+ *     float[] values = (float[]) cpu.download(y, 0, 3);
+ * }
+ * }</pre>
+ */
+public final class CpuBackend implements Backend {
+    /** System property: SIMD width in bits (0, 128, 256, 512). */
+    public static final String SIMD_PROPERTY = "quiver.cpu.simd";
+    /** System property: number of worker threads (at least 1). */
+    public static final String THREADS_PROPERTY = "quiver.cpu.threads";
+
+    private static final int RANDOM_PARALLEL_MIN_ELEMENTS = 1 << 16;
+
+    private final int simdBits;
+    private final int threadCount;
+    private final CpuThreads threads;
+    // null when SIMD is off: every call then takes the ScalarKernels path
+    private final Elementwise elementwise;
+    private final Reductions reductions;
+    private final Matmul matmul;
+    private final AtomicLong uploads = new AtomicLong();
+    private final AtomicLong uploadBytes = new AtomicLong();
+    private final AtomicLong downloads = new AtomicLong();
+    private final AtomicLong downloadBytes = new AtomicLong();
+
+    /** A backend configured from the system properties {@value #SIMD_PROPERTY} and {@value #THREADS_PROPERTY}. */
+    public CpuBackend() {
+        this(simdBitsFromProperty(), threadsFromProperty());
+    }
+
+    /**
+     * A backend with explicit settings (tests compare widths this way).
+     *
+     * @param simdBits 0 (scalar twins only), 128, 256 or 512; capped at {@link #hardwareSimdBits()}
+     * @param threads  worker threads, at least 1
+     */
+    public CpuBackend(int simdBits, int threads) {
+        if (simdBits != 0 && simdBits != 128 && simdBits != 256 && simdBits != 512) {
+            throw new IllegalArgumentException("cpu: SIMD width " + simdBits + " bits is not one of 0 (off), 128, 256, 512");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("cpu: thread count " + threads + " must be at least 1");
+        }
+        this.simdBits = Math.min(simdBits, hardwareSimdBits());
+        this.threadCount = threads;
+        this.threads = new CpuThreads(threads);
+        if (this.simdBits == 0) {
+            this.elementwise = null;
+            this.reductions = null;
+            this.matmul = null;
+        } else {
+            this.elementwise = new Elementwise(this.simdBits);
+            this.reductions = new Reductions(this.simdBits);
+            this.matmul = new Matmul(this.simdBits, this.threads);
+        }
+    }
+
+    /**
+     * The widest vector the JVM uses on this CPU (its preferred shape; 512 with AVX-512, 256 with AVX2), or 0
+     * when the JVM was started without {@code --add-modules jdk.incubator.vector}.
+     */
+    public static int hardwareSimdBits() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return 0;
+        }
+        int bits = VectorShape.preferredShape().vectorBitSize();
+        return bits >= 512 ? 512 : bits >= 256 ? 256 : bits >= 128 ? 128 : 0;
+    }
+
+    static int simdBitsFromProperty() {
+        String value = System.getProperty(SIMD_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return hardwareSimdBits();
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cpu: -D" + SIMD_PROPERTY + "=" + value + " is not one of 0, 128, 256, 512");
+        }
+    }
+
+    static int threadsFromProperty() {
+        String value = System.getProperty(THREADS_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cpu: -D" + THREADS_PROPERTY + "=" + value + " is not a thread count");
+        }
+    }
+
+    static String describe(int simdBits, int threads) {
+        int effective = Math.min(simdBits, hardwareSimdBits());
+        String simd;
+        if (effective == 0) {
+            simd = ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                    ? "SIMD off (jdk.incubator.vector not loaded: run with --add-modules jdk.incubator.vector)"
+                    : "SIMD off (scalar kernels)";
+        } else {
+            simd = "SIMD " + effective + "-bit (" + effective / 32 + " float32 lanes)"
+                    + (effective < simdBits ? ", capped from " + simdBits : "");
+        }
+        return CpuBackendProvider.cpuName() + ", " + threads + (threads == 1 ? " thread, " : " threads, ") + simd;
+    }
+
+    /** The SIMD width in use, in bits; 0 when every kernel runs its scalar twin. */
+    public int simdBits() {
+        return simdBits;
+    }
+
+    /** The number of worker threads. */
+    public int threads() {
+        return threadCount;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return describe(simdBits, threadCount);
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public DeviceBuffer allocate(DType dtype, long length) {
+        return CpuBuffer.allocate(dtype, length);
+    }
+
+    @Override
+    public DeviceBuffer upload(Object hostArray) {
+        CpuBuffer buffer = switch (hostArray) {
+            case float[] values -> new CpuBuffer(DType.FLOAT32, values.clone(), values.length);
+            case double[] values -> new CpuBuffer(DType.FLOAT64, values.clone(), values.length);
+            case int[] values -> new CpuBuffer(DType.INT32, values.clone(), values.length);
+            case long[] values -> new CpuBuffer(DType.INT64, values.clone(), values.length);
+            case boolean[] values -> new CpuBuffer(DType.BOOL, values.clone(), values.length);
+            case null -> throw new IllegalArgumentException("cpu: upload of null; expected float[], double[], int[], long[] or boolean[]");
+            default -> throw new IllegalArgumentException("cpu: cannot upload a " + hostArray.getClass().getSimpleName()
+                    + "; expected float[], double[], int[], long[] or boolean[]");
+        };
+        uploads.incrementAndGet();
+        uploadBytes.addAndGet(buffer.length() * buffer.dtype().byteSize());
+        return buffer;
+    }
+
+    @Override
+    public Object download(DeviceBuffer buffer, long offset, long length) {
+        CpuBuffer cpu = cpuBuffer(buffer, "download");
+        if (offset < 0 || length < 0 || offset + length > cpu.length()) {
+            throw new IndexOutOfBoundsException("cpu: download of " + length + " elements from offset " + offset
+                    + " is outside a " + cpu.dtype() + " buffer of " + cpu.length() + " elements");
+        }
+        int from = (int) offset;
+        int to = (int) (offset + length);
+        Object array = cpu.array();
+        Object copy = switch (array) {
+            case float[] values -> Arrays.copyOfRange(values, from, to);
+            case double[] values -> Arrays.copyOfRange(values, from, to);
+            case int[] values -> Arrays.copyOfRange(values, from, to);
+            case long[] values -> Arrays.copyOfRange(values, from, to);
+            case boolean[] values -> Arrays.copyOfRange(values, from, to);
+            default -> throw new IllegalStateException("cpu: unexpected buffer array " + array.getClass());
+        };
+        downloads.incrementAndGet();
+        downloadBytes.addAndGet(length * cpu.dtype().byteSize());
+        return copy;
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return new TransferStats(uploads.get(), uploadBytes.get(), downloads.get(), downloadBytes.get());
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Override
+    public void fill(StridedView out, double value) {
+        Object y = data(out, "fill");
+        StridedWalk walk = StridedWalk.of(out.shape(), out);
+        try {
+            while (walk.next()) {
+                if (elementwise != null) {
+                    elementwise.fillRow(out.dtype(), y, walk.offset(0), walk.stride(0), walk.rowLength(), value);
+                } else {
+                    ScalarKernels.fillRow(out.dtype(), y, walk.offset(0), walk.stride(0), walk.rowLength(), value);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "fill", out);
+        }
+    }
+
+    @Override
+    public void unary(Primitive op, StridedView in, StridedView out) {
+        Object x = data(in, op.opName());
+        Object y = data(out, op.opName());
+        DType type = in.dtype();
+        StridedWalk walk = StridedWalk.of(out.shape(), in, out);
+        try {
+            while (walk.next()) {
+                int n = walk.rowLength();
+                if (elementwise != null) {
+                    elementwise.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
+                } else {
+                    ScalarKernels.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, op.opName(), in, out);
+        }
+    }
+
+    @Override
+    public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
+        Object x = data(a, op.opName());
+        Object z = data(b, op.opName());
+        Object y = data(out, op.opName());
+        DType type = a.dtype();
+        StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
+        try {
+            while (walk.next()) {
+                int n = walk.rowLength();
+                if (elementwise != null) {
+                    elementwise.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
+                            y, walk.offset(2), walk.stride(2), n);
+                } else {
+                    ScalarKernels.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
+                            y, walk.offset(2), walk.stride(2), n);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, op.opName(), a, b, out);
+        }
+    }
+
+    @Override
+    public void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
+        boolean[] c = (boolean[]) data(condition, "where");
+        Object t = data(whenTrue, "where");
+        Object f = data(whenFalse, "where");
+        Object y = data(out, "where");
+        DType type = out.dtype();
+        StridedWalk walk = StridedWalk.of(out.shape(), condition, whenTrue, whenFalse, out);
+        try {
+            while (walk.next()) {
+                int n = walk.rowLength();
+                if (elementwise != null) {
+                    elementwise.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
+                            f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
+                } else {
+                    ScalarKernels.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
+                            f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "where", condition, whenTrue, whenFalse, out);
+        }
+    }
+
+    @Override
+    public void copy(StridedView in, StridedView out) {
+        Object x = data(in, "copy");
+        Object y = data(out, "copy");
+        StridedWalk walk = StridedWalk.of(out.shape(), in, out);
+        try {
+            while (walk.next()) {
+                int n = walk.rowLength();
+                if (elementwise != null) {
+                    elementwise.copyRow(in.dtype(), x, walk.offset(0), walk.stride(0), out.dtype(), y, walk.offset(1), walk.stride(1), n);
+                } else {
+                    ScalarKernels.copyRow(in.dtype(), x, walk.offset(0), walk.stride(0), out.dtype(), y, walk.offset(1), walk.stride(1), n);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "copy", in, out);
+        }
+    }
+
+    // ---------------------------------------------------------------- reduce, matmul, random
+
+    @Override
+    public void reduce(Primitive op, StridedView in, StridedView out) {
+        if (in.rank() != 3 || out.rank() != 2) {
+            throw new IllegalArgumentException("cpu: " + op.opName() + " expects in (outer, reduced, inner) and out (outer, inner), got "
+                    + in + " and " + out);
+        }
+        // core promises contiguous operands; a strided one is made contiguous rather than misread
+        StridedView source = in.isContiguous() ? in : contiguousCopy(in);
+        StridedView target = out.isContiguous() ? out : StridedView.contiguous(allocate(out.dtype(), out.size()), out.shape());
+        int outer = in.shape()[0];
+        int reduced = in.shape()[1];
+        int inner = in.shape()[2];
+        Object x = data(source, op.opName());
+        Object y = data(target, op.opName());
+        try {
+            if (reductions != null) {
+                reductions.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
+            } else {
+                ScalarKernels.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, op.opName(), in, out);
+        }
+        if (target != out) {
+            copy(target, out);
+        }
+    }
+
+    @Override
+    public void matmul(StridedView a, StridedView b, StridedView out) {
+        if (a.rank() != 3 || b.rank() != 3 || out.rank() != 3) {
+            throw new IllegalArgumentException("cpu: matmul expects (batch, m, k) @ (batch, k, n) -> (batch, m, n), got "
+                    + a + ", " + b + ", " + out);
+        }
+        StridedView target = out.isContiguous() ? out : StridedView.contiguous(allocate(out.dtype(), out.size()), out.shape());
+        int batch = out.shape()[0];
+        int m = out.shape()[1];
+        int n = out.shape()[2];
+        int k = a.shape()[2];
+        Object x = data(a, "matmul");
+        Object z = data(b, "matmul");
+        Object y = data(target, "matmul");
+        try {
+            if (matmul != null) {
+                matmul.multiply(out.dtype(), x, a.offset(), a.strides(), z, b.offset(), b.strides(), y, (int) target.offset(), batch, m, k, n);
+            } else {
+                ScalarKernels.matmul(out.dtype(), x, a.offset(), a.strides(), z, b.offset(), b.strides(), y, (int) target.offset(), batch, m, k, n);
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "matmul", a, b, out);
+        }
+        if (target != out) {
+            copy(target, out);
+        }
+    }
+
+    @Override
+    public void random(RandomDistribution distribution, long seed, long counter, double first, double second, StridedView out) {
+        DType type = out.dtype();
+        if (!type.isFloating()) {
+            throw new IllegalArgumentException("cpu: random " + distribution + " needs a float32 or float64 output, got " + out);
+        }
+        StridedView target = out.isContiguous() ? out : StridedView.contiguous(allocate(type, out.size()), out.shape());
+        Object y = data(target, "random");
+        int at = (int) target.offset();
+        int size = Math.toIntExact(out.size());
+        threads.forRange(size, size >= RANDOM_PARALLEL_MIN_ELEMENTS,
+                (from, to) -> RandomFill.fill(distribution, seed, counter, first, second, type, y, at, from, to));
+        if (target != out) {
+            copy(target, out);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        // every call completes before it returns
+    }
+
+    @Override
+    public void close() {
+        threads.close();
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBackend[" + deviceDescription() + "]";
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private StridedView contiguousCopy(StridedView view) {
+        StridedView copy = StridedView.contiguous(allocate(view.dtype(), view.size()), view.shape());
+        copy(view, copy);
+        return copy;
+    }
+
+    private static CpuBuffer cpuBuffer(DeviceBuffer buffer, String op) {
+        if (buffer instanceof CpuBuffer cpu) {
+            return cpu;
+        }
+        throw new IllegalArgumentException("cpu: " + op + " got a buffer that the cpu backend did not make: "
+                + (buffer == null ? "null" : buffer.getClass().getName() + " " + buffer.dtype()));
+    }
+
+    private static Object data(StridedView view, String op) {
+        return cpuBuffer(view.buffer(), op).array();
+    }
+
+    /** Adds the op, dtypes and layouts to a kernel failure, keeping its type (ArithmeticException stays one). */
+    private static RuntimeException failure(RuntimeException e, String op, StridedView... views) {
+        StringBuilder operands = new StringBuilder();
+        for (StridedView view : views) {
+            operands.append(operands.isEmpty() ? "" : ", ").append(view.dtype()).append(Arrays.toString(view.shape()));
+        }
+        String where = "cpu: " + op + " on " + operands + ": ";
+        return switch (e) {
+            case ArithmeticException arithmetic -> new ArithmeticException(where + arithmetic.getMessage());
+            case IndexOutOfBoundsException outside -> new IllegalArgumentException(where
+                    + "a view reaches outside its buffer (" + outside.getMessage() + "); views: " + Arrays.toString(views), e);
+            case UnsupportedOperationException unsupported -> new UnsupportedOperationException(where + unsupported.getMessage(), e);
+            default -> e;
+        };
+    }
+}
