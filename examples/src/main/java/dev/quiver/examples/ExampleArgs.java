@@ -1,0 +1,119 @@
+package dev.quiver.examples;
+
+import dev.quiver.Quiver;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The command-line options every example shares: which backend to run on, the random seed and where plots go.
+ *
+ * <pre>{@code
+ * ExampleArgs args = ExampleArgs.parse("--backend", "cpu", "--seed", "7", "--no-plots");
+ * String selection = args.selectBackend();   // calls Quiver.use("cpu"), returns Quiver.selection()
+ * }</pre>
+ *
+ * @param backend       the backend name given with {@code --backend}, or {@code null} to leave the choice to Quiver
+ *                      (system property {@code quiver.backend}, then {@code $QUIVER_BACKEND}, then {@code auto})
+ * @param seed          the seed of every random draw the example makes, so a run can be repeated exactly
+ * @param plotDirectory where PNG plots are written
+ * @param plots         whether to write plots at all
+ */
+public record ExampleArgs(String backend, long seed, Path plotDirectory, boolean plots) {
+    /** The seed used when {@code --seed} is not given. */
+    public static final long DEFAULT_SEED = 42;
+    /** The plot directory used when {@code --plots} is not given. */
+    public static final Path DEFAULT_PLOT_DIRECTORY = Path.of("plots");
+
+    /** What {@code --help} and every parse error print. */
+    public static final String OPTIONS_USAGE = """
+            options:
+              --backend NAME   cpu, opencl, cuda or auto (default: -Dquiver.backend, then $QUIVER_BACKEND, then auto)
+              --seed N         seed of every random draw (default 42)
+              --plots DIR      write PNG plots to DIR (default plots/)
+              --no-plots       write no plots""";
+
+    public ExampleArgs {
+        Objects.requireNonNull(plotDirectory, "plotDirectory");
+    }
+
+    /** The defaults: Quiver's own backend selection, seed 42, plots in {@code plots/}. */
+    public static ExampleArgs defaults() {
+        return new ExampleArgs(null, DEFAULT_SEED, DEFAULT_PLOT_DIRECTORY, true);
+    }
+
+    /**
+     * Parses {@code --backend NAME}, {@code --seed N}, {@code --plots DIR} and {@code --no-plots}; each also
+     * accepts the {@code --option=value} form.
+     *
+     * @throws IllegalArgumentException for an unknown option or a missing or malformed value, with the usage text
+     */
+    public static ExampleArgs parse(String... args) {
+        String backend = null;
+        long seed = DEFAULT_SEED;
+        Path plotDirectory = DEFAULT_PLOT_DIRECTORY;
+        boolean plots = true;
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            String inlineValue = null;
+            int equals = option.indexOf('=');
+            if (option.startsWith("--") && equals > 0) {
+                inlineValue = option.substring(equals + 1);
+                option = option.substring(0, equals);
+            }
+            switch (option) {
+                case "--backend" -> {
+                    backend = inlineValue != null ? inlineValue : value(args, ++i, option);
+                }
+                case "--seed" -> {
+                    String text = inlineValue != null ? inlineValue : value(args, ++i, option);
+                    try {
+                        seed = Long.parseLong(text);
+                    } catch (NumberFormatException notANumber) {
+                        throw new IllegalArgumentException("--seed needs an integer, got '" + text + "'\n"
+                                + OPTIONS_USAGE);
+                    }
+                }
+                case "--plots" -> {
+                    plotDirectory = Path.of(inlineValue != null ? inlineValue : value(args, ++i, option));
+                    plots = true;
+                }
+                case "--no-plots" -> plots = false;
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'\n" + OPTIONS_USAGE);
+            }
+        }
+        return new ExampleArgs(backend, seed, plotDirectory, plots);
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length || args[index].startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs a value\n" + OPTIONS_USAGE);
+        }
+        return args[index];
+    }
+
+    /** The same options with another seed (tests run one example under several seeds). */
+    public ExampleArgs withSeed(long newSeed) {
+        return new ExampleArgs(backend, newSeed, plotDirectory, plots);
+    }
+
+    /** The same options without plots. */
+    public ExampleArgs withoutPlots() {
+        return new ExampleArgs(backend, seed, plotDirectory, false);
+    }
+
+    /** The same options writing plots to {@code directory}. */
+    public ExampleArgs withPlots(Path directory) {
+        return new ExampleArgs(backend, seed, directory, true);
+    }
+
+    /**
+     * Switches Quiver to {@code --backend} when one was given (otherwise Quiver chooses as usual) and says how
+     * the backend was chosen. A backend that cannot run here is an error with its reason: never a silent fallback.
+     */
+    public String selectBackend() {
+        if (backend != null) {
+            Quiver.use(backend);
+        }
+        return Quiver.selection();
+    }
+}
