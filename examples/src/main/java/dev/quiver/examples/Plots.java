@@ -32,8 +32,8 @@ final class Plots {
                 .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(6);
-        // Without a hint XChart labels nearly every integer step of a 100-iteration axis, and the labels collide.
-        chart.getStyler().setXAxisTickMarkSpacingHint(80);
+        // Known XChart 3.8.8 limitation (knowm/XChart#171): equally spaced x values (iterations) take a tick path
+        // that ignores the spacing hint and the label cap, so iteration axes get dense, touching labels.
         return chart;
     }
 

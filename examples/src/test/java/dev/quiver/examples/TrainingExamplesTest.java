@@ -31,6 +31,10 @@ class TrainingExamplesTest {
         assertTrue(capture.text().contains("At iter 0, w=10.000, b=1.000\n"), capture.text());
         assertTrue(capture.text().contains("At iter 90, "), capture.text());
         assertTrue(result.plots().isEmpty());
+        // the loop keeps everything on the backend: only the 10 printed (w, b) pairs come back
+        assertEquals(0, result.loopTransfers().uploads(), result.loopTransfers().toString());
+        assertEquals(2 * LinearRegression.ITERATIONS / LinearRegression.PRINT_EVERY,
+                result.loopTransfers().downloads(), result.loopTransfers().toString());
     }
 
     @Test
@@ -66,6 +70,8 @@ class TrainingExamplesTest {
         assertEquals(8, result.a() + result.c(), 1e-3);
         assertEquals(2, result.b() - result.d(), 1e-3);
         assertEquals(EquationPuzzle.STEPS, result.lossHistory().length);
+        assertEquals(0, result.loopTransfers().uploads(), result.loopTransfers().toString());
+        assertEquals(0, result.loopTransfers().downloads(), result.loopTransfers().toString());
     }
 
     @Test
