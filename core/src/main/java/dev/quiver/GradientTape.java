@@ -132,12 +132,12 @@ public final class GradientTape implements AutoCloseable {
 
     /** d target / d source; {@code null} when the target does not depend on the source. */
     public Tensor gradient(Tensor target, Tensor source) {
-        return gradient(target, List.of(source), Unconnected.NONE).getFirst();
+        return gradient(target, java.util.Collections.singletonList(source), Unconnected.NONE).getFirst();
     }
 
     /** d target / d source, with a choice for unconnected sources. */
     public Tensor gradient(Tensor target, Tensor source, Unconnected unconnected) {
-        return gradient(target, List.of(source), unconnected).getFirst();
+        return gradient(target, java.util.Collections.singletonList(source), unconnected).getFirst();
     }
 
     /** One gradient per source, in order; {@code null} entries for unconnected sources. */
@@ -147,6 +147,10 @@ public final class GradientTape implements AutoCloseable {
 
     /** One gradient per source, in order; unconnected sources give {@code null} or zeros as asked. */
     public List<Tensor> gradient(Tensor target, List<? extends Tensor> sources, Unconnected unconnected) {
+        java.util.Objects.requireNonNull(target, "GradientTape.gradient: target is null");
+        for (int i = 0; i < sources.size(); i++) {
+            java.util.Objects.requireNonNull(sources.get(i), "GradientTape.gradient: source " + i + " is null");
+        }
         claimUse("gradient");
         try {
             Map<Tensor, Tensor> grads = backward(target, Tensor.onesLike(target));

@@ -430,7 +430,8 @@ final class Ops {
     static void checkSameBackend(String op, Tensor a, Tensor b) {
         if (a.backend() != b.backend()) {
             throw new IllegalArgumentException(op + ": operands live on different backends: "
-                    + a.backend().name() + " (" + a.shape() + ") and " + b.backend().name() + " (" + b.shape() + ")");
+                    + describeBackend(a) + " (" + a.shape() + ") and " + describeBackend(b) + " (" + b.shape()
+                    + "); make both on one backend");
         }
     }
 
@@ -442,7 +443,8 @@ final class Ops {
         return count;
     }
 
-    static Backend backendOf(Tensor x) {
-        return x.backend();
+    /** The backend's name, plus which instance when two of the same name are in play. */
+    private static String describeBackend(Tensor x) {
+        return x.backend().name() + "@" + Integer.toHexString(System.identityHashCode(x.backend()));
     }
 }

@@ -103,7 +103,9 @@ public final class Quiver {
             for (BackendProvider provider : providers) {
                 BackendProvider.Availability availability = safeAvailability(provider);
                 if (availability.available()) {
-                    install(provider.create(), "auto (" + source + ") chose " + provider.name() + " on "
+                    Backend chosen = current != null && current.name().equals(provider.name())
+                            ? current : provider.create();
+                    install(chosen, "auto (" + source + ") chose " + provider.name() + " on "
                             + availability.detail() + ": highest priority available"
                             + (skipped.isEmpty() ? "" : "; skipped " + skipped));
                     return;
@@ -121,7 +123,12 @@ public final class Quiver {
                     throw new IllegalStateException("backend '" + name + "' (from " + source + ") cannot run here: "
                             + availability.detail());
                 }
-                install(provider.create(), name + " (requested by " + source + ") on " + availability.detail());
+                if (current == null || !current.name().equals(name)) {
+                    install(provider.create(), name + " (requested by " + source + ") on " + availability.detail());
+                } else {
+                    // keep the instance: tensors already made on it stay usable with new ones
+                    selection = name + " (requested by " + source + ") on " + availability.detail();
+                }
                 return;
             }
         }

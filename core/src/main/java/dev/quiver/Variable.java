@@ -112,6 +112,15 @@ public class Variable extends Tensor {
         return expanded;
     }
 
+    /**
+     * A snapshot of the current value that tapes do not see, like {@code tf.stop_gradient(v)}: a copy, so later
+     * assignments do not change it.
+     */
+    @Override
+    public Tensor stopGradient() {
+        return value();
+    }
+
     /** A constant snapshot of the current value (a copy, unaffected by later assignments). */
     public Tensor value() {
         Tensor copy = Tensor.allocate(backend(), shape(), dtype());
