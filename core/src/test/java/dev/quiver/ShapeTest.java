@@ -1,0 +1,83 @@
+package dev.quiver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ShapeTest {
+
+    @Test
+    void broadcastFollowsNumpy() {
+        assertEquals(Shape.of(4, 3), Shape.broadcast("add", Shape.of(4, 1), Shape.of(3)));
+        assertEquals(Shape.of(2, 3, 5), Shape.broadcast("add", Shape.of(2, 1, 5), Shape.of(3, 1)));
+        assertEquals(Shape.of(3, 4), Shape.broadcast("add", Shape.scalar(), Shape.of(3, 4)));
+        assertEquals(Shape.of(3, 4), Shape.broadcast("add", Shape.of(3, 4), Shape.scalar()));
+        assertEquals(Shape.of(3, 0), Shape.broadcast("add", Shape.of(3, 1), Shape.of(0)));
+        assertEquals(Shape.of(0), Shape.broadcast("add", Shape.of(1), Shape.of(0)));
+        assertEquals(Shape.of(7), Shape.broadcast("add", Shape.of(7), Shape.of(7)));
+        assertEquals(Shape.scalar(), Shape.broadcast("add", Shape.scalar(), Shape.scalar()));
+    }
+
+    @Test
+    void broadcastMismatchNamesOpAndShapes() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> Shape.broadcast("mul", Shape.of(2, 3), Shape.of(4)));
+        assertTrue(error.getMessage().contains("mul"), error.getMessage());
+        assertTrue(error.getMessage().contains("(2, 3)"), error.getMessage());
+        assertTrue(error.getMessage().contains("(4,)"), error.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Shape.broadcast("add", Shape.of(0), Shape.of(2)));
+    }
+
+    @Test
+    void basics() {
+        Shape s = Shape.of(2, 3, 4);
+        assertEquals(3, s.rank());
+        assertEquals(24, s.size());
+        assertEquals(4, s.dim(-1));
+        assertEquals(2, s.dim(0));
+        assertArrayEquals(new long[] {12, 4, 1}, s.contiguousStrides());
+        assertEquals(0, Shape.of(3, 0).size());
+        assertEquals(1, Shape.scalar().size());
+        assertEquals(0, Shape.scalar().rank());
+        assertEquals(Shape.scalar(), Shape.of());
+        assertEquals(Shape.of(2, 3), Shape.of(2, 3));
+        assertEquals(Shape.of(2, 3).hashCode(), Shape.of(2, 3).hashCode());
+        assertNotEquals(Shape.of(2, 3), Shape.of(3, 2));
+        assertThrows(IllegalArgumentException.class, () -> Shape.of(1, -2));
+        assertThrows(IllegalArgumentException.class, () -> s.dim(3));
+    }
+
+    @Test
+    void dimsAreDefensivelyCopied() {
+        int[] dims = {2, 3};
+        Shape s = Shape.of(dims);
+        dims[0] = 99;
+        assertEquals(2, s.dim(0));
+        s.dims()[1] = 99;
+        assertEquals(3, s.dim(1));
+    }
+
+    @Test
+    void printsLikePython() {
+        assertEquals("()", Shape.scalar().toString());
+        assertEquals("(3,)", Shape.of(3).toString());
+        assertEquals("(1, 3)", Shape.of(1, 3).toString());
+        assertEquals("(2, 0, 4)", Shape.of(2, 0, 4).toString());
+    }
+
+    @Test
+    void normalizeAxis() {
+        assertEquals(2, Shape.normalizeAxis(-1, 3, "sum"));
+        assertEquals(0, Shape.normalizeAxis(-3, 3, "sum"));
+        assertEquals(1, Shape.normalizeAxis(1, 3, "sum"));
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> Shape.normalizeAxis(3, 3, "reduce_sum"));
+        assertTrue(error.getMessage().contains("reduce_sum") && error.getMessage().contains("axis 3"));
+        assertThrows(IllegalArgumentException.class, () -> Shape.normalizeAxis(-4, 3, "sum"));
+        assertThrows(IllegalArgumentException.class, () -> Shape.normalizeAxis(0, 0, "sum"));
+    }
+}

@@ -1,0 +1,543 @@
+package dev.quiver.conformance;
+
+import static dev.quiver.conformance.Reference.FLOATS;
+import static dev.quiver.conformance.Reference.ODD_LENGTHS;
+import static dev.quiver.conformance.Reference.assertBooleans;
+import static dev.quiver.conformance.Reference.assertValues;
+import static dev.quiver.conformance.Reference.tensor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every unary, binary, comparison and logical op against a float64 Java reference: float32 and float64 (and the
+ * integer dtypes where the op is defined), odd lengths that leave SIMD tails, broadcasting, size 0, a large
+ * tensor, NaN propagation and strided (transposed, sliced, broadcast) operands.
+ */
+public abstract class ElementwiseConformance extends BackendConformance {
+
+    /** Where an op's inputs are drawn from. */
+    @FunctionalInterface
+    public interface Domain {
+        double[] draw(long seed, int n, DType dtype);
+    }
+
+    static final Domain ANY = (seed, n, dtype) -> dtype.isFloating()
+            ? Reference.uniform(seed, n, -3, 3, dtype) : Reference.integers(seed, n, -50, 50);
+    static final Domain POSITIVE = (seed, n, dtype) -> Reference.uniform(seed, n, 0.05, 4, dtype);
+    static final Domain NONZERO = (seed, n, dtype) -> dtype.isFloating()
+            ? Reference.awayFromZero(seed, n, 0.25, 3, dtype) : Reference.awayFromZero(seed, n, 1, 9, dtype);
+    static final Domain SMALL_EXPONENT = (seed, n, dtype) -> Reference.uniform(seed, n, -2, 2, dtype);
+
+    public enum Unary {
+        NEG(Tensor::neg, v -> -v, ANY, true),
+        ABS(Tensor::abs, Math::abs, ANY, true),
+        SIGN(Tensor::sign, Math::signum, ANY, true),
+        EXP(Tensor::exp, Math::exp, ANY, false),
+        LOG(Tensor::log, Math::log, POSITIVE, false),
+        SQRT(Tensor::sqrt, Math::sqrt, POSITIVE, false),
+        SQUARE(Tensor::square, v -> v * v, ANY, true),
+        SIN(Tensor::sin, Math::sin, ANY, false),
+        COS(Tensor::cos, Math::cos, ANY, false),
+        TANH(Tensor::tanh, Math::tanh, ANY, false),
+        SIGMOID(Tensor::sigmoid, v -> 1 / (1 + Math.exp(-v)), ANY, false),
+        RELU(Tensor::relu, v -> Math.max(v, 0), ANY, true),
+        RECIPROCAL(Tensor::reciprocal, v -> 1 / v, NONZERO, false);
+
+        final UnaryOperator<Tensor> op;
+        final DoubleUnaryOperator reference;
+        final Domain domain;
+        final boolean integers;
+
+        Unary(UnaryOperator<Tensor> op, DoubleUnaryOperator reference, Domain domain, boolean integers) {
+            this.op = op;
+            this.reference = reference;
+            this.domain = domain;
+            this.integers = integers;
+        }
+    }
+
+    public enum Binary {
+        ADD(Tensor::add, (a, b) -> a + b, ANY, ANY, true),
+        SUB(Tensor::sub, (a, b) -> a - b, ANY, ANY, true),
+        MUL(Tensor::mul, (a, b) -> a * b, ANY, ANY, true),
+        DIV(Tensor::div, (a, b) -> a / b, ANY, NONZERO, true),
+        POW(Tensor::pow, Math::pow, POSITIVE, SMALL_EXPONENT, false),
+        MAXIMUM(Tensor::maximum, Math::max, ANY, ANY, true),
+        MINIMUM(Tensor::minimum, Math::min, ANY, ANY, true);
+
+        final BiFunction<Tensor, Tensor, Tensor> op;
+        final DoubleBinaryOperator reference;
+        final Domain left;
+        final Domain right;
+        final boolean integers;
+
+        Binary(BiFunction<Tensor, Tensor, Tensor> op, DoubleBinaryOperator reference, Domain left, Domain right,
+               boolean integers) {
+            this.op = op;
+            this.reference = reference;
+            this.left = left;
+            this.right = right;
+            this.integers = integers;
+        }
+
+        /** Integer division truncates toward zero (C, Java, OpenCL and CUDA all do), like tf.truncatediv. */
+        double expected(double a, double b, DType dtype) {
+            if (this == DIV && !dtype.isFloating()) {
+                return (double) ((long) a / (long) b);
+            }
+            return reference.applyAsDouble(a, b);
+        }
+    }
+
+    /** A comparison of two primitive doubles (a boxed BiPredicate would compare references with ==). */
+    @FunctionalInterface
+    public interface DoublePredicate2 {
+        boolean test(double a, double b);
+    }
+
+    public enum Comparison {
+        LESS(Tensor::less, (a, b) -> a < b),
+        LESS_EQUAL(Tensor::lessEqual, (a, b) -> a <= b),
+        GREATER(Tensor::greater, (a, b) -> a > b),
+        GREATER_EQUAL(Tensor::greaterEqual, (a, b) -> a >= b),
+        EQUAL(Tensor::equal, (a, b) -> a == b),
+        NOT_EQUAL(Tensor::notEqual, (a, b) -> a != b);
+
+        final BiFunction<Tensor, Tensor, Tensor> op;
+        final DoublePredicate2 reference;
+
+        Comparison(BiFunction<Tensor, Tensor, Tensor> op, DoublePredicate2 reference) {
+            this.op = op;
+            this.reference = reference;
+        }
+    }
+
+    public Stream<Arguments> unaryCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Unary op : Unary.values()) {
+            for (DType dtype : DType.values()) {
+                if (dtype.isFloating() || (dtype.isIntegral() && op.integers)) {
+                    cases.add(Arguments.of(op, dtype));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    public Stream<Arguments> binaryCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Binary op : Binary.values()) {
+            for (DType dtype : DType.values()) {
+                if (dtype.isFloating() || (dtype.isIntegral() && op.integers)) {
+                    cases.add(Arguments.of(op, dtype));
+                }
+            }
+        }
+        return cases.stream();
+    }
+
+    public Stream<Arguments> comparisonCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Comparison op : Comparison.values()) {
+            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)) {
+                cases.add(Arguments.of(op, dtype));
+            }
+        }
+        return cases.stream();
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("unaryCases")
+    public void unaryMatchesReferenceAtOddLengths(Unary op, DType dtype) {
+        for (int n : ODD_LENGTHS) {
+            double[] x = op.domain.draw(100 + n, n, dtype);
+            double[] expected = new double[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = op.reference.applyAsDouble(x[i]);
+            }
+            Tensor result = op.op.apply(tensor(x, dtype, n));
+            assertValues(op + " " + dtype + " n=" + n, result, dtype, new int[] {n}, expected);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("unaryCases")
+    public void unaryOnMatrixAndScalar(Unary op, DType dtype) {
+        double[] x = op.domain.draw(7, 5 * 9, dtype);
+        double[] expected = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            expected[i] = op.reference.applyAsDouble(x[i]);
+        }
+        assertValues(op + " " + dtype + " (5, 9)", op.op.apply(tensor(x, dtype, 5, 9)), dtype, new int[] {5, 9},
+                expected);
+        Tensor scalar = tensor(new double[] {x[3]}, dtype);
+        assertValues(op + " " + dtype + " scalar", op.op.apply(scalar), dtype, new int[0], new double[] {expected[3]});
+    }
+
+    @Test
+    public void unaryOnSizeZero() {
+        for (Unary op : Unary.values()) {
+            for (DType dtype : FLOATS) {
+                for (int[] dims : new int[][] {{0}, {3, 0}}) {
+                    Tensor result = op.op.apply(tensor(new double[0], dtype, dims));
+                    assertValues(op + " size 0", result, dtype, dims, new double[0]);
+                }
+            }
+        }
+    }
+
+    @Test
+    public void unaryOnStridedViewsMatchesContiguousCopies() {
+        double[] data = Reference.uniform(11, 9 * 13, 0.1, 3, DType.FLOAT64);
+        for (DType dtype : FLOATS) {
+            double[] x = Reference.round(dtype, data);
+            Tensor matrix = tensor(x, dtype, 9, 13);
+            List<Tensor> views = List.of(
+                    matrix.transpose(),                                      // (13, 9), strides (1, 13)
+                    matrix.slice(new int[] {2, 3}, new int[] {5, 7}),        // offset, row stride 13
+                    matrix.slice(1, 1, 12),                                  // columns 1..11
+                    matrix.slice(0, 4, 5).broadcastTo(dev.quiver.Shape.of(6, 13)), // stride 0
+                    matrix.transpose().slice(new int[] {3, 1}, new int[] {7, 8}));
+            for (Tensor view : views) {
+                double[] viewValues = hostValues(view, x, matrix);
+                Tensor copy = tensor(viewValues, dtype, view.shape().dims());
+                for (Unary op : Unary.values()) {
+                    double[] expected = new double[viewValues.length];
+                    for (int i = 0; i < expected.length; i++) {
+                        expected[i] = op.reference.applyAsDouble(viewValues[i]);
+                    }
+                    String what = op + " " + dtype + " on view " + view.shape();
+                    assertValues(what, op.op.apply(view), dtype, view.shape().dims(), expected);
+                    Reference.assertSameTensor(what + " vs contiguous copy", op.op.apply(copy), op.op.apply(view));
+                }
+            }
+        }
+    }
+
+    /**
+     * The values of a view computed on the host from the base data (the suite does not trust the backend's copy
+     * for the reference). Works for the views built in these tests by replaying their layout.
+     */
+    static double[] hostValues(Tensor view, double[] base, Tensor baseTensor) {
+        dev.quiver.spi.StridedView layout = view.view();
+        int[] dims = layout.shape();
+        long[] strides = layout.strides();
+        double[] out = new double[(int) view.size()];
+        for (int flat = 0; flat < out.length; flat++) {
+            int rest = flat;
+            long index = layout.offset();
+            for (int axis = dims.length - 1; axis >= 0; axis--) {
+                int coordinate = rest % dims[axis];
+                rest /= dims[axis];
+                index += coordinate * strides[axis];
+            }
+            out[flat] = base[(int) index];
+        }
+        assertEquals(baseTensor.view().buffer(), layout.buffer(), "the view must share the base buffer");
+        return out;
+    }
+
+    // ---------------------------------------------------------------- binary
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("binaryCases")
+    public void binaryMatchesReferenceAtOddLengths(Binary op, DType dtype) {
+        for (int n : ODD_LENGTHS) {
+            double[] a = op.left.draw(200 + n, n, dtype);
+            double[] b = op.right.draw(300 + n, n, dtype);
+            double[] expected = new double[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = op.expected(a[i], b[i], dtype);
+            }
+            Tensor result = op.op.apply(tensor(a, dtype, n), tensor(b, dtype, n));
+            assertValues(op + " " + dtype + " n=" + n, result, dtype, new int[] {n}, expected);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("binaryCases")
+    public void binaryBroadcasts(Binary op, DType dtype) {
+        int[][][] pairs = {
+                {{4, 1}, {3}},
+                {{3}, {4, 1}},
+                {{2, 1, 5}, {3, 1}},
+                {{}, {3, 4}},
+                {{3, 4}, {}},
+                {{1, 17}, {9, 1}},
+                {{5, 1, 7}, {5, 3, 1}},
+        };
+        for (int[][] pair : pairs) {
+            int[] dimsA = pair[0];
+            int[] dimsB = pair[1];
+            double[] a = op.left.draw(41, Reference.size(dimsA), dtype);
+            double[] b = op.right.draw(43, Reference.size(dimsB), dtype);
+            int[] out = Reference.broadcastDims(dimsA, dimsB);
+            double[] expected = Reference.binary(a, dimsA, b, dimsB, (x, y) -> op.expected(x, y, dtype));
+            Tensor result = op.op.apply(tensor(a, dtype, dimsA), tensor(b, dtype, dimsB));
+            assertValues(op + " " + dtype + " " + java.util.Arrays.toString(dimsA) + " with "
+                    + java.util.Arrays.toString(dimsB), result, dtype, out, expected);
+        }
+    }
+
+    @Test
+    public void binaryOnSizeZero() {
+        for (Binary op : Binary.values()) {
+            for (DType dtype : FLOATS) {
+                Tensor empty = tensor(new double[0], dtype, 3, 0);
+                assertValues(op + " (3, 0)", op.op.apply(empty, empty), dtype, new int[] {3, 0}, new double[0]);
+                Tensor column = tensor(new double[] {1, 2, 3}, dtype, 3, 1);
+                assertValues(op + " (3, 1) with (0,)", op.op.apply(column, tensor(new double[0], dtype, 0)), dtype,
+                        new int[] {3, 0}, new double[0]);
+                Tensor scalar = tensor(new double[] {2}, dtype);
+                assertValues(op + " scalar with (0,)", op.op.apply(scalar, tensor(new double[0], dtype, 0)), dtype,
+                        new int[] {0}, new double[0]);
+            }
+        }
+    }
+
+    @Test
+    public void binaryOnStridedViewsMatchesContiguousCopies() {
+        for (DType dtype : FLOATS) {
+            double[] x = Reference.uniform(51, 11 * 7, 0.2, 3, dtype);
+            double[] y = Reference.uniform(52, 7 * 11, 0.2, 3, dtype);
+            Tensor a = tensor(x, dtype, 11, 7);
+            Tensor b = tensor(y, dtype, 7, 11);
+            Tensor aT = a.transpose();                                 // (7, 11) strided
+            Tensor aSlice = a.slice(new int[] {1, 2}, new int[] {9, 4});  // (9, 4)
+            Tensor bSlice = b.transpose().slice(new int[] {2, 3}, new int[] {9, 4});
+            Tensor row = a.slice(0, 3, 4);                              // (1, 7)
+            double[] aTValues = hostValues(aT, x, a);
+            double[] aSliceValues = hostValues(aSlice, x, a);
+            double[] bSliceValues = hostValues(bSlice, y, b);
+            for (Binary op : Binary.values()) {
+                String what = op + " " + dtype;
+                // transposed with contiguous
+                double[] expected = Reference.binary(aTValues, new int[] {7, 11}, y, new int[] {7, 11}, op.reference);
+                Tensor onViews = op.op.apply(aT, b);
+                assertValues(what + " transposed with dense", onViews, dtype, new int[] {7, 11}, expected);
+                Tensor onCopies = op.op.apply(tensor(aTValues, dtype, 7, 11), b);
+                Reference.assertSameTensor(what + " transposed vs copy", onCopies, onViews);
+                // two slices with different strides
+                expected = Reference.binary(aSliceValues, new int[] {9, 4}, bSliceValues, new int[] {9, 4},
+                        op.reference);
+                assertValues(what + " slice with transposed slice", op.op.apply(aSlice, bSlice), dtype,
+                        new int[] {9, 4}, expected);
+                // an explicit broadcast view (stride 0) with a transposed view
+                Tensor wide = row.broadcastTo(dev.quiver.Shape.of(11, 7));
+                double[] rowValues = hostValues(row, x, a);
+                expected = Reference.binary(rowValues, new int[] {1, 7}, hostValues(b.transpose(), y, b),
+                        new int[] {11, 7}, op.reference);
+                assertValues(what + " broadcast view with transposed", op.op.apply(wide, b.transpose()), dtype,
+                        new int[] {11, 7}, expected);
+            }
+        }
+    }
+
+    @Test
+    public void largeTensorAddAndMul() {
+        int n = 1 << 20;
+        DType dtype = DType.FLOAT32;
+        double[] a = Reference.uniform(61, n, -2, 2, dtype);
+        double[] b = Reference.uniform(62, n, -2, 2, dtype);
+        Tensor ta = tensor(a, dtype, n);
+        Tensor tb = tensor(b, dtype, n);
+        double[] sum = new double[n];
+        double[] product = new double[n];
+        for (int i = 0; i < n; i++) {
+            sum[i] = a[i] + b[i];
+            product[i] = a[i] * b[i];
+        }
+        assertValues("add 1<<20", ta.add(tb), dtype, new int[] {n}, sum);
+        assertValues("mul 1<<20 as (1024, 1024)", ta.reshape(1024, 1024).mul(tb.reshape(1024, 1024)), dtype,
+                new int[] {1024, 1024}, product);
+    }
+
+    // ---------------------------------------------------------------- mixed dtypes and Java numbers
+
+    @Test
+    public void dtypePromotionOfMixedOperands() {
+        Tensor i32 = tensor(new double[] {1, -2, 3}, DType.INT32, 3);
+        Tensor i64 = tensor(new double[] {10, 20, 30}, DType.INT64, 3);
+        Tensor f32 = tensor(new double[] {0.5, 0.25, -1.5}, DType.FLOAT32, 3);
+        Tensor f64 = tensor(new double[] {0.1, 0.2, 0.3}, DType.FLOAT64, 3);
+        assertValues("int32 + int64", i32.add(i64), DType.INT64, new int[] {3}, new double[] {11, 18, 33});
+        assertValues("int32 + float32", i32.add(f32), DType.FLOAT32, new int[] {3}, new double[] {1.5, -1.75, 1.5});
+        assertValues("int64 * float32", i64.mul(f32), DType.FLOAT32, new int[] {3}, new double[] {5, 5, -45});
+        assertValues("float32 + float64", f32.add(f64), DType.FLOAT64, new int[] {3},
+                new double[] {0.5 + 0.1, 0.25 + 0.2, -1.5 + 0.3});
+    }
+
+    @Test
+    public void javaNumbersAreWeaklyTyped() {
+        Tensor i32 = tensor(new double[] {1, -2, 7}, DType.INT32, 3);
+        assertValues("int32 * 2", i32.mul(2), DType.INT32, new int[] {3}, new double[] {2, -4, 14});
+        assertValues("int32 + 0.5 promotes", i32.add(0.5), DType.FLOAT32, new int[] {3},
+                new double[] {1.5, -1.5, 7.5});
+        Tensor f64 = tensor(new double[] {0.1, 0.2}, DType.FLOAT64, 2);
+        assertValues("float64 + 0.1 keeps float64", f64.add(0.1), DType.FLOAT64, new int[] {2},
+                new double[] {0.1 + 0.1, 0.2 + 0.1});
+        Tensor f32 = tensor(new double[] {1.5, -3}, DType.FLOAT32, 2);
+        assertValues("float32 pow 2", f32.abs().pow(2), DType.FLOAT32, new int[] {2}, new double[] {2.25, 9});
+        assertValues("float32 / 4", f32.div(4), DType.FLOAT32, new int[] {2}, new double[] {0.375, -0.75});
+        assertValues("float32 maximum 0", f32.maximum(0), DType.FLOAT32, new int[] {2}, new double[] {1.5, 0});
+        assertValues("float32 minimum 0", f32.minimum(0), DType.FLOAT32, new int[] {2}, new double[] {0, -3});
+        assertValues("float32 - 1", f32.sub(1), DType.FLOAT32, new int[] {2}, new double[] {0.5, -4});
+    }
+
+    @Test
+    public void integerDivisionTruncatesTowardZero() {
+        for (DType dtype : Reference.INTS) {
+            Tensor a = tensor(new double[] {7, -7, 7, -7, 0, 1}, dtype, 6);
+            Tensor b = tensor(new double[] {2, 2, -2, -2, 5, 3}, dtype, 6);
+            assertValues("div " + dtype, a.div(b), dtype, new int[] {6}, new double[] {3, -3, -3, 3, 0, 0});
+        }
+    }
+
+    // ---------------------------------------------------------------- comparisons and logic
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("comparisonCases")
+    public void comparisonsMatchReference(Comparison op, DType dtype) {
+        for (int n : ODD_LENGTHS) {
+            // small integers so that ties (equal elements) occur often
+            double[] a = Reference.integers(400 + n, n, -3, 3);
+            double[] b = Reference.integers(500 + n, n, -3, 3);
+            boolean[] expected = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                expected[i] = op.reference.test(a[i], b[i]);
+            }
+            assertBooleans(op + " " + dtype + " n=" + n, op.op.apply(tensor(a, dtype, n), tensor(b, dtype, n)),
+                    new int[] {n}, expected);
+        }
+        // broadcast (4, 1) with (3,), and a transposed operand
+        double[] a = Reference.integers(1, 4, -2, 2);
+        double[] b = Reference.integers(2, 3, -2, 2);
+        boolean[] expected = new boolean[12];
+        for (int i = 0; i < 12; i++) {
+            expected[i] = op.reference.test(a[i / 3], b[i % 3]);
+        }
+        assertBooleans(op + " " + dtype + " (4, 1) with (3,)",
+                op.op.apply(tensor(a, dtype, 4, 1), tensor(b, dtype, 3)), new int[] {4, 3}, expected);
+        double[] m = Reference.integers(3, 12, -2, 2);
+        double[] mT = Reference.permute(m, new int[] {3, 4}, new int[] {1, 0});
+        double[] other = Reference.integers(4, 12, -2, 2);
+        boolean[] expectedT = new boolean[12];
+        for (int i = 0; i < 12; i++) {
+            expectedT[i] = op.reference.test(mT[i], other[i]);
+        }
+        assertBooleans(op + " " + dtype + " transposed", op.op.apply(tensor(m, dtype, 3, 4).transpose(),
+                tensor(other, dtype, 4, 3)), new int[] {4, 3}, expectedT);
+    }
+
+    @Test
+    public void comparisonsWithMixedDtypesAndJavaNumbers() {
+        Tensor i32 = tensor(new double[] {1, 2, 3}, DType.INT32, 3);
+        Tensor f32 = tensor(new double[] {1.5, 2, 2.5}, DType.FLOAT32, 3);
+        assertBooleans("int32 < float32", i32.less(f32), new int[] {3}, new boolean[] {true, false, false});
+        assertBooleans("int32 == 2", i32.equal(2), new int[] {3}, new boolean[] {false, true, false});
+        assertBooleans("int32 > 1.5", i32.greater(1.5), new int[] {3}, new boolean[] {false, true, true});
+        assertBooleans("float32 >= 2", f32.greaterEqual(2), new int[] {3}, new boolean[] {false, true, true});
+        assertBooleans("float32 <= 2", f32.lessEqual(2), new int[] {3}, new boolean[] {true, true, false});
+        assertBooleans("float32 != 2", f32.notEqual(2), new int[] {3}, new boolean[] {true, false, true});
+    }
+
+    @Test
+    public void logicalOpsMatchReference() {
+        for (int n : ODD_LENGTHS) {
+            boolean[] a = Reference.booleans(600 + n, n);
+            boolean[] b = Reference.booleans(700 + n, n);
+            boolean[] and = new boolean[n];
+            boolean[] or = new boolean[n];
+            boolean[] not = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                and[i] = a[i] && b[i];
+                or[i] = a[i] || b[i];
+                not[i] = !a[i];
+            }
+            Tensor ta = Tensor.constant(a);
+            Tensor tb = Tensor.constant(b);
+            assertBooleans("and n=" + n, ta.logicalAnd(tb), new int[] {n}, and);
+            assertBooleans("or n=" + n, ta.logicalOr(tb), new int[] {n}, or);
+            assertBooleans("not n=" + n, ta.logicalNot(), new int[] {n}, not);
+        }
+        Tensor column = Tensor.constant(new boolean[][] {{true}, {false}});
+        Tensor row = Tensor.constant(new boolean[] {true, false, true});
+        assertBooleans("and broadcast", column.logicalAnd(row), new int[] {2, 3},
+                new boolean[] {true, false, true, false, false, false});
+        assertBooleans("or broadcast", column.logicalOr(row), new int[] {2, 3},
+                new boolean[] {true, true, true, true, false, true});
+        assertBooleans("not on transposed", Tensor.constant(new boolean[][] {{true, false, false}, {true, true, false}})
+                .transpose().logicalNot(), new int[] {3, 2}, new boolean[] {false, false, true, false, true, true});
+    }
+
+    // ---------------------------------------------------------------- NaN
+
+    @Test
+    public void nanPropagates() {
+        for (DType dtype : FLOATS) {
+            for (int n : new int[] {1, 17, 1031}) {
+                double[] x = Reference.uniform(800 + n, n, -2, 2, dtype);
+                int[] nanAt = n == 1 ? new int[] {0} : new int[] {0, n / 2, n - 1};
+                for (int i : nanAt) {
+                    x[i] = Double.NaN;
+                }
+                double[] y = Reference.uniform(900 + n, n, -2, 2, dtype);
+                Tensor tx = tensor(x, dtype, n);
+                Tensor ty = tensor(y, dtype, n);
+                double[] added = new double[n];
+                double[] exp = new double[n];
+                double[] max = new double[n];
+                double[] min = new double[n];
+                for (int i = 0; i < n; i++) {
+                    added[i] = x[i] + y[i];
+                    exp[i] = Math.exp(x[i]);
+                    max[i] = Math.max(x[i], y[i]);
+                    min[i] = Math.min(x[i], y[i]);
+                }
+                String what = dtype + " n=" + n;
+                assertValues("add NaN " + what, tx.add(ty), dtype, new int[] {n}, added);
+                assertValues("exp NaN " + what, tx.exp(), dtype, new int[] {n}, exp);
+                assertValues("maximum NaN first " + what, tx.maximum(ty), dtype, new int[] {n}, max);
+                assertValues("maximum NaN second " + what, ty.maximum(tx), dtype, new int[] {n}, max);
+                assertValues("minimum NaN first " + what, tx.minimum(ty), dtype, new int[] {n}, min);
+                assertValues("minimum NaN second " + what, ty.minimum(tx), dtype, new int[] {n}, min);
+                assertTrue(Double.isNaN(tx.sum().doubleValue()), "sum with NaN " + what);
+                assertTrue(Double.isNaN(tx.max().doubleValue()), "max with NaN " + what);
+                assertTrue(Double.isNaN(tx.min().doubleValue()), "min with NaN " + what);
+                // a single NaN only in the tail of a SIMD loop
+                double[] tail = Reference.uniform(1000 + n, n, -2, 2, dtype);
+                tail[n - 1] = Double.NaN;
+                assertTrue(Double.isNaN(tensor(tail, dtype, n).max().doubleValue()), "max, NaN last " + what);
+                assertTrue(Double.isNaN(tensor(tail, dtype, n).sum().doubleValue()), "sum, NaN last " + what);
+            }
+        }
+    }
+
+    @Test
+    public void infinitiesFollowIeee() {
+        for (DType dtype : FLOATS) {
+            Tensor x = tensor(new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, -0.0, 1}, dtype, 5);
+            assertValues("exp of inf " + dtype, x.exp(), dtype, new int[] {5},
+                    new double[] {Double.POSITIVE_INFINITY, 0, 1, 1, Math.E});
+            assertValues("1 / x " + dtype, x.reciprocal(), dtype, new int[] {5},
+                    new double[] {0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1});
+            assertValues("tanh of inf " + dtype, x.tanh(), dtype, new int[] {5}, new double[] {1, -1, 0, 0, Math.tanh(1)});
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.quiver.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.Quiver;
+import dev.quiver.Shape;
+import dev.quiver.Tensor;
+import dev.quiver.Variable;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Errors are loud and precise: they name the op, the shapes and the dtypes involved, and a rejected call leaves
+ * every tensor, variable and the backend selection as they were.
+ */
+public abstract class ErrorConformance extends BackendConformance {
+
+    static <T extends Throwable> T assertMessage(Class<T> type, Executable call, String... fragments) {
+        T error = assertThrows(type, call);
+        String message = error.getMessage();
+        for (String fragment : fragments) {
+            assertTrue(message != null && message.contains(fragment),
+                    "the message should contain '" + fragment + "': " + message);
+        }
+        return error;
+    }
+
+    @Test
+    public void broadcastMismatchNamesTheOpAndBothShapes() {
+        Tensor a = Tensor.ones(2, 3);
+        Tensor b = Tensor.ones(4);
+        List<Object[]> ops = List.of(
+                new Object[] {"add", (BiFunction<Tensor, Tensor, Tensor>) Tensor::add},
+                new Object[] {"sub", (BiFunction<Tensor, Tensor, Tensor>) Tensor::sub},
+                new Object[] {"mul", (BiFunction<Tensor, Tensor, Tensor>) Tensor::mul},
+                new Object[] {"div", (BiFunction<Tensor, Tensor, Tensor>) Tensor::div},
+                new Object[] {"maximum", (BiFunction<Tensor, Tensor, Tensor>) Tensor::maximum},
+                new Object[] {"less", (BiFunction<Tensor, Tensor, Tensor>) Tensor::less},
+                new Object[] {"pow", (BiFunction<Tensor, Tensor, Tensor>) Tensor::pow});
+        for (Object[] op : ops) {
+            @SuppressWarnings("unchecked")
+            BiFunction<Tensor, Tensor, Tensor> function = (BiFunction<Tensor, Tensor, Tensor>) op[1];
+            assertMessage(IllegalArgumentException.class, () -> function.apply(a, b), (String) op[0], "(2, 3)",
+                    "(4,)");
+        }
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 1, 5).add(Tensor.ones(3, 4)), "add",
+                "(2, 1, 5)", "(3, 4)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.where(Tensor.constant(new boolean[] {true, false}),
+                Tensor.ones(3), Tensor.ones(3)), "where", "(2,)", "(3,)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).broadcastTo(Shape.of(4, 2)),
+                "broadcast_to", "(3,)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 3).broadcastTo(Shape.of(3)),
+                "broadcast_to", "(2, 3)");
+        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, a.toFloatArray(), "operands untouched");
+    }
+
+    @Test
+    public void matmulMismatchNamesMatmulAndBothShapes() {
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 3).matmul(Tensor.ones(4, 5)), "matmul",
+                "(2, 3)", "(4, 5)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 2, 3).matmul(Tensor.ones(3, 3, 4)),
+                "matmul", "(2, 2, 3)", "(3, 3, 4)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(3, 1)), "matmul",
+                "(3,)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.constant(new boolean[][] {{true}})
+                .matmul(Tensor.constant(new boolean[][] {{true}})), "matmul", "bool");
+    }
+
+    @Test
+    public void dtypeErrorsAreClear() {
+        Tensor ints = Tensor.constant(new int[] {1, 2});
+        for (String op : List.of("exp", "log", "sqrt", "sin", "cos", "tanh")) {
+            Executable call = switch (op) {
+                case "exp" -> ints::exp;
+                case "log" -> ints::log;
+                case "sqrt" -> ints::sqrt;
+                case "sin" -> ints::sin;
+                case "cos" -> ints::cos;
+                default -> ints::tanh;
+            };
+            assertMessage(IllegalArgumentException.class, call, op, "int32", "cast");
+        }
+        assertMessage(IllegalArgumentException.class, () -> ints.pow(2), "pow", "int32");
+        Tensor bools = Tensor.constant(new boolean[] {true, false});
+        assertMessage(IllegalArgumentException.class, () -> bools.add(bools), "add", "bool");
+        assertMessage(IllegalArgumentException.class, () -> bools.neg(), "neg", "bool");
+        assertMessage(IllegalArgumentException.class, () -> bools.sum(), "sum", "bool");
+        assertMessage(IllegalArgumentException.class, () -> ints.logicalAnd(ints), "logical_and", "int32");
+        assertMessage(IllegalArgumentException.class, () -> ints.logicalNot(), "logical_not", "int32");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.where(ints, ints, ints), "where", "int32");
+        assertMessage(IllegalArgumentException.class,
+                () -> Tensor.randomUniform(Shape.of(2), 0, 1, 1, DType.INT64), "int64");
+    }
+
+    @Test
+    public void reshapeAndAxisErrors() {
+        Tensor m = Tensor.ones(2, 3);
+        assertMessage(IllegalArgumentException.class, () -> m.reshape(4), "reshape", "(2, 3)", "(4,)");
+        assertMessage(IllegalArgumentException.class, () -> m.reshape(-1, 4), "reshape", "(2, 3)");
+        assertMessage(IllegalArgumentException.class, () -> m.reshape(-1, -1), "reshape");
+        assertMessage(IllegalArgumentException.class, () -> m.sum(2), "axis 2", "rank 2");
+        assertMessage(IllegalArgumentException.class, () -> m.max(-3), "axis -3");
+        assertMessage(IllegalArgumentException.class, () -> m.sum(0, 0), "repeated");
+        assertMessage(IllegalArgumentException.class, () -> m.transpose(0, 0), "transpose");
+        assertMessage(IllegalArgumentException.class, () -> m.transpose(0, 1, 2), "transpose");
+        assertMessage(IllegalArgumentException.class, () -> m.expandDims(3), "expand_dims", "axis 3");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.concat(List.of(m, m), 2), "concat", "axis 2");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.concat(List.of(m, Tensor.ones(2, 4)), 0), "concat",
+                "(2, 3)", "(2, 4)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.stack(List.of(m, Tensor.ones(3, 2)), 0), "stack",
+                "(2, 3)", "(3, 2)");
+        assertMessage(IllegalArgumentException.class, () -> m.slice(new int[] {1, 1}, new int[] {2, 2}), "slice",
+                "(2, 3)");
+        assertMessage(IllegalArgumentException.class, () -> m.slice(new int[] {0}, new int[] {1}), "slice");
+        assertMessage(IllegalArgumentException.class, () -> m.slice(1, 2, 1), "slice");
+        assertThrows(IllegalArgumentException.class, () -> Shape.of(2, -1));
+    }
+
+    @Test
+    public void variableAssignRejectsWrongShapeOrDtypeAndKeepsItsValue() {
+        Variable v = new Variable(Tensor.constant(new double[] {1, 2, 3}), "v");
+        assertMessage(IllegalArgumentException.class, () -> v.assign(Tensor.ones(4)), "assign", "(3,)", "(4,)");
+        assertArrayEquals(new float[] {1, 2, 3}, v.toFloatArray(), "unchanged after a wrong shape");
+        assertMessage(IllegalArgumentException.class, () -> v.assign(Tensor.ones(Shape.of(3), DType.FLOAT64)),
+                "assign", "float32", "float64");
+        assertArrayEquals(new float[] {1, 2, 3}, v.toFloatArray(), "unchanged after a wrong dtype");
+        assertMessage(IllegalArgumentException.class, () -> v.assignAdd(Tensor.ones(2, 3)), "assign_add", "'v'",
+                "(2, 3)", "(3,)");
+        assertMessage(IllegalArgumentException.class, () -> v.assignSub(Tensor.constant(new int[] {1, 1, 1})),
+                "assign_sub", "int32");
+        assertArrayEquals(new float[] {1, 2, 3}, v.toFloatArray(), "unchanged after rejected updates");
+        // accepted calls work, including a broadcast value
+        v.assign(Tensor.scalar(4.0));
+        assertArrayEquals(new float[] {4, 4, 4}, v.toFloatArray());
+        v.assignAdd(Tensor.constant(new double[] {1, 2, 3}));
+        assertArrayEquals(new float[] {5, 6, 7}, v.toFloatArray());
+        v.assignSub(Tensor.constant(new double[] {0.5, 0.5, 0.5}));
+        assertArrayEquals(new float[] {4.5f, 5.5f, 6.5f}, v.toFloatArray());
+        v.assign(-1);
+        assertArrayEquals(new float[] {-1, -1, -1}, v.toFloatArray());
+        assertEquals(Shape.of(3), v.shape());
+    }
+
+    @Test
+    public void variableValueIsASnapshot() {
+        Variable v = new Variable(Tensor.constant(new double[] {1, 2}), "v");
+        Tensor initial = Tensor.constant(new double[] {7, 8});
+        Variable copy = new Variable(initial);
+        copy.assign(Tensor.constant(new double[] {0, 0}));
+        assertArrayEquals(new float[] {7, 8}, initial.toFloatArray(), "a Variable copies its initial value");
+        Tensor snapshot = v.value();
+        v.assignAdd(Tensor.constant(new double[] {10, 10}));
+        assertArrayEquals(new float[] {1, 2}, snapshot.toFloatArray(), "value() is a snapshot");
+        assertArrayEquals(new float[] {11, 12}, v.toFloatArray());
+    }
+
+    @Test
+    public void unknownBackendListsTheBackendsFoundAndKeepsTheSelection() {
+        String before = Quiver.backend().name();
+        assertMessage(IllegalArgumentException.class, () -> Quiver.use("nope"), "nope", backendName());
+        assertEquals(before, Quiver.backend().name(), "a rejected selection keeps the current backend");
+        assertEquals(backendName(), Tensor.ones(2).backend().name());
+        assertTrue(Quiver.diagnose().contains(backendName()), Quiver.diagnose());
+    }
+
+    @Test
+    public void integerDivisionByZeroNamesDiv() {
+        for (DType dtype : Reference.INTS) {
+            Tensor a = Tensor.constant(new int[] {6, 7, 8}, dtype);
+            Tensor b = Tensor.constant(new int[] {2, 0, 4}, dtype);
+            RuntimeException error = assertThrows(RuntimeException.class, () -> a.div(b).toLongArray());
+            assertTrue(error.getMessage() != null && error.getMessage().contains("div"), String.valueOf(error));
+            // the backend keeps working afterwards
+            assertArrayEquals(new long[] {3, 1, 2}, a.div(Tensor.constant(new int[] {2, 7, 4}, dtype)).toLongArray());
+        }
+        Tensor f = Tensor.constant(new double[] {1, -1, 0}).div(Tensor.zeros(3));
+        float[] values = f.toFloatArray();
+        assertEquals(Float.POSITIVE_INFINITY, values[0], "float division by zero follows IEEE");
+        assertEquals(Float.NEGATIVE_INFINITY, values[1]);
+        assertTrue(Float.isNaN(values[2]));
+    }
+
+    @Test
+    public void closedTensorsAreErrors() {
+        Tensor t = Tensor.constant(new double[] {1, 2});
+        Tensor view = t.reshape(2, 1);
+        t.close();
+        assertTrue(t.isClosed());
+        assertMessage(IllegalStateException.class, () -> t.add(t), "add", "closed");
+        assertMessage(IllegalStateException.class, t::toFloatArray, "closed");
+        assertTrue(t.toString().contains("closed"), t.toString());
+        t.close(); // twice is harmless
+        assertArrayEquals(new float[] {1, 2}, view.toFloatArray(), "a view keeps the shared buffer alive");
+    }
+
+    @Test
+    public void readingErrors() {
+        assertMessage(IllegalStateException.class, () -> Tensor.ones(3).doubleValue(), "(3,)");
+        assertMessage(IllegalStateException.class, () -> Tensor.ones(2).toIntArray(), "float32", "cast");
+        assertMessage(IllegalStateException.class, () -> Tensor.ones(2).toBooleanArray(), "float32");
+        assertMessage(IllegalStateException.class, () -> Tensor.ones(1).booleanValue(), "float32");
+        assertMessage(IllegalStateException.class, () -> Tensor.ones(2).toLongArray(), "float32");
+    }
+}

@@ -1,0 +1,286 @@
+package dev.quiver.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.GradientCheck;
+import dev.quiver.GradientTape;
+import dev.quiver.Losses;
+import dev.quiver.Shape;
+import dev.quiver.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A float64 numerical check ({@link GradientCheck}: one random direction, central differences) of the gradient of
+ * every differentiable op, composite ops included, with broadcasting and strided inputs; and second derivatives
+ * (nested tapes) for the ops the tutorials nest, both at known points and by checking the gradient function itself.
+ */
+public abstract class GradientConformance extends BackendConformance {
+    private static final DType F64 = DType.FLOAT64;
+
+    static Tensor t(double[] values, int... dims) {
+        return Reference.tensor(values, F64, dims);
+    }
+
+    static Tensor any(long seed, int... dims) {
+        return t(Reference.uniform(seed, Reference.size(dims), -2, 2, F64), dims);
+    }
+
+    static Tensor positive(long seed, int... dims) {
+        return t(Reference.uniform(seed, Reference.size(dims), 0.3, 2.5, F64), dims);
+    }
+
+    static Tensor awayFromZero(long seed, int... dims) {
+        return t(Reference.awayFromZero(seed, Reference.size(dims), 0.3, 2, F64), dims);
+    }
+
+    static Tensor distinct(long seed, int... dims) {
+        return t(Reference.distinct(seed, Reference.size(dims), 0.1), dims);
+    }
+
+    /** Checks the tape against central differences and that the checked quantity is not trivially zero. */
+    static void check(String what, Function<List<Tensor>, Tensor> function, Tensor... inputs) {
+        check(what, function, 1e-6, 1e-5, inputs);
+    }
+
+    static void check(String what, Function<List<Tensor>, Tensor> function, double step, double tolerance,
+                      Tensor... inputs) {
+        for (long seed : new long[] {1, 2}) {
+            GradientCheck.Result result = GradientCheck.check(function, List.of(inputs), seed, step, tolerance);
+            assertTrue(result.passed(), what + " (seed " + seed + "): tape " + result.analytic()
+                    + " vs central differences " + result.numeric());
+            assertNotEquals(0.0, result.numeric(), what + ": the check must not be trivially zero");
+        }
+    }
+
+    static Function<List<Tensor>, Tensor> unary(UnaryOperator<Tensor> op) {
+        return in -> op.apply(in.get(0));
+    }
+
+    static Function<List<Tensor>, Tensor> binary(java.util.function.BinaryOperator<Tensor> op) {
+        return in -> op.apply(in.get(0), in.get(1));
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    @Test
+    public void unaryOps() {
+        check("neg", unary(Tensor::neg), any(1, 7));
+        check("abs away from 0", unary(Tensor::abs), awayFromZero(2, 7));
+        check("exp", unary(Tensor::exp), any(3, 7));
+        check("log", unary(Tensor::log), positive(4, 7));
+        check("sqrt", unary(Tensor::sqrt), positive(5, 7));
+        check("sin", unary(Tensor::sin), any(6, 7));
+        check("cos", unary(Tensor::cos), any(7, 7));
+        check("tanh", unary(Tensor::tanh), any(8, 7));
+        check("sigmoid", unary(Tensor::sigmoid), any(9, 7));
+        check("relu away from 0", unary(Tensor::relu), awayFromZero(10, 7));
+        check("square", unary(Tensor::square), any(11, 7));
+        check("reciprocal", unary(Tensor::reciprocal), awayFromZero(12, 7));
+        check("exp of (3, 5)", unary(Tensor::exp), any(13, 3, 5));
+        check("tanh of a scalar", unary(Tensor::tanh), any(14));
+    }
+
+    // ---------------------------------------------------------------- binary, both operands
+
+    @Test
+    public void binaryOps() {
+        check("add", binary(Tensor::add), any(21, 2, 3), any(22, 2, 3));
+        check("sub", binary(Tensor::sub), any(23, 2, 3), any(24, 2, 3));
+        check("mul", binary(Tensor::mul), any(25, 2, 3), any(26, 2, 3));
+        check("div", binary(Tensor::div), any(27, 2, 3), awayFromZero(28, 2, 3));
+        check("pow (positive base, both operands)", binary(Tensor::pow), positive(29, 2, 3), any(30, 2, 3));
+        check("maximum (no ties)", binary(Tensor::maximum), distinct(31, 2, 3), distinct(32, 2, 3).add(0.033));
+        check("minimum (no ties)", binary(Tensor::minimum), distinct(33, 2, 3), distinct(34, 2, 3).add(0.033));
+        check("x * x (same tensor twice)", unary(x -> x.mul(x)), any(35, 5));
+        check("x / x^2 + x", unary(x -> x.div(x.square()).add(x)), awayFromZero(36, 5));
+    }
+
+    @Test
+    public void broadcastingSumsGradientsBackToTheSmallShape() {
+        check("add (4, 1) + (3,)", binary(Tensor::add), any(41, 4, 1), any(42, 3));
+        check("mul (2, 1, 5) * (3, 1)", binary(Tensor::mul), any(43, 2, 1, 5), any(44, 3, 1));
+        check("div scalar / matrix", binary(Tensor::div), any(45), awayFromZero(46, 3, 4));
+        check("sub matrix - scalar", binary(Tensor::sub), any(47, 3, 4), any(48));
+        check("pow (3, 1) ^ (1, 4)", binary(Tensor::pow), positive(49, 3, 1), any(50, 1, 4));
+        check("maximum (4, 1) with (3,)", binary(Tensor::maximum), distinct(51, 4, 1), distinct(52, 3).add(0.021));
+        check("broadcastTo (1, 3) -> (2, 4, 3)", unary(x -> x.broadcastTo(Shape.of(2, 4, 3)).mul(x)), any(53, 1, 3));
+        check("broadcastTo scalar -> (5,)", unary(x -> x.broadcastTo(Shape.of(5)).sin()), any(54));
+    }
+
+    @Test
+    public void where() {
+        Tensor condition = Tensor.constant(new boolean[] {true, false, true, true, false, false, true});
+        check("where both branches", in -> Tensor.where(condition, in.get(0), in.get(1)), any(61, 7), any(62, 7));
+        check("where broadcast branches", in -> Tensor.where(
+                Tensor.constant(new boolean[][] {{true}, {false}, {true}}), in.get(0), in.get(1).exp()),
+                any(63, 4), any(64, 3, 1));
+        check("where through a comparison of the input", unary(x -> Tensor.where(x.greater(0.0), x.square(),
+                x.neg())), awayFromZero(65, 9));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Test
+    public void reductions() {
+        int[][] axesList = {null, {0}, {1}, {-1}, {0, 2}, {1, 2}, {-3, -1}};
+        for (int[] axes : axesList) {
+            for (boolean keepDims : new boolean[] {false, true}) {
+                String suffix = " axes " + Arrays.toString(axes) + (keepDims ? " keepDims" : "");
+                Function<Tensor, Tensor> square = x -> x.square();
+                check("sum" + suffix, unary(x -> reduce("sum", x.sin(), axes, keepDims)), any(71, 3, 4, 5));
+                check("mean" + suffix, unary(x -> reduce("mean", square.apply(x), axes, keepDims)), any(72, 3, 4, 5));
+                check("max (no ties)" + suffix, unary(x -> reduce("max", x, axes, keepDims).mul(
+                        reduce("max", x, axes, keepDims))), distinct(73, 3, 4, 5));
+                check("min (no ties)" + suffix, unary(x -> reduce("min", x, axes, keepDims).exp()),
+                        distinct(74, 3, 4, 5));
+            }
+        }
+        check("sum of a transposed view", unary(x -> x.transpose().exp().sum(0)), any(75, 4, 6));
+    }
+
+    static Tensor reduce(String op, Tensor x, int[] axes, boolean keepDims) {
+        if (axes == null) {
+            int[] all = {0, 1, 2};
+            return switch (op) {
+                case "sum" -> keepDims ? x.sum(all, true) : x.sum();
+                case "mean" -> keepDims ? x.mean(all, true) : x.mean();
+                case "max" -> keepDims ? x.max(all, true) : x.max();
+                default -> keepDims ? x.min(all, true) : x.min();
+            };
+        }
+        return switch (op) {
+            case "sum" -> x.sum(axes, keepDims);
+            case "mean" -> x.mean(axes, keepDims);
+            case "max" -> x.max(axes, keepDims);
+            default -> x.min(axes, keepDims);
+        };
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    @Test
+    public void matmul() {
+        check("matmul 2-D", binary(Tensor::matmul), any(81, 3, 4), any(82, 4, 5));
+        check("matmul 2-D odd", binary(Tensor::matmul), any(83, 7, 1), any(84, 1, 9));
+        check("matmul batched", binary(Tensor::matmul), any(85, 2, 3, 4), any(86, 2, 4, 5));
+        check("matmul broadcast batch (1, m, k)", binary(Tensor::matmul), any(87, 1, 3, 4), any(88, 3, 4, 2));
+        check("matmul broadcast 2-D @ 3-D", binary(Tensor::matmul), any(89, 3, 4), any(90, 2, 4, 5));
+        check("matmul broadcast 3-D @ 2-D", binary(Tensor::matmul), any(91, 2, 3, 4), any(92, 4, 5));
+        check("matmul of transposed views", binary((a, b) -> a.transpose().matmul(b.transpose())),
+                any(93, 4, 3), any(94, 5, 4));
+        check("x^T x", unary(x -> x.transpose().matmul(x)), any(95, 4, 3));
+    }
+
+    // ---------------------------------------------------------------- movement and cast
+
+    @Test
+    public void movement() {
+        check("reshape", unary(x -> x.reshape(6, 2).exp()), any(101, 3, 4));
+        check("reshape of a transposed view", unary(x -> x.transpose().reshape(-1).sin()), any(102, 3, 4));
+        check("transpose", unary(x -> x.transpose().mul(any(103, 4, 3))), any(104, 3, 4));
+        check("permute 3-D", unary(x -> x.transpose(2, 0, 1).sin()), any(105, 2, 3, 4));
+        check("slice", unary(x -> x.slice(new int[] {1, 1}, new int[] {2, 3}).exp()), any(106, 4, 5));
+        check("slice along an axis", unary(x -> x.slice(1, 2, 5).square()), any(107, 3, 6));
+        check("concat", binary((a, b) -> Tensor.concat(List.of(a, b.sin(), a), 1)), any(108, 2, 3), any(109, 2, 4));
+        check("concat axis 0", binary((a, b) -> Tensor.concat(List.of(a.exp(), b), 0)), any(110, 2, 3),
+                any(111, 1, 3));
+        check("stack", binary((a, b) -> Tensor.stack(List.of(a, b.square()), 1)), any(112, 2, 3), any(113, 2, 3));
+        check("expandDims", unary(x -> x.expandDims(1).mul(any(114, 3, 4, 5))), any(115, 3, 5));
+        check("squeeze", unary(x -> x.squeeze().exp()), any(116, 1, 4, 1));
+        check("cast float64 -> float32 -> float64", unary(x -> x.cast(DType.FLOAT32).mul(3.0).cast(F64)), 1e-2, 1e-3,
+                any(117, 6));
+        check("cast float64 -> float32 output", unary(x -> x.cast(DType.FLOAT32).mul(2.0)), 1e-2, 1e-3,
+                any(118, 6));
+    }
+
+    @Test
+    public void composites() {
+        check("meanSquaredError (both arguments)", binary(Losses::meanSquaredError), any(121, 4, 3), any(122, 4, 3));
+        check("sumSquaredError", binary(Losses::sumSquaredError), any(123, 5), any(124, 5));
+        check("dense layer: sigmoid(x @ w + b)", in -> in.get(0).matmul(in.get(1)).add(in.get(2)).sigmoid(),
+                any(125, 5, 3), any(126, 3, 4), any(127, 4));
+        check("softplus-ish: log(1 + exp(x))", unary(x -> x.exp().add(1.0).log()), any(128, 9));
+    }
+
+    // ---------------------------------------------------------------- second order
+
+    /** {@code x -> d f(x) / dx}, computed with a tape so that an outer tape can differentiate it again. */
+    static Function<List<Tensor>, Tensor> gradientOf(UnaryOperator<Tensor> f) {
+        return in -> {
+            Tensor x = in.get(0);
+            try (GradientTape tape = new GradientTape()) {
+                tape.watch(x);
+                Tensor y = f.apply(x);
+                return tape.gradient(y, x);
+            }
+        };
+    }
+
+    /** The second derivative of {@code f} at the scalar {@code at}, by two nested tapes. */
+    static double secondDerivative(UnaryOperator<Tensor> f, double at) {
+        Tensor x = Tensor.scalar(at, F64);
+        try (GradientTape outer = new GradientTape(); GradientTape inner = new GradientTape()) {
+            outer.watch(x);
+            inner.watch(x);
+            Tensor y = f.apply(x);
+            Tensor dy = inner.gradient(y, x);
+            Tensor d2y = outer.gradient(dy, x);
+            return d2y.doubleValue();
+        }
+    }
+
+    @Test
+    public void secondDerivativesAtKnownPoints() {
+        assertEquals(18.0, secondDerivative(x -> x.pow(3), 3), 1e-12, "d2(x^3)/dx2 at 3");
+        double at = 0.7;
+        assertEquals(6 * at, secondDerivative(x -> x.pow(3), at), 1e-12, "x^3 -> 6x");
+        assertEquals(6 * at, secondDerivative(x -> x.mul(x).mul(x), at), 1e-12, "x*x*x -> 6x");
+        assertEquals(2.0, secondDerivative(x -> x.mul(x), at), 1e-12, "x*x -> 2");
+        assertEquals(Math.exp(at), secondDerivative(Tensor::exp, at), 1e-12, "exp");
+        assertEquals(-Math.sin(at), secondDerivative(Tensor::sin, at), 1e-12, "sin");
+        assertEquals(-Math.cos(at), secondDerivative(Tensor::cos, at), 1e-12, "cos");
+        double th = Math.tanh(at);
+        assertEquals(-2 * th * (1 - th * th), secondDerivative(Tensor::tanh, at), 1e-12, "tanh");
+        assertEquals(-1 / (at * at), secondDerivative(Tensor::log, at), 1e-12, "log");
+        assertEquals(2 / (at * at * at), secondDerivative(Tensor::reciprocal, at), 1e-12, "1/x");
+        // float32 scalar, as the tutorials write it
+        Tensor x = Tensor.scalar(3.0);
+        try (GradientTape outer = new GradientTape(); GradientTape inner = new GradientTape()) {
+            outer.watch(x);
+            inner.watch(x);
+            Tensor y = x.pow(3);
+            Tensor dy = inner.gradient(y, x);
+            Tensor d2y = outer.gradient(dy, x);
+            assertEquals(27.0, dy.doubleValue(), 1e-5);
+            assertEquals(18.0, d2y.doubleValue(), 1e-5);
+            assertEquals(DType.FLOAT32, d2y.dtype());
+        }
+    }
+
+    @Test
+    public void secondOrderGradientsPassTheNumericalCheck() {
+        check("d/dx of pow", gradientOf(x -> x.pow(3)), positive(131, 5));
+        check("d/dx of pow with a tensor exponent", gradientOf(x -> x.pow(x)), positive(132, 5));
+        check("d/dx of mul", gradientOf(x -> x.mul(x).mul(x)), any(133, 5));
+        check("d/dx of exp", gradientOf(Tensor::exp), any(134, 5));
+        check("d/dx of sin", gradientOf(Tensor::sin), any(135, 5));
+        check("d/dx of cos", gradientOf(Tensor::cos), any(136, 5));
+        check("d/dx of tanh", gradientOf(Tensor::tanh), any(137, 5));
+        check("d/dx of log", gradientOf(Tensor::log), positive(138, 5));
+        check("d/dx of sqrt", gradientOf(Tensor::sqrt), positive(139, 5));
+        check("d/dx of div", gradientOf(x -> any(140, 5).div(x)), awayFromZero(141, 5));
+        check("d/dx of sigmoid", gradientOf(Tensor::sigmoid), any(142, 5));
+        check("d/dx of sum(x^3) over an axis", gradientOf(x -> x.pow(3).sum(1)), positive(143, 3, 4));
+        check("d/dx of slice(x)^3 (pad's rule)", gradientOf(x -> x.slice(0, 1, 4).pow(3)), positive(144, 6));
+        check("d/dx of matmul(x, x)", gradientOf(x -> x.matmul(x)), any(145, 3, 3));
+        check("d/dx of broadcast x^2", gradientOf(x -> x.broadcastTo(Shape.of(4, 3)).square()), any(146, 3));
+        check("d/dx of max(x)^2", gradientOf(x -> x.max(new int[] {1}, false).square()), distinct(147, 3, 4));
+    }
+}

@@ -1,0 +1,294 @@
+package dev.quiver.conformance;
+
+import static dev.quiver.conformance.Reference.assertValues;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.GradientTape;
+import dev.quiver.Tensor;
+import dev.quiver.Variable;
+import dev.quiver.optimizers.Adam;
+import dev.quiver.optimizers.Nadam;
+import dev.quiver.optimizers.Optimizer;
+import dev.quiver.optimizers.RMSprop;
+import dev.quiver.optimizers.SGD;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Optimizers against the Keras 3 update formulas re-implemented here in plain Java doubles, step by step, on a
+ * loss whose gradient is known in closed form ({@code loss = sum(c * w^2) + sum(w)}, so {@code g = 2 c w + 1});
+ * plus the contract of {@code applyGradients} (null gradients skipped, validation before any change).
+ */
+public abstract class OptimizerConformance extends BackendConformance {
+    private static final double[] INITIAL = {0.5, -1.25, 2.0, 0.0, -0.3};
+    private static final double[] C = {1.0, 0.5, 2.0, 3.0, 0.25};
+    private static final int STEPS = 5;
+
+    /** A Keras 3 optimizer re-implemented on doubles: updates {@code w} in place from {@code g}. */
+    public interface ReferenceOptimizer {
+        void step(double[] w, double[] g);
+    }
+
+    static ReferenceOptimizer sgd(double lr, double momentum, boolean nesterov) {
+        double[][] state = new double[1][];
+        return (w, g) -> {
+            if (momentum == 0) {
+                for (int i = 0; i < w.length; i++) {
+                    w[i] -= lr * g[i];
+                }
+                return;
+            }
+            if (state[0] == null) {
+                state[0] = new double[w.length];
+            }
+            double[] m = state[0];
+            for (int i = 0; i < w.length; i++) {
+                m[i] = momentum * m[i] - lr * g[i];
+                w[i] += nesterov ? momentum * m[i] - lr * g[i] : m[i];
+            }
+        };
+    }
+
+    static ReferenceOptimizer adam(double lr, double beta1, double beta2, double epsilon) {
+        return new ReferenceOptimizer() {
+            double[] m;
+            double[] v;
+            int t;
+
+            @Override
+            public void step(double[] w, double[] g) {
+                if (m == null) {
+                    m = new double[w.length];
+                    v = new double[w.length];
+                }
+                t++;
+                double alpha = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+                for (int i = 0; i < w.length; i++) {
+                    m[i] += (g[i] - m[i]) * (1 - beta1);
+                    v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
+                    w[i] -= m[i] * alpha / (Math.sqrt(v[i]) + epsilon);
+                }
+            }
+        };
+    }
+
+    /** keras/src/optimizers/nadam.py: u_t = beta1 (1 - 0.5 * 0.96^t); the product of u is kept across steps. */
+    static ReferenceOptimizer nadam(double lr, double beta1, double beta2, double epsilon) {
+        return new ReferenceOptimizer() {
+            double[] m;
+            double[] v;
+            int t;
+            double uProduct = 1.0;
+
+            @Override
+            public void step(double[] w, double[] g) {
+                if (m == null) {
+                    m = new double[w.length];
+                    v = new double[w.length];
+                }
+                t++;
+                double uT = beta1 * (1 - 0.5 * Math.pow(0.96, t));
+                double uNext = beta1 * (1 - 0.5 * Math.pow(0.96, t + 1));
+                uProduct *= uT;
+                double uProductNext = uProduct * uNext;
+                double beta2Power = Math.pow(beta2, t);
+                for (int i = 0; i < w.length; i++) {
+                    m[i] += (g[i] - m[i]) * (1 - beta1);
+                    v[i] += (g[i] * g[i] - v[i]) * (1 - beta2);
+                    double mHat = uNext * m[i] / (1 - uProductNext) + (1 - uT) * g[i] / (1 - uProduct);
+                    double vHat = v[i] / (1 - beta2Power);
+                    w[i] -= mHat * lr / (Math.sqrt(vHat) + epsilon);
+                }
+            }
+        };
+    }
+
+    static ReferenceOptimizer rmsprop(double lr, double rho, double momentum, double epsilon, boolean centered) {
+        return new ReferenceOptimizer() {
+            double[] velocity;
+            double[] average;
+            double[] accumulated;
+
+            @Override
+            public void step(double[] w, double[] g) {
+                if (velocity == null) {
+                    velocity = new double[w.length];
+                    average = new double[w.length];
+                    accumulated = new double[w.length];
+                }
+                for (int i = 0; i < w.length; i++) {
+                    velocity[i] = rho * velocity[i] + (1 - rho) * g[i] * g[i];
+                    double denominator;
+                    if (centered) {
+                        average[i] = rho * average[i] + (1 - rho) * g[i];
+                        denominator = velocity[i] - average[i] * average[i] + epsilon;
+                    } else {
+                        denominator = velocity[i] + epsilon;
+                    }
+                    double increment = lr * g[i] / Math.sqrt(denominator);
+                    if (momentum > 0) {
+                        accumulated[i] = momentum * accumulated[i] + increment;
+                        w[i] -= accumulated[i];
+                    } else {
+                        w[i] -= increment;
+                    }
+                }
+            }
+        };
+    }
+
+    public enum Case {
+        SGD_PLAIN(() -> new SGD(0.1), () -> sgd(0.1, 0, false)),
+        SGD_MOMENTUM(() -> new SGD(0.05, 0.9, false), () -> sgd(0.05, 0.9, false)),
+        SGD_NESTEROV(() -> new SGD(0.05, 0.9, true), () -> sgd(0.05, 0.9, true)),
+        ADAM(() -> new Adam(0.1), () -> adam(0.1, 0.9, 0.999, 1e-7)),
+        ADAM_CUSTOM(() -> new Adam(0.02, 0.8, 0.99, 1e-3), () -> adam(0.02, 0.8, 0.99, 1e-3)),
+        NADAM(() -> new Nadam(0.1), () -> nadam(0.1, 0.9, 0.999, 1e-7)),
+        RMSPROP(() -> new RMSprop(0.01), () -> rmsprop(0.01, 0.9, 0, 1e-7, false)),
+        RMSPROP_MOMENTUM_CENTERED(() -> new RMSprop(0.01, 0.8, 0.5, 1e-6, true),
+                () -> rmsprop(0.01, 0.8, 0.5, 1e-6, true));
+
+        final Supplier<Optimizer> optimizer;
+        final Supplier<ReferenceOptimizer> reference;
+
+        Case(Supplier<Optimizer> optimizer, Supplier<ReferenceOptimizer> reference) {
+            this.optimizer = optimizer;
+            this.reference = reference;
+        }
+    }
+
+    static double[] gradient(double[] w) {
+        double[] g = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            g[i] = 2 * C[i] * w[i] + 1;
+        }
+        return g;
+    }
+
+    void runAgainstReference(Case testCase, DType dtype) {
+        Optimizer optimizer = testCase.optimizer.get();
+        ReferenceOptimizer reference = testCase.reference.get();
+        Variable w = new Variable(Tensor.constant(INITIAL, dtype), "w");
+        Tensor c = Tensor.constant(C, dtype);
+        double[] expected;
+        for (int step = 1; step <= STEPS; step++) {
+            // the reference sees the same (rounded) weights the backend holds, so errors do not compound
+            double[] current = w.toDoubleArray();
+            try (GradientTape tape = new GradientTape()) {
+                Tensor loss = c.mul(w.square()).sum().add(w.sum());
+                List<Tensor> grads = tape.gradient(loss, List.of(w));
+                assertValues(testCase + " gradient at step " + step, grads.getFirst(), dtype, new int[] {5},
+                        gradient(current));
+                optimizer.applyGradients(grads, List.of(w));
+            }
+            expected = current.clone();
+            reference.step(expected, gradient(current));
+            assertValues(testCase + " " + dtype + " weights after step " + step, w, dtype, new int[] {5}, expected);
+            assertEquals(step, optimizer.iterations());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Case.class)
+    public void float64MatchesKerasFormulas(Case testCase) {
+        runAgainstReference(testCase, DType.FLOAT64);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Case.class)
+    public void float32MatchesKerasFormulas(Case testCase) {
+        runAgainstReference(testCase, DType.FLOAT32);
+    }
+
+    @Test
+    public void referenceStateCarriesAcrossSteps() {
+        // guards the test itself: with momentum, two steps differ from two fresh single steps
+        double[] a = INITIAL.clone();
+        ReferenceOptimizer withMomentum = sgd(0.05, 0.9, false);
+        withMomentum.step(a, gradient(a));
+        withMomentum.step(a, gradient(a));
+        double[] b = INITIAL.clone();
+        sgd(0.05, 0.9, false).step(b, gradient(b));
+        sgd(0.05, 0.9, false).step(b, gradient(b));
+        assertTrue(!Arrays.equals(a, b));
+    }
+
+    @Test
+    public void minimizeTakesOneStep() {
+        Variable w = new Variable(Tensor.constant(INITIAL, DType.FLOAT64), "w");
+        Tensor c = Tensor.constant(C, DType.FLOAT64);
+        Optimizer optimizer = new SGD(0.1);
+        Tensor loss = optimizer.minimize(() -> c.mul(w.square()).sum().add(w.sum()), List.of(w));
+        double expectedLoss = 0;
+        for (int i = 0; i < INITIAL.length; i++) {
+            expectedLoss += C[i] * INITIAL[i] * INITIAL[i] + INITIAL[i];
+        }
+        assertEquals(expectedLoss, loss.doubleValue(), 1e-12);
+        double[] expected = INITIAL.clone();
+        sgd(0.1, 0, false).step(expected, gradient(INITIAL));
+        assertValues("after minimize", w, DType.FLOAT64, new int[] {5}, expected);
+    }
+
+    @Test
+    public void nullGradientIsSkipped() {
+        Variable used = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "used");
+        Variable unused = new Variable(Tensor.constant(new double[] {5, 6}, DType.FLOAT64), "unused");
+        Optimizer optimizer = new Adam(0.1);
+        try (GradientTape tape = new GradientTape()) {
+            Tensor loss = used.square().sum();
+            List<Tensor> grads = tape.gradient(loss, List.of(used, unused));
+            assertEquals(null, grads.get(1));
+            optimizer.applyGradients(grads, List.of(used, unused));
+        }
+        assertArrayEquals(new double[] {5, 6}, unused.toDoubleArray(), "a variable without gradient is unchanged");
+        double[] expected = {1, 2};
+        adam(0.1, 0.9, 0.999, 1e-7).step(expected, new double[] {2, 4});
+        assertValues("the other variable steps", used, DType.FLOAT64, new int[] {2}, expected);
+        List<Tensor> allNull = new ArrayList<>();
+        allNull.add(null);
+        assertThrows(IllegalArgumentException.class, () -> optimizer.applyGradients(allNull, List.of(used)),
+                "all gradients missing is an error (the loss is not connected)");
+    }
+
+    @Test
+    public void rejectedCallsChangeNothing() {
+        Variable a = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "a");
+        Variable b = new Variable(Tensor.constant(new double[] {3, 4, 5}, DType.FLOAT64), "b");
+        for (Optimizer optimizer : List.of(new SGD(0.1, 0.9, false), new Adam(0.1), new Nadam(0.1),
+                new RMSprop(0.1))) {
+            Tensor goodA = Tensor.constant(new double[] {1, 1}, DType.FLOAT64);
+            Tensor badB = Tensor.constant(new double[] {1, 1}, DType.FLOAT64);   // wrong shape for b
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> optimizer.applyGradients(List.of(goodA, badB), List.of(a, b)));
+            assertTrue(shape.getMessage().contains("(2,)") && shape.getMessage().contains("(3,)"),
+                    shape.getMessage());
+            IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
+                    () -> optimizer.applyGradients(List.of(goodA), List.of(a, b)));
+            assertTrue(count.getMessage().contains("1") && count.getMessage().contains("2"), count.getMessage());
+            assertArrayEquals(new double[] {1, 2}, a.toDoubleArray(), "a is unchanged: validation comes first");
+            assertArrayEquals(new double[] {3, 4, 5}, b.toDoubleArray(), "b is unchanged");
+            assertEquals(0, optimizer.iterations(), "a rejected call is not a step");
+            assertTrue(optimizer.slots(a).stream().allMatch(slot -> Arrays.stream(slot.toDoubleArray())
+                    .allMatch(v -> v == 0)), "no optimizer state was written");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SGD(-1));
+        assertThrows(IllegalArgumentException.class, () -> new Adam(Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> new SGD(0.1, 1.5, false));
+    }
+
+    @Test
+    public void gradientOfAnotherDtypeIsCast() {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT32), "w");
+        new SGD(0.5).applyGradients(List.of(Tensor.constant(new double[] {2, -4}, DType.FLOAT64)), List.of(w));
+        assertValues("float32 variable, float64 gradient", w, DType.FLOAT32, new int[] {2}, new double[] {0, 4});
+    }
+}
