@@ -50,8 +50,8 @@ public final class CpuBackend implements Backend {
     private final int threadCount;
     private final CpuThreads threads;
     // null when SIMD is off: every call then takes the ScalarKernels path
-    private final Elementwise elementwise;
-    private final Reductions reductions;
+    private final Simd.ElementwiseKernels elementwise;
+    private final Simd.ReductionKernels reductions;
     private final Matmul matmul;
     private final AtomicLong uploads = new AtomicLong();
     private final AtomicLong uploadBytes = new AtomicLong();
@@ -84,8 +84,8 @@ public final class CpuBackend implements Backend {
             this.reductions = null;
             this.matmul = null;
         } else {
-            this.elementwise = new Elementwise(this.simdBits);
-            this.reductions = new Reductions(this.simdBits);
+            this.elementwise = Simd.load(Simd.ElementwiseKernels.class, "Elementwise", this.simdBits);
+            this.reductions = Simd.load(Simd.ReductionKernels.class, "Reductions", this.simdBits);
             this.matmul = new Matmul(this.simdBits, this.threads);
         }
     }

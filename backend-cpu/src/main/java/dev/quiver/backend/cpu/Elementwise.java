@@ -2,6 +2,7 @@ package dev.quiver.backend.cpu;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Primitive;
+import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -20,14 +21,14 @@ import jdk.incubator.vector.VectorSpecies;
  * value: the Vector API intrinsifies only a constant operator, and each switch arm is one. The branch is
  * loop-invariant and predicted, so it costs far less than a memory-bound iteration.
  */
-final class Elementwise {
-    private final VectorSpecies<Float> fs;
-    private final VectorSpecies<Double> ds;
+final class Elementwise implements Simd.ElementwiseKernels {
+    // Constants per hidden class (see Simd): the Vector API intrinsifies only constant species.
+    private static final VectorShape SHAPE = Simd.shape(MethodHandles.lookup());
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.withShape(SHAPE);
 
-    Elementwise(int simdBits) {
-        VectorShape shape = VectorShape.forBitSize(simdBits);
-        this.fs = FloatVector.SPECIES_PREFERRED.withShape(shape);
-        this.ds = DoubleVector.SPECIES_PREFERRED.withShape(shape);
+    /** Use {@code Simd.load(..., "Elementwise", bits)}: loaded plainly, the class runs at the preferred width. */
+    public Elementwise() {
     }
 
     private static boolean floating(DType type) {
@@ -39,7 +40,8 @@ final class Elementwise {
     }
 
     /** Unary row; SIMD for float dtypes with out stride 1 and in stride 0 or 1. */
-    void unaryRow(Primitive op, DType type, Object in, int io, int is, Object out, int oo, int os, int n) {
+    @Override
+    public void unaryRow(Primitive op, DType type, Object in, int io, int is, Object out, int oo, int os, int n) {
         if (n == 0) {
             return;
         }
@@ -53,7 +55,8 @@ final class Elementwise {
     }
 
     /** Binary row; SIMD for float dtypes (arithmetic and comparisons) with unit or broadcast strides. */
-    void binaryRow(Primitive op, DType type, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo, int os, int n) {
+    @Override
+    public void binaryRow(Primitive op, DType type, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo, int os, int n) {
         if (n == 0) {
             return;
         }
@@ -73,7 +76,8 @@ final class Elementwise {
         }
     }
 
-    void whereRow(DType type, boolean[] c, int co, int cs, Object t, int to, int ts, Object f, int fo, int fss,
+    @Override
+    public void whereRow(DType type, boolean[] c, int co, int cs, Object t, int to, int ts, Object f, int fo, int fss,
             Object out, int oo, int os, int n) {
         if (n == 0) {
             return;
@@ -91,7 +95,8 @@ final class Elementwise {
      * Same-dtype copies of unit-stride rows use {@link System#arraycopy}: the JVM's copy stubs are already
      * wide SIMD loops and handle overlap, so a hand-written Vector API loop could only match them.
      */
-    void copyRow(DType inType, Object in, int io, int is, DType outType, Object out, int oo, int os, int n) {
+    @Override
+    public void copyRow(DType inType, Object in, int io, int is, DType outType, Object out, int oo, int os, int n) {
         if (n == 0) {
             return;
         }
@@ -104,7 +109,8 @@ final class Elementwise {
         }
     }
 
-    void fillRow(DType type, Object out, int oo, int os, int n, double value) {
+    @Override
+    public void fillRow(DType type, Object out, int oo, int os, int n, double value) {
         if (os != 1 || !floating(type)) {
             ScalarKernels.fillRow(type, out, oo, os, n, value);
         } else if (type == DType.FLOAT32) {
@@ -120,19 +126,19 @@ final class Elementwise {
     private void unaryFloat(Primitive op, float[] x, int xo, int xs, float[] y, int yo, int n) {
         if (xs == 0) {
             // one input value broadcast along the row: compute it once, with the same SIMD math
-            float value = applyFloat(op, FloatVector.broadcast(fs, x[xo])).lane(0);
+            float value = applyFloat(op, FloatVector.broadcast(FS, x[xo])).lane(0);
             Arrays.fill(y, yo, yo + n, value);
             return;
         }
-        int lanes = fs.length();
-        int bound = fs.loopBound(n);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
         int i = 0;
         for (; i < bound; i += lanes) {
-            applyFloat(op, FloatVector.fromArray(fs, x, xo + i)).intoArray(y, yo + i);
+            applyFloat(op, FloatVector.fromArray(FS, x, xo + i)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> tail = fs.indexInRange(i, n);
-            applyFloat(op, FloatVector.fromArray(fs, x, xo + i, tail)).intoArray(y, yo + i, tail);
+            VectorMask<Float> tail = FS.indexInRange(i, n);
+            applyFloat(op, FloatVector.fromArray(FS, x, xo + i, tail)).intoArray(y, yo + i, tail);
         }
     }
 
@@ -154,20 +160,20 @@ final class Elementwise {
 
     /** a and b have strides 0 (broadcast scalar) or 1; y has stride 1. */
     private void binaryFloat(Primitive op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] y, int yo, int n) {
-        int lanes = fs.length();
-        int bound = fs.loopBound(n);
-        FloatVector aScalar = FloatVector.broadcast(fs, as == 0 ? a[ao] : 0f);
-        FloatVector bScalar = FloatVector.broadcast(fs, bs == 0 ? b[bo] : 0f);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
+        FloatVector aScalar = FloatVector.broadcast(FS, as == 0 ? a[ao] : 0f);
+        FloatVector bScalar = FloatVector.broadcast(FS, bs == 0 ? b[bo] : 0f);
         int i = 0;
         for (; i < bound; i += lanes) {
-            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(fs, a, ao + i);
-            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(fs, b, bo + i);
+            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(FS, a, ao + i);
+            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(FS, b, bo + i);
             applyFloat(op, x, z).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Float> tail = fs.indexInRange(i, n);
-            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(fs, a, ao + i, tail);
-            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(fs, b, bo + i, tail);
+            VectorMask<Float> tail = FS.indexInRange(i, n);
+            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(FS, a, ao + i, tail);
+            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(FS, b, bo + i, tail);
             applyFloat(op, x, z).intoArray(y, yo + i, tail);
         }
     }
@@ -186,14 +192,14 @@ final class Elementwise {
     }
 
     private void compareFloat(Primitive op, float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] y, int yo, int n) {
-        int lanes = fs.length();
-        int bound = fs.loopBound(n);
-        FloatVector aScalar = FloatVector.broadcast(fs, as == 0 ? a[ao] : 0f);
-        FloatVector bScalar = FloatVector.broadcast(fs, bs == 0 ? b[bo] : 0f);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
+        FloatVector aScalar = FloatVector.broadcast(FS, as == 0 ? a[ao] : 0f);
+        FloatVector bScalar = FloatVector.broadcast(FS, bs == 0 ? b[bo] : 0f);
         int i = 0;
         for (; i < bound; i += lanes) {
-            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(fs, a, ao + i);
-            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(fs, b, bo + i);
+            FloatVector x = as == 0 ? aScalar : FloatVector.fromArray(FS, a, ao + i);
+            FloatVector z = bs == 0 ? bScalar : FloatVector.fromArray(FS, b, bo + i);
             maskFloat(op, x, z).intoArray(y, yo + i);
         }
         if (i < n) {
@@ -204,15 +210,15 @@ final class Elementwise {
     /** c, t, f have strides 0 or 1, y stride 1. */
     private void whereFloat(boolean[] c, int co, int cs, float[] t, int to, int ts, float[] f, int fo, int fss,
             float[] y, int yo, int n) {
-        int lanes = fs.length();
-        int bound = cs == 0 ? 0 : fs.loopBound(n);
-        FloatVector tScalar = FloatVector.broadcast(fs, ts == 0 ? t[to] : 0f);
-        FloatVector fScalar = FloatVector.broadcast(fs, fss == 0 ? f[fo] : 0f);
+        int lanes = FS.length();
+        int bound = cs == 0 ? 0 : FS.loopBound(n);
+        FloatVector tScalar = FloatVector.broadcast(FS, ts == 0 ? t[to] : 0f);
+        FloatVector fScalar = FloatVector.broadcast(FS, fss == 0 ? f[fo] : 0f);
         int i = 0;
         for (; i < bound; i += lanes) {
-            VectorMask<Float> pick = VectorMask.fromArray(fs, c, co + i);
-            FloatVector x = ts == 0 ? tScalar : FloatVector.fromArray(fs, t, to + i);
-            FloatVector z = fss == 0 ? fScalar : FloatVector.fromArray(fs, f, fo + i);
+            VectorMask<Float> pick = VectorMask.fromArray(FS, c, co + i);
+            FloatVector x = ts == 0 ? tScalar : FloatVector.fromArray(FS, t, to + i);
+            FloatVector z = fss == 0 ? fScalar : FloatVector.fromArray(FS, f, fo + i);
             z.blend(x, pick).intoArray(y, yo + i);
         }
         if (i < n) {
@@ -221,15 +227,15 @@ final class Elementwise {
     }
 
     private void fillFloat(float[] y, int yo, int n, float value) {
-        int lanes = fs.length();
-        int bound = fs.loopBound(n);
-        FloatVector v = FloatVector.broadcast(fs, value);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
+        FloatVector v = FloatVector.broadcast(FS, value);
         int i = 0;
         for (; i < bound; i += lanes) {
             v.intoArray(y, yo + i);
         }
         if (i < n) {
-            v.intoArray(y, yo + i, fs.indexInRange(i, n));
+            v.intoArray(y, yo + i, FS.indexInRange(i, n));
         }
     }
 
@@ -238,19 +244,19 @@ final class Elementwise {
     private void unaryDouble(Primitive op, double[] x, int xo, int xs, double[] y, int yo, int n) {
         if (xs == 0) {
             // one input value broadcast along the row: compute it once, with the same SIMD math
-            double value = applyDouble(op, DoubleVector.broadcast(ds, x[xo])).lane(0);
+            double value = applyDouble(op, DoubleVector.broadcast(DS, x[xo])).lane(0);
             Arrays.fill(y, yo, yo + n, value);
             return;
         }
-        int lanes = ds.length();
-        int bound = ds.loopBound(n);
+        int lanes = DS.length();
+        int bound = DS.loopBound(n);
         int i = 0;
         for (; i < bound; i += lanes) {
-            applyDouble(op, DoubleVector.fromArray(ds, x, xo + i)).intoArray(y, yo + i);
+            applyDouble(op, DoubleVector.fromArray(DS, x, xo + i)).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Double> tail = ds.indexInRange(i, n);
-            applyDouble(op, DoubleVector.fromArray(ds, x, xo + i, tail)).intoArray(y, yo + i, tail);
+            VectorMask<Double> tail = DS.indexInRange(i, n);
+            applyDouble(op, DoubleVector.fromArray(DS, x, xo + i, tail)).intoArray(y, yo + i, tail);
         }
     }
 
@@ -272,20 +278,20 @@ final class Elementwise {
 
     /** a and b have strides 0 (broadcast scalar) or 1; y has stride 1. */
     private void binaryDouble(Primitive op, double[] a, int ao, int as, double[] b, int bo, int bs, double[] y, int yo, int n) {
-        int lanes = ds.length();
-        int bound = ds.loopBound(n);
-        DoubleVector aScalar = DoubleVector.broadcast(ds, as == 0 ? a[ao] : 0.0);
-        DoubleVector bScalar = DoubleVector.broadcast(ds, bs == 0 ? b[bo] : 0.0);
+        int lanes = DS.length();
+        int bound = DS.loopBound(n);
+        DoubleVector aScalar = DoubleVector.broadcast(DS, as == 0 ? a[ao] : 0.0);
+        DoubleVector bScalar = DoubleVector.broadcast(DS, bs == 0 ? b[bo] : 0.0);
         int i = 0;
         for (; i < bound; i += lanes) {
-            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(ds, a, ao + i);
-            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(ds, b, bo + i);
+            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(DS, a, ao + i);
+            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(DS, b, bo + i);
             applyDouble(op, x, z).intoArray(y, yo + i);
         }
         if (i < n) {
-            VectorMask<Double> tail = ds.indexInRange(i, n);
-            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(ds, a, ao + i, tail);
-            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(ds, b, bo + i, tail);
+            VectorMask<Double> tail = DS.indexInRange(i, n);
+            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(DS, a, ao + i, tail);
+            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(DS, b, bo + i, tail);
             applyDouble(op, x, z).intoArray(y, yo + i, tail);
         }
     }
@@ -304,14 +310,14 @@ final class Elementwise {
     }
 
     private void compareDouble(Primitive op, double[] a, int ao, int as, double[] b, int bo, int bs, boolean[] y, int yo, int n) {
-        int lanes = ds.length();
-        int bound = ds.loopBound(n);
-        DoubleVector aScalar = DoubleVector.broadcast(ds, as == 0 ? a[ao] : 0.0);
-        DoubleVector bScalar = DoubleVector.broadcast(ds, bs == 0 ? b[bo] : 0.0);
+        int lanes = DS.length();
+        int bound = DS.loopBound(n);
+        DoubleVector aScalar = DoubleVector.broadcast(DS, as == 0 ? a[ao] : 0.0);
+        DoubleVector bScalar = DoubleVector.broadcast(DS, bs == 0 ? b[bo] : 0.0);
         int i = 0;
         for (; i < bound; i += lanes) {
-            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(ds, a, ao + i);
-            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(ds, b, bo + i);
+            DoubleVector x = as == 0 ? aScalar : DoubleVector.fromArray(DS, a, ao + i);
+            DoubleVector z = bs == 0 ? bScalar : DoubleVector.fromArray(DS, b, bo + i);
             maskDouble(op, x, z).intoArray(y, yo + i);
         }
         if (i < n) {
@@ -322,15 +328,15 @@ final class Elementwise {
     /** c, t, f have strides 0 or 1, y stride 1. */
     private void whereDouble(boolean[] c, int co, int cs, double[] t, int to, int ts, double[] f, int fo, int fss,
             double[] y, int yo, int n) {
-        int lanes = ds.length();
-        int bound = cs == 0 ? 0 : ds.loopBound(n);
-        DoubleVector tScalar = DoubleVector.broadcast(ds, ts == 0 ? t[to] : 0.0);
-        DoubleVector fScalar = DoubleVector.broadcast(ds, fss == 0 ? f[fo] : 0.0);
+        int lanes = DS.length();
+        int bound = cs == 0 ? 0 : DS.loopBound(n);
+        DoubleVector tScalar = DoubleVector.broadcast(DS, ts == 0 ? t[to] : 0.0);
+        DoubleVector fScalar = DoubleVector.broadcast(DS, fss == 0 ? f[fo] : 0.0);
         int i = 0;
         for (; i < bound; i += lanes) {
-            VectorMask<Double> pick = VectorMask.fromArray(ds, c, co + i);
-            DoubleVector x = ts == 0 ? tScalar : DoubleVector.fromArray(ds, t, to + i);
-            DoubleVector z = fss == 0 ? fScalar : DoubleVector.fromArray(ds, f, fo + i);
+            VectorMask<Double> pick = VectorMask.fromArray(DS, c, co + i);
+            DoubleVector x = ts == 0 ? tScalar : DoubleVector.fromArray(DS, t, to + i);
+            DoubleVector z = fss == 0 ? fScalar : DoubleVector.fromArray(DS, f, fo + i);
             z.blend(x, pick).intoArray(y, yo + i);
         }
         if (i < n) {
@@ -339,15 +345,15 @@ final class Elementwise {
     }
 
     private void fillDouble(double[] y, int yo, int n, double value) {
-        int lanes = ds.length();
-        int bound = ds.loopBound(n);
-        DoubleVector v = DoubleVector.broadcast(ds, value);
+        int lanes = DS.length();
+        int bound = DS.loopBound(n);
+        DoubleVector v = DoubleVector.broadcast(DS, value);
         int i = 0;
         for (; i < bound; i += lanes) {
             v.intoArray(y, yo + i);
         }
         if (i < n) {
-            v.intoArray(y, yo + i, ds.indexInRange(i, n));
+            v.intoArray(y, yo + i, DS.indexInRange(i, n));
         }
     }
 

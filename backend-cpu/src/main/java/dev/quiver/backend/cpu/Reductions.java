@@ -2,6 +2,7 @@ package dev.quiver.backend.cpu;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Primitive;
+import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -26,23 +27,24 @@ import jdk.incubator.vector.VectorSpecies;
  * error therefore grows with about {@code block / lanes} roundings rather than with the whole length (a
  * float32 sum of 10^7 values keeps about 6 significant digits).
  */
-final class Reductions {
+final class Reductions implements Simd.ReductionKernels {
     /** Elements per row block summed in the working precision before folding into double. */
     static final int ROW_BLOCK = 4096;
     /** Rows per column block summed in the working precision before folding into double. */
     static final int COLUMN_BLOCK = 256;
 
-    private final VectorSpecies<Float> fs;
-    private final VectorSpecies<Double> ds;
+    // Constants per hidden class (see Simd): the Vector API intrinsifies only constant species.
+    private static final VectorShape SHAPE = Simd.shape(MethodHandles.lookup());
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED.withShape(SHAPE);
 
-    Reductions(int simdBits) {
-        VectorShape shape = VectorShape.forBitSize(simdBits);
-        this.fs = FloatVector.SPECIES_PREFERRED.withShape(shape);
-        this.ds = DoubleVector.SPECIES_PREFERRED.withShape(shape);
+    /** Use {@code Simd.load(..., "Reductions", bits)}: loaded plainly, the class runs at the preferred width. */
+    public Reductions() {
     }
 
     /** Reduces contiguous {@code (outer, reduced, inner)} at {@code io} into contiguous {@code (outer, inner)} at {@code oo}. */
-    void reduce(Primitive op, DType type, Object in, int io, Object out, int oo, int outer, int reduced, int inner) {
+    @Override
+    public void reduce(Primitive op, DType type, Object in, int io, Object out, int oo, int outer, int reduced, int inner) {
         switch (type) {
             case FLOAT32 -> reduceFloat(op, (float[]) in, io, (float[]) out, oo, outer, reduced, inner);
             case FLOAT64 -> reduceDouble(op, (double[]) in, io, (double[]) out, oo, outer, reduced, inner);
@@ -97,18 +99,18 @@ final class Reductions {
 
     /** {@code acc[ao + j] = op(acc[ao + j], x[xo + j])} for {@code j < n}. */
     private void combineFloat(Primitive op, float[] acc, int ao, float[] x, int xo, int n) {
-        int lanes = fs.length();
-        int bound = fs.loopBound(n);
+        int lanes = FS.length();
+        int bound = FS.loopBound(n);
         int j = 0;
         for (; j < bound; j += lanes) {
-            FloatVector v = FloatVector.fromArray(fs, acc, ao + j);
-            FloatVector w = FloatVector.fromArray(fs, x, xo + j);
+            FloatVector v = FloatVector.fromArray(FS, acc, ao + j);
+            FloatVector w = FloatVector.fromArray(FS, x, xo + j);
             (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j);
         }
         if (j < n) {
-            VectorMask<Float> tail = fs.indexInRange(j, n);
-            FloatVector v = FloatVector.fromArray(fs, acc, ao + j, tail);
-            FloatVector w = FloatVector.fromArray(fs, x, xo + j, tail);
+            VectorMask<Float> tail = FS.indexInRange(j, n);
+            FloatVector v = FloatVector.fromArray(FS, acc, ao + j, tail);
+            FloatVector w = FloatVector.fromArray(FS, x, xo + j, tail);
             (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j, tail);
         }
     }
@@ -122,24 +124,24 @@ final class Reductions {
             return (float) total;
         }
         boolean max = op == Primitive.MAX;
-        int lanes = fs.length();
-        FloatVector acc0 = FloatVector.broadcast(fs, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
+        int lanes = FS.length();
+        FloatVector acc0 = FloatVector.broadcast(FS, max ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY);
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
         FloatVector acc3 = acc0;
         int i = 0;
         for (; i + 4 * lanes <= n; i += 4 * lanes) {
-            FloatVector v0 = FloatVector.fromArray(fs, x, xo + i);
-            FloatVector v1 = FloatVector.fromArray(fs, x, xo + i + lanes);
-            FloatVector v2 = FloatVector.fromArray(fs, x, xo + i + 2 * lanes);
-            FloatVector v3 = FloatVector.fromArray(fs, x, xo + i + 3 * lanes);
+            FloatVector v0 = FloatVector.fromArray(FS, x, xo + i);
+            FloatVector v1 = FloatVector.fromArray(FS, x, xo + i + lanes);
+            FloatVector v2 = FloatVector.fromArray(FS, x, xo + i + 2 * lanes);
+            FloatVector v3 = FloatVector.fromArray(FS, x, xo + i + 3 * lanes);
             acc0 = max ? acc0.max(v0) : acc0.min(v0);
             acc1 = max ? acc1.max(v1) : acc1.min(v1);
             acc2 = max ? acc2.max(v2) : acc2.min(v2);
             acc3 = max ? acc3.max(v3) : acc3.min(v3);
         }
         for (; i + lanes <= n; i += lanes) {
-            FloatVector v = FloatVector.fromArray(fs, x, xo + i);
+            FloatVector v = FloatVector.fromArray(FS, x, xo + i);
             acc0 = max ? acc0.max(v) : acc0.min(v);
         }
         FloatVector acc = max ? acc0.max(acc1).max(acc2.max(acc3)) : acc0.min(acc1).min(acc2.min(acc3));
@@ -155,20 +157,20 @@ final class Reductions {
 
     /** Sum of a block with four independent vector accumulators (hides the add latency), tail in double. */
     private double sumBlockFloat(float[] x, int xo, int n) {
-        int lanes = fs.length();
-        FloatVector acc0 = FloatVector.zero(fs);
+        int lanes = FS.length();
+        FloatVector acc0 = FloatVector.zero(FS);
         FloatVector acc1 = acc0;
         FloatVector acc2 = acc0;
         FloatVector acc3 = acc0;
         int i = 0;
         for (; i + 4 * lanes <= n; i += 4 * lanes) {
-            acc0 = acc0.add(FloatVector.fromArray(fs, x, xo + i));
-            acc1 = acc1.add(FloatVector.fromArray(fs, x, xo + i + lanes));
-            acc2 = acc2.add(FloatVector.fromArray(fs, x, xo + i + 2 * lanes));
-            acc3 = acc3.add(FloatVector.fromArray(fs, x, xo + i + 3 * lanes));
+            acc0 = acc0.add(FloatVector.fromArray(FS, x, xo + i));
+            acc1 = acc1.add(FloatVector.fromArray(FS, x, xo + i + lanes));
+            acc2 = acc2.add(FloatVector.fromArray(FS, x, xo + i + 2 * lanes));
+            acc3 = acc3.add(FloatVector.fromArray(FS, x, xo + i + 3 * lanes));
         }
         for (; i + lanes <= n; i += lanes) {
-            acc0 = acc0.add(FloatVector.fromArray(fs, x, xo + i));
+            acc0 = acc0.add(FloatVector.fromArray(FS, x, xo + i));
         }
         double sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
@@ -224,18 +226,18 @@ final class Reductions {
 
     /** {@code acc[ao + j] = op(acc[ao + j], x[xo + j])} for {@code j < n}. */
     private void combineDouble(Primitive op, double[] acc, int ao, double[] x, int xo, int n) {
-        int lanes = ds.length();
-        int bound = ds.loopBound(n);
+        int lanes = DS.length();
+        int bound = DS.loopBound(n);
         int j = 0;
         for (; j < bound; j += lanes) {
-            DoubleVector v = DoubleVector.fromArray(ds, acc, ao + j);
-            DoubleVector w = DoubleVector.fromArray(ds, x, xo + j);
+            DoubleVector v = DoubleVector.fromArray(DS, acc, ao + j);
+            DoubleVector w = DoubleVector.fromArray(DS, x, xo + j);
             (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j);
         }
         if (j < n) {
-            VectorMask<Double> tail = ds.indexInRange(j, n);
-            DoubleVector v = DoubleVector.fromArray(ds, acc, ao + j, tail);
-            DoubleVector w = DoubleVector.fromArray(ds, x, xo + j, tail);
+            VectorMask<Double> tail = DS.indexInRange(j, n);
+            DoubleVector v = DoubleVector.fromArray(DS, acc, ao + j, tail);
+            DoubleVector w = DoubleVector.fromArray(DS, x, xo + j, tail);
             (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j, tail);
         }
     }
@@ -249,24 +251,24 @@ final class Reductions {
             return total;
         }
         boolean max = op == Primitive.MAX;
-        int lanes = ds.length();
-        DoubleVector acc0 = DoubleVector.broadcast(ds, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+        int lanes = DS.length();
+        DoubleVector acc0 = DoubleVector.broadcast(DS, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
         DoubleVector acc1 = acc0;
         DoubleVector acc2 = acc0;
         DoubleVector acc3 = acc0;
         int i = 0;
         for (; i + 4 * lanes <= n; i += 4 * lanes) {
-            DoubleVector v0 = DoubleVector.fromArray(ds, x, xo + i);
-            DoubleVector v1 = DoubleVector.fromArray(ds, x, xo + i + lanes);
-            DoubleVector v2 = DoubleVector.fromArray(ds, x, xo + i + 2 * lanes);
-            DoubleVector v3 = DoubleVector.fromArray(ds, x, xo + i + 3 * lanes);
+            DoubleVector v0 = DoubleVector.fromArray(DS, x, xo + i);
+            DoubleVector v1 = DoubleVector.fromArray(DS, x, xo + i + lanes);
+            DoubleVector v2 = DoubleVector.fromArray(DS, x, xo + i + 2 * lanes);
+            DoubleVector v3 = DoubleVector.fromArray(DS, x, xo + i + 3 * lanes);
             acc0 = max ? acc0.max(v0) : acc0.min(v0);
             acc1 = max ? acc1.max(v1) : acc1.min(v1);
             acc2 = max ? acc2.max(v2) : acc2.min(v2);
             acc3 = max ? acc3.max(v3) : acc3.min(v3);
         }
         for (; i + lanes <= n; i += lanes) {
-            DoubleVector v = DoubleVector.fromArray(ds, x, xo + i);
+            DoubleVector v = DoubleVector.fromArray(DS, x, xo + i);
             acc0 = max ? acc0.max(v) : acc0.min(v);
         }
         DoubleVector acc = max ? acc0.max(acc1).max(acc2.max(acc3)) : acc0.min(acc1).min(acc2.min(acc3));
@@ -282,20 +284,20 @@ final class Reductions {
 
     /** Sum of a block with four independent vector accumulators (hides the add latency), tail in double. */
     private double sumBlockDouble(double[] x, int xo, int n) {
-        int lanes = ds.length();
-        DoubleVector acc0 = DoubleVector.zero(ds);
+        int lanes = DS.length();
+        DoubleVector acc0 = DoubleVector.zero(DS);
         DoubleVector acc1 = acc0;
         DoubleVector acc2 = acc0;
         DoubleVector acc3 = acc0;
         int i = 0;
         for (; i + 4 * lanes <= n; i += 4 * lanes) {
-            acc0 = acc0.add(DoubleVector.fromArray(ds, x, xo + i));
-            acc1 = acc1.add(DoubleVector.fromArray(ds, x, xo + i + lanes));
-            acc2 = acc2.add(DoubleVector.fromArray(ds, x, xo + i + 2 * lanes));
-            acc3 = acc3.add(DoubleVector.fromArray(ds, x, xo + i + 3 * lanes));
+            acc0 = acc0.add(DoubleVector.fromArray(DS, x, xo + i));
+            acc1 = acc1.add(DoubleVector.fromArray(DS, x, xo + i + lanes));
+            acc2 = acc2.add(DoubleVector.fromArray(DS, x, xo + i + 2 * lanes));
+            acc3 = acc3.add(DoubleVector.fromArray(DS, x, xo + i + 3 * lanes));
         }
         for (; i + lanes <= n; i += lanes) {
-            acc0 = acc0.add(DoubleVector.fromArray(ds, x, xo + i));
+            acc0 = acc0.add(DoubleVector.fromArray(DS, x, xo + i));
         }
         double sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
