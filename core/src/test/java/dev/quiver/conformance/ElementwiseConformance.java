@@ -401,6 +401,22 @@ public abstract class ElementwiseConformance extends BackendConformance {
     }
 
     @Test
+    public void javaNumberOutOfRangeForAnIntTensorIsNotSilentlyWrapped() {
+        // TensorFlow refuses `tf.constant([1]) + 3_000_000_000` (the Python int does not fit int32); a silent
+        // wrap-around to -2147483648 would be the one wrong answer
+        Tensor i32 = Tensor.constant(new int[] {1});
+        Tensor result;
+        try {
+            result = i32.add(3e9);
+        } catch (IllegalArgumentException refused) {
+            assertTrue(refused.getMessage().contains("add") || refused.getMessage().contains("int32"),
+                    refused.getMessage());
+            return;
+        }
+        assertEquals(3_000_000_001.0, result.toDoubleArray()[0], "int32 + 3e9 (dtype " + result.dtype() + ")");
+    }
+
+    @Test
     public void integerDivisionTruncatesTowardZero() {
         for (DType dtype : Reference.INTS) {
             Tensor a = tensor(new double[] {7, -7, 7, -7, 0, 1}, dtype, 6);

@@ -148,19 +148,6 @@ public abstract class ErrorConformance extends BackendConformance {
     }
 
     @Test
-    public void variableValueIsASnapshot() {
-        Variable v = new Variable(Tensor.constant(new double[] {1, 2}), "v");
-        Tensor initial = Tensor.constant(new double[] {7, 8});
-        Variable copy = new Variable(initial);
-        copy.assign(Tensor.constant(new double[] {0, 0}));
-        assertArrayEquals(new float[] {7, 8}, initial.toFloatArray(), "a Variable copies its initial value");
-        Tensor snapshot = v.value();
-        v.assignAdd(Tensor.constant(new double[] {10, 10}));
-        assertArrayEquals(new float[] {1, 2}, snapshot.toFloatArray(), "value() is a snapshot");
-        assertArrayEquals(new float[] {11, 12}, v.toFloatArray());
-    }
-
-    @Test
     public void unknownBackendListsTheBackendsFoundAndKeepsTheSelection() {
         String before = Quiver.backend().name();
         assertMessage(IllegalArgumentException.class, () -> Quiver.use("nope"), "nope", backendName());

@@ -87,6 +87,61 @@ public abstract class GradientConformance extends BackendConformance {
         check("tanh of a scalar", unary(Tensor::tanh), any(14));
     }
 
+    @Test
+    public void sigmoidGradientIsFiniteForLargeInputs() {
+        // logistic-regression logits reach |x| > 88 in float32: the gradient must be y (1 - y), never NaN
+        for (DType dtype : Reference.FLOATS) {
+            double[] x = {-800, -100, -30, -1, 0, 1, 30, 100, 800};
+            Tensor input = Reference.tensor(Reference.round(dtype, x), dtype, x.length);
+            double[] expected = new double[x.length];
+            double[] values = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                double y = 1 / (1 + Math.exp(-x[i]));
+                values[i] = y;
+                expected[i] = y * (1 - y);
+            }
+            try (GradientTape tape = new GradientTape()) {
+                tape.watch(input);
+                Tensor y = input.sigmoid();
+                Reference.assertValues("sigmoid " + dtype, y, dtype, new int[] {x.length}, values);
+                Tensor gradient = tape.gradient(y, input);
+                Reference.assertValues("sigmoid gradient " + dtype, gradient, dtype, new int[] {x.length}, expected);
+            }
+        }
+    }
+
+    @Test
+    public void gradientsAtTiesAndKinksFollowTensorFlow() {
+        Tensor x = t(new double[] {1, 3, 3, -2}, 4);
+        Tensor y = t(new double[] {1, 2, 3, 5}, 4);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(x, y);
+            // reduce_max splits the gradient evenly between tied maxima
+            Reference.assertValues("max with ties", tape.gradient(x.max(), x), F64, new int[] {4},
+                    new double[] {0, 0.5, 0.5, 0});
+            Reference.assertValues("min unique", tape.gradient(x.min(), x), F64, new int[] {4},
+                    new double[] {0, 0, 0, 1});
+            // maximum/minimum send a tie to the first operand
+            Tensor maximum = x.maximum(y);
+            Reference.assertValues("maximum d/dx", tape.gradient(maximum, x), F64, new int[] {4},
+                    new double[] {1, 1, 1, 0});
+            Reference.assertValues("maximum d/dy", tape.gradient(maximum, y), F64, new int[] {4},
+                    new double[] {0, 0, 0, 1});
+            Tensor minimum = x.minimum(y);
+            Reference.assertValues("minimum d/dx", tape.gradient(minimum, x), F64, new int[] {4},
+                    new double[] {1, 0, 1, 1});
+        }
+        Tensor kinks = t(new double[] {0, -1.5, 2}, 3);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(kinks);
+            Reference.assertValues("abs' (0 at 0)", tape.gradient(kinks.abs(), kinks), F64, new int[] {3},
+                    new double[] {0, -1, 1});
+            Reference.assertValues("relu' (0 at 0)", tape.gradient(kinks.relu(), kinks), F64, new int[] {3},
+                    new double[] {0, 0, 1});
+            assertEquals(null, tape.gradient(kinks.sign(), kinks), "sign stops gradients");
+        }
+    }
+
     // ---------------------------------------------------------------- binary, both operands
 
     @Test

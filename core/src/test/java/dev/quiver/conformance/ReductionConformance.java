@@ -198,6 +198,37 @@ public abstract class ReductionConformance extends BackendConformance {
     }
 
     @Test
+    public void stridedReductionsSurviveGarbageCollection() throws InterruptedException {
+        // A reduction over a strided view reduces a dense temporary; the temporary must stay alive (reachable)
+        // until the backend has read it, or a collection releases its buffer mid-op (use-after-free on a device).
+        // 1000 x 1000 makes the copy and the reduction slow enough for a collection to land between them
+        Tensor x = Tensor.randomNormal(Shape.of(1000, 1000), 0, 1, 1, DType.FLOAT32);
+        double[] values = x.toDoubleArray();
+        Reduced reference = Reference.reduce(values, new int[] {1000, 1000}, new int[] {0}, Reduction.SUM);
+        assertValuesScaled("warm-up", x.transpose().sum(1), DType.FLOAT32, new int[] {1000}, reference.values(),
+                reference.scale());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread collector = new Thread(() -> {
+            while (running.get()) {
+                System.gc(); // back to back: a collection is nearly always under way
+            }
+        }, "gc-pressure");
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            for (int i = 0; System.nanoTime() < deadline; i++) {
+                Tensor sums = x.transpose().sum(1);   // (1000,): a permuted dense copy, then a reduction
+                assertValuesScaled("iteration " + i + " under GC pressure", sums, DType.FLOAT32, new int[] {1000},
+                        reference.values(), reference.scale());
+            }
+        } finally {
+            running.set(false);
+            collector.join();
+        }
+    }
+
+    @Test
     public void integerMeanTruncatesLikeTensorFlow() {
         Tensor x = tensor(new double[] {1, 2, 4, 10, 20, 41}, DType.INT32, 2, 3);
         assertValues("int32 mean axis 1", x.mean(1), DType.INT32, new int[] {2}, new double[] {2, 23});

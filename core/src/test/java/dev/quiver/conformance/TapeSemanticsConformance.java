@@ -292,6 +292,31 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
     }
 
     @Test
+    public void pausedRecordingAndTheWatchedList() {
+        Tensor x = f64(1, 2);
+        Tensor other = f64(5);
+        try (GradientTape outer = new GradientTape(true); GradientTape tape = new GradientTape(true)) {
+            outer.watch(x);
+            tape.watch(x, other);
+            Tensor[] paused = new Tensor[1];
+            tape.stopRecording(() -> paused[0] = x.square());
+            assertNull(tape.gradient(paused[0], x), "ops under stopRecording are not on this tape");
+            assertValues("...but other tapes still record", outer.gradient(paused[0], x), DType.FLOAT64,
+                    new int[] {2}, new double[] {2, 4});
+            Tensor hidden = GradientTape.noRecording(() -> x.exp());
+            assertNull(tape.gradient(hidden, x), "noRecording pauses every tape of the thread");
+            assertNull(outer.gradient(hidden, x));
+            Tensor recorded = x.mul(3.0);
+            assertValues("recording resumes", tape.gradient(recorded, x), DType.FLOAT64, new int[] {2},
+                    new double[] {3, 3});
+            List<Tensor> watched = tape.watched();
+            assertTrue(watched.stream().anyMatch(t -> t == x) && watched.stream().anyMatch(t -> t == other),
+                    "watched() lists the sources");
+            assertTrue(watched.stream().noneMatch(t -> t == recorded), "...and not intermediate results");
+        }
+    }
+
+    @Test
     public void integerOpsCarryNoGradient() {
         Tensor x = f64(1, 2);
         try (GradientTape tape = new GradientTape()) {
