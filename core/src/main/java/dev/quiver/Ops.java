@@ -323,6 +323,7 @@ final class Ops {
         int first = reducedAxes.length == 0 ? rank : reducedAxes[0];
         int last = reducedAxes.length == 0 ? rank - 1 : reducedAxes[reducedAxes.length - 1];
         StridedView source;
+        Tensor owner = x; // holds the buffer that `source` points into until the backend has read it
         if (x.view().isContiguous() && last - first + 1 == reducedAxes.length) {
             // the reduced axes are one run of a dense tensor: reduce in place as (outer, reduced, inner)
             for (int i = last + 1; i < rank; i++) {
@@ -330,7 +331,8 @@ final class Ops {
             }
             source = x.view();
         } else {
-            source = arranged(x, order);
+            owner = arranged(x, order);
+            source = owner.view();
         }
         long outer = outShape.size() / Math.max(1, inner);
         StridedView block = new StridedView(source.buffer(), new int[] {(int) outer, (int) reducedCount, (int) inner},
@@ -338,11 +340,12 @@ final class Ops {
         StridedView target = new StridedView(out.storage.buffer, new int[] {(int) outer, (int) inner},
                 new long[] {inner, 1}, 0);
         run(op, x, () -> x.backend().reduce(op, block, target));
+        java.lang.ref.Reference.reachabilityFence(owner); // a StridedView does not keep its storage alive
         return record(op, out, new ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
     }
 
     /** {@code x} permuted by {@code order} as a dense buffer view (copying only when it is not one already). */
-    private static StridedView arranged(Tensor x, int[] order) {
+    private static Tensor arranged(Tensor x, int[] order) {
         int[] dims = new int[order.length];
         long[] strides = new long[order.length];
         for (int i = 0; i < order.length; i++) {
@@ -351,11 +354,11 @@ final class Ops {
         }
         StridedView view = new StridedView(x.storage.buffer, dims, strides, x.offset);
         if (view.isContiguous()) {
-            return view;
+            return new Tensor(x.storage, Shape.of(dims), strides, x.offset);
         }
         Tensor dense = Tensor.allocate(x.backend(), Shape.of(dims), x.dtype());
         x.backend().copy(view, dense.view());
-        return dense.view();
+        return dense;
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
@@ -383,7 +386,7 @@ final class Ops {
         DType common = DType.promote(a.dtype(), b.dtype());
         Tensor left = cast(a, common);
         Tensor right = cast(b, common);
-        int batch = Math.max(batchA, batchB);
+        int batch = batchA == 1 ? batchB : batchA; // numpy: a batch of 1 broadcasts, even against 0
         int m = a.shape().dim(-2);
         int k = a.shape().dim(-1);
         int n = b.shape().dim(-1);

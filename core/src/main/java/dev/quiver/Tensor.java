@@ -319,7 +319,11 @@ public class Tensor implements AutoCloseable {
 
     /** {@code 1 / (1 + exp(-x))}. */
     public Tensor sigmoid() {
-        return neg().exp().add(1.0).reciprocal();
+        // exp(-|x|) never overflows, so neither the value nor its gradient meets inf * 0 = NaN
+        Tensor nonNegative = greaterEqual(0.0);
+        Tensor small = where(nonNegative, neg(), this).exp();   // exp(-|x|), with a slope of its branch at 0
+        Tensor positive = small.add(1.0).reciprocal();          // sigmoid(|x|)
+        return where(nonNegative, positive, small.mul(positive));
     }
 
     /** {@code 1 / x}. */
@@ -550,6 +554,10 @@ public class Tensor implements AutoCloseable {
     /** Elements {@code start} (inclusive) to {@code end} (exclusive) along {@code axis}. A view. */
     public Tensor slice(int axis, int start, int end) {
         int at = Shape.normalizeAxis(axis, rank(), "slice");
+        if (start < 0 || end < start || end > shape.dim(at)) {
+            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") is out of bounds for axis " + axis
+                    + " of shape " + shape);
+        }
         int[] begin = new int[rank()];
         int[] size = shape.dims();
         begin[at] = start;
@@ -699,7 +707,9 @@ public class Tensor implements AutoCloseable {
     Object download() {
         checkOpen("read");
         Tensor dense = view().isContiguous() ? this : Ops.contiguous(stopGradient());
-        return backend().download(dense.storage.buffer, dense.offset, size());
+        Object values = backend().download(dense.storage.buffer, dense.offset, size());
+        java.lang.ref.Reference.reachabilityFence(dense); // the buffer is released when its tensor is collected
+        return values;
     }
 
     // ================================================================ lifetime
@@ -738,6 +748,11 @@ public class Tensor implements AutoCloseable {
             type = integral ? DType.INT32 : DType.FLOAT32;
         } else if (!type.isFloating() && !integral) {
             type = DType.FLOAT32;
+        }
+        if ((type == DType.INT32 && (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE))
+                || (type == DType.INT64 && (value < -0x1p63 || value >= 0x1p63))) {
+            throw new IllegalArgumentException("the Java number " + value + " does not fit " + type + " (tensor of shape "
+                    + shape + "); cast the tensor first, e.g. x.cast(DType.INT64)");
         }
         return fill(backend(), Shape.scalar(), value, type);
     }

@@ -2,6 +2,7 @@ package dev.quiver;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.Primitive;
+import java.lang.ref.Reference;
 
 /**
  * A mutable tensor, like {@code tf.Variable}: it holds model parameters and optimizer state, updated in place on its
@@ -54,6 +55,7 @@ public class Variable extends Tensor {
         Backend backend = initial.backend();
         Tensor copy = Tensor.allocate(backend, initial.shape(), initial.dtype());
         backend.copy(initial.view(), copy.view());
+        Reference.reachabilityFence(initial);
         return copy.storage;
     }
 
@@ -69,6 +71,7 @@ public class Variable extends Tensor {
     public Variable assign(Tensor value) {
         Tensor source = checkedValue("assign", value);
         Ops.run(Primitive.COPY, this, () -> backend().copy(source.view(), view()));
+        Reference.reachabilityFence(source); // a view does not keep its buffer alive: the tensor must
         return this;
     }
 
@@ -92,6 +95,7 @@ public class Variable extends Tensor {
     private Variable update(Primitive op, String opName, Tensor value) {
         Tensor source = checkedValue(opName, value);
         Ops.run(op, this, () -> backend().binary(op, view(), source.view(), view()));
+        Reference.reachabilityFence(source);
         return this;
     }
 
@@ -109,6 +113,12 @@ public class Variable extends Tensor {
                     + " does not fit variable '" + name + "' of shape " + shape());
         }
         Tensor expanded = value.shape().equals(shape()) ? value : value.stopGradient().broadcastTo(shape());
+        if (expanded.storage == storage && !(java.util.Arrays.equals(expanded.strides, strides)
+                && expanded.offset == offset)) {
+            // the value is another view of this variable: read all of it before anything is written
+            expanded = Ops.contiguous(new Tensor(expanded.storage, expanded.shape(), expanded.strides,
+                    expanded.offset));
+        }
         return expanded;
     }
 

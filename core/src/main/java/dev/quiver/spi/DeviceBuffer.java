@@ -9,7 +9,7 @@ import dev.quiver.DType;
  *
  * <pre>{@code
  * DeviceBuffer buffer = backend.allocate(DType.FLOAT32, 1024);
- * backend.fill(buffer, 0, 1024, 1.0);
+ * backend.fill(StridedView.contiguous(buffer, 1024), 1.0);
  * buffer.release();
  * }</pre>
  */

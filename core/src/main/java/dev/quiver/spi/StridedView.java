@@ -14,6 +14,9 @@ import java.util.Arrays;
  * t.isContiguous();   // false
  * }</pre>
  *
+ * <p>A view does not own its buffer: core keeps the tensor that owns it reachable until the backend call that
+ * uses the view has returned (for asynchronous backends, released buffers are reused only in queue order).
+ *
  * @param buffer  the memory, owned by the backend executing the op
  * @param shape   dimensions of the view
  * @param strides element step per dimension; 0 repeats (broadcast)
