@@ -70,6 +70,20 @@ public final class Philox {
         return bits * TWO_POW_MINUS_53;
     }
 
+    /**
+     * Element value of a random fill: the distribution's recipe from the class comment applied to the block of
+     * {@code counter}, in double ({@code singlePrecision} picks the float32 uniform recipe). Backends running on the
+     * host call this per element; device kernels implement the same formulas.
+     */
+    public static double sample(RandomDistribution distribution, boolean singlePrecision, long seed, long counter,
+                                double first, double second) {
+        if (distribution == RandomDistribution.UNIFORM) {
+            double u = singlePrecision ? uniform24(seed, counter) : uniform53(seed, counter);
+            return first + (second - first) * u;
+        }
+        return first + second * normal(seed, counter);
+    }
+
     /** A standard normal value by Box-Muller from words {@code x2, x3}. */
     public static double normal(long seed, long counter) {
         int[] x = block(seed, counter);
