@@ -134,6 +134,8 @@ public final class EquationPuzzle {
             // A log axis cannot show an exact zero; float32 rounding makes one possible at the end.
             loss[i] = Math.max(lossHistory[i], 1e-14);
         }
+        Plots.dashedLine(chart, "residual target 1e-3 (squared: 1e-6)", new double[] {0, loss.length - 1},
+                new double[] {1e-6, 1e-6});
         Plots.line(chart, "loss", Plots.iterations(loss.length), loss);
         return Plots.save(chart, directory, "equation-puzzle-loss.png");
     }

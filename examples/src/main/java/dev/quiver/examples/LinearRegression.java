@@ -14,7 +14,6 @@ import dev.quiver.spi.TransferStats;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
@@ -158,14 +157,11 @@ public final class LinearRegression {
     private static Path plotParameters(Path directory, float[] ws, float[] bs) {
         XYChart chart = Plots.chart("Learned parameters per iteration", "iteration", "value");
         double[] steps = Plots.iterations(ws.length);
-        double[] trueW = new double[ws.length];
-        double[] trueB = new double[bs.length];
-        Arrays.fill(trueW, TRUE_W);
-        Arrays.fill(trueB, TRUE_B);
+        double[] ends = {0, ws.length - 1};
+        Plots.dashedLine(chart, "true w = 7", ends, new double[] {TRUE_W, TRUE_W});
+        Plots.dashedLine(chart, "true b = 4", ends, new double[] {TRUE_B, TRUE_B});
         Plots.line(chart, "w", steps, Plots.widen(ws));
         Plots.line(chart, "b", steps, Plots.widen(bs));
-        Plots.dashedLine(chart, "true w = 7", steps, trueW);
-        Plots.dashedLine(chart, "true b = 4", steps, trueB);
         return Plots.save(chart, directory, "linear-regression-parameters.png");
     }
 }

@@ -32,8 +32,8 @@ final class Plots {
                 .xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setMarkerSize(6);
-        // Known XChart 3.8.8 limitation (knowm/XChart#171): equally spaced x values (iterations) take a tick path
-        // that ignores the spacing hint and the label cap, so iteration axes get dense, touching labels.
+        // XChart 3.8.8 picks its x ticks from the FIRST series: when its x values are equally spaced (iterations)
+        // it puts a label on nearly every point. Per-iteration plots therefore add a two-point reference line first.
         return chart;
     }
 
