@@ -91,6 +91,17 @@ public abstract class Optimizer {
         });
     }
 
+    /** One step from (gradient, variable) pairs: Keras' {@code apply_gradients(zip(grads, vars))}. */
+    public void applyGradients(List<GradientAndVariable> pairs) {
+        List<Tensor> gradients = new ArrayList<>(pairs.size());
+        List<Variable> variables = new ArrayList<>(pairs.size());
+        for (GradientAndVariable pair : pairs) {
+            gradients.add(pair.gradient());
+            variables.add(pair.variable());
+        }
+        applyGradients(gradients, variables);
+    }
+
     /** Computes the loss under a new tape, then applies its gradients to {@code variables}; returns the loss. */
     public Tensor minimize(Supplier<Tensor> loss, List<? extends Variable> variables) {
         try (GradientTape tape = new GradientTape()) {

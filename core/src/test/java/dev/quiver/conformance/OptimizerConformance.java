@@ -11,6 +11,7 @@ import dev.quiver.GradientTape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Adam;
+import dev.quiver.optimizers.GradientAndVariable;
 import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.RMSprop;
@@ -257,6 +258,24 @@ public abstract class OptimizerConformance extends BackendConformance {
         allNull.add(null);
         assertThrows(IllegalArgumentException.class, () -> optimizer.applyGradients(allNull, List.of(used)),
                 "all gradients missing is an error (the loss is not connected)");
+    }
+
+    @Test
+    public void pairsLikeKerasZipStepTheSameAsTwoLists() {
+        Variable a = new Variable(Tensor.constant(new double[] {1, -2}, DType.FLOAT64), "a");
+        Variable b = new Variable(Tensor.constant(new double[] {1, -2}, DType.FLOAT64), "b");
+        Optimizer byPairs = new Nadam(0.1);
+        Optimizer byLists = new Nadam(0.1);
+        for (int step = 0; step < 3; step++) {
+            Tensor gradA = a.mul(2.0).stopGradient();
+            Tensor gradB = b.mul(2.0).stopGradient();
+            byPairs.applyGradients(GradientAndVariable.zip(List.of(gradA), List.of(a)));
+            byLists.applyGradients(List.of(gradB), List.of(b));
+        }
+        assertArrayEquals(b.toDoubleArray(), a.toDoubleArray(), 0.0, "same updates either way");
+        assertTrue(a.toDoubleArray()[0] < 1, "the pairs actually stepped");
+        assertThrows(IllegalArgumentException.class,
+                () -> GradientAndVariable.zip(List.of(a.stopGradient()), List.of(a, b)), "zip needs equal lengths");
     }
 
     @Test
