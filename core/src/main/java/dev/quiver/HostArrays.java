@@ -3,7 +3,6 @@ package dev.quiver;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** Converts between Java values (scalars, arrays, nested arrays) and flat typed arrays plus a shape. */
 final class HostArrays {
@@ -266,9 +265,5 @@ final class HostArrays {
             }
         }
         out.append(']');
-    }
-
-    static String describe(Object value) {
-        return value == null ? "null" : value.getClass().getSimpleName().toLowerCase(Locale.ROOT);
     }
 }

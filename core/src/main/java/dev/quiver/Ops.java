@@ -158,9 +158,9 @@ final class Ops {
         if (x.shape().equals(shape)) {
             return x;
         }
-        Shape.broadcast("broadcast_to", x.shape(), shape); // validates
         int rank = shape.rank();
         int extra = rank - x.rank();
+        // broadcasting may only grow x: the broadcast of the two shapes must be the target itself
         if (extra < 0 || !Shape.broadcast("broadcast_to", x.shape(), shape).equals(shape)) {
             throw new IllegalArgumentException("broadcast_to: cannot broadcast " + x.shape() + " to " + shape);
         }

@@ -251,9 +251,6 @@ public class Tensor implements AutoCloseable {
     }
 
     public Tensor pow(double exponent) {
-        if (!dtype().isFloating()) {
-            return Ops.binary(Primitive.POW, this, weakScalar(exponent)); // reports the dtype error
-        }
         return pow(weakScalar(exponent));
     }
 
