@@ -1,14 +1,12 @@
 package dev.quiver.examples;
 
 import dev.quiver.GradientTape;
-import dev.quiver.Quiver;
 import dev.quiver.RandomGenerator;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
-import dev.quiver.spi.TransferStats;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,12 +48,12 @@ public final class EquationPuzzle {
      * @param maxResidual the largest {@code |left - right|} of the four equations, computed in double from the
      *                    float32 values printed
      * @param lossHistory the loss at every step (read back once, after the loop)
-     * @param loopTransfers host transfers made by the 1000 steps: none at all
+     * @param loop          the 1000 steps' time and host transfers: none at all
      * @param plots       the PNG files written (empty with {@code --no-plots})
      * @param seconds     wall time of the run
      */
     public record Result(float a, float b, float c, float d, double maxResidual, float[] lossHistory,
-                         TransferStats loopTransfers, List<Path> plots, double seconds) {
+                         TrainingLoop loop, List<Path> plots, double seconds) {
     }
 
     /** Solves the puzzle with the shared command-line options and prints the answer. */
@@ -82,7 +80,7 @@ public final class EquationPuzzle {
         Optimizer optimizer = new Nadam(LEARNING_RATE);
         // Losses stay on the backend and are read back in one transfer after the loop.
         List<Tensor> losses = new ArrayList<>(STEPS);
-        TransferStats beforeLoop = Quiver.backend().transfers();
+        TrainingLoop.Meter meter = TrainingLoop.start();
         for (int step = 0; step < STEPS; step++) {
             try (GradientTape tape = new GradientTape()) {
                 Tensor y1 = a.add(b).sub(9);
@@ -95,7 +93,7 @@ public final class EquationPuzzle {
                 losses.add(squaredError);
             }
         }
-        TransferStats loopTransfers = Quiver.backend().transfers().minus(beforeLoop);
+        TrainingLoop loop = meter.finish(STEPS);
         float[] lossHistory = Tensor.stack(losses, 0).toFloatArray();
 
         float va = a.floatValue();
@@ -112,8 +110,7 @@ public final class EquationPuzzle {
         out.println("C = " + vc);
         out.println("D = " + vd);
         out.printf(Locale.ROOT, "Check: A+B=%s, C-D=%s, A+C=%s, B-D=%s%n", va + vb, vc - vd, va + vc, vb - vd);
-        out.printf(Locale.ROOT, "Host transfers in the %d steps: %d uploads, %d downloads%n", STEPS,
-                loopTransfers.uploads(), loopTransfers.downloads());
+        out.println("Training loop: " + loop.describe());
         out.printf(Locale.ROOT, "Max residual: %.3g (final loss %.3g)%n", maxResidual, lossHistory[STEPS - 1]);
 
         List<Path> plots = new ArrayList<>();
@@ -123,7 +120,7 @@ public final class EquationPuzzle {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(va, vb, vc, vd, maxResidual, lossHistory, loopTransfers, List.copyOf(plots), seconds);
+        return new Result(va, vb, vc, vd, maxResidual, lossHistory, loop, List.copyOf(plots), seconds);
     }
 
     private static Path plot(Path directory, float[] lossHistory) {

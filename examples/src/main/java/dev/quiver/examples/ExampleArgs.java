@@ -96,6 +96,11 @@ public record ExampleArgs(String backend, long seed, Path plotDirectory, boolean
         return new ExampleArgs(backend, newSeed, plotDirectory, plots);
     }
 
+    /** The same options on another backend ({@code cpu}, {@code opencl}, ...). */
+    public ExampleArgs withBackend(String name) {
+        return new ExampleArgs(name, seed, plotDirectory, plots);
+    }
+
     /** The same options without plots. */
     public ExampleArgs withoutPlots() {
         return new ExampleArgs(backend, seed, plotDirectory, false);

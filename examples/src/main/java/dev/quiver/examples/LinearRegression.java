@@ -3,14 +3,12 @@ package dev.quiver.examples;
 import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.Losses;
-import dev.quiver.Quiver;
 import dev.quiver.RandomGenerator;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.SGD;
-import dev.quiver.spi.TransferStats;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,12 +57,12 @@ public final class LinearRegression {
      * @param b        the final intercept
      * @param wHistory w before each iteration, then the final value ({@code ITERATIONS + 1} entries)
      * @param bHistory b likewise
-     * @param loopTransfers host transfers made by the training loop: no uploads, and one download for each
-     *                      printed value
+     * @param loop     the training loop's steps, time and host transfers: no uploads, and one download for
+     *                 each printed value
      * @param plots    the PNG files written (empty with {@code --no-plots})
      * @param seconds  wall time of the run
      */
-    public record Result(float w, float b, float[] wHistory, float[] bHistory, TransferStats loopTransfers,
+    public record Result(float w, float b, float[] wHistory, float[] bHistory, TrainingLoop loop,
                          List<Path> plots, double seconds) {
     }
 
@@ -93,7 +91,7 @@ public final class LinearRegression {
         List<Tensor> bHistory = new ArrayList<>(ITERATIONS + 1);
         Tensor firstBatchX = null;
         Tensor firstBatchY = null;
-        TransferStats beforeLoop = Quiver.backend().transfers();
+        TrainingLoop.Meter meter = TrainingLoop.start();
         for (int iteration = 0; iteration < ITERATIONS; iteration++) {
             wHistory.add(w.value());
             bHistory.add(b.value());
@@ -115,14 +113,13 @@ public final class LinearRegression {
         }
         wHistory.add(w.value());
         bHistory.add(b.value());
-        TransferStats loopTransfers = Quiver.backend().transfers().minus(beforeLoop);
+        TrainingLoop loop = meter.finish(ITERATIONS);
 
         float finalW = w.floatValue();
         float finalB = b.floatValue();
         out.printf(Locale.ROOT, "Final after %d iters: w=%.4f, b=%.4f (true w=%.1f, b=%.1f)%n", ITERATIONS, finalW,
                 finalB, TRUE_W, TRUE_B);
-        out.printf(Locale.ROOT, "Host transfers in the training loop: %d uploads, %d downloads (the printed values)%n",
-                loopTransfers.uploads(), loopTransfers.downloads());
+        out.println("Training loop: " + loop.describe() + "; the downloads are the printed values");
         float[] ws = Tensor.stack(wHistory, 0).toFloatArray();
         float[] bs = Tensor.stack(bHistory, 0).toFloatArray();
 
@@ -135,7 +132,7 @@ public final class LinearRegression {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(finalW, finalB, ws, bs, loopTransfers, List.copyOf(plots), seconds);
+        return new Result(finalW, finalB, ws, bs, loop, List.copyOf(plots), seconds);
     }
 
     private static Path plotData(Path directory, float[] x, float[] y, float w, float b) {

@@ -53,10 +53,12 @@ public final class PolynomialRegression {
      * @param initialCoefficients the random starting weights {@code [a, b, c]} of {@code a x^2 + b x + c}
      * @param coefficients        the trained weights
      * @param finalLoss           the sum of squared errors at the last step
+     * @param loop                the training loop's steps, time and host transfers (one download per print)
      * @param plots               the PNG files written (empty with {@code --no-plots})
      * @param seconds             wall time of the run
      */
-    public record Result(float[] initialCoefficients, float[] coefficients, float finalLoss, List<Path> plots,
+    public record Result(float[] initialCoefficients, float[] coefficients, float finalLoss, TrainingLoop loop,
+                         List<Path> plots,
                          double seconds) {
     }
 
@@ -84,6 +86,7 @@ public final class PolynomialRegression {
         Optimizer optimizer = new Nadam(LEARNING_RATE);
         List<Variable> parameters = List.of(weights);
         Tensor loss = null;
+        TrainingLoop.Meter meter = TrainingLoop.start();
         for (int step = 0; step < STEPS; step++) {
             try (GradientTape tape = new GradientTape()) {
                 // The article's "mse" is a sum of squares, not a mean: kept, it sets the gradient scale Nadam sees.
@@ -95,6 +98,8 @@ public final class PolynomialRegression {
                 out.printf(Locale.ROOT, "step %4d: loss %.6g%n", step, loss.floatValue());
             }
         }
+        TrainingLoop loop = meter.finish(STEPS);
+        out.println("Training loop: " + loop.describe() + "; the downloads are the printed losses");
         float[] coefficients = weights.toFloatArray();
         float finalLoss = loss.floatValue();
         out.printf(Locale.ROOT, "step %4d: loss %.6g%n", STEPS, finalLoss);
@@ -107,7 +112,7 @@ public final class PolynomialRegression {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(initial, coefficients, finalLoss, List.copyOf(plots), seconds);
+        return new Result(initial, coefficients, finalLoss, loop, List.copyOf(plots), seconds);
     }
 
     /** {@code x^2 + 2x + 3}, exactly as the article samples it (no noise). */

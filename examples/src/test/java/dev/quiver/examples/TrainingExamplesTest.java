@@ -32,9 +32,9 @@ class TrainingExamplesTest {
         assertTrue(capture.text().contains("At iter 90, "), capture.text());
         assertTrue(result.plots().isEmpty());
         // the loop keeps everything on the backend: only the 10 printed (w, b) pairs come back
-        assertEquals(0, result.loopTransfers().uploads(), result.loopTransfers().toString());
+        assertEquals(0, result.loop().transfers().uploads(), result.loop().transfers().toString());
         assertEquals(2 * LinearRegression.ITERATIONS / LinearRegression.PRINT_EVERY,
-                result.loopTransfers().downloads(), result.loopTransfers().toString());
+                result.loop().transfers().downloads(), result.loop().transfers().toString());
     }
 
     @Test
@@ -70,8 +70,8 @@ class TrainingExamplesTest {
         assertEquals(8, result.a() + result.c(), 1e-3);
         assertEquals(2, result.b() - result.d(), 1e-3);
         assertEquals(EquationPuzzle.STEPS, result.lossHistory().length);
-        assertEquals(0, result.loopTransfers().uploads(), result.loopTransfers().toString());
-        assertEquals(0, result.loopTransfers().downloads(), result.loopTransfers().toString());
+        assertEquals(0, result.loop().transfers().uploads(), result.loop().transfers().toString());
+        assertEquals(0, result.loop().transfers().downloads(), result.loop().transfers().toString());
     }
 
     @Test

@@ -1,0 +1,269 @@
+package dev.quiver.kernels;
+
+import dev.quiver.DType;
+import dev.quiver.spi.Primitive;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every elementwise kernel, rendered from one table: a primitive maps to a C expression per dtype family, and
+ * {@link #source} wraps that expression in a contiguous kernel and strided kernels of rank 1 to
+ * {@value #MAX_STRIDED_RANK}. Adding an elementwise op is one row of {@link #FORMULAS}; both dialects get it.
+ *
+ * <p>Expressions name their inputs {@code x0}, {@code x1}, {@code x2}, the operand type {@code $T} and its
+ * unsigned twin {@code $U} (integer arithmetic goes through it so it wraps as Java's does, where signed overflow
+ * would be undefined in C). Semantics follow the CPU backend's scalar twins: NaN propagates through
+ * {@code maximum}/{@code minimum}, float-to-int casts truncate toward zero and saturate (NaN gives 0), anything to
+ * bool is {@code != 0}, and integer division by zero reports status 1 instead of trapping.
+ *
+ * <pre>{@code
+ * KernelSource exp = ElementwiseKernels.source(Primitive.EXP, List.of(DType.FLOAT32), DType.FLOAT32, Map.of());
+ * // kernels exp_f32_c (contiguous) and exp_f32_s1 .. exp_f32_s6 (strided)
+ * }</pre>
+ */
+public final class ElementwiseKernels {
+    /** The largest rank a strided kernel takes after dimensions are merged; higher ranks loop on the host. */
+    public static final int MAX_STRIDED_RANK = 6;
+    /** Status word value for an integer division by zero. */
+    public static final int STATUS_DIVISION_BY_ZERO = 1;
+
+    /** A primitive's expression per dtype family; {@code null} where core never asks for it. */
+    record Formula(String floating, String integer, String bool) {
+        static Formula all(String expression) {
+            return new Formula(expression, expression, expression);
+        }
+    }
+
+    static final Map<Primitive, Formula> FORMULAS = new EnumMap<>(Primitive.class);
+
+    static {
+        String negate = "($T) (($U) 0 - ($U) x0)";
+        FORMULAS.put(Primitive.NEG, new Formula("-x0", negate, null));
+        FORMULAS.put(Primitive.ABS, new Formula("fabs(x0)", "(x0 < 0 ? " + negate + " : x0)", null));
+        FORMULAS.put(Primitive.SIGN, new Formula("(x0 > 0 ? ($T) 1 : (x0 < 0 ? ($T) -1 : x0))",
+                "($T) ((x0 > 0) - (x0 < 0))", null));
+        FORMULAS.put(Primitive.EXP, new Formula("exp(x0)", null, null));
+        FORMULAS.put(Primitive.LOG, new Formula("log(x0)", null, null));
+        FORMULAS.put(Primitive.SQRT, new Formula("sqrt(x0)", null, null));
+        FORMULAS.put(Primitive.SIN, new Formula("sin(x0)", null, null));
+        FORMULAS.put(Primitive.COS, new Formula("cos(x0)", null, null));
+        FORMULAS.put(Primitive.TANH, new Formula("tanh(x0)", null, null));
+        FORMULAS.put(Primitive.LOGICAL_NOT, new Formula(null, null, "(q_u8) (x0 == 0)"));
+
+        FORMULAS.put(Primitive.ADD, new Formula("x0 + x1", "($T) (($U) x0 + ($U) x1)", null));
+        FORMULAS.put(Primitive.SUB, new Formula("x0 - x1", "($T) (($U) x0 - ($U) x1)", null));
+        FORMULAS.put(Primitive.MUL, new Formula("x0 * x1", "($T) (($U) x0 * ($U) x1)", null));
+        FORMULAS.put(Primitive.DIV, new Formula("x0 / x1", "q_div_$T(x0, x1, status)", null));
+        FORMULAS.put(Primitive.POW, new Formula("pow(x0, x1)", null, null));
+        // NaN in either operand gives NaN (x0 + x1 is then NaN), as Java's Math.max and numpy's maximum do
+        FORMULAS.put(Primitive.MAXIMUM, new Formula("((x0 != x0 || x1 != x1) ? x0 + x1 : (x0 > x1 ? x0 : x1))",
+                "(x0 > x1 ? x0 : x1)", null));
+        FORMULAS.put(Primitive.MINIMUM, new Formula("((x0 != x0 || x1 != x1) ? x0 + x1 : (x0 < x1 ? x0 : x1))",
+                "(x0 < x1 ? x0 : x1)", null));
+        FORMULAS.put(Primitive.LESS, Formula.all("(q_u8) (x0 < x1)"));
+        FORMULAS.put(Primitive.LESS_EQUAL, Formula.all("(q_u8) (x0 <= x1)"));
+        FORMULAS.put(Primitive.GREATER, Formula.all("(q_u8) (x0 > x1)"));
+        FORMULAS.put(Primitive.GREATER_EQUAL, Formula.all("(q_u8) (x0 >= x1)"));
+        FORMULAS.put(Primitive.EQUAL, Formula.all("(q_u8) (x0 == x1)"));
+        FORMULAS.put(Primitive.NOT_EQUAL, Formula.all("(q_u8) (x0 != x1)"));
+        FORMULAS.put(Primitive.LOGICAL_AND, Formula.all("(q_u8) (x0 != 0 && x1 != 0)"));
+        FORMULAS.put(Primitive.LOGICAL_OR, Formula.all("(q_u8) (x0 != 0 || x1 != 0)"));
+        FORMULAS.put(Primitive.WHERE, Formula.all("(x0 ? x1 : x2)"));
+    }
+
+    /* Integer division: by zero reports status instead of trapping (x86 raises SIGFPE, which would kill the JVM
+       under PoCL), and MIN / -1 wraps to MIN as in Java instead of overflowing. */
+    private static final String DIVISION_HELPER = """
+            DEVICE_FN $T q_div_$T($T a, $T b, GLOBAL q_i32* status) {
+                if (b == 0) {
+                    status[0] = %d;
+                    return 0;
+                }
+                if (b == -1) {
+                    return ($T) (($U) 0 - ($U) a);
+                }
+                return a / b;
+            }
+            """.formatted(STATUS_DIVISION_BY_ZERO);
+
+    private ElementwiseKernels() {
+    }
+
+    /** Whether {@code op} on {@code dtype} is a row of the table. */
+    public static boolean supports(Primitive op, DType dtype) {
+        Formula formula = FORMULAS.get(op);
+        return formula != null && expressionFor(formula, dtype) != null;
+    }
+
+    /** True when the kernel of {@code op} on {@code dtype} takes the status word (integer division). */
+    public static boolean usesStatus(Primitive op, DType dtype) {
+        return op == Primitive.DIV && !dtype.isFloating();
+    }
+
+    /**
+     * The program of one elementwise op: {@code op} over inputs of {@code inputs} dtypes writing {@code output}.
+     * {@code op} is a UNARY, BINARY or WHERE primitive; CAST and COPY convert {@code inputs.get(0)} to
+     * {@code output}; a {@code null} op is a fill with the scalar argument {@code value}.
+     */
+    public static KernelSource source(Primitive op, List<DType> inputs, DType output, Map<String, String> defines) {
+        String name = programName(op, inputs, output);
+        String expression;
+        String helper = "";
+        boolean status = false;
+        if (op == null) {
+            expression = "value";
+        } else if (op == Primitive.CAST || op == Primitive.COPY) {
+            expression = castExpression(inputs.get(0), output);
+        } else {
+            DType operand = op == Primitive.WHERE ? inputs.get(1) : inputs.get(0);
+            Formula formula = FORMULAS.get(op);
+            expression = formula == null ? null : expressionFor(formula, operand);
+            if (expression == null) {
+                throw new IllegalArgumentException("kernels: no elementwise formula for " + op.opName() + " on "
+                        + operand);
+            }
+            if (usesStatus(op, operand)) {
+                status = true;
+                helper = DIVISION_HELPER.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
+            }
+            expression = expression.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
+        }
+        StringBuilder body = new StringBuilder(helper);
+        body.append(kernel(name + "_c", 0, inputs, output, expression, op == null, status));
+        for (int rank = 1; rank <= MAX_STRIDED_RANK; rank++) {
+            body.append(kernel(name + "_s" + rank, rank, inputs, output, expression, op == null, status));
+        }
+        return new KernelSource(name, body.toString(), defines);
+    }
+
+    /** {@code exp_f32}, {@code less_i64}, {@code cast_f64_i32}, {@code where_f32}, {@code fill_b8}. */
+    public static String programName(Primitive op, List<DType> inputs, DType output) {
+        if (op == null) {
+            return "fill_" + shortName(output);
+        }
+        if (op == Primitive.CAST || op == Primitive.COPY) {
+            return "cast_" + shortName(inputs.get(0)) + "_" + shortName(output);
+        }
+        DType operand = op == Primitive.WHERE ? inputs.get(1) : inputs.get(0);
+        return op.opName() + "_" + shortName(operand);
+    }
+
+    /** The kernel of a program for a layout: {@code _c} when every operand is contiguous, else {@code _s<rank>}. */
+    public static String kernelName(String program, int stridedRank) {
+        return program + (stridedRank == 0 ? "_c" : "_s" + stridedRank);
+    }
+
+    private static String expressionFor(Formula formula, DType dtype) {
+        return dtype.isFloating() ? formula.floating() : dtype == DType.BOOL ? formula.bool() : formula.integer();
+    }
+
+    /** Conversion with Java's semantics, written without C's undefined behaviour (NaN or out-of-range to int). */
+    static String castExpression(DType from, DType to) {
+        String t = typeName(to);
+        if (to == DType.BOOL) {
+            return "(q_u8) (x0 != 0)";
+        }
+        if (from.isFloating() && !to.isFloating()) {
+            String suffix = from == DType.FLOAT32 ? "f" : "";
+            // the bounds are powers of two, exact in either float type: x >= 2^31 saturates to MAX, x < -2^31 to MIN
+            String limit = to == DType.INT32 ? "2147483648.0" + suffix : "9223372036854775808.0" + suffix;
+            String max = to == DType.INT32 ? "2147483647" : "9223372036854775807L";
+            String min = to == DType.INT32 ? "(-2147483647 - 1)" : "(-9223372036854775807L - 1)";
+            return "(x0 != x0 ? (" + t + ") 0 : (x0 >= " + limit + " ? (" + t + ") " + max + " : (x0 < -" + limit
+                    + " ? (" + t + ") " + min + " : (" + t + ") x0)))";
+        }
+        return "(" + t + ") x0";
+    }
+
+    private static String kernel(String name, int rank, List<DType> inputs, DType output, String expression,
+                                 boolean fill, boolean status) {
+        StringBuilder k = new StringBuilder();
+        k.append("KERNEL void ").append(name).append("(q_i64 n, GLOBAL ").append(typeName(output))
+                .append("* out, q_i64 out_offset");
+        for (int i = 0; i < inputs.size(); i++) {
+            k.append(", GLOBAL const ").append(typeName(inputs.get(i))).append("* in").append(i)
+                    .append(", q_i64 in").append(i).append("_offset");
+        }
+        if (fill) {
+            k.append(", ").append(typeName(output)).append(" value");
+        }
+        if (status) {
+            k.append(", GLOBAL q_i32* status");
+        }
+        for (int d = 1; d < rank; d++) {
+            k.append(", q_i64 dim").append(d);
+        }
+        for (int operand = -1; operand < inputs.size(); operand++) {
+            for (int d = 0; d < rank; d++) {
+                k.append(", q_i64 ").append(strideName(operand, d));
+            }
+        }
+        k.append(") {\n    for (q_i64 i = GID(0); i < n; i += GSIZE(0)) {\n");
+        if (rank == 0) {
+            k.append("        q_i64 at_out = out_offset + i;\n");
+            for (int i = 0; i < inputs.size(); i++) {
+                k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset + i;\n");
+            }
+        } else {
+            k.append("        q_i64 rest = i;\n        q_i64 at_out = out_offset;\n");
+            for (int i = 0; i < inputs.size(); i++) {
+                k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset;\n");
+            }
+            // peel coordinates from the innermost dimension outward; dimension 0 takes what is left
+            for (int d = rank - 1; d >= 0; d--) {
+                String coordinate = d == 0 ? "rest" : "c" + d;
+                if (d > 0) {
+                    k.append("        q_i64 c").append(d).append(" = rest % dim").append(d).append(";\n")
+                            .append("        rest /= dim").append(d).append(";\n");
+                }
+                k.append("        at_out += ").append(coordinate).append(" * ").append(strideName(-1, d)).append(";\n");
+                for (int i = 0; i < inputs.size(); i++) {
+                    k.append("        at").append(i).append(" += ").append(coordinate).append(" * ")
+                            .append(strideName(i, d)).append(";\n");
+                }
+            }
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            k.append("        ").append(typeName(inputs.get(i))).append(" x").append(i).append(" = in").append(i)
+                    .append("[at").append(i).append("];\n");
+        }
+        k.append("        out[at_out] = (").append(typeName(output)).append(") (").append(expression).append(");\n");
+        k.append("    }\n}\n\n");
+        return k.toString();
+    }
+
+    private static String strideName(int operand, int dim) {
+        return (operand < 0 ? "out_stride" : "in" + operand + "_stride") + dim;
+    }
+
+    /** The kernel C type of a dtype: {@code q_f32}, {@code q_f64}, {@code q_i32}, {@code q_i64}, {@code q_u8}. */
+    public static String typeName(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> "q_f32";
+            case FLOAT64 -> "q_f64";
+            case INT32 -> "q_i32";
+            case INT64 -> "q_i64";
+            case BOOL -> "q_u8";
+        };
+    }
+
+    static String unsignedTypeName(DType dtype) {
+        return switch (dtype) {
+            case INT32 -> "q_u32";
+            case INT64 -> "q_u64";
+            default -> typeName(dtype);
+        };
+    }
+
+    /** {@code f32}, {@code f64}, {@code i32}, {@code i64}, {@code b8}: the dtype part of program names. */
+    public static String shortName(DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> "f32";
+            case FLOAT64 -> "f64";
+            case INT32 -> "i32";
+            case INT64 -> "i64";
+            case BOOL -> "b8";
+        };
+    }
+}

@@ -1,0 +1,387 @@
+package dev.quiver.kernels;
+
+import dev.quiver.DType;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.RandomDistribution;
+import dev.quiver.spi.StridedView;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Turns each {@link dev.quiver.spi.Backend} operation into kernel {@link Launch}es, once for every device
+ * backend: it picks the program and kernel, merges dimensions, sizes the grid for the device and orders the
+ * arguments. An OpenCL or CUDA backend is then only memory management plus "compile, set arguments, enqueue".
+ *
+ * <pre>{@code
+ * LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true));
+ * for (Launch launch : planner.unary(Primitive.EXP, in, out)) {
+ *     backend.enqueue(launch);
+ * }
+ * }</pre>
+ */
+public final class LaunchPlanner {
+    /** Work-items per group for elementwise and random kernels. */
+    private static final int ELEMENTWISE_GROUP = 256;
+    /** Matmul tile: a TILE x TILE block of the output per work-group, OUTPUTS_PER_ITEM outputs per work-item. */
+    private static final int MATMUL_TILE = 16;
+    private static final int MATMUL_OUTPUTS_PER_ITEM = 4;
+    /** CUDA's grid limit on its second and third axes; OpenCL devices allow at least this. */
+    private static final long MAX_GROUPS_YZ = 65_535;
+
+    private final DeviceLimits limits;
+    private final int elementwiseGroup;
+    private final int reduceGroup;
+    private final long maxElementwiseGroups;
+    private final Map<String, String> baseDefines;
+    private final Map<String, KernelSource> elementwiseSources = new ConcurrentHashMap<>();
+    private final Map<String, KernelSource> resourceSources = new ConcurrentHashMap<>();
+
+    public LaunchPlanner(DeviceLimits limits) {
+        this.limits = limits;
+        this.elementwiseGroup = Math.min(ELEMENTWISE_GROUP, limits.maxGroupSize());
+        this.reduceGroup = Integer.highestOneBit(Math.min(256, limits.maxGroupSize()));
+        // enough groups to fill every compute unit several times over; the kernels loop over the rest
+        this.maxElementwiseGroups = Math.max(64L, 32L * limits.computeUnits());
+        this.baseDefines = limits.float64() ? Map.of("Q_FP64", "1") : Map.of();
+    }
+
+    public DeviceLimits limits() {
+        return limits;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    public List<Launch> unary(Primitive op, StridedView in, StridedView out) {
+        return elementwise(op, List.of(in), out, null);
+    }
+
+    public List<Launch> binary(Primitive op, StridedView a, StridedView b, StridedView out) {
+        return elementwise(op, List.of(a, b), out, null);
+    }
+
+    public List<Launch> where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
+        return elementwise(Primitive.WHERE, List.of(condition, whenTrue, whenFalse), out, null);
+    }
+
+    /** A strided copy converting dtypes as {@link dev.quiver.spi.Backend#copy} specifies. */
+    public List<Launch> copy(StridedView in, StridedView out) {
+        return elementwise(Primitive.CAST, List.of(in), out, null);
+    }
+
+    public List<Launch> fill(StridedView out, double value) {
+        return elementwise(null, List.of(), out, KernelArg.scalar(out.dtype(), value));
+    }
+
+    /** Every elementwise program a backend may compile for these dtypes (the CUDA compile check walks them). */
+    public List<KernelSource> allElementwiseSources() {
+        List<KernelSource> sources = new ArrayList<>();
+        for (DType type : DType.values()) {
+            if (type == DType.FLOAT64 && !limits.float64()) {
+                continue;
+            }
+            for (Primitive op : Primitive.values()) {
+                if (op.kind() == Primitive.Kind.UNARY && ElementwiseKernels.supports(op, type)) {
+                    sources.add(elementwiseSource(op, List.of(type), op.producesBool() ? DType.BOOL : type));
+                } else if (op.kind() == Primitive.Kind.BINARY && ElementwiseKernels.supports(op, type)) {
+                    sources.add(elementwiseSource(op, List.of(type, type), op.producesBool() ? DType.BOOL : type));
+                } else if (op == Primitive.WHERE) {
+                    sources.add(elementwiseSource(op, List.of(DType.BOOL, type, type), type));
+                }
+            }
+            sources.add(elementwiseSource(null, List.of(), type));
+            for (DType to : DType.values()) {
+                if (to != DType.FLOAT64 || limits.float64()) {
+                    sources.add(elementwiseSource(Primitive.CAST, List.of(type), to));
+                }
+            }
+        }
+        return sources;
+    }
+
+    private KernelSource elementwiseSource(Primitive op, List<DType> inputs, DType output) {
+        String name = ElementwiseKernels.programName(op, inputs, output);
+        return elementwiseSources.computeIfAbsent(name,
+                key -> ElementwiseKernels.source(op, inputs, output, baseDefines));
+    }
+
+    private List<Launch> elementwise(Primitive op, List<StridedView> inputs, StridedView out, KernelArg fillValue) {
+        List<DType> types = inputs.stream().map(StridedView::dtype).toList();
+        KernelSource source = elementwiseSource(op, types, out.dtype());
+        StridedView[] views = new StridedView[inputs.size() + 1];
+        views[0] = out;
+        for (int i = 0; i < inputs.size(); i++) {
+            views[i + 1] = inputs.get(i);
+        }
+        MergedLayout layout = MergedLayout.of(views);
+        long n = layout.size();
+        if (n == 0) {
+            return List.of();
+        }
+        String description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), views);
+        boolean status = op != null && op.kind() != Primitive.Kind.COPY && op != Primitive.WHERE
+                && ElementwiseKernels.usesStatus(op, types.get(0));
+        // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
+        // the largest strided kernel loop over their outermost dimensions here, one launch per slice
+        boolean contiguous = layout.contiguous();
+        int rank = contiguous ? 0 : layout.rank();
+        int hostRank = Math.max(0, rank - ElementwiseKernels.MAX_STRIDED_RANK);
+        int kernelRank = rank - hostRank;
+        long[] innerShape = Arrays.copyOfRange(layout.shape(), hostRank, rank);
+        long innerSize = contiguous ? n : 1;
+        for (long d : innerShape) {
+            innerSize *= d;
+        }
+        long slices = n / innerSize;
+        String kernel = ElementwiseKernels.kernelName(source.name(), kernelRank);
+        List<Launch> launches = new ArrayList<>();
+        for (long slice = 0; slice < slices; slice++) {
+            long[] offsets = layout.offsets().clone();
+            long rest = slice;
+            for (int d = hostRank - 1; d >= 0; d--) {
+                long coordinate = rest % layout.shape()[d];
+                rest /= layout.shape()[d];
+                for (int o = 0; o < views.length; o++) {
+                    offsets[o] += coordinate * layout.strides()[o][d];
+                }
+            }
+            List<KernelArg> args = new ArrayList<>();
+            args.add(new KernelArg.I64(innerSize));
+            for (int o = 0; o < views.length; o++) {
+                args.add(new KernelArg.Buffer(views[o].buffer()));
+                args.add(new KernelArg.I64(offsets[o]));
+            }
+            if (fillValue != null) {
+                args.add(fillValue);
+            }
+            if (status) {
+                args.add(new KernelArg.StatusWord());
+            }
+            for (int d = 1; d < kernelRank; d++) {
+                args.add(new KernelArg.I64(innerShape[d]));
+            }
+            for (int o = 0; o < views.length; o++) {
+                for (int d = 0; d < kernelRank; d++) {
+                    args.add(new KernelArg.I64(layout.strides()[o][hostRank + d]));
+                }
+            }
+            launches.add(grid1d(source, kernel, innerSize, args, description, status));
+        }
+        return launches;
+    }
+
+    // ---------------------------------------------------------------- reduce
+
+    /**
+     * Length of the scratch buffer {@link #reduce} needs for partial results, 0 when one pass suffices. The
+     * backend allocates it (of {@code in}'s dtype) and may release it as soon as the launches are enqueued.
+     */
+    public long reduceScratchLength(StridedView in) {
+        long chunks = reduceChunks(in);
+        return chunks == 1 ? 0 : (long) in.shape()[0] * in.shape()[2] * chunks;
+    }
+
+    private long reduceChunks(StridedView in) {
+        long outputs = (long) in.shape()[0] * in.shape()[2];
+        long reduced = in.shape()[1];
+        long wanted = 4L * limits.computeUnits();
+        if (outputs >= wanted || reduced <= 8L * reduceGroup) {
+            return 1;
+        }
+        // split each output's reduction so the device gets about `wanted` groups, each of at least 8 steps
+        long byWork = (reduced + 8L * reduceGroup - 1) / (8L * reduceGroup);
+        long byGroups = (wanted + outputs - 1) / outputs;
+        return Math.max(1, Math.min(byWork, byGroups));
+    }
+
+    /**
+     * Reduces the middle axis of contiguous {@code in} {@code (outer, reduced, inner)} into contiguous {@code out}
+     * {@code (outer, inner)}: one pass, or two through {@code scratch} (see {@link #reduceScratchLength}).
+     */
+    public List<Launch> reduce(Primitive op, StridedView in, StridedView out, DeviceBuffer scratch) {
+        long outer = in.shape()[0];
+        long reduced = in.shape()[1];
+        long inner = in.shape()[2];
+        if (outer * inner == 0) {
+            return List.of();
+        }
+        KernelSource source = reduceSource(op, in.dtype());
+        String description = describe(op.opName(), out, in);
+        long chunks = reduceChunks(in);
+        if (chunks == 1) {
+            return List.of(reduceLaunch(source, reduced, inner, 1, in.buffer(), in.offset(), out.buffer(),
+                    out.offset(), outer * inner, description));
+        }
+        long outputs = outer * inner;
+        return List.of(
+                reduceLaunch(source, reduced, inner, chunks, in.buffer(), in.offset(), scratch, 0, outputs * chunks,
+                        description + " (partials)"),
+                reduceLaunch(source, chunks, 1, 1, scratch, 0, out.buffer(), out.offset(), outputs, description));
+    }
+
+    private Launch reduceLaunch(KernelSource source, long reduced, long inner, long chunks, DeviceBuffer in,
+                                long inOffset, DeviceBuffer out, long outOffset, long groups, String description) {
+        List<KernelArg> args = List.of(new KernelArg.I64(reduced), new KernelArg.I64(inner), new KernelArg.I64(chunks),
+                new KernelArg.Buffer(in), new KernelArg.I64(inOffset), new KernelArg.Buffer(out),
+                new KernelArg.I64(outOffset));
+        return new Launch(source, "reduce_axis", new long[] {groups}, new long[] {reduceGroup}, args, description,
+                false);
+    }
+
+    KernelSource reduceSource(Primitive op, DType dtype) {
+        String t = ElementwiseKernels.typeName(dtype);
+        if (op.kind() != Primitive.Kind.REDUCE) {
+            throw new IllegalArgumentException("kernels: " + op.opName() + " is not a reduction");
+        }
+        Map<String, String> defines = new HashMap<>(baseDefines);
+        defines.put("T", t);
+        defines.put("ACC", t);
+        defines.put("OP_" + op.name(), "1");
+        if (dtype.isFloating()) {
+            defines.put("FLOATING", "1");
+        }
+        defines.put("IDENTITY", identity(op, dtype));
+        defines.put("WG", Integer.toString(reduceGroup));
+        String name = "reduce_" + op.opName() + "_" + ElementwiseKernels.shortName(dtype);
+        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "reduce.qk", defines));
+    }
+
+    private static String identity(Primitive op, DType dtype) {
+        if (op == Primitive.SUM) {
+            return "0";
+        }
+        boolean max = op == Primitive.MAX;
+        return switch (dtype) {
+            case FLOAT32 -> max ? "(-Q_INFINITY_F32)" : "Q_INFINITY_F32";
+            case FLOAT64 -> max ? "(-Q_INFINITY_F64)" : "Q_INFINITY_F64";
+            case INT32 -> max ? "(-2147483647-1)" : "2147483647";
+            case INT64 -> max ? "(-9223372036854775807L-1)" : "9223372036854775807L";
+            case BOOL -> max ? "0" : "1";
+        };
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    /** {@code out[p] = a[p] @ b[p]}, shapes and layouts as {@link dev.quiver.spi.Backend#matmul} specifies. */
+    public List<Launch> matmul(StridedView a, StridedView b, StridedView out) {
+        long batch = out.shape()[0];
+        long m = out.shape()[1];
+        long n = out.shape()[2];
+        long k = a.shape()[2];
+        if (batch * m * n == 0) {
+            return List.of();
+        }
+        KernelSource source = matmulSource(out.dtype());
+        List<KernelArg> args = List.of(new KernelArg.I64(batch), new KernelArg.I64(m), new KernelArg.I64(n),
+                new KernelArg.I64(k),
+                new KernelArg.Buffer(a.buffer()), new KernelArg.I64(a.offset()), new KernelArg.I64(a.strides()[0]),
+                new KernelArg.I64(a.strides()[1]), new KernelArg.I64(a.strides()[2]),
+                new KernelArg.Buffer(b.buffer()), new KernelArg.I64(b.offset()), new KernelArg.I64(b.strides()[0]),
+                new KernelArg.I64(b.strides()[1]), new KernelArg.I64(b.strides()[2]),
+                new KernelArg.Buffer(out.buffer()), new KernelArg.I64(out.offset()));
+        long[] groups = {(n + MATMUL_TILE - 1) / MATMUL_TILE, (m + MATMUL_TILE - 1) / MATMUL_TILE,
+                Math.min(batch, MAX_GROUPS_YZ)};
+        long[] groupSize = {MATMUL_TILE / MATMUL_OUTPUTS_PER_ITEM, MATMUL_TILE, 1};
+        return List.of(new Launch(source, "matmul", groups, groupSize, args, describe("matmul", out, a, b), false));
+    }
+
+    KernelSource matmulSource(DType dtype) {
+        String t = ElementwiseKernels.typeName(dtype);
+        Map<String, String> defines = new HashMap<>(baseDefines);
+        defines.put("T", t);
+        defines.put("ACC", t);
+        defines.put("TS", Integer.toString(MATMUL_TILE));
+        defines.put("WPT", Integer.toString(MATMUL_OUTPUTS_PER_ITEM));
+        String name = "matmul_" + ElementwiseKernels.shortName(dtype);
+        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "matmul.qk", defines));
+    }
+
+    // ---------------------------------------------------------------- random
+
+    /** Philox numbers into contiguous floating {@code out}, as {@link dev.quiver.spi.Backend#random} specifies. */
+    public List<Launch> random(RandomDistribution distribution, long seed, long counter, double first, double second,
+                               StridedView out) {
+        long n = out.size();
+        if (n == 0) {
+            return List.of();
+        }
+        KernelSource source = randomSource(distribution, out.dtype());
+        KernelArg firstArg = limits.float64() ? new KernelArg.F64(first) : new KernelArg.F32((float) first);
+        KernelArg secondArg = limits.float64() ? new KernelArg.F64(second) : new KernelArg.F32((float) second);
+        List<KernelArg> args = List.of(new KernelArg.I64(n), new KernelArg.Buffer(out.buffer()),
+                new KernelArg.I64(out.offset()), new KernelArg.I64(seed), new KernelArg.I64(counter), firstArg,
+                secondArg);
+        return List.of(grid1d(source, "random_fill", n, args,
+                describe("random_" + distribution.name().toLowerCase(Locale.ROOT), out), false));
+    }
+
+    KernelSource randomSource(RandomDistribution distribution, DType dtype) {
+        Map<String, String> defines = new HashMap<>(baseDefines);
+        defines.put("T", ElementwiseKernels.typeName(dtype));
+        defines.put("REAL", limits.float64() ? "q_f64" : "q_f32");
+        String recipe = distribution == RandomDistribution.NORMAL ? "NORMAL"
+                : dtype == DType.FLOAT32 ? "UNIFORM24" : "UNIFORM53";
+        defines.put(recipe, "1");
+        String name = "random_" + recipe.toLowerCase(Locale.ROOT) + "_" + ElementwiseKernels.shortName(dtype);
+        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "philox.qk", defines));
+    }
+
+    /** Every reduce, matmul and random program for the floating and integer dtypes (for compile checks). */
+    public List<KernelSource> allResourceSources() {
+        List<KernelSource> sources = new ArrayList<>();
+        for (DType type : List.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)) {
+            if (type == DType.FLOAT64 && !limits.float64()) {
+                continue;
+            }
+            for (Primitive op : List.of(Primitive.SUM, Primitive.MAX, Primitive.MIN)) {
+                sources.add(reduceSource(op, type));
+            }
+            sources.add(matmulSource(type));
+            if (type.isFloating()) {
+                for (RandomDistribution distribution : RandomDistribution.values()) {
+                    sources.add(randomSource(distribution, type));
+                }
+            }
+        }
+        return sources;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Launch grid1d(KernelSource source, String kernel, long items, List<KernelArg> args, String description,
+                          boolean status) {
+        long groups = Math.min((items + elementwiseGroup - 1) / elementwiseGroup, maxElementwiseGroups);
+        return new Launch(source, kernel, new long[] {groups}, new long[] {elementwiseGroup}, args, description,
+                status);
+    }
+
+    /** {@code exp float32 (7, 3) <- float32 (7, 3)}: what an error message says the launch was. */
+    private static String describe(String op, StridedView out, StridedView... inputs) {
+        StringBuilder text = new StringBuilder(op).append(' ').append(out.dtype()).append(' ')
+                .append(shapeText(out.shape()));
+        if (inputs.length > 0) {
+            text.append(" <-");
+            for (StridedView in : inputs) {
+                text.append(' ').append(in.dtype()).append(' ').append(shapeText(in.shape()));
+            }
+        }
+        return text.toString();
+    }
+
+    private static String describe(String op, StridedView[] outThenInputs) {
+        return describe(op, outThenInputs[0], Arrays.copyOfRange(outThenInputs, 1, outThenInputs.length));
+    }
+
+    private static String shapeText(int[] shape) {
+        StringBuilder text = new StringBuilder("(");
+        for (int d = 0; d < shape.length; d++) {
+            text.append(d == 0 ? "" : ", ").append(shape[d]);
+        }
+        return text.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+}

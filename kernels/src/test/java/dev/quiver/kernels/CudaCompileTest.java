@@ -1,0 +1,83 @@
+package dev.quiver.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compiles every CUDA program the launch planner can produce with {@code nvcc -ptx}, so CUDA kernels are
+ * compile-checked on machines without a GPU. Skips, saying why, where {@code nvcc} is not on the PATH.
+ */
+class CudaCompileTest {
+    /** The oldest architecture Quiver's CUDA backend targets (Turing). */
+    private static final String ARCH = "compute_75";
+
+    @Test
+    void everyRenderedCudaSourceCompilesWithNvcc(@TempDir Path dir) throws Exception {
+        String nvcc = findNvcc();
+        assumeTrue(nvcc != null, "nvcc is not on the PATH: CUDA kernels not compile-checked here");
+        LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true));
+        List<Path> files = new ArrayList<>();
+        // the elementwise programs have no defines and unique kernel names: one translation unit holds them all
+        StringBuilder elementwise = new StringBuilder(Dialect.CUDA.prelude());
+        List<KernelSource> elementwiseSources = planner.allElementwiseSources();
+        for (KernelSource source : elementwiseSources) {
+            assertTrue(source.defines().isEmpty() || source.defines().keySet().equals(java.util.Set.of("Q_FP64")),
+                    source.name() + " has defines " + source.defines());
+            elementwise.append("\n/* ---- ").append(source.name()).append(" */\n").append(source.body());
+        }
+        files.add(write(dir.resolve("elementwise.cu"), elementwise.toString()));
+        for (KernelSource source : planner.allResourceSources()) {
+            files.add(write(dir.resolve(source.name() + ".cu"), source.defineLines() + Dialect.CUDA.render(source)));
+        }
+        List<String> command = new ArrayList<>(List.of(nvcc, "-ptx", "-arch=" + ARCH, "-Werror", "all-warnings",
+                // no device optimization: this is a check of the source (cicc -O3 takes 7x longer); NVRTC optimizes at load
+                "-Xcicc", "-O0"));
+        files.forEach(file -> command.add(file.getFileName().toString()));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(300, TimeUnit.SECONDS), "nvcc did not finish in 5 minutes");
+        assertEquals(0, process.exitValue(), "nvcc -ptx failed:\n" + output);
+        for (Path file : files) {
+            Path ptx = dir.resolve(file.getFileName().toString().replace(".cu", ".ptx"));
+            assertTrue(Files.size(ptx) > 0, "no PTX for " + file.getFileName());
+        }
+        // every kernel the planner launches exists in the compiled PTX
+        String ptx = Files.readString(dir.resolve("elementwise.ptx"));
+        for (KernelSource source : elementwiseSources) {
+            for (int rank = 0; rank <= ElementwiseKernels.MAX_STRIDED_RANK; rank++) {
+                String kernel = ElementwiseKernels.kernelName(source.name(), rank);
+                assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " missing from the PTX");
+            }
+        }
+    }
+
+    private static Path write(Path file, String text) throws IOException {
+        return Files.writeString(file, text);
+    }
+
+    private static String findNvcc() {
+        List<String> candidates = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            candidates.add(dir + "/nvcc");
+        }
+        candidates.add("/usr/local/cuda/bin/nvcc");
+        for (String candidate : candidates) {
+            if (!candidate.startsWith("/nvcc") && Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}
