@@ -100,14 +100,25 @@ public final class Quiver {
         List<BackendProvider> providers = providers();
         if (name.equals("auto")) {
             StringBuilder skipped = new StringBuilder();
-            for (BackendProvider provider : providers) {
+            for (int i = 0; i < providers.size(); i++) {
+                BackendProvider provider = providers.get(i);
                 BackendProvider.Availability availability = safeAvailability(provider);
                 if (availability.available()) {
                     Backend chosen = current != null && current.name().equals(provider.name())
                             ? current : provider.create();
+                    StringBuilder lower = new StringBuilder();
+                    for (BackendProvider other : providers.subList(i + 1, providers.size())) {
+                        BackendProvider.Availability otherAvailability = safeAvailability(other);
+                        if (otherAvailability.available()) {
+                            lower.append(lower.isEmpty() ? "" : ", ").append(other.name()).append(" (priority ")
+                                    .append(other.priority()).append(": ").append(otherAvailability.detail())
+                                    .append(')');
+                        }
+                    }
                     install(chosen, "auto (" + source + ") chose " + provider.name() + " on "
-                            + availability.detail() + ": highest priority available"
-                            + (skipped.isEmpty() ? "" : "; skipped " + skipped));
+                            + availability.detail() + ": highest priority available (" + provider.priority() + ")"
+                            + (skipped.isEmpty() ? "" : "; skipped " + skipped)
+                            + (lower.isEmpty() ? "" : "; also runs here, at lower priority: " + lower));
                     return;
                 }
                 skipped.append(skipped.isEmpty() ? "" : ", ").append(provider.name()).append(" (")

@@ -40,6 +40,8 @@ public final class Main {
                   polynomial-regression  recover x^2 + 2x + 3 with Nadam, with a plot
                   equation-puzzle        solve A+B=9, C-D=1, A+C=8, B-D=2 with Nadam
                   all                    every example above, in order
+                  compare                every example on several backends (--backend cpu,opencl; default:
+                                         all that can run): same numbers? µs per training step, transfers
                   diagnose               every backend found and whether it can run here
                   test                   (launcher only) build and run every test: ./mvnw -B verify
                 """ + ExampleArgs.OPTIONS_USAGE;
@@ -59,6 +61,12 @@ public final class Main {
             System.err.println("quiver " + command + ": " + badOption.getMessage());
             System.exit(2);
             return;
+        }
+        if (command.equals("compare")) {
+            // --backend takes a list here; each tutorial runs on each backend in this one process
+            boolean agree = BackendComparison.run(BackendComparison.parseBackends(options.backend()),
+                    new ExampleArgs(null, options.seed(), options.plotDirectory(), false), System.out);
+            System.exit(agree ? 0 : 1);
         }
         if (!command.equals("all") && !command.equals("diagnose") && !EXAMPLES.containsKey(command)) {
             System.err.println("quiver: unknown command '" + command + "'\n" + usage());

@@ -47,11 +47,21 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
     /** System property: the device to use, by index or part of its name (a CPU device is then allowed). */
     public static final String DEVICE_PROPERTY = "quiver.opencl.device";
 
+    /** {@code CL_PLATFORM_NOT_FOUND_KHR}: what the ICD loader answers when no platform is installed. */
+    private static final int PLATFORM_NOT_FOUND = -1001;
+
     /** Every device of every platform. Throws (UnsatisfiedLinkError, CLException) when no runtime can be loaded. */
     public static List<OpenClDevice> all() {
         CL.setExceptionsEnabled(true);
         int[] count = new int[1];
-        clGetPlatformIDs(0, null, count);
+        try {
+            clGetPlatformIDs(0, null, count);
+        } catch (org.jocl.CLException none) {
+            if (none.getStatus() == PLATFORM_NOT_FOUND) { // the ICD loader found no installed platform
+                return List.of();
+            }
+            throw none;
+        }
         cl_platform_id[] platforms = new cl_platform_id[count[0]];
         if (platforms.length > 0) {
             clGetPlatformIDs(platforms.length, platforms, null);
@@ -104,7 +114,8 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
         }
         boolean named = !platformWanted.isEmpty() || !deviceWanted.isEmpty();
         if (devices.isEmpty()) {
-            return new Choice(null, named, "the OpenCL runtime reports no device");
+            return new Choice(null, named, "the OpenCL loader is installed but reports no platform or device "
+                    + "(no ICD under /etc/OpenCL/vendors? e.g. apt-get install pocl-opencl-icd, or a GPU driver)");
         }
         if (candidates.isEmpty()) {
             return new Choice(null, named, PLATFORM_PROPERTY + "='" + platformWanted + "' " + DEVICE_PROPERTY + "='"

@@ -1,0 +1,196 @@
+package dev.quiver.backend.opencl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.quiver.DType;
+import dev.quiver.kernels.KernelSource;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.StridedView;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** What the shared conformance suite cannot see: device choice, pooling, build logs, fp64, unavailability. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OpenClBackendTest {
+    private OpenClDevice device;
+    private OpenClBackend backend;
+
+    @BeforeAll
+    void openDevice() {
+        var availability = new OpenClBackendProvider().availability();
+        if (!availability.available() && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail("CI=true requires an OpenCL device (PoCL): " + availability.detail());
+        }
+        assumeTrue(availability.available(), "opencl cannot run here: " + availability.detail());
+        device = OpenClDevice.choose(OpenClDevice.all(), true).device();
+        backend = new OpenClBackend(device);
+    }
+
+    @AfterAll
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static OpenClDevice fake(int index, String name, boolean gpu) {
+        return new OpenClDevice(null, null, index, "platform " + index, name, gpu, "OpenCL 3.0", "1", 4, 256, true);
+    }
+
+    @Test
+    void gpusComeFirstAndCpuDevicesOnlyWhenOpenClIsNamed() {
+        OpenClDevice cpu = fake(0, "pthread-cpu", false);
+        OpenClDevice gpu = fake(1, "Some GPU", true);
+        assertEquals(gpu, OpenClDevice.choose(List.of(cpu, gpu), false).device());
+        assertEquals(gpu, OpenClDevice.choose(List.of(cpu, gpu), true).device());
+        OpenClDevice.Choice auto = OpenClDevice.choose(List.of(cpu), false);
+        assertNull(auto.device(), "auto must not take a CPU OpenCL device");
+        assertTrue(auto.reason().contains("cpu backend"), auto.reason());
+        assertEquals(cpu, OpenClDevice.choose(List.of(cpu), true).device());
+        assertTrue(OpenClDevice.choose(List.of(), true).reason().contains("no platform or device"));
+    }
+
+    @Test
+    void aDevicePropertyPicksByIndexOrNameAndSaysWhenNothingMatches() {
+        OpenClDevice cpu = fake(0, "pthread-cpu", false);
+        OpenClDevice gpu = fake(1, "Some GPU", true);
+        String before = System.getProperty(OpenClDevice.DEVICE_PROPERTY);
+        try {
+            System.setProperty(OpenClDevice.DEVICE_PROPERTY, "pthread");
+            assertEquals(cpu, OpenClDevice.choose(List.of(cpu, gpu), false).device(), "named: even under auto");
+            System.setProperty(OpenClDevice.DEVICE_PROPERTY, "1");
+            assertEquals(gpu, OpenClDevice.choose(List.of(cpu, gpu), false).device());
+            System.setProperty(OpenClDevice.DEVICE_PROPERTY, "tpu");
+            OpenClDevice.Choice none = OpenClDevice.choose(List.of(cpu, gpu), true);
+            assertNull(none.device());
+            assertTrue(none.reason().contains("tpu") && none.reason().contains("pthread-cpu"), none.reason());
+        } finally {
+            if (before == null) {
+                System.clearProperty(OpenClDevice.DEVICE_PROPERTY);
+            } else {
+                System.setProperty(OpenClDevice.DEVICE_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void releasedBuffersAreReusedFromThePool() {
+        String before = backend.statistics();
+        DeviceBuffer first = backend.allocate(DType.FLOAT32, 1000);
+        first.release();
+        DeviceBuffer second = backend.allocate(DType.FLOAT32, 1001);   // same 256-byte size class
+        second.release();
+        long reusesBefore = reuses(before);
+        assertTrue(reuses(backend.statistics()) > reusesBefore, backend.statistics());
+        first.release(); // idempotent
+    }
+
+    private static long reuses(String statistics) {
+        String text = statistics.substring(0, statistics.indexOf(" reuses"));
+        return Long.parseLong(text.substring(text.lastIndexOf(' ') + 1));
+    }
+
+    @Test
+    void opsQueueWithoutWaitingAndADownloadSeesThemAll() {
+        DeviceBuffer x = backend.upload(new float[] {1, 2, 3, 4, 5});
+        DeviceBuffer y = backend.allocate(DType.FLOAT32, 5);
+        StridedView xv = StridedView.contiguous(x, 5);
+        StridedView yv = StridedView.contiguous(y, 5);
+        backend.copy(xv, yv);
+        for (int i = 0; i < 50; i++) {
+            backend.binary(Primitive.ADD, yv, xv, yv);   // in place, as assignAdd does
+        }
+        assertArrayEquals(new float[] {51, 102, 153, 204, 255}, (float[]) backend.download(y, 0, 5));
+        assertArrayEquals(new float[] {153, 204}, (float[]) backend.download(y, 2, 2));
+    }
+
+    @Test
+    void aBuildFailureShowsTheCompilerLog() {
+        ProgramCache programs = new ProgramCache(contextOf(backend), device);
+        KernelSource broken = new KernelSource("broken", "KERNEL void broken(GLOBAL q_f32* out) { out[0] = nope; }",
+                Map.of());
+        IllegalStateException error = assertThrows(IllegalStateException.class, () -> programs.kernel(broken, "broken"));
+        assertTrue(error.getMessage().contains("broken") && error.getMessage().contains("nope"), error.getMessage());
+        programs.close();
+    }
+
+    private static org.jocl.cl_context contextOf(OpenClBackend backend) {
+        try {
+            var field = OpenClBackend.class.getDeclaredField("context");
+            field.setAccessible(true);
+            return (org.jocl.cl_context) field.get(backend);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void float64WithoutFp64IsAClearErrorAndNothingIsAllocated() {
+        OpenClDevice noFp64 = new OpenClDevice(device.platform(), device.device(), device.index(), device.platformName(),
+                device.name(), device.gpu(), device.version(), device.driver(), device.computeUnits(),
+                device.maxGroupSize(), false);
+        try (OpenClBackend limited = new OpenClBackend(noFp64)) {
+            String before = limited.statistics();
+            UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
+                    () -> limited.upload(new double[] {1, 2}));
+            assertTrue(error.getMessage().contains("cl_khr_fp64") && error.getMessage().contains("float64"),
+                    error.getMessage());
+            assertThrows(UnsupportedOperationException.class, () -> limited.allocate(DType.FLOAT64, 3));
+            assertEquals(before, limited.statistics());
+            // float32 still works on it
+            DeviceBuffer x = limited.upload(new float[] {2});
+            assertArrayEquals(new float[] {2}, (float[]) limited.download(x, 0, 1));
+        }
+    }
+
+    @Test
+    void aBufferFromAnotherBackendIsRejectedWithTheOpName() {
+        try (OpenClBackend other = new OpenClBackend(device)) {
+            DeviceBuffer foreign = other.upload(new float[] {1});
+            DeviceBuffer out = backend.allocate(DType.FLOAT32, 1);
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                    () -> backend.unary(Primitive.EXP, StridedView.contiguous(foreign, 1), StridedView.contiguous(out, 1)));
+            assertTrue(error.getMessage().contains("exp"), error.getMessage());
+        }
+    }
+
+    /** With no ICD installed the provider reports the reason (in a child JVM, so this JVM keeps its runtime). */
+    @Test
+    void withoutAnOpenClPlatformTheProviderSaysWhyInsteadOfCrashing() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        ProcessBuilder child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), ProbeMain.class.getName());
+        child.environment().put("OCL_ICD_VENDORS", "/nonexistent-quiver-test");
+        child.redirectErrorStream(true);
+        Process process = child.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("unavailable: "), output);
+        assertFalse(output.contains("Exception in thread"), output);
+        assertNotNull(output);
+    }
+
+    /** Prints the provider's availability; run in a child JVM. */
+    public static final class ProbeMain {
+        public static void main(String[] args) {
+            System.out.println(new OpenClBackendProvider().availability());
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.quiver.examples;
+
+import dev.quiver.Quiver;
+import dev.quiver.spi.BackendProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Runs the four tutorials on several backends in one process and reports, side by side, whether they print the
+ * same numbers, the steady-state time per training step and the host transfers of each training loop. Each
+ * tutorial runs twice per backend and the second run is reported, so JIT warm-up and kernel compilation are not
+ * counted as training time.
+ *
+ * <pre>{@code
+ * ./quiver compare                          # every backend that can run here
+ * ./quiver compare --backend cpu,opencl     # the ones named
+ * }</pre>
+ */
+public final class BackendComparison {
+    private BackendComparison() {
+    }
+
+    /** One tutorial on one backend: its printed numbers and its training loop (null for seed-basics). */
+    record Run(String example, String backend, List<String> lines, TrainingLoop loop, String summary) {
+    }
+
+    /**
+     * Runs and prints the comparison; returns true when every backend printed the same numbers.
+     *
+     * @param backends the backends to compare; empty means every backend that can run here
+     */
+    public static boolean run(List<String> backends, ExampleArgs args, PrintStream out) {
+        List<String> names = backends.isEmpty() ? runnableBackends() : backends;
+        ExampleArgs quiet = args.withoutPlots();
+        Map<String, List<Run>> byExample = new LinkedHashMap<>();
+        for (String backend : names) {
+            ExampleArgs on = quiet.withBackend(backend);
+            out.println("running the tutorials on " + backend + " ...");
+            for (Run run : List.of(
+                    runSeedBasics(on, backend),
+                    runLinear(on, backend),
+                    runPolynomial(on, backend),
+                    runPuzzle(on, backend))) {
+                byExample.computeIfAbsent(run.example(), key -> new ArrayList<>()).add(run);
+            }
+            out.println("  " + Quiver.selection());
+        }
+        out.printf(Locale.ROOT, "%n%-22s %-8s %-40s %12s  %s%n", "tutorial", "backend", "result", "µs/step",
+                "host transfers in the training loop");
+        boolean agree = true;
+        for (List<Run> runs : byExample.values()) {
+            List<String> reference = runs.get(0).lines();
+            for (Run run : runs) {
+                boolean same = run.lines().equals(reference);
+                agree &= same;
+                TrainingLoop loop = run.loop();
+                out.printf(Locale.ROOT, "%-22s %-8s %-40s %12s  %s%s%n", run.example(), run.backend(), run.summary(),
+                        loop == null ? "-" : String.format(Locale.ROOT, "%.1f", loop.microsPerStep()),
+                        loop == null ? "-" : loop.transfers().uploads() + " uploads, " + loop.transfers().downloads()
+                                + " downloads (" + (loop.transfers().uploadBytes() + loop.transfers().downloadBytes())
+                                + " bytes) in " + loop.steps() + " steps",
+                        same ? "" : "   <-- prints different numbers than " + runs.get(0).backend());
+            }
+        }
+        out.println(agree ? "\nAll backends print the same numbers." : "\nThe backends DISAGREE (marked above).");
+        return agree;
+    }
+
+    private static Run runSeedBasics(ExampleArgs args, String backend) {
+        String text = capture(out -> SeedBasics.run(args, out));
+        return new Run("seed-basics", backend, numbers(text), null, text.lines().count() + " lines printed");
+    }
+
+    private static Run runLinear(ExampleArgs args, String backend) {
+        LinearRegression.run(args, discard());   // warm-up: JIT and kernel builds
+        Holder<LinearRegression.Result> result = new Holder<>();
+        String text = capture(out -> result.value = LinearRegression.run(args, out));
+        return new Run("linear-regression", backend, numbers(text), result.value.loop(),
+                String.format(Locale.ROOT, "w=%.4f b=%.4f", result.value.w(), result.value.b()));
+    }
+
+    private static Run runPolynomial(ExampleArgs args, String backend) {
+        PolynomialRegression.run(args, discard());
+        Holder<PolynomialRegression.Result> result = new Holder<>();
+        String text = capture(out -> result.value = PolynomialRegression.run(args, out));
+        return new Run("polynomial-regression", backend, numbers(text), result.value.loop(),
+                Arrays.toString(result.value.coefficients()));
+    }
+
+    private static Run runPuzzle(ExampleArgs args, String backend) {
+        EquationPuzzle.run(args, discard());
+        Holder<EquationPuzzle.Result> result = new Holder<>();
+        String text = capture(out -> result.value = EquationPuzzle.run(args, out));
+        EquationPuzzle.Result r = result.value;
+        return new Run("equation-puzzle", backend, numbers(text), r.loop(),
+                String.format(Locale.ROOT, "A=%.4f B=%.4f C=%.4f D=%.4f", r.a(), r.b(), r.c(), r.d()));
+    }
+
+    /** Every backend whose provider says it can run here, in priority order. */
+    static List<String> runnableBackends() {
+        return Quiver.providers().stream().filter(provider -> provider.availability().available())
+                .map(BackendProvider::name).toList();
+    }
+
+    /** The printed lines that carry results: not the ones naming the backend or reporting time. */
+    static List<String> numbers(String text) {
+        return text.lines().filter(line -> !line.startsWith("Backend:") && !line.startsWith("Time:")
+                && !line.startsWith("Training loop:")).toList();
+    }
+
+    private static final class Holder<T> {
+        T value;
+    }
+
+    private static String capture(java.util.function.Consumer<PrintStream> body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            body.accept(out);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static PrintStream discard() {
+        return new PrintStream(java.io.OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
+    }
+
+    /** Splits {@code cpu,opencl} into names; {@code null} or blank gives an empty list (every runnable backend). */
+    static List<String> parseBackends(String list) {
+        if (list == null || list.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(list.split(",")).map(String::trim).filter(name -> !name.isEmpty())
+                .filter(Objects::nonNull).toList();
+    }
+}
