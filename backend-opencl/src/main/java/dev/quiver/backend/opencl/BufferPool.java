@@ -33,6 +33,7 @@ final class BufferPool {
     private long cachedBytes;
     private long allocatedBytes;
     private long reuses;
+    private boolean closed;
 
     BufferPool(cl_context context) {
         this.context = context;
@@ -68,7 +69,8 @@ final class BufferPool {
 
     /** Returns a block to the cache (called from any thread, including the Cleaner's). */
     synchronized void give(cl_mem memory, long capacity) {
-        if (context == null) {
+        if (closed) { // a tensor collected after its backend closed: nothing will reuse the block
+            clReleaseMemObject(memory);
             return;
         }
         free.computeIfAbsent(capacity, key -> new ArrayDeque<>()).push(memory);
@@ -85,6 +87,12 @@ final class BufferPool {
         }
         free.clear();
         cachedBytes = 0;
+    }
+
+    /** Empties the cache and releases every block given back from now on. */
+    synchronized void close() {
+        trim();
+        closed = true;
     }
 
     /** Bytes held from the driver, bytes of them cached (free), and how many requests the cache served. */

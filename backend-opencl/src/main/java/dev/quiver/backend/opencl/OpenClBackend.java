@@ -275,7 +275,7 @@ public final class OpenClBackend implements Backend {
             clFinish(queue);
         } finally {
             programs.close();
-            pool.trim();
+            pool.close();
             clReleaseMemObject(status);
             clReleaseCommandQueue(queue);
             clReleaseContext(context);

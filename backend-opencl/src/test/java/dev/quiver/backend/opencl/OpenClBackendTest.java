@@ -120,6 +120,38 @@ class OpenClBackendTest {
         assertArrayEquals(new float[] {153, 204}, (float[]) backend.download(y, 2, 2));
     }
 
+    /** Rank 8 after merging exceeds the largest strided kernel (6): the planner loops the outer two on the host. */
+    @Test
+    void aRankEightPermutationIsCopiedCorrectly() {
+        int[] shape = {2, 3, 2, 3, 2, 3, 2, 3};
+        int n = 1296;
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = i * 0.5f - 100;
+        }
+        DeviceBuffer in = backend.upload(values);
+        // the reversed permutation: view dimension d is source dimension 7 - d
+        long[] sourceStrides = StridedView.contiguous(in, shape).strides();
+        int[] viewShape = new int[8];
+        long[] viewStrides = new long[8];
+        for (int d = 0; d < 8; d++) {
+            viewShape[d] = shape[7 - d];
+            viewStrides[d] = sourceStrides[7 - d];
+        }
+        DeviceBuffer out = backend.allocate(DType.FLOAT32, n);
+        backend.copy(new StridedView(in, viewShape, viewStrides, 0), StridedView.contiguous(out, viewShape));
+        float[] actual = (float[]) backend.download(out, 0, n);
+        for (int flat = 0; flat < n; flat++) {
+            long rest = flat;
+            long source = 0;
+            for (int d = 7; d >= 0; d--) {
+                source += (rest % viewShape[d]) * viewStrides[d];
+                rest /= viewShape[d];
+            }
+            assertEquals(values[(int) source], actual[flat], "element " + flat);
+        }
+    }
+
     @Test
     void aBuildFailureShowsTheCompilerLog() {
         ProgramCache programs = new ProgramCache(contextOf(backend), device);
