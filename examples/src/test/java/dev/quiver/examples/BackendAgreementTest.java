@@ -2,11 +2,9 @@ package dev.quiver.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.quiver.Quiver;
-import dev.quiver.spi.BackendProvider;
+import dev.quiver.conformance.BackendConformance;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,14 +20,7 @@ class BackendAgreementTest {
 
     @BeforeAll
     static void requireOpenCl() {
-        BackendProvider.Availability availability = Quiver.providers().stream()
-                .filter(provider -> provider.name().equals("opencl")).findFirst()
-                .map(BackendProvider::availability)
-                .orElse(BackendProvider.Availability.no("no opencl provider on the class path"));
-        if (!availability.available() && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true requires OpenCL (PoCL) for the cpu/opencl agreement test: " + availability.detail());
-        }
-        assumeTrue(availability.available(), "opencl cannot run here: " + availability.detail());
+        BackendConformance.assumeRunnable("opencl", true);   // on CI: PoCL, and a failure rather than a skip
     }
 
     @AfterAll

@@ -17,16 +17,21 @@ import java.util.List;
  * @param groups      work-groups per axis (1 to 3 axes)
  * @param groupSize   work-items per group per axis
  * @param args        the arguments, in the kernel's order
- * @param description the op this launch runs, for error messages ({@code exp float32 (1031)})
+ * @param op          the op this launch runs, formatted by {@link #description()} for error messages
  * @param checksStatus true when the kernel may report an error in the status word (integer division by zero)
  */
 public record Launch(KernelSource source, String kernel, long[] groups, long[] groupSize, List<KernelArg> args,
-                     String description, boolean checksStatus) {
+                     Object op, boolean checksStatus) {
     public Launch {
         if (groups.length != groupSize.length || groups.length < 1 || groups.length > 3) {
             throw new IllegalArgumentException("launch of " + kernel + ": groups and group size need 1 to 3 axes");
         }
         args = List.copyOf(args);
+    }
+
+    /** The op for error messages: {@code exp float32 (1031,) <- float32 (1031,)}. */
+    public String description() {
+        return String.valueOf(op);
     }
 
     /** Work-items per axis: {@code groups[d] * groupSize[d]} (OpenCL's global work size). */

@@ -123,7 +123,7 @@ public final class LaunchPlanner {
         if (n == 0) {
             return List.of();
         }
-        String description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), views);
+        OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), views);
         boolean status = op != null && op.kind() != Primitive.Kind.COPY && op != Primitive.WHERE
                 && ElementwiseKernels.usesStatus(op, types.get(0));
         // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
@@ -211,7 +211,7 @@ public final class LaunchPlanner {
             return List.of();
         }
         KernelSource source = reduceSource(op, in.dtype());
-        String description = describe(op.opName(), out, in);
+        OpDescription description = describe(op.opName(), out, in);
         long chunks = reduceChunks(in);
         if (chunks == 1) {
             return List.of(reduceLaunch(source, reduced, inner, 1, in.buffer(), in.offset(), out.buffer(),
@@ -220,12 +220,12 @@ public final class LaunchPlanner {
         long outputs = outer * inner;
         return List.of(
                 reduceLaunch(source, reduced, inner, chunks, in.buffer(), in.offset(), scratch, 0, outputs * chunks,
-                        description + " (partials)"),
+                        description.withSuffix(" (partials)")),
                 reduceLaunch(source, chunks, 1, 1, scratch, 0, out.buffer(), out.offset(), outputs, description));
     }
 
     private Launch reduceLaunch(KernelSource source, long reduced, long inner, long chunks, DeviceBuffer in,
-                                long inOffset, DeviceBuffer out, long outOffset, long groups, String description) {
+                                long inOffset, DeviceBuffer out, long outOffset, long groups, OpDescription description) {
         List<KernelArg> args = List.of(new KernelArg.I64(reduced), new KernelArg.I64(inner), new KernelArg.I64(chunks),
                 new KernelArg.Buffer(in), new KernelArg.I64(inOffset), new KernelArg.Buffer(out),
                 new KernelArg.I64(outOffset));
@@ -353,28 +353,42 @@ public final class LaunchPlanner {
 
     // ---------------------------------------------------------------- helpers
 
-    private Launch grid1d(KernelSource source, String kernel, long items, List<KernelArg> args, String description,
+    private Launch grid1d(KernelSource source, String kernel, long items, List<KernelArg> args, Object description,
                           boolean status) {
         long groups = Math.min((items + elementwiseGroup - 1) / elementwiseGroup, maxElementwiseGroups);
         return new Launch(source, kernel, new long[] {groups}, new long[] {elementwiseGroup}, args, description,
                 status);
     }
 
-    /** {@code exp float32 (7, 3) <- float32 (7, 3)}: what an error message says the launch was. */
-    private static String describe(String op, StridedView out, StridedView... inputs) {
-        StringBuilder text = new StringBuilder(op).append(' ').append(out.dtype()).append(' ')
-                .append(shapeText(out.shape()));
-        if (inputs.length > 0) {
-            text.append(" <-");
-            for (StridedView in : inputs) {
-                text.append(' ').append(in.dtype()).append(' ').append(shapeText(in.shape()));
-            }
-        }
-        return text.toString();
+    private static OpDescription describe(String op, StridedView out, StridedView... inputs) {
+        return new OpDescription(op, out, inputs, "");
     }
 
-    private static String describe(String op, StridedView[] outThenInputs) {
+    private static OpDescription describe(String op, StridedView[] outThenInputs) {
         return describe(op, outThenInputs[0], Arrays.copyOfRange(outThenInputs, 1, outThenInputs.length));
+    }
+
+    /**
+     * What a launch runs, for error messages: {@code exp float32 (7, 3) <- float32 (7, 3)}. Kept as parts and
+     * formatted only when a message needs it, because every op makes one.
+     */
+    record OpDescription(String op, StridedView out, StridedView[] inputs, String suffix) {
+        OpDescription withSuffix(String text) {
+            return new OpDescription(op, out, inputs, text);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder text = new StringBuilder(op).append(' ').append(out.dtype()).append(' ')
+                    .append(shapeText(out.shape()));
+            if (inputs.length > 0) {
+                text.append(" <-");
+                for (StridedView in : inputs) {
+                    text.append(' ').append(in.dtype()).append(' ').append(shapeText(in.shape()));
+                }
+            }
+            return text.append(suffix).toString();
+        }
     }
 
     private static String shapeText(int[] shape) {

@@ -66,8 +66,9 @@ public final class OpenClBackend implements Backend {
     private final ProgramCache programs;
     private final LaunchPlanner planner;
     private final cl_mem status;
-    private final ArrayDeque<String> recentOps = new ArrayDeque<>();
-    private final Set<String> statusChecks = new LinkedHashSet<>();
+    // launches since the host last waited, kept as launches and formatted only if an error needs them
+    private final ArrayDeque<Launch> recentOps = new ArrayDeque<>();
+    private final List<Launch> statusChecks = new ArrayList<>();
     private long uploads;
     private long uploadBytes;
     private long downloads;
@@ -109,6 +110,11 @@ public final class OpenClBackend implements Backend {
     /** The device this backend runs on. */
     public OpenClDevice device() {
         return device;
+    }
+
+    /** The OpenCL context (tests build programs in it). */
+    cl_context context() {
+        return context;
     }
 
     /** Memory pool, program cache and launch counts, for diagnostics. */
@@ -308,9 +314,9 @@ public final class OpenClBackend implements Backend {
         if (recentOps.size() == RECENT_OPS) {
             recentOps.removeFirst();
         }
-        recentOps.addLast(launch.description());
-        if (launch.checksStatus()) {
-            statusChecks.add(launch.description());
+        recentOps.addLast(launch);
+        if (launch.checksStatus() && statusChecks.size() < RECENT_OPS) {   // the first few name the suspects
+            statusChecks.add(launch);
         }
     }
 
@@ -335,7 +341,8 @@ public final class OpenClBackend implements Backend {
             return;
         }
         int[] word = new int[1];
-        List<String> suspects = new ArrayList<>(statusChecks);
+        Set<String> suspects = new LinkedHashSet<>();
+        statusChecks.forEach(launch -> suspects.add(launch.description()));
         statusChecks.clear();
         clEnqueueReadBuffer(queue, status, CL_TRUE, 0, Sizeof.cl_int, Pointer.to(word), 0, null, null);
         if (word[0] != 0) {
@@ -350,7 +357,8 @@ public final class OpenClBackend implements Backend {
     }
 
     private RuntimeException deviceFailure(String what, CLException failure) {
-        String recent = recentOps.isEmpty() ? "" : "; ops queued since the last wait: " + String.join(", ", recentOps);
+        String recent = recentOps.isEmpty() ? "" : "; ops queued since the last wait: "
+                + String.join(", ", recentOps.stream().map(Launch::description).toList());
         recentOps.clear();
         return new IllegalStateException("opencl: " + what + " failed on " + device.name() + ": "
                 + failure.getMessage() + recent, failure);

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.quiver.DType;
+import dev.quiver.conformance.BackendConformance;
 import dev.quiver.kernels.KernelSource;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Primitive;
@@ -33,11 +32,7 @@ class OpenClBackendTest {
 
     @BeforeAll
     void openDevice() {
-        var availability = new OpenClBackendProvider().availability();
-        if (!availability.available() && "true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true requires an OpenCL device (PoCL): " + availability.detail());
-        }
-        assumeTrue(availability.available(), "opencl cannot run here: " + availability.detail());
+        BackendConformance.assumeRunnable("opencl", true);
         device = OpenClDevice.choose(OpenClDevice.all(), true).device();
         backend = new OpenClBackend(device);
     }
@@ -154,22 +149,12 @@ class OpenClBackendTest {
 
     @Test
     void aBuildFailureShowsTheCompilerLog() {
-        ProgramCache programs = new ProgramCache(contextOf(backend), device);
+        ProgramCache programs = new ProgramCache(backend.context(), device);
         KernelSource broken = new KernelSource("broken", "KERNEL void broken(GLOBAL q_f32* out) { out[0] = nope; }",
                 Map.of());
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> programs.kernel(broken, "broken"));
         assertTrue(error.getMessage().contains("broken") && error.getMessage().contains("nope"), error.getMessage());
         programs.close();
-    }
-
-    private static org.jocl.cl_context contextOf(OpenClBackend backend) {
-        try {
-            var field = OpenClBackend.class.getDeclaredField("context");
-            field.setAccessible(true);
-            return (org.jocl.cl_context) field.get(backend);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
     }
 
     @Test
