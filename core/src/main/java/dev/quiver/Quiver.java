@@ -26,14 +26,20 @@ public final class Quiver {
     /** The environment variable that selects a backend when the property is not set. */
     public static final String BACKEND_ENVIRONMENT = "QUIVER_BACKEND";
 
-    private static Backend current;
+    // volatile: every op that makes a tensor from Java values reads it, so the common case takes no lock
+    private static volatile Backend current;
     private static String selection;
 
     private Quiver() {
     }
 
     /** The backend in use, choosing it on first call as the class comment describes. */
-    public static synchronized Backend backend() {
+    public static Backend backend() {
+        Backend backend = current;
+        return backend != null ? backend : chooseBackend();
+    }
+
+    private static synchronized Backend chooseBackend() {
         if (current == null) {
             String property = System.getProperty(BACKEND_PROPERTY);
             String environment = System.getenv(BACKEND_ENVIRONMENT);

@@ -53,6 +53,7 @@ public final class CpuBackend implements Backend {
     private final Simd.ElementwiseKernels elementwise;
     private final Simd.ReductionKernels reductions;
     private final Matmul matmul;
+    private final CpuBufferPool pool = CpuBufferPool.withDefaultCapacity();
     private final AtomicLong uploads = new AtomicLong();
     private final AtomicLong uploadBytes = new AtomicLong();
     private final AtomicLong downloads = new AtomicLong();
@@ -164,7 +165,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public DeviceBuffer allocate(DType dtype, long length) {
-        return CpuBuffer.allocate(dtype, length);
+        return pool.allocate(dtype, length);
     }
 
     @Override
@@ -236,8 +237,18 @@ public final class CpuBackend implements Backend {
         Object x = data(in, op.opName());
         Object y = data(out, op.opName());
         DType type = in.dtype();
-        StridedWalk walk = StridedWalk.of(out.shape(), in, out);
         try {
+            if (in.isContiguous() && out.isContiguous()) {
+                // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
+                int n = Math.toIntExact(out.size());
+                if (elementwise != null) {
+                    elementwise.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                } else {
+                    ScalarKernels.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), in, out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 if (elementwise != null) {
@@ -257,8 +268,18 @@ public final class CpuBackend implements Backend {
         Object z = data(b, op.opName());
         Object y = data(out, op.opName());
         DType type = a.dtype();
-        StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
         try {
+            if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
+                // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
+                int n = Math.toIntExact(out.size());
+                if (elementwise != null) {
+                    elementwise.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                } else {
+                    ScalarKernels.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 if (elementwise != null) {
@@ -400,6 +421,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         threads.close();
+        pool.clear();
     }
 
     @Override
