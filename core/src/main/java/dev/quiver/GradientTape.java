@@ -41,7 +41,14 @@ public final class GradientTape implements AutoCloseable {
         ZERO
     }
 
-    private static final ThreadLocal<ArrayDeque<GradientTape>> ACTIVE = ThreadLocal.withInitial(ArrayDeque::new);
+    // an anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this, and a method
+    // reference would bootstrap a lambda there (milliseconds of cold start)
+    private static final ThreadLocal<ArrayDeque<GradientTape>> ACTIVE = new ThreadLocal<>() {
+        @Override
+        protected ArrayDeque<GradientTape> initialValue() {
+            return new ArrayDeque<>();
+        }
+    };
 
     private final boolean persistent;
     private final boolean watchAccessedVariables;

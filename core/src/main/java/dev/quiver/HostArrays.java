@@ -34,7 +34,10 @@ final class HostArrays {
             probe = Array.get(probe, 0);
         }
         DType natural = naturalType(value, op);
-        int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
+        int[] shape = new int[dims.size()]; // a loop, not a stream: this runs before the first op (cold start)
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = dims.get(i);
+        }
         long size = Shape.of(shape).size();
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(op + ": " + size + " elements do not fit a Java array");

@@ -31,7 +31,12 @@ final class Ops {
                     + "); cast to a numeric dtype first");
         }
         Tensor out = Tensor.allocate(x.backend(), x.shape(), op.producesBool() ? DType.BOOL : x.dtype());
-        run(op, x, () -> x.backend().unary(op, x.view(), out.view()));
+        // called directly, not through run(..., lambda): the most frequent ops pay for no lambda
+        try {
+            x.backend().unary(op, x.view(), out.view());
+        } catch (RuntimeException failure) {
+            throw failed(op, x, failure);
+        }
         return record(op, out, null, x);
     }
 
@@ -59,7 +64,11 @@ final class Ops {
         Tensor left = expand(cast(a, common), shape);
         Tensor right = expand(cast(b, common), shape);
         Tensor out = Tensor.allocate(a.backend(), shape, op.producesBool() ? DType.BOOL : common);
-        run(op, left, () -> a.backend().binary(op, left.view(), right.view(), out.view()));
+        try {
+            a.backend().binary(op, left.view(), right.view(), out.view());
+        } catch (RuntimeException failure) {
+            throw failed(op, left, failure);
+        }
         return record(op, out, null, left, right);
     }
 
@@ -417,12 +426,17 @@ final class Ops {
         try {
             call.run();
         } catch (RuntimeException failure) {
-            if (failure.getMessage() != null && failure.getMessage().contains(op.opName())) {
-                throw failure;
-            }
-            throw new IllegalStateException(op.opName() + " failed on backend " + operand.backend().name()
-                    + " for " + operand.dtype() + " " + operand.shape() + ": " + failure.getMessage(), failure);
+            throw failed(op, operand, failure);
         }
+    }
+
+    /** The failure itself when it already names the op, else it wrapped with the op, operand and backend. */
+    private static RuntimeException failed(Primitive op, Tensor operand, RuntimeException failure) {
+        if (failure.getMessage() != null && failure.getMessage().contains(op.opName())) {
+            return failure;
+        }
+        return new IllegalStateException(op.opName() + " failed on backend " + operand.backend().name()
+                + " for " + operand.dtype() + " " + operand.shape() + ": " + failure.getMessage(), failure);
     }
 
     private static Tensor record(Primitive op, Tensor out, Object attributes, Tensor... inputs) {

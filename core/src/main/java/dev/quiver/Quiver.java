@@ -3,7 +3,6 @@ package dev.quiver;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.BackendProvider;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.ServiceLoader;
@@ -26,14 +25,20 @@ public final class Quiver {
     /** The environment variable that selects a backend when the property is not set. */
     public static final String BACKEND_ENVIRONMENT = "QUIVER_BACKEND";
 
-    private static Backend current;
+    // volatile: every op that makes a tensor from Java values reads it, so the common case takes no lock
+    private static volatile Backend current;
     private static String selection;
 
     private Quiver() {
     }
 
     /** The backend in use, choosing it on first call as the class comment describes. */
-    public static synchronized Backend backend() {
+    public static Backend backend() {
+        Backend backend = current;
+        return backend != null ? backend : chooseBackend();
+    }
+
+    private static synchronized Backend chooseBackend() {
         if (current == null) {
             String property = System.getProperty(BACKEND_PROPERTY);
             String environment = System.getenv(BACKEND_ENVIRONMENT);
@@ -88,11 +93,22 @@ public final class Quiver {
 
     /** The providers on the class path, highest priority first. */
     public static List<BackendProvider> providers() {
+        // Plain loops, no lambdas or method references: this runs before a program's first op, and the first
+        // lambda of a JVM costs tens of milliseconds to bootstrap (measured by bench's cold start).
         List<BackendProvider> providers = new ArrayList<>();
-        ServiceLoader.load(BackendProvider.class).forEach(providers::add);
-        providers.sort(Comparator.comparingInt(BackendProvider::priority).reversed()
-                .thenComparing(BackendProvider::name));
+        for (BackendProvider provider : ServiceLoader.load(BackendProvider.class)) {
+            int at = 0;
+            while (at < providers.size() && comesFirst(providers.get(at), provider)) {
+                at++;
+            }
+            providers.add(at, provider);
+        }
         return providers;
+    }
+
+    /** Higher priority first, then by name. */
+    private static boolean comesFirst(BackendProvider a, BackendProvider b) {
+        return a.priority() != b.priority() ? a.priority() > b.priority() : a.name().compareTo(b.name()) <= 0;
     }
 
     private static void select(String requested, String source) {

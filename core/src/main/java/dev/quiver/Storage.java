@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One backend buffer shared by a tensor and its views (reshape, transpose, slice, broadcast). The buffer goes back
  * to the backend when every tensor using it has been closed, or, for code that never calls {@code close()},
  * when the storage becomes unreachable (the {@link Cleaner}), so a naive training loop stays flat in memory.
+ * Buffers that the garbage collector reclaims by itself ({@link DeviceBuffer#reclaimedByGarbageCollector()}) get no
+ * Cleaner.
  */
 final class Storage {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -21,8 +23,9 @@ final class Storage {
     Storage(Backend backend, DeviceBuffer buffer) {
         this.backend = backend;
         this.buffer = buffer;
-        // the action must not capture `this`, or the storage could never become unreachable
-        this.cleanable = CLEANER.register(this, new Release(buffer));
+        // the action must not capture `this`, or the storage could never become unreachable; memory the garbage
+        // collector frees by itself needs no Cleaner, whose registration would cost more than a tiny op
+        this.cleanable = buffer.reclaimedByGarbageCollector() ? null : CLEANER.register(this, new Release(buffer));
     }
 
     void retain() {
@@ -32,7 +35,11 @@ final class Storage {
     /** Called by {@link Tensor#close()}; the last user releases the buffer at once. */
     void releaseUser() {
         if (users.decrementAndGet() == 0) {
-            cleanable.clean();
+            if (cleanable != null) {
+                cleanable.clean();
+            } else {
+                buffer.release();
+            }
         }
     }
 

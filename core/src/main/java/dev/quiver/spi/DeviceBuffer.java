@@ -24,4 +24,14 @@ public interface DeviceBuffer {
      * a {@link java.lang.ref.Cleaner} thread; it must not touch any tensor.
      */
     void release();
+
+    /**
+     * True when the garbage collector reclaims this buffer's memory by itself (a Java heap array), so Quiver need
+     * not watch the tensors using it with a {@link java.lang.ref.Cleaner}: registering one costs more than a tiny
+     * op (phantom references are processed by every GC). {@link #release()} is still called when the last tensor
+     * using the buffer is closed. Default {@code false}: device memory must be given back explicitly.
+     */
+    default boolean reclaimedByGarbageCollector() {
+        return false;
+    }
 }

@@ -49,10 +49,14 @@ public final class CpuBackend implements Backend {
     private final int simdBits;
     private final int threadCount;
     private final CpuThreads threads;
-    // null when SIMD is off: every call then takes the ScalarKernels path
-    private final Simd.ElementwiseKernels elementwise;
-    private final Simd.ReductionKernels reductions;
-    private final Matmul matmul;
+    // SIMD kernels, defined on first use (null until then, and always when SIMD is off): defining them initializes
+    // the Vector API (over a hundred classes), which a program whose first ops are tiny should not wait for
+    private volatile Simd.ElementwiseKernels elementwise;
+    private volatile Simd.ReductionKernels reductions;
+    private volatile Matmul matmul;
+    // rows shorter than one float32 vector run the scalar twin: a vector kernel would only run its tail
+    private final int simdMinimumRow;
+    private final CpuBufferPool pool = CpuBufferPool.withDefaultCapacity();
     private final AtomicLong uploads = new AtomicLong();
     private final AtomicLong uploadBytes = new AtomicLong();
     private final AtomicLong downloads = new AtomicLong();
@@ -79,15 +83,58 @@ public final class CpuBackend implements Backend {
         this.simdBits = Math.min(simdBits, hardwareSimdBits());
         this.threadCount = threads;
         this.threads = new CpuThreads(threads);
-        if (this.simdBits == 0) {
-            this.elementwise = null;
-            this.reductions = null;
-            this.matmul = null;
-        } else {
-            this.elementwise = Simd.load(Simd.ElementwiseKernels.class, "Elementwise", this.simdBits);
-            this.reductions = Simd.load(Simd.ReductionKernels.class, "Reductions", this.simdBits);
-            this.matmul = new Matmul(this.simdBits, this.threads);
+        this.simdMinimumRow = this.simdBits == 0 ? Integer.MAX_VALUE : this.simdBits / 32;
+    }
+
+    /** The SIMD elementwise kernels for a row of {@code n} elements, or null where the scalar twin runs. */
+    private Simd.ElementwiseKernels elementwise(int n) {
+        if (n < simdMinimumRow) {
+            return null;
         }
+        Simd.ElementwiseKernels kernels = elementwise;
+        if (kernels == null) {
+            synchronized (this) {
+                kernels = elementwise;
+                if (kernels == null) {
+                    elementwise = kernels = Simd.load(Simd.ElementwiseKernels.class, "Elementwise", simdBits);
+                }
+            }
+        }
+        return kernels;
+    }
+
+    /** The SIMD reductions for {@code elements} input elements, or null where the scalar twin runs. */
+    private Simd.ReductionKernels reductions(long elements) {
+        if (elements < simdMinimumRow) {
+            return null;
+        }
+        Simd.ReductionKernels kernels = reductions;
+        if (kernels == null) {
+            synchronized (this) {
+                kernels = reductions;
+                if (kernels == null) {
+                    reductions = kernels = Simd.load(Simd.ReductionKernels.class, "Reductions", simdBits);
+                }
+            }
+        }
+        return kernels;
+    }
+
+    /** The SIMD matmul, or null when SIMD is off. */
+    private Matmul matmulKernels() {
+        if (simdBits == 0) {
+            return null;
+        }
+        Matmul kernels = matmul;
+        if (kernels == null) {
+            synchronized (this) {
+                kernels = matmul;
+                if (kernels == null) {
+                    matmul = kernels = new Matmul(simdBits, threads);
+                }
+            }
+        }
+        return kernels;
     }
 
     /**
@@ -164,21 +211,30 @@ public final class CpuBackend implements Backend {
 
     @Override
     public DeviceBuffer allocate(DType dtype, long length) {
-        return CpuBuffer.allocate(dtype, length);
+        return pool.allocate(dtype, length);
     }
 
     @Override
     public DeviceBuffer upload(Object hostArray) {
-        CpuBuffer buffer = switch (hostArray) {
-            case float[] values -> new CpuBuffer(DType.FLOAT32, values.clone(), values.length);
-            case double[] values -> new CpuBuffer(DType.FLOAT64, values.clone(), values.length);
-            case int[] values -> new CpuBuffer(DType.INT32, values.clone(), values.length);
-            case long[] values -> new CpuBuffer(DType.INT64, values.clone(), values.length);
-            case boolean[] values -> new CpuBuffer(DType.BOOL, values.clone(), values.length);
-            case null -> throw new IllegalArgumentException("cpu: upload of null; expected float[], double[], int[], long[] or boolean[]");
-            default -> throw new IllegalArgumentException("cpu: cannot upload a " + hostArray.getClass().getSimpleName()
+        // instanceof, not a pattern switch: a type switch bootstraps an invokedynamic call site the first time it
+        // runs, and the first upload is on every program's path to its first result (cold start)
+        CpuBuffer buffer;
+        if (hostArray instanceof float[] values) {
+            buffer = new CpuBuffer(DType.FLOAT32, values.clone(), values.length);
+        } else if (hostArray instanceof double[] values) {
+            buffer = new CpuBuffer(DType.FLOAT64, values.clone(), values.length);
+        } else if (hostArray instanceof int[] values) {
+            buffer = new CpuBuffer(DType.INT32, values.clone(), values.length);
+        } else if (hostArray instanceof long[] values) {
+            buffer = new CpuBuffer(DType.INT64, values.clone(), values.length);
+        } else if (hostArray instanceof boolean[] values) {
+            buffer = new CpuBuffer(DType.BOOL, values.clone(), values.length);
+        } else if (hostArray == null) {
+            throw new IllegalArgumentException("cpu: upload of null; expected float[], double[], int[], long[] or boolean[]");
+        } else {
+            throw new IllegalArgumentException("cpu: cannot upload a " + hostArray.getClass().getSimpleName()
                     + "; expected float[], double[], int[], long[] or boolean[]");
-        };
+        }
         uploads.incrementAndGet();
         uploadBytes.addAndGet(buffer.length() * buffer.dtype().byteSize());
         return buffer;
@@ -194,14 +250,20 @@ public final class CpuBackend implements Backend {
         int from = (int) offset;
         int to = (int) (offset + length);
         Object array = cpu.array();
-        Object copy = switch (array) {
-            case float[] values -> Arrays.copyOfRange(values, from, to);
-            case double[] values -> Arrays.copyOfRange(values, from, to);
-            case int[] values -> Arrays.copyOfRange(values, from, to);
-            case long[] values -> Arrays.copyOfRange(values, from, to);
-            case boolean[] values -> Arrays.copyOfRange(values, from, to);
-            default -> throw new IllegalStateException("cpu: unexpected buffer array " + array.getClass());
-        };
+        Object copy; // instanceof, not a type switch, for the cold start (see upload)
+        if (array instanceof float[] values) {
+            copy = Arrays.copyOfRange(values, from, to);
+        } else if (array instanceof double[] values) {
+            copy = Arrays.copyOfRange(values, from, to);
+        } else if (array instanceof int[] values) {
+            copy = Arrays.copyOfRange(values, from, to);
+        } else if (array instanceof long[] values) {
+            copy = Arrays.copyOfRange(values, from, to);
+        } else if (array instanceof boolean[] values) {
+            copy = Arrays.copyOfRange(values, from, to);
+        } else {
+            throw new IllegalStateException("cpu: unexpected buffer array " + array.getClass());
+        }
         downloads.incrementAndGet();
         downloadBytes.addAndGet(length * cpu.dtype().byteSize());
         return copy;
@@ -220,8 +282,9 @@ public final class CpuBackend implements Backend {
         StridedWalk walk = StridedWalk.of(out.shape(), out);
         try {
             while (walk.next()) {
-                if (elementwise != null) {
-                    elementwise.fillRow(out.dtype(), y, walk.offset(0), walk.stride(0), walk.rowLength(), value);
+                Simd.ElementwiseKernels simd = elementwise(walk.rowLength());
+                if (simd != null) {
+                    simd.fillRow(out.dtype(), y, walk.offset(0), walk.stride(0), walk.rowLength(), value);
                 } else {
                     ScalarKernels.fillRow(out.dtype(), y, walk.offset(0), walk.stride(0), walk.rowLength(), value);
                 }
@@ -236,12 +299,24 @@ public final class CpuBackend implements Backend {
         Object x = data(in, op.opName());
         Object y = data(out, op.opName());
         DType type = in.dtype();
-        StridedWalk walk = StridedWalk.of(out.shape(), in, out);
         try {
+            if (in.isContiguous() && out.isContiguous()) {
+                // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
+                int n = Math.toIntExact(out.size());
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                } else {
+                    ScalarKernels.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), in, out);
             while (walk.next()) {
                 int n = walk.rowLength();
-                if (elementwise != null) {
-                    elementwise.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 } else {
                     ScalarKernels.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 }
@@ -257,12 +332,24 @@ public final class CpuBackend implements Backend {
         Object z = data(b, op.opName());
         Object y = data(out, op.opName());
         DType type = a.dtype();
-        StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
         try {
+            if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
+                // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
+                int n = Math.toIntExact(out.size());
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                } else {
+                    ScalarKernels.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
             while (walk.next()) {
                 int n = walk.rowLength();
-                if (elementwise != null) {
-                    elementwise.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
                             y, walk.offset(2), walk.stride(2), n);
                 } else {
                     ScalarKernels.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
@@ -285,8 +372,9 @@ public final class CpuBackend implements Backend {
         try {
             while (walk.next()) {
                 int n = walk.rowLength();
-                if (elementwise != null) {
-                    elementwise.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
                             f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
                 } else {
                     ScalarKernels.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
@@ -306,8 +394,9 @@ public final class CpuBackend implements Backend {
         try {
             while (walk.next()) {
                 int n = walk.rowLength();
-                if (elementwise != null) {
-                    elementwise.copyRow(in.dtype(), x, walk.offset(0), walk.stride(0), out.dtype(), y, walk.offset(1), walk.stride(1), n);
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.copyRow(in.dtype(), x, walk.offset(0), walk.stride(0), out.dtype(), y, walk.offset(1), walk.stride(1), n);
                 } else {
                     ScalarKernels.copyRow(in.dtype(), x, walk.offset(0), walk.stride(0), out.dtype(), y, walk.offset(1), walk.stride(1), n);
                 }
@@ -334,8 +423,9 @@ public final class CpuBackend implements Backend {
         Object x = data(source, op.opName());
         Object y = data(target, op.opName());
         try {
-            if (reductions != null) {
-                reductions.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
+            Simd.ReductionKernels simd = reductions((long) outer * reduced * inner);
+            if (simd != null) {
+                simd.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
             } else {
                 ScalarKernels.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
             }
@@ -362,8 +452,9 @@ public final class CpuBackend implements Backend {
         Object z = data(b, "matmul");
         Object y = data(target, "matmul");
         try {
-            if (matmul != null) {
-                matmul.multiply(out.dtype(), x, a.offset(), a.strides(), z, b.offset(), b.strides(), y, (int) target.offset(), batch, m, k, n);
+            Matmul simd = matmulKernels();
+            if (simd != null) {
+                simd.multiply(out.dtype(), x, a.offset(), a.strides(), z, b.offset(), b.strides(), y, (int) target.offset(), batch, m, k, n);
             } else {
                 ScalarKernels.matmul(out.dtype(), x, a.offset(), a.strides(), z, b.offset(), b.strides(), y, (int) target.offset(), batch, m, k, n);
             }
@@ -400,6 +491,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void close() {
         threads.close();
+        pool.clear();
     }
 
     @Override

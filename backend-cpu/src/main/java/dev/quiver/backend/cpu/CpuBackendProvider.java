@@ -2,10 +2,10 @@ package dev.quiver.backend.cpu;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.BackendProvider;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 
 /**
  * Registers the CPU backend with {@link java.util.ServiceLoader} under the name {@code cpu}. It is always
@@ -47,14 +47,17 @@ public final class CpuBackendProvider implements BackendProvider {
 
     /** The processor's model name from {@code /proc/cpuinfo}, or the architecture where there is none. */
     static String cpuName() {
+        // a plain reader loop, not Files.lines with lambdas: this runs before a program's first op (cold start)
         Path cpuinfo = Path.of("/proc/cpuinfo");
         if (Files.isReadable(cpuinfo)) {
-            try (Stream<String> lines = Files.lines(cpuinfo)) {
-                String name = lines.filter(line -> line.startsWith("model name"))
-                        .map(line -> line.substring(line.indexOf(':') + 1).trim())
-                        .findFirst().orElse(null);
-                if (name != null && !name.isEmpty()) {
-                    return name;
+            try (BufferedReader reader = Files.newBufferedReader(cpuinfo)) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    if (line.startsWith("model name")) {
+                        String name = line.substring(line.indexOf(':') + 1).trim();
+                        if (!name.isEmpty()) {
+                            return name;
+                        }
+                    }
                 }
             } catch (IOException | RuntimeException ignored) {
                 // fall through to the architecture

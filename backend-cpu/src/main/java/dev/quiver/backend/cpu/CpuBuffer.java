@@ -6,7 +6,9 @@ import dev.quiver.spi.DeviceBuffer;
 /**
  * A CPU "device" buffer: a plain Java array of the dtype ({@code float[]}, {@code double[]}, {@code int[]},
  * {@code long[]}, {@code boolean[]} for bool). The garbage collector owns the memory, so {@link #release()}
- * only marks the buffer so that a later use fails loudly instead of reading stale data.
+ * marks the buffer so that a later use fails loudly instead of reading stale data, and hands a large buffer's
+ * array back to its {@link CpuBufferPool} for reuse. Small buffers need no release at all
+ * ({@link #reclaimedByGarbageCollector()}), so core registers no Cleaner for them.
  *
  * <pre>{@code
  * CpuBackend cpu = new CpuBackend(256, 1);
@@ -21,13 +23,20 @@ public final class CpuBuffer implements DeviceBuffer {
     private final DType dtype;
     private final Object array;
     private final int length;
+    // null for buffers that are not pooled (small ones, uploads)
+    private final CpuBufferPool pool;
     // Plain field: a Cleaner releases only unreachable buffers, and a racy read just delays the loud error.
     private boolean released;
 
     CpuBuffer(DType dtype, Object array, int length) {
+        this(dtype, array, length, null);
+    }
+
+    CpuBuffer(DType dtype, Object array, int length, CpuBufferPool pool) {
         this.dtype = dtype;
         this.array = array;
         this.length = length;
+        this.pool = pool;
     }
 
     /** A zero-filled buffer; fails with the dtype and length when the array would be too large for the JVM. */
@@ -36,15 +45,19 @@ public final class CpuBuffer implements DeviceBuffer {
             throw new IllegalArgumentException("cpu: cannot allocate " + length + " elements of " + dtype
                     + ": a CPU buffer holds 0 to " + MAX_LENGTH + " elements (one Java array)");
         }
+        return new CpuBuffer(dtype, newArray(dtype, length), (int) length);
+    }
+
+    /** A zero-filled array of the dtype; {@code length} already checked. */
+    static Object newArray(DType dtype, long length) {
         int size = (int) length;
-        Object array = switch (dtype) {
+        return switch (dtype) {
             case BOOL -> new boolean[size];
             case INT32 -> new int[size];
             case INT64 -> new long[size];
             case FLOAT32 -> new float[size];
             case FLOAT64 -> new double[size];
         };
-        return new CpuBuffer(dtype, array, size);
     }
 
     @Override
@@ -67,7 +80,23 @@ public final class CpuBuffer implements DeviceBuffer {
 
     @Override
     public void release() {
-        released = true;
+        if (pool == null) {
+            released = true;
+            return;
+        }
+        synchronized (this) { // close() and a Cleaner may race; the array must go back once
+            if (released) {
+                return;
+            }
+            released = true;
+        }
+        pool.give(dtype, array, length);
+    }
+
+    /** True unless the array goes back to a pool on release (then core keeps a Cleaner to return it). */
+    @Override
+    public boolean reclaimedByGarbageCollector() {
+        return pool == null;
     }
 
     @Override

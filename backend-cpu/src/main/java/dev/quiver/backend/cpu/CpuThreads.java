@@ -20,18 +20,39 @@ final class CpuThreads implements AutoCloseable {
     }
 
     private final int count;
-    private final ForkJoinPool pool;
+    // made on the first parallel call: most programs' first ops are small, and starting a pool is not free
+    private volatile ForkJoinPool pool;
+    private volatile boolean closed;
 
     CpuThreads(int count) {
         this.count = count;
-        this.pool = count > 1 ? new ForkJoinPool(count, CpuThreads::newWorker, null, false) : null;
     }
 
-    private static ForkJoinWorkerThread newWorker(ForkJoinPool pool) {
-        ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        thread.setName("quiver-cpu-" + thread.getPoolIndex());
-        thread.setDaemon(true);
-        return thread;
+    private ForkJoinPool pool() {
+        ForkJoinPool current = pool;
+        if (current == null) {
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("cpu: the backend was closed; its worker threads are gone");
+                }
+                current = pool;
+                if (current == null) {
+                    pool = current = new ForkJoinPool(count, new Workers(), null, false);
+                }
+            }
+        }
+        return current;
+    }
+
+    /** Named daemon workers (a class, not a method reference: no lambda bootstrap on the way to the first op). */
+    private static final class Workers implements ForkJoinPool.ForkJoinWorkerThreadFactory {
+        @Override
+        public ForkJoinWorkerThread newThread(ForkJoinPool pool) {
+            ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            thread.setName("quiver-cpu-" + thread.getPoolIndex());
+            thread.setDaemon(true);
+            return thread;
+        }
     }
 
     int count() {
@@ -40,10 +61,11 @@ final class CpuThreads implements AutoCloseable {
 
     /** Runs {@code body} over {@code [0, total)}, split into at most {@link #count()} chunks when allowed. */
     void forRange(int total, boolean parallel, RangeBody body) {
-        if (pool == null || !parallel || total < 2) {
+        if (count == 1 || !parallel || total < 2) {
             body.run(0, total);
             return;
         }
+        ForkJoinPool pool = pool();
         int parts = Math.min(count, total);
         List<Callable<Void>> tasks = new ArrayList<>(parts);
         for (int p = 0; p < parts; p++) {
@@ -78,8 +100,11 @@ final class CpuThreads implements AutoCloseable {
 
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdownNow();
+        synchronized (this) {
+            closed = true;
+            if (pool != null) {
+                pool.shutdownNow();
+            }
         }
     }
 }

@@ -1,0 +1,113 @@
+package dev.quiver.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which benchmarks a run covers, with which parameter values: a list of JMH runs, each an include pattern and
+ * parameter overrides. The engine lists here are the wanted ones; engines that cannot run on this machine are
+ * dropped (and named) by {@link BenchMain} before JMH starts.
+ *
+ * <pre>{@code
+ * Plan plan = Plan.named("full");
+ * plan.runs().forEach(run -> System.out.println(run.include() + " " + run.params()));
+ * }</pre>
+ *
+ * @param name      the set's name ({@code full}, {@code quick}, ...)
+ * @param runs      the JMH runs, in order
+ * @param warmups   warmup iterations per fork
+ * @param measures  measurement iterations per fork
+ * @param seconds   seconds per iteration
+ */
+public record Plan(String name, List<Run> runs, int warmups, int measures, double seconds) {
+    /** All engines a set may use; the GPU names are skipped (with their reason) where no GPU backend runs. */
+    static final List<String> QUIVER_ENGINES = List.of("cpu", "opencl", "cuda");
+    static final List<String> ELEMENTWISE_ENGINES = List.of("cpu", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
+    static final List<String> MATMUL_ENGINES = List.of("cpu", "cpu-1t", "opencl", "cuda", "nd4j", "nd4j-1t");
+
+    /**
+     * One JMH run: benchmarks matching {@code include} with these parameter values.
+     *
+     * @param include a regular expression over {@code Class.method}
+     * @param params  parameter name to values
+     */
+    public record Run(String include, Map<String, List<String>> params) {
+        Run with(String param, List<String> values) {
+            Map<String, List<String>> copy = new LinkedHashMap<>(params);
+            copy.put(param, values);
+            return new Run(include, copy);
+        }
+    }
+
+    /** The sets {@code bench/run --set NAME} knows. */
+    public static List<String> names() {
+        return List.of("full", "quick", "matmul", "elementwise", "tiny", "training");
+    }
+
+    public static Plan named(String name) {
+        return switch (name) {
+            case "full" -> new Plan(name, full(), 2, 3, 1);
+            case "quick" -> new Plan(name, quick(), 1, 2, 0.5);
+            case "matmul" -> new Plan(name, full().stream().filter(r -> r.include().contains("Matmul")).toList(), 2, 3, 1);
+            case "elementwise" -> new Plan(name, full().stream()
+                    .filter(r -> r.include().contains("Elementwise") || r.include().contains("Reduction")).toList(), 2, 3, 1);
+            case "tiny" -> new Plan(name, full().stream().filter(r -> r.include().contains("TinyOp")).toList(), 2, 3, 1);
+            case "training" -> new Plan(name, full().stream().filter(r -> r.include().contains("Training")).toList(), 2, 3, 1);
+            default -> throw new IllegalArgumentException("unknown set '" + name + "'; known: " + names());
+        };
+    }
+
+    /** A single JMH run over {@code include} with the benchmarks' own parameter lists (the engines filtered). */
+    public static Plan only(String include, Map<String, List<String>> params, int warmups, int measures, double seconds) {
+        return new Plan("only " + include, List.of(new Run(include, params)), warmups, measures, seconds);
+    }
+
+    private static List<Run> full() {
+        List<Run> runs = new ArrayList<>();
+        runs.add(run("ElementwiseBench", "engine", ELEMENTWISE_ENGINES,
+                "size", List.of("1024", "16384", "262144", "4194304", "16777216")));
+        runs.add(run("ReductionBench", "engine", ELEMENTWISE_ENGINES,
+                "size", List.of("1024", "65536", "1048576", "16777216")));
+        runs.add(run("MatmulBench", "engine", MATMUL_ENGINES, "dtype", List.of("float32", "float64"),
+                "size", List.of("64", "128", "256", "512", "1024", "2048")));
+        // the plain loop runs at a few GFLOP/s: 2048^3 would take seconds per operation
+        runs.add(run("MatmulBench", "engine", List.of("java"), "dtype", List.of("float32", "float64"),
+                "size", List.of("64", "128", "256", "512")));
+        runs.add(run("BatchedMatmulBench", "engine", with(MATMUL_ENGINES, "java")));
+        runs.add(run("TinyOpBench", "engine", ELEMENTWISE_ENGINES));
+        runs.add(run("TrainingBench", "engine", List.of("cpu", "cpu-scalar", "opencl", "cuda", "java")));
+        return runs;
+    }
+
+    private static List<Run> quick() {
+        List<Run> runs = new ArrayList<>();
+        runs.add(run("ElementwiseBench", "engine", ELEMENTWISE_ENGINES, "size", List.of("1024", "16777216")));
+        runs.add(run("ReductionBench.sum", "engine", ELEMENTWISE_ENGINES, "size", List.of("16777216")));
+        runs.add(run("MatmulBench", "engine", with(MATMUL_ENGINES, "java"), "dtype", List.of("float32"),
+                "size", List.of("256")));
+        runs.add(run("TinyOpBench", "engine", ELEMENTWISE_ENGINES));
+        runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "java")));
+        return runs;
+    }
+
+    private static List<String> with(List<String> engines, String extra) {
+        List<String> all = new ArrayList<>(engines);
+        all.add(extra);
+        return all;
+    }
+
+    private static Run run(String benchmark, Object... params) {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (int i = 0; i < params.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            List<String> values = (List<String>) params[i + 1];
+            map.put((String) params[i], values);
+        }
+        // anchored on the class name so that "MatmulBench" does not also select "BatchedMatmulBench"
+        String include = benchmark.contains(".") ? "\\." + benchmark.replace(".", "\\.") + "$"
+                : "\\." + benchmark + "\\.";
+        return new Run(include, map);
+    }
+}
