@@ -35,6 +35,7 @@ public final class LaunchPlanner {
     private static final long MAX_GROUPS_YZ = 65_535;
 
     private final DeviceLimits limits;
+    private final boolean fastPaths;
     private final int elementwiseGroup;
     private final int reduceGroup;
     private final long maxElementwiseGroups;
@@ -42,8 +43,19 @@ public final class LaunchPlanner {
     private final Map<String, KernelSource> elementwiseSources = new ConcurrentHashMap<>();
     private final Map<String, KernelSource> resourceSources = new ConcurrentHashMap<>();
 
+    /** A planner that takes every fast path: contiguous kernels and split (two-stage) reductions. */
     public LaunchPlanner(DeviceLimits limits) {
+        this(limits, true);
+    }
+
+    /**
+     * @param fastPaths {@code false} plans the slow twin of every fast path: the general strided kernel even for
+     *                  contiguous operands, and one-pass reductions only. Results must agree with the fast plan
+     *                  (tests compare the two), which is what makes the fast paths trustworthy.
+     */
+    public LaunchPlanner(DeviceLimits limits, boolean fastPaths) {
         this.limits = limits;
+        this.fastPaths = fastPaths;
         this.elementwiseGroup = Math.min(ELEMENTWISE_GROUP, limits.maxGroupSize());
         this.reduceGroup = Integer.highestOneBit(Math.min(256, limits.maxGroupSize()));
         // enough groups to fill every compute unit several times over; the kernels loop over the rest
@@ -128,10 +140,13 @@ public final class LaunchPlanner {
                 && ElementwiseKernels.usesStatus(op, types.get(0));
         // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
         // the largest strided kernel loop over their outermost dimensions here, one launch per slice
-        boolean contiguous = layout.contiguous();
-        int rank = contiguous ? 0 : layout.rank();
+        boolean contiguous = fastPaths && layout.contiguous();
+        int rank = contiguous ? 0 : Math.max(1, layout.rank());
         int hostRank = Math.max(0, rank - ElementwiseKernels.MAX_STRIDED_RANK);
         int kernelRank = rank - hostRank;
+        if (layout.rank() == 0 && rank == 1) {   // one element, walked by the rank-1 strided kernel
+            layout = new MergedLayout(new long[] {1}, zeroStrides(views.length), layout.offsets());
+        }
         long[] innerShape = Arrays.copyOfRange(layout.shape(), hostRank, rank);
         long innerSize = contiguous ? n : 1;
         for (long d : innerShape) {
@@ -186,7 +201,15 @@ public final class LaunchPlanner {
         return chunks == 1 ? 0 : (long) in.shape()[0] * in.shape()[2] * chunks;
     }
 
+    private static long[][] zeroStrides(int operands) {
+        long[][] strides = new long[operands][1];
+        return strides;
+    }
+
     private long reduceChunks(StridedView in) {
+        if (!fastPaths) {
+            return 1;
+        }
         long outputs = (long) in.shape()[0] * in.shape()[2];
         long reduced = in.shape()[1];
         long wanted = 4L * limits.computeUnits();

@@ -57,9 +57,15 @@ import org.jocl.cl_queue_properties;
  * }</pre>
  */
 public final class OpenClBackend implements Backend {
+    /**
+     * System property: {@code false} runs the slow twin of every fast path (strided kernels for contiguous data,
+     * one-pass reductions), like {@code quiver.cpu.simd=0} does for the CPU backend. Default {@code true}.
+     */
+    public static final String FAST_PATHS_PROPERTY = "quiver.opencl.fastpaths";
     private static final int RECENT_OPS = 8;
 
     private final OpenClDevice device;
+    private final boolean fastPaths;
     private final cl_context context;
     private final cl_command_queue queue;
     private final BufferPool pool;
@@ -76,9 +82,15 @@ public final class OpenClBackend implements Backend {
     private long launches;
     private boolean closed;
 
-    /** A backend on {@code device}: one context, one in-order queue. */
+    /** A backend on {@code device}: one context, one in-order queue; fast paths per {@value #FAST_PATHS_PROPERTY}. */
     public OpenClBackend(OpenClDevice device) {
+        this(device, !"false".equalsIgnoreCase(System.getProperty(FAST_PATHS_PROPERTY, "true").trim()));
+    }
+
+    /** A backend on {@code device}, with or without its fast paths (tests compare the two). */
+    public OpenClBackend(OpenClDevice device, boolean fastPaths) {
         this.device = device;
+        this.fastPaths = fastPaths;
         cl_context_properties properties = new cl_context_properties();
         properties.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         this.context = clCreateContext(properties, 1, new cl_device_id[] {device.device()}, null, null, null);
@@ -87,7 +99,7 @@ public final class OpenClBackend implements Backend {
                 : clCreateCommandQueueWithProperties(context, device.device(), new cl_queue_properties(), null);
         this.pool = new BufferPool(context);
         this.programs = new ProgramCache(context, device);
-        this.planner = new LaunchPlanner(device.limits());
+        this.planner = new LaunchPlanner(device.limits(), fastPaths);
         this.status = pool.take(BufferPool.GRANULE);
         clEnqueueWriteBuffer(queue, status, CL_TRUE, 0, Sizeof.cl_int, Pointer.to(new int[1]), 0, null, null);
     }
@@ -104,7 +116,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public String deviceDescription() {
-        return device + ", driver " + device.driver();
+        return device + ", driver " + device.driver() + (fastPaths ? "" : ", fast paths off");
     }
 
     /** The device this backend runs on. */
