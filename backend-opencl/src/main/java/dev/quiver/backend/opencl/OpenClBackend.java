@@ -52,7 +52,7 @@ import org.jocl.cl_queue_properties;
  *
  * <pre>{@code
  * Quiver.use("opencl");                 // or -Dquiver.backend=opencl, or --backend opencl in the examples
- * Tensor x = Tensor.randomNormal(new Shape(1024), 42);
+ * Tensor x = Tensor.randomNormal(Shape.of(1024), 0, 1, 42, DType.FLOAT32);
  * float total = x.square().sum().floatValue();   // the only host-device copy: the 4-byte result
  * }</pre>
  */
