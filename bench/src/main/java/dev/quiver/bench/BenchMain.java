@@ -238,8 +238,29 @@ public final class BenchMain {
         }
 
         static String describe() {
-            return cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+            return cpuModel() + simdFlags() + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                     + System.getProperty("java.vm.name") + " " + Runtime.version();
+        }
+
+        /** The vector extensions that matter here, from /proc/cpuinfo (a VM's model name often hides the CPU). */
+        static String simdFlags() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                    if (line.startsWith("flags")) {
+                        List<String> flags = Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split(" "));
+                        List<String> shown = new ArrayList<>();
+                        for (String flag : List.of("avx2", "fma", "avx512f", "avx512_fp16", "amx_tile")) {
+                            if (flags.contains(flag)) {
+                                shown.add(flag);
+                            }
+                        }
+                        return shown.isEmpty() ? "" : " (" + String.join(" ", shown) + ")";
+                    }
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // not Linux
+            }
+            return "";
         }
 
         static String slug(String override) {

@@ -24,7 +24,9 @@ import java.util.Map;
 public record Plan(String name, List<Run> runs, int warmups, int measures, double seconds) {
     /** All engines a set may use; the GPU names are skipped (with their reason) where no GPU backend runs. */
     static final List<String> QUIVER_ENGINES = List.of("cpu", "opencl", "cuda");
-    static final List<String> ELEMENTWISE_ENGINES = List.of("cpu", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
+    static final List<String> ELEMENTWISE_ENGINES = List.of("cpu", "cpu-1t", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
+    static final List<String> REDUCTION_ENGINES = List.of("cpu", "cpu-1t", "opencl", "cuda", "java", "nd4j");
+    static final List<String> TINY_ENGINES = List.of("cpu", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
     static final List<String> MATMUL_ENGINES = List.of("cpu", "cpu-1t", "opencl", "cuda", "nd4j", "nd4j-1t");
 
     /**
@@ -68,7 +70,7 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
         List<Run> runs = new ArrayList<>();
         runs.add(run("ElementwiseBench", "engine", ELEMENTWISE_ENGINES,
                 "size", List.of("1024", "16384", "262144", "4194304", "16777216")));
-        runs.add(run("ReductionBench", "engine", ELEMENTWISE_ENGINES,
+        runs.add(run("ReductionBench", "engine", REDUCTION_ENGINES,
                 "size", List.of("1024", "65536", "1048576", "16777216")));
         runs.add(run("MatmulBench", "engine", MATMUL_ENGINES, "dtype", List.of("float32", "float64"),
                 "size", List.of("64", "128", "256", "512", "1024", "2048")));
@@ -76,7 +78,7 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
         runs.add(run("MatmulBench", "engine", List.of("java"), "dtype", List.of("float32", "float64"),
                 "size", List.of("64", "128", "256", "512")));
         runs.add(run("BatchedMatmulBench", "engine", with(MATMUL_ENGINES, "java")));
-        runs.add(run("TinyOpBench", "engine", ELEMENTWISE_ENGINES));
+        runs.add(run("TinyOpBench", "engine", TINY_ENGINES));
         runs.add(run("TrainingBench", "engine", List.of("cpu", "cpu-scalar", "opencl", "cuda", "java")));
         return runs;
     }
@@ -84,10 +86,10 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
     private static List<Run> quick() {
         List<Run> runs = new ArrayList<>();
         runs.add(run("ElementwiseBench", "engine", ELEMENTWISE_ENGINES, "size", List.of("1024", "16777216")));
-        runs.add(run("ReductionBench.sum", "engine", ELEMENTWISE_ENGINES, "size", List.of("16777216")));
+        runs.add(run("ReductionBench.sum", "engine", REDUCTION_ENGINES, "size", List.of("16777216")));
         runs.add(run("MatmulBench", "engine", with(MATMUL_ENGINES, "java"), "dtype", List.of("float32"),
                 "size", List.of("256")));
-        runs.add(run("TinyOpBench", "engine", ELEMENTWISE_ENGINES));
+        runs.add(run("TinyOpBench", "engine", TINY_ENGINES));
         runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "java")));
         return runs;
     }

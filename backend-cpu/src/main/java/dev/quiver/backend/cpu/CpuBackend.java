@@ -45,6 +45,14 @@ public final class CpuBackend implements Backend {
     public static final String THREADS_PROPERTY = "quiver.cpu.threads";
 
     private static final int RANDOM_PARALLEL_MIN_ELEMENTS = 1 << 16;
+    /**
+     * Dense elementwise ops and full reductions of at least this many elements are split across the worker threads:
+     * they are bound by memory bandwidth, which two cores' loads and stores raise (PLATFORM.md: triad 24 GB/s on one
+     * thread, 34 on two). Below it (4 MiB of float32) the hand-off to the pool costs more than it saves.
+     */
+    static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
+    /** Threads take whole blocks of this many elements, so chunk edges stay aligned to cache lines and vectors. */
+    private static final int PARALLEL_BLOCK = 4096;
 
     private final int simdBits;
     private final int threadCount;
@@ -304,7 +312,14 @@ public final class CpuBackend implements Backend {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
                 Simd.ElementwiseKernels simd = elementwise(n);
-                if (simd != null) {
+                if (simd != null && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
+                    int io = (int) in.offset();
+                    int oo = (int) out.offset();
+                    threads.forRange(blocks(n), true, (from, to) -> {
+                        int start = from * PARALLEL_BLOCK;
+                        simd.unaryRow(op, type, x, io + start, 1, y, oo + start, 1, Math.min(n, to * PARALLEL_BLOCK) - start);
+                    });
+                } else if (simd != null) {
                     simd.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
                 } else {
                     ScalarKernels.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
@@ -337,7 +352,16 @@ public final class CpuBackend implements Backend {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
                 Simd.ElementwiseKernels simd = elementwise(n);
-                if (simd != null) {
+                if (simd != null && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
+                    int ao = (int) a.offset();
+                    int bo = (int) b.offset();
+                    int oo = (int) out.offset();
+                    threads.forRange(blocks(n), true, (from, to) -> {
+                        int start = from * PARALLEL_BLOCK;
+                        simd.binaryRow(op, type, x, ao + start, 1, z, bo + start, 1, y, oo + start, 1,
+                                Math.min(n, to * PARALLEL_BLOCK) - start);
+                    });
+                } else if (simd != null) {
                     simd.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
                 } else {
                     ScalarKernels.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
@@ -424,7 +448,10 @@ public final class CpuBackend implements Backend {
         Object y = data(target, op.opName());
         try {
             Simd.ReductionKernels simd = reductions((long) outer * reduced * inner);
-            if (simd != null) {
+            if (simd != null && outer == 1 && inner == 1 && reduced >= PARALLEL_MIN_ELEMENTS && threadCount > 1
+                    && in.dtype().isFloating()) {
+                reduceInParallel(simd, op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), reduced);
+            } else if (simd != null) {
                 simd.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
             } else {
                 ScalarKernels.reduce(op, in.dtype(), x, (int) source.offset(), y, (int) target.offset(), outer, reduced, inner);
@@ -434,6 +461,41 @@ public final class CpuBackend implements Backend {
         }
         if (target != out) {
             copy(target, out);
+        }
+    }
+
+    private static int blocks(int n) {
+        return (n + PARALLEL_BLOCK - 1) / PARALLEL_BLOCK;
+    }
+
+    /**
+     * A full reduction of one long row split across the threads: each reduces its blocks into one partial (SUM keeps
+     * its float64 block accumulation inside each part), then the partials are combined in float64 in a fixed
+     * order, so the result does not depend on timing.
+     */
+    private void reduceInParallel(Simd.ReductionKernels simd, Primitive op, DType type, Object x, int xo, Object y,
+            int yo, int n) {
+        int parts = Math.min(threadCount, blocks(n));
+        Object partials = CpuBuffer.newArray(type, parts);
+        int blocks = blocks(n);
+        threads.forRange(parts, true, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int start = (int) ((long) blocks * p / parts) * PARALLEL_BLOCK;
+                int end = Math.min(n, (int) ((long) blocks * (p + 1) / parts) * PARALLEL_BLOCK);
+                simd.reduce(op, type, x, xo + start, partials, p, 1, end - start, 1);
+            }
+        });
+        double result = ScalarKernels.readDouble(type, partials, 0);
+        for (int p = 1; p < parts; p++) {
+            double partial = ScalarKernels.readDouble(type, partials, p);
+            result = op == Primitive.SUM ? result + partial
+                    : Double.isNaN(result) || Double.isNaN(partial) ? Double.NaN
+                    : op == Primitive.MAX ? Math.max(result, partial) : Math.min(result, partial);
+        }
+        if (type == DType.FLOAT32) {
+            ((float[]) y)[yo] = (float) result;
+        } else {
+            ((double[]) y)[yo] = result;
         }
     }
 

@@ -10,15 +10,15 @@ import java.util.Arrays;
  * <p>The shape of the kernel follows PLATFORM.md's measured best on this machine: B is packed into strips of
  * two vectors' width (32 floats at 512 bits), A into panels of {@value #TILE_ROWS} rows, both k-major, so the
  * inner loop reads both sequentially whatever the operands' strides were (a transposed or broadcast operand
- * costs only its packing, done here, in parallel). {@link MatmulTiles} then runs a 4 x 2-vector register tile
+ * costs only its packing, done here, in parallel). {@link MatmulTiles} then runs an 8 x 2-vector register tile
  * of FMAs; k is blocked by {@value #K_BLOCK} so a strip's slice of B stays in L1. Tails in m and n are
  * zero-padded in the packing and stored through a small scratch tile; k needs no tail.
  *
  * <p>Threads split the (batch, row panel) range, and only above {@link #PARALLEL_MIN_MULTIPLY_ADDS}.
  */
 final class Matmul {
-    /** Rows of C per register tile. */
-    static final int TILE_ROWS = 4;
+    /** Rows of C per register tile (8 x 2 vectors: 16 accumulators of the 32 AVX-512 registers). */
+    static final int TILE_ROWS = 8;
     /** Depth of one k block: 256 x 32 floats of B = 32 KiB, the L1 data cache of the target CPUs. */
     static final int K_BLOCK = 256;
     /**
@@ -101,7 +101,7 @@ final class Matmul {
                 tiles.computeFloat(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1));
     }
 
-    /** Rows {@code 4p..4p+3} of a (zero past m), stored k-major: {@code dst[at + kk*4 + r]}. */
+    /** Rows {@code 8p..8p+7} of a (zero past m), stored k-major: {@code dst[at + kk*8 + r]}. */
     static void packPanelFloat(float[] a, long offset, long rowStride, long kStride, int m, int k, int p,
             float[] dst, int at) {
         int rows = Math.min(TILE_ROWS, m - p * TILE_ROWS);
@@ -167,7 +167,7 @@ final class Matmul {
                 tiles.computeDouble(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1));
     }
 
-    /** Rows {@code 4p..4p+3} of a (zero past m), stored k-major: {@code dst[at + kk*4 + r]}. */
+    /** Rows {@code 8p..8p+7} of a (zero past m), stored k-major: {@code dst[at + kk*8 + r]}. */
     static void packPanelDouble(double[] a, long offset, long rowStride, long kStride, int m, int k, int p,
             double[] dst, int at) {
         int rows = Math.min(TILE_ROWS, m - p * TILE_ROWS);

@@ -117,8 +117,15 @@ final class Reductions implements Simd.ReductionKernels {
 
     private float reduceRowFloat(Primitive op, float[] x, int xo, int n) {
         if (op == Primitive.SUM) {
+            // Two blocks at a time, one from each half of the row: two read streams keep more cache misses in flight
+            // than one, and a one-thread sum of a 16M row read memory slower than the triad's three streams did
+            // (0.79x in the bench). Each block is still summed alone and folded into double.
             double total = 0;
-            for (int start = 0; start < n; start += ROW_BLOCK) {
+            int half = n / (2 * ROW_BLOCK) * ROW_BLOCK;
+            for (int start = 0; start < half; start += ROW_BLOCK) {
+                total += sumTwoBlocksFloat(x, xo + start, xo + half + start);
+            }
+            for (int start = 2 * half; start < n; start += ROW_BLOCK) {
                 total += sumBlockFloat(x, xo + start, Math.min(ROW_BLOCK, n - start));
             }
             return (float) total;
@@ -153,6 +160,22 @@ final class Reductions implements Simd.ReductionKernels {
             result = max ? Math.max(result, x[xo + i]) : Math.min(result, x[xo + i]);
         }
         return result;
+    }
+
+    /** The sums of two whole blocks ({@link #ROW_BLOCK} elements each) read side by side, added in double. */
+    private double sumTwoBlocksFloat(float[] x, int first, int second) {
+        int lanes = FS.length();
+        FloatVector acc0 = FloatVector.zero(FS);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int i = 0; i < ROW_BLOCK; i += 2 * lanes) {
+            acc0 = acc0.add(FloatVector.fromArray(FS, x, first + i));
+            acc1 = acc1.add(FloatVector.fromArray(FS, x, first + i + lanes));
+            acc2 = acc2.add(FloatVector.fromArray(FS, x, second + i));
+            acc3 = acc3.add(FloatVector.fromArray(FS, x, second + i + lanes));
+        }
+        return (double) acc0.add(acc1).reduceLanes(VectorOperators.ADD) + acc2.add(acc3).reduceLanes(VectorOperators.ADD);
     }
 
     /** Sum of a block with four independent vector accumulators (hides the add latency), tail in double. */

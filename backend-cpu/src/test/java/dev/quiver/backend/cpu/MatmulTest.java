@@ -102,6 +102,8 @@ class MatmulTest {
                 for (Layout bLayout : Layout.values()) {
                     check(ALL, type, 3, 17, 33, 65, aLayout, bLayout, random);
                     check(ALL, type, 2, 5, 300, 7, aLayout, bLayout, random);   // k spans two k blocks
+                    // full register tiles (8 rows, whole strips at every width) that continue from C in the second k block
+                    check(ALL, type, 2, 24, 300, 64, aLayout, bLayout, random);
                 }
             }
         }

@@ -142,4 +142,29 @@ class ReduceTest {
             assertTrue(Math.abs(sum - exact) <= 1e-6 * exact, name(backend) + ": " + sum + " vs " + exact);
         }
     }
+
+    @Test
+    void float32SumsOfRowsLongEnoughForTwoStreamsAtOddLengths() {
+        Random random = new Random(13);
+        for (int n : new int[] {2 * Reductions.ROW_BLOCK, 2 * Reductions.ROW_BLOCK + 1, 3 * Reductions.ROW_BLOCK + 7, 20_001}) {
+            float[] data = new float[n + 5];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = random.nextFloat() * 2 - 1;
+            }
+            double exact = 0;
+            double magnitude = 0;
+            for (int i = 5; i < data.length; i++) { // the row starts at offset 5
+                exact += data[i];
+                magnitude += Math.abs(data[i]);
+            }
+            CpuBuffer in = (CpuBuffer) TestSupport.SCALAR.upload(data);
+            for (CpuBackend backend : ALL) {
+                CpuBuffer out = CpuBuffer.allocate(DType.FLOAT32, 1);
+                backend.reduce(Primitive.SUM, new StridedView(in, new int[] {1, n, 1}, new long[] {n, 1, 1}, 5),
+                        contiguous(out, 1, 1));
+                float sum = ((float[]) out.array())[0];
+                assertTrue(Math.abs(sum - exact) <= 1e-6 * magnitude, name(backend) + " n=" + n + ": " + sum + " vs " + exact);
+            }
+        }
+    }
 }
