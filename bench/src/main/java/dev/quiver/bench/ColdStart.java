@@ -3,7 +3,8 @@ package dev.quiver.bench;
 /**
  * A process that makes one 1-element add on an engine and prints how long it took from its launch (the
  * parent's {@link System#nanoTime()} when it started the process, passed as an argument: on Linux both read the
- * same monotonic clock) to the first result read back in Java. {@link BenchMain} starts it a few times.
+ * same monotonic clock) to the first result read back in Java. {@link BenchMain} starts it a few times, for a
+ * Quiver engine with only Quiver's jars on the class path (as a user's program would have).
  *
  * <pre>{@code
  * java --add-modules jdk.incubator.vector -cp ... dev.quiver.bench.ColdStart cpu $(launch nanos)

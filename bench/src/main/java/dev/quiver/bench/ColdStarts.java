@@ -39,7 +39,7 @@ final class ColdStarts {
             int ok = 0;
             for (int i = 0; i < launches; i++) {
                 List<String> command = List.of(javaCommand, "--add-modules", "jdk.incubator.vector",
-                        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                        "--enable-native-access=ALL-UNNAMED", "-cp", classPath(engine),
                         ColdStart.class.getName(), engine, Long.toString(System.nanoTime()));
                 try {
                     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -69,6 +69,26 @@ final class ColdStarts {
             }
         }
         return measured;
+    }
+
+    /**
+     * The class path a program using {@code engine} would have: for a Quiver engine the bench's own classes and
+     * Quiver's jars only. The bench's full class path (JMH, XChart, ND4J's 90 MB jar...) costs a Quiver program
+     * about 60 ms it would never pay, because the backend lookup (ServiceLoader) opens every jar on the path.
+     */
+    static String classPath(String engine) {
+        String full = System.getProperty("java.class.path");
+        if (!Engines.isQuiver(engine)) {
+            return full;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String entry : full.split(java.io.File.pathSeparator)) {
+            String name = java.nio.file.Path.of(entry).getFileName().toString();
+            if (!entry.endsWith(".jar") || name.startsWith("quiver-")) {
+                kept.add(entry);
+            }
+        }
+        return String.join(java.io.File.pathSeparator, kept);
     }
 
     static double median(double[] values) {

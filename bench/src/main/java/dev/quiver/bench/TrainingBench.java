@@ -60,7 +60,14 @@ public class TrainingBench {
         double[] parameters();
     }
 
-    /** Linear regression state for one batch size. */
+    /**
+     * Linear regression state for one batch size: the model, its optimizer and its random stream on the engine,
+     * trained for {@value #LINEAR_CHECK_STEPS} steps and checked in setup.
+     *
+     * <pre>{@code
+     * bench/run --only 'TrainingBench.linearRegressionBatch64' --engines cpu,java
+     * }</pre>
+     */
     @State(Scope.Benchmark)
     public abstract static class LinearState {
         @Param({"cpu", "cpu-scalar", "java"})
@@ -80,6 +87,7 @@ public class TrainingBench {
         }
     }
 
+    /** Batch 64, the tutorial's. Example: {@code bench/run --only 'Batch64'}. */
     @State(Scope.Benchmark)
     public static class Batch64 extends LinearState {
         @Setup
@@ -88,6 +96,7 @@ public class TrainingBench {
         }
     }
 
+    /** Batch 2^20: a step dominated by memory traffic. Example: {@code bench/run --only 'Batch1M'}. */
     @State(Scope.Benchmark)
     public static class Batch1M extends LinearState {
         @Setup
@@ -96,6 +105,13 @@ public class TrainingBench {
         }
     }
 
+    /**
+     * The polynomial fit (20 samples, Nadam), trained 2000 steps and checked in setup.
+     *
+     * <pre>{@code
+     * bench/run --only 'TrainingBench.polynomialNadam'
+     * }</pre>
+     */
     @State(Scope.Benchmark)
     public static class Polynomial {
         @Param({"cpu", "cpu-scalar", "java"})

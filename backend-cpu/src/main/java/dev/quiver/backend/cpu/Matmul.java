@@ -11,7 +11,7 @@ import java.util.Arrays;
  * two vectors' width (32 floats at 512 bits), A into panels of {@value #TILE_ROWS} rows, both k-major, so the
  * inner loop reads both sequentially whatever the operands' strides were (a transposed or broadcast operand
  * costs only its packing, done here, in parallel). {@link MatmulTiles} then runs an 8 x 2-vector register tile
- * of FMAs; k is blocked by {@value #K_BLOCK} so a strip's slice of B stays in L1. Tails in m and n are
+ * of FMAs; k is blocked ({@value #K_BLOCK_FLOAT} for float32, {@value #K_BLOCK_DOUBLE} for float64) so a strip's slice of B stays in L1. Tails in m and n are
  * zero-padded in the packing and stored through a small scratch tile; k needs no tail.
  *
  * <p>Threads split the (batch, row panel) range, and only above {@link #PARALLEL_MIN_MULTIPLY_ADDS}.
@@ -19,18 +19,32 @@ import java.util.Arrays;
 final class Matmul {
     /** Rows of C per register tile (8 x 2 vectors: 16 accumulators of the 32 AVX-512 registers). */
     static final int TILE_ROWS = 8;
-    /** Depth of one k block: 256 x 32 floats of B = 32 KiB, the L1 data cache of the target CPUs. */
-    static final int K_BLOCK = 256;
+    /**
+     * Depth of one k block in float32: a strip's slice of B (256 x 32 floats = 32 KiB) and a panel of A (8 x 256 =
+     * 8 KiB) stay together in a 48 KiB L1 data cache.
+     */
+    static final int K_BLOCK_FLOAT = 256;
+    /**
+     * Depth of one k block in float64. The same 256: measured against 64, 128, 192, 384 and 512 alternating in one
+     * JVM (1024^3, one thread), 256 and deeper were equal within 3% and shallower ones slower (128: -8%, 64: -26%),
+     * although a strip slice (32 KiB) and a panel (16 KiB) then fill the whole 48 KiB L1.
+     */
+    static final int K_BLOCK_DOUBLE = 256;
     /**
      * Below this many multiply-adds ({@code batch*m*n*k}) one thread does the work. Measured on the 2-core
      * development machine: a 256^3 product is slower on two threads than on one (PLATFORM.md), the gain starts
-     * between 256^3 and 384^3, so the threshold sits at 320^3 (see the report in the module's tests).
+     * between 256^3 and 384^3, so the threshold sits at 320^3 (see the report in the module's tests). Re-measured
+     * with the 8-row tile (one and two threads alternating in one JVM, issue 4): float32 two/one = 0.80 at 128^3,
+     * 0.96-1.02 at 192^3-256^3, 1.10 at 288^3, 1.55 at 320^3-384^3; float64 at 256^3 gave 0.90 and 1.37 in two
+     * runs, so one threshold for both dtypes stays.
      */
     static final long PARALLEL_MIN_MULTIPLY_ADDS = 320L * 320 * 320;
 
     private final Simd.MatmulKernels tiles;
     private final CpuThreads threads;
     private final long parallelMinMultiplyAdds;
+    private final int kBlockFloat;
+    private final int kBlockDouble;
 
     Matmul(int simdBits, CpuThreads threads) {
         this(simdBits, threads, PARALLEL_MIN_MULTIPLY_ADDS);
@@ -38,9 +52,16 @@ final class Matmul {
 
     /** With an explicit parallel threshold: for the timing harness that measures where threads start to pay. */
     Matmul(int simdBits, CpuThreads threads, long parallelMinMultiplyAdds) {
+        this(simdBits, threads, parallelMinMultiplyAdds, K_BLOCK_FLOAT, K_BLOCK_DOUBLE);
+    }
+
+    /** With explicit k-block depths: for timing harnesses that compare blockings in one JVM. */
+    Matmul(int simdBits, CpuThreads threads, long parallelMinMultiplyAdds, int kBlockFloat, int kBlockDouble) {
         this.parallelMinMultiplyAdds = parallelMinMultiplyAdds;
         this.tiles = Simd.load(Simd.MatmulKernels.class, "MatmulTiles", simdBits);
         this.threads = threads;
+        this.kBlockFloat = kBlockFloat;
+        this.kBlockDouble = kBlockDouble;
     }
 
     /**
@@ -98,7 +119,7 @@ final class Matmul {
             }
         });
         threads.forRange(batch * panels, parallel, (from, to) ->
-                tiles.computeFloat(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1));
+                tiles.computeFloat(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1, kBlockFloat));
     }
 
     /** Rows {@code 8p..8p+7} of a (zero past m), stored k-major: {@code dst[at + kk*8 + r]}. */
@@ -164,7 +185,7 @@ final class Matmul {
             }
         });
         threads.forRange(batch * panels, parallel, (from, to) ->
-                tiles.computeDouble(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1));
+                tiles.computeDouble(aPacked, bPacked, c, co, from, to, m, k, n, aBatches == 1, bBatches == 1, kBlockDouble));
     }
 
     /** Rows {@code 8p..8p+7} of a (zero past m), stored k-major: {@code dst[at + kk*8 + r]}. */

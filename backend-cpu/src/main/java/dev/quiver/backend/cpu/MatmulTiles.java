@@ -1,6 +1,5 @@
 package dev.quiver.backend.cpu;
 
-import static dev.quiver.backend.cpu.Matmul.K_BLOCK;
 import static dev.quiver.backend.cpu.Matmul.TILE_ROWS;
 
 import java.lang.invoke.MethodHandles;
@@ -22,7 +21,7 @@ final class MatmulTiles implements Simd.MatmulKernels {
 
     /** Use {@code Simd.load(..., "MatmulTiles", bits)}: loaded plainly, the class runs at the preferred width. */
     /**
-     * Panels per L2 block: 32 x 8 rows x {@link Matmul#K_BLOCK} floats = 256 KiB of packed A, well inside a
+     * Panels per L2 block: 32 x 8 rows x {@link Matmul#K_BLOCK_FLOAT} floats = 256 KiB of packed A, well inside a
      * 1-2 MiB L2, so each B strip slice (in L1) meets a block of A that stays in L2. Timings on the shared
      * 2-core machine were too noisy to tune it further (16-64 all within noise).
      */
@@ -46,7 +45,7 @@ final class MatmulTiles implements Simd.MatmulKernels {
 
     @Override
     public void computeFloat(float[] aPacked, float[] bPacked, float[] c, int co, int from, int to, int m, int k, int n,
-            boolean sharedA, boolean sharedB) {
+            boolean sharedA, boolean sharedB, int kBlock) {
         int width = 2 * FS.length();
         int panels = (m + TILE_ROWS - 1) / TILE_ROWS;
         int strips = (n + width - 1) / width;
@@ -58,9 +57,9 @@ final class MatmulTiles implements Simd.MatmulKernels {
             int aBase = (sharedA ? 0 : bi) * panels * panelSize;
             int bBase = (sharedB ? 0 : bi) * strips * stripSize;
             int cBase = co + bi * m * n;
-            // k blocks keep one strip's slice of B (K_BLOCK x width) in L1 while it meets every panel
-            for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
-                int kc = Math.min(K_BLOCK, k - k0);
+            // k blocks keep one strip's slice of B (kBlock x width) in L1 while it meets every panel
+            for (int k0 = 0; k0 < k; k0 += kBlock) {
+                int kc = Math.min(kBlock, k - k0);
                 // a block of panels (PANEL_BLOCK x TILE_ROWS rows x kc) stays in L2 while every strip passes over it
                 for (int q0 = p0; q0 < p1; q0 += PANEL_BLOCK) {
                     int q1 = Math.min(p1, q0 + PANEL_BLOCK);
@@ -187,7 +186,7 @@ final class MatmulTiles implements Simd.MatmulKernels {
 
     @Override
     public void computeDouble(double[] aPacked, double[] bPacked, double[] c, int co, int from, int to, int m, int k, int n,
-            boolean sharedA, boolean sharedB) {
+            boolean sharedA, boolean sharedB, int kBlock) {
         int width = 2 * DS.length();
         int panels = (m + TILE_ROWS - 1) / TILE_ROWS;
         int strips = (n + width - 1) / width;
@@ -199,9 +198,9 @@ final class MatmulTiles implements Simd.MatmulKernels {
             int aBase = (sharedA ? 0 : bi) * panels * panelSize;
             int bBase = (sharedB ? 0 : bi) * strips * stripSize;
             int cBase = co + bi * m * n;
-            // k blocks keep one strip's slice of B (K_BLOCK x width) in L1 while it meets every panel
-            for (int k0 = 0; k0 < k; k0 += K_BLOCK) {
-                int kc = Math.min(K_BLOCK, k - k0);
+            // k blocks keep one strip's slice of B (kBlock x width) in L1 while it meets every panel
+            for (int k0 = 0; k0 < k; k0 += kBlock) {
+                int kc = Math.min(kBlock, k - k0);
                 // a block of panels (PANEL_BLOCK x TILE_ROWS rows x kc) stays in L2 while every strip passes over it
                 for (int q0 = p0; q0 < p1; q0 += PANEL_BLOCK) {
                     int q1 = Math.min(p1, q0 + PANEL_BLOCK);

@@ -53,10 +53,10 @@ final class Simd {
 
         /** Computes (batch, panel) units {@code [from, to)} of C from packed A panels and B strips. */
         void computeFloat(float[] aPacked, float[] bPacked, float[] c, int co, int from, int to, int m, int k, int n,
-                boolean sharedA, boolean sharedB);
+                boolean sharedA, boolean sharedB, int kBlock);
 
         void computeDouble(double[] aPacked, double[] bPacked, double[] c, int co, int from, int to, int m, int k, int n,
-                boolean sharedA, boolean sharedB);
+                boolean sharedA, boolean sharedB, int kBlock);
     }
 
     /** A new instance of kernel class {@code template} specialised to {@code simdBits}, seen through {@code api}. */
