@@ -16,8 +16,8 @@ import java.util.Objects;
 /**
  * Runs the four tutorials on several backends in one process and reports, side by side, whether they print the
  * same numbers, the steady-state time per training step and the host transfers of each training loop. Each
- * tutorial runs twice per backend and the second run is reported, so JIT warm-up and kernel compilation are not
- * counted as training time.
+ * training tutorial runs once to warm up (JIT, kernel compilation), then {@value #MEASURED_RUNS} times; the run
+ * with the median time per step is reported.
  *
  * <pre>{@code
  * ./quiver compare                          # every backend that can run here
@@ -25,6 +25,8 @@ import java.util.Objects;
  * }</pre>
  */
 public final class BackendComparison {
+    static final int MEASURED_RUNS = 3;
+
     private BackendComparison() {
     }
 
@@ -80,28 +82,42 @@ public final class BackendComparison {
     }
 
     private static Run runLinear(ExampleArgs args, String backend) {
-        LinearRegression.run(args, discard());   // warm-up: JIT and kernel builds
-        Holder<LinearRegression.Result> result = new Holder<>();
-        String text = capture(out -> result.value = LinearRegression.run(args, out));
-        return new Run("linear-regression", backend, numbers(text), result.value.loop(),
-                String.format(Locale.ROOT, "w=%.4f b=%.4f", result.value.w(), result.value.b()));
+        Measured<LinearRegression.Result> m = measure(out -> LinearRegression.run(args, out),
+                LinearRegression.Result::loop);
+        return new Run("linear-regression", backend, numbers(m.text()), m.result().loop(),
+                String.format(Locale.ROOT, "w=%.4f b=%.4f", m.result().w(), m.result().b()));
     }
 
     private static Run runPolynomial(ExampleArgs args, String backend) {
-        PolynomialRegression.run(args, discard());
-        Holder<PolynomialRegression.Result> result = new Holder<>();
-        String text = capture(out -> result.value = PolynomialRegression.run(args, out));
-        return new Run("polynomial-regression", backend, numbers(text), result.value.loop(),
-                Arrays.toString(result.value.coefficients()));
+        Measured<PolynomialRegression.Result> m = measure(out -> PolynomialRegression.run(args, out),
+                PolynomialRegression.Result::loop);
+        return new Run("polynomial-regression", backend, numbers(m.text()), m.result().loop(),
+                Arrays.toString(m.result().coefficients()));
     }
 
     private static Run runPuzzle(ExampleArgs args, String backend) {
-        EquationPuzzle.run(args, discard());
-        Holder<EquationPuzzle.Result> result = new Holder<>();
-        String text = capture(out -> result.value = EquationPuzzle.run(args, out));
-        EquationPuzzle.Result r = result.value;
-        return new Run("equation-puzzle", backend, numbers(text), r.loop(),
+        Measured<EquationPuzzle.Result> m = measure(out -> EquationPuzzle.run(args, out), EquationPuzzle.Result::loop);
+        EquationPuzzle.Result r = m.result();
+        return new Run("equation-puzzle", backend, numbers(m.text()), r.loop(),
                 String.format(Locale.ROOT, "A=%.4f B=%.4f C=%.4f D=%.4f", r.a(), r.b(), r.c(), r.d()));
+    }
+
+    /** A tutorial's result and what it printed. */
+    private record Measured<R>(R result, String text) {
+    }
+
+    /** One warm-up run, then {@link #MEASURED_RUNS} runs; the one with the median time per step. */
+    private static <R> Measured<R> measure(java.util.function.Function<PrintStream, R> tutorial,
+                                           java.util.function.Function<R, TrainingLoop> loop) {
+        tutorial.apply(discard());
+        List<Measured<R>> runs = new ArrayList<>();
+        for (int i = 0; i < MEASURED_RUNS; i++) {
+            Holder<R> result = new Holder<>();
+            String text = capture(out -> result.value = tutorial.apply(out));
+            runs.add(new Measured<>(result.value, text));
+        }
+        runs.sort(java.util.Comparator.comparingDouble(run -> loop.apply(run.result()).microsPerStep()));
+        return runs.get(runs.size() / 2);
     }
 
     /** Every backend whose provider says it can run here, in priority order. */
