@@ -72,8 +72,8 @@ final class ColdStarts {
     }
 
     /**
-     * The class path a program using {@code engine} would have: for a Quiver engine the bench's own classes and
-     * Quiver's jars only. The bench's full class path (JMH, XChart, ND4J's 90 MB jar...) costs a Quiver program
+     * The class path a program using {@code engine} would have: for a Quiver engine the bench's own classes,
+     * Quiver's jars and the native bindings its device backends load (JOCL; bytedeco's for CUDA). The bench's full class path (JMH, XChart, ND4J's 90 MB jar...) costs a Quiver program
      * about 60 ms it would never pay, because the backend lookup (ServiceLoader) opens every jar on the path.
      */
     static String classPath(String engine) {
@@ -84,7 +84,8 @@ final class ColdStarts {
         List<String> kept = new ArrayList<>();
         for (String entry : full.split(java.io.File.pathSeparator)) {
             String name = java.nio.file.Path.of(entry).getFileName().toString();
-            if (!entry.endsWith(".jar") || name.startsWith("quiver-")) {
+            if (!entry.endsWith(".jar") || name.startsWith("quiver-") || name.startsWith("jocl-")
+                    || name.startsWith("javacpp-") || name.startsWith("cuda-")) {
                 kept.add(entry);
             }
         }

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * arguments. An OpenCL or CUDA backend is then only memory management plus "compile, set arguments, enqueue".
  *
  * <pre>{@code
- * LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true));
+ * LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true, false));
  * for (Launch launch : planner.unary(Primitive.EXP, in, out)) {
  *     backend.enqueue(launch);
  * }
@@ -272,7 +272,13 @@ public final class LaunchPlanner {
         }
         defines.put("IDENTITY", identity(op, dtype));
         defines.put("WG", Integer.toString(reduceGroup));
-        String name = "reduce_" + op.opName() + "_" + ElementwiseKernels.shortName(dtype);
+        // on a CPU device each item streams through its own slice; the GPU pattern (items interleaved, so a
+        // group's reads coalesce) is the slow twin there, which keeps both patterns tested on PoCL
+        boolean slices = fastPaths && limits.cpu();
+        if (slices) {
+            defines.put("ITEM_SLICES", "1");
+        }
+        String name = "reduce_" + op.opName() + "_" + ElementwiseKernels.shortName(dtype) + (slices ? "_slices" : "");
         return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "reduce.qk", defines));
     }
 

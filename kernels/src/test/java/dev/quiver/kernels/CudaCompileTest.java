@@ -27,7 +27,7 @@ class CudaCompileTest {
     void everyRenderedCudaSourceCompilesWithNvcc(@TempDir Path dir) throws Exception {
         String nvcc = findNvcc();
         assumeTrue(nvcc != null, "nvcc is not on the PATH: CUDA kernels not compile-checked here");
-        LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true));
+        LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true, false));
         List<Path> files = new ArrayList<>();
         // the elementwise programs have no defines and unique kernel names: one translation unit holds them all
         StringBuilder elementwise = new StringBuilder(Dialect.CUDA.prelude());

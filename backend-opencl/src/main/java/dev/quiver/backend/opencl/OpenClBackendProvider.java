@@ -73,8 +73,11 @@ public final class OpenClBackendProvider implements BackendProvider {
         if (result == null) {
             try {
                 result = new Probe(OpenClDevice.all(), null);
-            } catch (UnsatisfiedLinkError | NoClassDefFoundError missing) {
-                result = new Probe(List.of(), "no OpenCL runtime: " + missing.getMessage()
+            } catch (NoClassDefFoundError missingJar) {
+                result = new Probe(List.of(), "JOCL (org.jocl:jocl) is not on the class path: "
+                        + missingJar.getMessage());
+            } catch (UnsatisfiedLinkError missingLibrary) {
+                result = new Probe(List.of(), "no OpenCL runtime: " + missingLibrary.getMessage()
                         + " (install an ICD loader and a driver, e.g. apt-get install ocl-icd-libopencl1 pocl-opencl-icd)");
             } catch (Throwable failure) { // a broken driver must not take Quiver down: report it
                 result = new Probe(List.of(), "OpenCL runtime failed to list devices: " + failure);

@@ -145,7 +145,7 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
 
     /** What the launch planner needs to know. */
     public DeviceLimits limits() {
-        return new DeviceLimits(maxGroupSize, computeUnits, float64);
+        return new DeviceLimits(maxGroupSize, computeUnits, float64, !gpu);
     }
 
     @Override
