@@ -51,6 +51,15 @@ public final class CpuBackend implements Backend {
      * thread, 34 on two). Below it (4 MiB of float32) the hand-off to the pool costs more than it saves.
      */
     static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
+    /**
+     * System property {@value}: splits dense elementwise ops of {@link #PARALLEL_MIN_ELEMENTS}+ elements across the
+     * worker threads. Off by default: with it on, about one JMH fork in five of a 16M-element add on two threads
+     * died with SIGSEGV (exit 139, no hs_err file) on JDK 25.0.3, never on one thread and never in a plain loop,
+     * which points at the JVM (C2 and the Vector API in worker threads) rather than at Java code. Kept behind
+     * the switch until that is understood; reductions stay parallel (no crash seen there).
+     */
+    public static final String PARALLEL_ELEMENTWISE_PROPERTY = "quiver.cpu.parallelElementwise";
+    private static final boolean PARALLEL_ELEMENTWISE = Boolean.getBoolean(PARALLEL_ELEMENTWISE_PROPERTY);
     /** Threads take whole blocks of this many elements, so chunk edges stay aligned to cache lines and vectors. */
     private static final int PARALLEL_BLOCK = 4096;
 
@@ -312,7 +321,7 @@ public final class CpuBackend implements Backend {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
                 Simd.ElementwiseKernels simd = elementwise(n);
-                if (simd != null && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
+                if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
                     int io = (int) in.offset();
                     int oo = (int) out.offset();
                     threads.forRange(blocks(n), true, (from, to) -> {
@@ -352,7 +361,7 @@ public final class CpuBackend implements Backend {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
                 Simd.ElementwiseKernels simd = elementwise(n);
-                if (simd != null && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
+                if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
                     int ao = (int) a.offset();
                     int bo = (int) b.offset();
                     int oo = (int) out.offset();
