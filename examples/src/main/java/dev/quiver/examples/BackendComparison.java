@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Runs the four tutorials on several backends in one process and reports, side by side, whether they print the
@@ -154,6 +153,6 @@ public final class BackendComparison {
             return List.of();
         }
         return Arrays.stream(list.split(",")).map(String::trim).filter(name -> !name.isEmpty())
-                .filter(Objects::nonNull).toList();
+                .toList();
     }
 }

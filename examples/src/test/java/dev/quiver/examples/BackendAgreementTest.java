@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.quiver.Quiver;
 import dev.quiver.conformance.BackendConformance;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,7 @@ class BackendAgreementTest {
         SeedBasics.run(CPU, cpu.out);
         Capture opencl = new Capture();
         SeedBasics.run(OPENCL, opencl.out);
-        assertEquals(numbersOnly(cpu.text()), numbersOnly(opencl.text()));
+        assertEquals(BackendComparison.numbers(cpu.text()), BackendComparison.numbers(opencl.text()));
     }
 
     @Test
@@ -46,7 +45,7 @@ class BackendAgreementTest {
         assertEquals(cpu.w(), opencl.w(), 1e-5, openclText.text());
         assertEquals(cpu.b(), opencl.b(), 1e-5, openclText.text());
         assertArrayEquals(cpu.wHistory(), opencl.wHistory(), 1e-5f);
-        assertEquals(numbersOnly(cpuText.text()), numbersOnly(openclText.text()));
+        assertEquals(BackendComparison.numbers(cpuText.text()), BackendComparison.numbers(openclText.text()));
         // per step: no uploads at all, and downloads only for the 10 printed (w, b) pairs of 4 bytes each
         int printed = 2 * LinearRegression.ITERATIONS / LinearRegression.PRINT_EVERY;
         assertEquals(0, opencl.loop().transfers().uploads(), opencl.loop().describe());
@@ -80,13 +79,5 @@ class BackendAgreementTest {
         assertEquals(cpu.d(), opencl.d(), 1e-4, openclText.text());
         assertEquals(0, opencl.loop().transfers().uploads() + opencl.loop().transfers().downloads(),
                 opencl.loop().describe());
-    }
-
-    /** The output without the lines that name the backend or report time, which differ by design. */
-    private static List<String> numbersOnly(String text) {
-        return text.lines()
-                .filter(line -> !line.startsWith("Backend:") && !line.startsWith("Time:")
-                        && !line.startsWith("Training loop:"))
-                .toList();
     }
 }

@@ -40,7 +40,7 @@ public final class LaunchPlanner {
     private final int reduceGroup;
     private final long maxElementwiseGroups;
     private final Map<String, String> baseDefines;
-    private final Map<String, KernelSource> elementwiseSources = new ConcurrentHashMap<>();
+    private final Map<ElementwiseKey, KernelSource> elementwiseSources = new ConcurrentHashMap<>();
     private final Map<String, KernelSource> resourceSources = new ConcurrentHashMap<>();
 
     /** A planner that takes every fast path: contiguous kernels and split (two-stage) reductions. */
@@ -118,14 +118,21 @@ public final class LaunchPlanner {
         return sources;
     }
 
+    /** Which elementwise program: looked up on every op, so a record rather than a formatted name. */
+    private record ElementwiseKey(Primitive op, List<DType> inputs, DType output) {
+    }
+
     private KernelSource elementwiseSource(Primitive op, List<DType> inputs, DType output) {
-        String name = ElementwiseKernels.programName(op, inputs, output);
-        return elementwiseSources.computeIfAbsent(name,
+        return elementwiseSources.computeIfAbsent(new ElementwiseKey(op, inputs, output),
                 key -> ElementwiseKernels.source(op, inputs, output, baseDefines));
     }
 
     private List<Launch> elementwise(Primitive op, List<StridedView> inputs, StridedView out, KernelArg fillValue) {
-        List<DType> types = inputs.stream().map(StridedView::dtype).toList();
+        DType[] dtypes = new DType[inputs.size()];
+        for (int i = 0; i < dtypes.length; i++) {
+            dtypes[i] = inputs.get(i).dtype();
+        }
+        List<DType> types = List.of(dtypes);
         KernelSource source = elementwiseSource(op, types, out.dtype());
         StridedView[] views = new StridedView[inputs.size() + 1];
         views[0] = out;
@@ -138,8 +145,7 @@ public final class LaunchPlanner {
             return List.of();
         }
         OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), views);
-        boolean status = op != null && op.kind() != Primitive.Kind.COPY && op != Primitive.WHERE
-                && ElementwiseKernels.usesStatus(op, types.get(0));
+        boolean status = op != null && ElementwiseKernels.usesStatus(op, types.get(0));
         // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
         // the largest strided kernel loop over their outermost dimensions here, one launch per slice
         boolean contiguous = fastPaths && layout.contiguous();
@@ -147,7 +153,7 @@ public final class LaunchPlanner {
         int hostRank = Math.max(0, rank - ElementwiseKernels.MAX_STRIDED_RANK);
         int kernelRank = rank - hostRank;
         if (layout.rank() == 0 && rank == 1) {   // one element, walked by the rank-1 strided kernel
-            layout = new MergedLayout(new long[] {1}, zeroStrides(views.length), layout.offsets());
+            layout = new MergedLayout(new long[] {1}, new long[views.length][1], layout.offsets());
         }
         long[] innerShape = Arrays.copyOfRange(layout.shape(), hostRank, rank);
         long innerSize = contiguous ? n : 1;
@@ -201,11 +207,6 @@ public final class LaunchPlanner {
     public long reduceScratchLength(StridedView in) {
         long chunks = reduceChunks(in);
         return chunks == 1 ? 0 : (long) in.shape()[0] * in.shape()[2] * chunks;
-    }
-
-    private static long[][] zeroStrides(int operands) {
-        long[][] strides = new long[operands][1];
-        return strides;
     }
 
     private long reduceChunks(StridedView in) {
@@ -392,31 +393,31 @@ public final class LaunchPlanner {
     }
 
     private static OpDescription describe(String op, StridedView out, StridedView... inputs) {
-        return new OpDescription(op, out, inputs, "");
+        StridedView[] outThenInputs = new StridedView[inputs.length + 1];
+        outThenInputs[0] = out;
+        System.arraycopy(inputs, 0, outThenInputs, 1, inputs.length);
+        return new OpDescription(op, outThenInputs, "");
     }
 
     private static OpDescription describe(String op, StridedView[] outThenInputs) {
-        return describe(op, outThenInputs[0], Arrays.copyOfRange(outThenInputs, 1, outThenInputs.length));
+        return new OpDescription(op, outThenInputs, "");
     }
 
     /**
      * What a launch runs, for error messages: {@code exp float32 (7, 3) <- float32 (7, 3)}. Kept as parts and
      * formatted only when a message needs it, because every op makes one.
      */
-    record OpDescription(String op, StridedView out, StridedView[] inputs, String suffix) {
+    record OpDescription(String op, StridedView[] outThenInputs, String suffix) {
         OpDescription withSuffix(String text) {
-            return new OpDescription(op, out, inputs, text);
+            return new OpDescription(op, outThenInputs, text);
         }
 
         @Override
         public String toString() {
-            StringBuilder text = new StringBuilder(op).append(' ').append(out.dtype()).append(' ')
-                    .append(shapeText(out.shape()));
-            if (inputs.length > 0) {
-                text.append(" <-");
-                for (StridedView in : inputs) {
-                    text.append(' ').append(in.dtype()).append(' ').append(shapeText(in.shape()));
-                }
+            StringBuilder text = new StringBuilder(op);
+            for (int i = 0; i < outThenInputs.length; i++) {
+                StridedView view = outThenInputs[i];
+                text.append(i == 1 ? " <- " : " ").append(view.dtype()).append(' ').append(shapeText(view.shape()));
             }
             return text.append(suffix).toString();
         }

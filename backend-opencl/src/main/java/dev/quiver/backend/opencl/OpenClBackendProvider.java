@@ -63,7 +63,7 @@ public final class OpenClBackendProvider implements BackendProvider {
     private OpenClDevice.Choice choice(boolean named) {
         Probe result = probe();
         if (result.failure() != null) {
-            return new OpenClDevice.Choice(null, false, result.failure());
+            return new OpenClDevice.Choice(null, result.failure());
         }
         return OpenClDevice.choose(result.devices(), named);
     }

@@ -95,7 +95,7 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
     }
 
     /** The outcome of {@link #choose}: a device, or why there is none. */
-    public record Choice(OpenClDevice device, boolean namedByProperty, String reason) {
+    public record Choice(OpenClDevice device, String reason) {
     }
 
     /**
@@ -114,22 +114,22 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
         }
         boolean named = !platformWanted.isEmpty() || !deviceWanted.isEmpty();
         if (devices.isEmpty()) {
-            return new Choice(null, named, "the OpenCL loader is installed but reports no platform or device "
+            return new Choice(null, "the OpenCL loader is installed but reports no platform or device "
                     + "(no ICD under /etc/OpenCL/vendors? e.g. apt-get install pocl-opencl-icd, or a GPU driver)");
         }
         if (candidates.isEmpty()) {
-            return new Choice(null, named, PLATFORM_PROPERTY + "='" + platformWanted + "' " + DEVICE_PROPERTY + "='"
+            return new Choice(null, PLATFORM_PROPERTY + "='" + platformWanted + "' " + DEVICE_PROPERTY + "='"
                     + deviceWanted + "' match none of " + devices);
         }
         for (OpenClDevice device : candidates) {
             if (device.gpu()) {
-                return new Choice(device, named, "a GPU");
+                return new Choice(device, "a GPU");
             }
         }
         if (allowCpu || named) {
-            return new Choice(candidates.get(0), named, named ? "named by property" : "OpenCL requested by name");
+            return new Choice(candidates.get(0), named ? "named by property" : "OpenCL requested by name");
         }
-        return new Choice(null, false, "no OpenCL GPU; only CPU devices (" + candidates
+        return new Choice(null, "no OpenCL GPU; only CPU devices (" + candidates
                 + "), which auto leaves to Quiver's cpu backend");
     }
 
