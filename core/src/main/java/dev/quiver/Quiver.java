@@ -141,7 +141,9 @@ public final class Quiver {
                         .append(availability.detail()).append(')');
             }
             throw new IllegalStateException("auto: no Quiver backend can run here"
-                    + (providers.isEmpty() ? " (no provider on the class path)" : ": " + skipped));
+                    + (providers.isEmpty() ? ": none is on the class path; add the artifact"
+                            + " dev.quiver:quiver-backend-cpu (runs on any machine) and/or"
+                            + " dev.quiver:quiver-backend-opencl (OpenCL devices)" : ": " + skipped));
         }
         for (BackendProvider provider : providers) {
             if (provider.name().equals(name)) {
@@ -162,7 +164,8 @@ public final class Quiver {
         List<String> names = new ArrayList<>();
         providers.forEach(provider -> names.add(provider.name()));
         throw new IllegalArgumentException("unknown backend '" + requested + "' (from " + source + "); found "
-                + (names.isEmpty() ? "none" : String.join(", ", names)) + ", or use 'auto'");
+                + (names.isEmpty() ? "none" : String.join(", ", names)) + ", or use 'auto'; each backend is an"
+                + " artifact to add: dev.quiver:quiver-backend-cpu, dev.quiver:quiver-backend-opencl");
     }
 
     private static void install(Backend backend, String why) {
