@@ -81,6 +81,8 @@ public final class Quiver {
      * //   JVM: Java 25.0.1; Vector API (jdk.incubator.vector): loaded; native access: enabled
      * //   cpu      priority  10  available: AMD EPYC, 2 threads, SIMD 512-bit (16 float32 lanes)
      * }</pre>
+     *
+     * @return the report, one line per provider
      */
     public static String diagnose() {
         StringBuilder report = new StringBuilder("Quiver backends (selection: ")
