@@ -69,11 +69,12 @@ public final class CpuBackend implements Backend {
     /** Threads take whole blocks of this many elements, so chunk edges stay aligned to cache lines and vectors. */
     private static final int PARALLEL_BLOCK = 4096;
     /**
-     * What the scalar twins cost against SIMD. Measured on a 2-core AMD EPYC (Zen 5, AVX-512), JDK 25: a 512x512
-     * float32 matmul 24 ms SIMD vs 186 ms scalar, a 1M-element exp/mul/add/sum chain 2.5 ms vs 46 ms; the issue
-     * that asked for this warning saw 11-57x on another machine (a 512x512 matmul 8.3 ms vs 474 ms).
+     * What the scalar twins cost against SIMD. Measured on a shared 2-core AMD EPYC (Zen 5, AVX-512), JDK 25, with
+     * and without the module (best of 5): a 512x512 float32 matmul 24-36 ms vs 186-213 ms (6-8x), a 1M-element
+     * exp/mul/add/sum chain 1.6-2.5 ms vs 46-76 ms (18-47x); the issue that asked for this warning saw 11-57x on
+     * another machine (a 512x512 matmul 8.3 ms vs 474 ms).
      */
-    static final String SCALAR_SLOWDOWN = "roughly 8-60x slower for matmul and large elementwise ops";
+    static final String SCALAR_SLOWDOWN = "roughly 5-60x slower for matmul and large elementwise ops";
     /** The JVM option that resolves the Vector API module. */
     static final String VECTOR_API_FLAG = "--add-modules jdk.incubator.vector";
     // one announcement per JVM: backends are made per selection and per test, the reason stays the same
