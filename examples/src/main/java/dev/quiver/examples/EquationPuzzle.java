@@ -57,9 +57,13 @@ public final class EquationPuzzle {
                          TrainingLoop loop, List<Path> plots, double seconds) {
     }
 
-    /** Solves the puzzle with the shared command-line options and prints the answer. */
+    /**
+     * The same as {@code quiver equation-puzzle ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("equation-puzzle", args);
     }
 
     /** Solves, prints to {@code out}, writes the loss plot unless disabled, and returns the result. */

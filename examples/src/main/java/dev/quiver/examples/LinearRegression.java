@@ -67,9 +67,13 @@ public final class LinearRegression {
                          List<Path> plots, double seconds) {
     }
 
-    /** Trains with the shared command-line options and prints progress. */
+    /**
+     * The same as {@code quiver linear-regression ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("linear-regression", args);
     }
 
     /** Trains, prints progress to {@code out}, writes the plots unless disabled, and returns the result. */

@@ -117,6 +117,20 @@ public final class Main {
     }
 
     /**
+     * Runs one command with its options and exits with its status: the example classes' own {@code main} methods,
+     * so that they answer {@code --help} and report backend errors as {@code quiver <command>} does.
+     *
+     * @param command a command name such as {@code linear-regression}
+     * @param options the options that follow it
+     */
+    static void runCommand(String command, String[] options) {
+        String[] args = new String[options.length + 1];
+        args[0] = command;
+        System.arraycopy(options, 0, args, 1, options.length);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
      * Runs a command line and returns its exit status instead of exiting (tests call it): 0 when it ran, 1 when
      * the backend asked for cannot be used or {@code compare} found disagreeing backends, 2 for a usage error.
      */

@@ -63,9 +63,13 @@ public final class PolynomialRegression {
                          double seconds) {
     }
 
-    /** Trains with the shared command-line options and prints the coefficients. */
+    /**
+     * The same as {@code quiver polynomial-regression ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("polynomial-regression", args);
     }
 
     /** Trains, prints to {@code out}, writes the plot unless disabled, and returns the result. */

@@ -54,7 +54,7 @@ final class Progress implements AutoCloseable {
         this.lastDrawNanos = startNanos - REFRESH_NANOS;
     }
 
-    /** A progress line on {@code out} when it is standard output and that is a terminal; otherwise one that is silent. */
+    /** A progress line on {@code out} when it is standard output and a terminal; otherwise a silent one. */
     static Progress onTerminal(PrintStream out, String label, int totalSteps) {
         return out == System.out && stdoutIsTerminal() ? new Progress(out, label, totalSteps, System::nanoTime) : OFF;
     }

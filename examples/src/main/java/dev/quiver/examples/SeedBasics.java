@@ -55,9 +55,13 @@ public final class SeedBasics {
                          float[][] jacobian) {
     }
 
-    /** Runs the tutorial with the shared command-line options (only {@code --backend} matters here). */
+    /**
+     * The same as {@code quiver seed-basics ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("seed-basics", args);
     }
 
     /** Runs every section, printing to {@code out}, and returns the numbers printed. */

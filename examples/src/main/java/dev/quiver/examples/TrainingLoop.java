@@ -105,7 +105,8 @@ public record TrainingLoop(int steps, TransferStats transfers, double seconds, i
      * @return {@code cold (first run in this JVM ...)} or {@code warm (run 3 in this JVM)}
      */
     public String temperature() {
-        return cold() ? "cold (first run in this JVM: JIT compilation included; ./quiver compare reports the warm median)"
+        return cold()
+                ? "cold (first run in this JVM: JIT compilation included; ./quiver compare reports the warm median)"
                 : "warm (run " + runInJvm + " in this JVM)";
     }
 
@@ -115,8 +116,9 @@ public record TrainingLoop(int steps, TransferStats transfers, double seconds, i
      * @return steps, µs/step (cold or warm) and the host transfers
      */
     public String describe() {
-        return String.format(Locale.ROOT, "%d steps, %.1f µs/step %s, host transfers: %d uploads, %d downloads (%d bytes%s)",
-                steps, microsPerStep(), temperature(), transfers.uploads(), transfers.downloads(),
+        return String.format(Locale.ROOT,
+                "%d steps, %.1f µs/step %s, host transfers: %d uploads, %d downloads (%d bytes%s)", steps,
+                microsPerStep(), temperature(), transfers.uploads(), transfers.downloads(),
                 transfers.uploadBytes() + transfers.downloadBytes(),
                 progressReads == 0 ? "" : "; " + progressReads + " of the downloads drew the progress line");
     }

@@ -93,6 +93,14 @@ class MainTest {
         assertFalse(child.out().contains("Fitting"), child.out());
     }
 
+    /** An example class run on its own answers like the command of the same name. */
+    @Test
+    void theExampleClassesOwnMainAnswersHelpToo() throws Exception {
+        Child child = runClass(EquationPuzzle.class.getName(), Map.of(), "--help");
+        assertEquals(0, child.status(), child.err());
+        assertEquals(Main.help("equation-puzzle"), child.out());
+    }
+
     /** A known backend that cannot run here (OpenCL with no driver installed) says why, in one line. */
     @Test
     void aBackendThatCannotRunHereIsOneLineWithItsReason() throws Exception {
@@ -100,8 +108,8 @@ class MainTest {
                 "opencl", "--no-plots");
         assertEquals(Main.BACKEND_UNUSABLE, child.status(), child.err());
         assertOneLineWithoutStackTrace(child.err());
-        assertTrue(child.err().startsWith("quiver equation-puzzle: backend 'opencl' (from --backend) cannot run here: "),
-                child.err());
+        assertTrue(child.err().startsWith(
+                "quiver equation-puzzle: backend 'opencl' (from --backend) cannot run here: "), child.err());
     }
 
     private static void assertOneLineWithoutStackTrace(String text) {
@@ -114,10 +122,14 @@ class MainTest {
 
     /** Runs Main in a child JVM (the backend choice is per JVM) with stdout and stderr apart. */
     private static Child runMain(Map<String, String> environment, String... args) throws Exception {
+        return runClass(Main.class.getName(), environment, args);
+    }
+
+    private static Child runClass(String mainClass, Map<String, String> environment, String... args)
+            throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> command = new java.util.ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("QUIVER_BACKEND");
@@ -128,7 +140,8 @@ class MainTest {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         // the JVM's own notice about incubator modules is not ours to judge
         String errText = new String(err, StandardCharsets.UTF_8).lines()
-                .filter(line -> !line.startsWith("WARNING: Using incubator modules")).reduce("", (a, b) -> a + b + "\n");
+                .filter(line -> !line.startsWith("WARNING: Using incubator modules"))
+                .reduce("", (a, b) -> a + b + "\n");
         return new Child(process.exitValue(), new String(out, StandardCharsets.UTF_8), errText);
     }
 }
