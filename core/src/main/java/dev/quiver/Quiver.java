@@ -70,11 +70,31 @@ public final class Quiver {
         return selection;
     }
 
-    /** Every backend provider found, its priority, and whether it can run here (with the device or the reason). */
+    /**
+     * Every backend provider found, its priority, and whether it can run here (with the device or the reason),
+     * after one line on the JVM options the backends depend on: whether the Vector API module is loaded (without it
+     * the CPU backend runs scalar kernels) and whether native access is enabled (GPU backends bind native libraries).
+     *
+     * <pre>{@code
+     * System.out.print(Quiver.diagnose());
+     * // Quiver backends (selection: API call > -Dquiver.backend > $QUIVER_BACKEND > auto)
+     * //   JVM: Java 25.0.1; Vector API (jdk.incubator.vector): loaded; native access: enabled
+     * //   cpu      priority  10  available: AMD EPYC, 2 threads, SIMD 512-bit (16 float32 lanes)
+     * }</pre>
+     *
+     * @return the report, one line per provider
+     */
     public static String diagnose() {
         StringBuilder report = new StringBuilder("Quiver backends (selection: ")
                 .append("API call > -D").append(BACKEND_PROPERTY).append(" > $").append(BACKEND_ENVIRONMENT)
                 .append(" > auto)\n");
+        // JVM facts, not backend knowledge: each is fixed when the JVM starts, so the flag to add is the remedy
+        report.append("  JVM: Java ").append(Runtime.version()).append("; Vector API (jdk.incubator.vector): ")
+                .append(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                        ? "loaded" : "NOT loaded (add --add-modules jdk.incubator.vector)")
+                .append("; native access: ").append(Quiver.class.getModule().isNativeAccessEnabled()
+                        ? "enabled" : "not enabled (add --enable-native-access=ALL-UNNAMED)")
+                .append('\n');
         List<BackendProvider> providers = providers();
         if (providers.isEmpty()) {
             report.append("  none found: put a backend module (e.g. quiver-backend-cpu) on the class path\n");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler.LegendPosition;
 
 /**
  * Solves the math puzzle of "Using Autograd in TensorFlow to Solve a Regression Problem" by gradient descent:
@@ -56,9 +57,13 @@ public final class EquationPuzzle {
                          TrainingLoop loop, List<Path> plots, double seconds) {
     }
 
-    /** Solves the puzzle with the shared command-line options and prints the answer. */
+    /**
+     * The same as {@code quiver equation-puzzle ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("equation-puzzle", args);
     }
 
     /** Solves, prints to {@code out}, writes the loss plot unless disabled, and returns the result. */
@@ -80,20 +85,25 @@ public final class EquationPuzzle {
         Optimizer optimizer = new Nadam(LEARNING_RATE);
         // Losses stay on the backend and are read back in one transfer after the loop.
         List<Tensor> losses = new ArrayList<>(STEPS);
-        TrainingLoop.Meter meter = TrainingLoop.start();
-        for (int step = 0; step < STEPS; step++) {
-            try (GradientTape tape = new GradientTape()) {
-                Tensor y1 = a.add(b).sub(9);
-                Tensor y2 = c.sub(d).sub(1);
-                Tensor y3 = a.add(c).sub(8);
-                Tensor y4 = b.sub(d).sub(2);
-                Tensor squaredError = y1.mul(y1).add(y2.mul(y2)).add(y3.mul(y3)).add(y4.mul(y4));
-                // A non-persistent tape answers once, so all four gradients come from a single call.
-                optimizer.applyGradients(tape.gradient(squaredError, unknowns), unknowns);
-                losses.add(squaredError);
+        // Off a terminal nothing is printed until the answer; on one, a progress line shows after the first second.
+        TrainingLoop loop;
+        try (Progress progress = Progress.onTerminal(out, "equation-puzzle", STEPS)) {
+            TrainingLoop.Meter meter = TrainingLoop.start("equation-puzzle");
+            for (int step = 0; step < STEPS; step++) {
+                try (GradientTape tape = new GradientTape()) {
+                    Tensor y1 = a.add(b).sub(9);
+                    Tensor y2 = c.sub(d).sub(1);
+                    Tensor y3 = a.add(c).sub(8);
+                    Tensor y4 = b.sub(d).sub(2);
+                    Tensor squaredError = y1.mul(y1).add(y2.mul(y2)).add(y3.mul(y3)).add(y4.mul(y4));
+                    // A non-persistent tape answers once, so all four gradients come from a single call.
+                    optimizer.applyGradients(tape.gradient(squaredError, unknowns), unknowns);
+                    losses.add(squaredError);
+                    progress.step(step + 1, squaredError);
+                }
             }
+            loop = meter.finish(STEPS, progress);
         }
-        TrainingLoop loop = meter.finish(STEPS);
         float[] lossHistory = Tensor.stack(losses, 0).toFloatArray();
 
         float va = a.floatValue();
@@ -124,16 +134,22 @@ public final class EquationPuzzle {
     }
 
     private static Path plot(Path directory, float[] lossHistory) {
-        XYChart chart = Plots.chart("Equation puzzle: loss per step", "step", "sum of squared residuals");
-        chart.getStyler().setYAxisLogarithmic(true);
+        return Plots.save(lossChart(lossHistory), directory, "equation-puzzle-loss.png");
+    }
+
+    /** The loss per step on a logarithmic axis, under the grey dashed line of the residual target. */
+    static XYChart lossChart(float[] lossHistory) {
+        // the loss falls from the top left: the top right corner is free for the legend
+        XYChart chart = Plots.chart("Equation puzzle: loss per step", "step", "sum of squared residuals (log scale)",
+                LegendPosition.InsideNE);
         double[] loss = new double[lossHistory.length];
         for (int i = 0; i < loss.length; i++) {
             // A log axis cannot show an exact zero; float32 rounding makes one possible at the end.
             loss[i] = Math.max(lossHistory[i], 1e-14);
         }
-        Plots.dashedLine(chart, "residual target 1e-3 (squared: 1e-6)", new double[] {0, loss.length - 1},
+        Plots.logarithmicReference(chart, "residual target 1e-3 (squared: 1e-6)", new double[] {0, loss.length - 1},
                 new double[] {1e-6, 1e-6});
-        Plots.line(chart, "loss", Plots.iterations(loss.length), loss);
-        return Plots.save(chart, directory, "equation-puzzle-loss.png");
+        Plots.logarithmicLine(chart, "loss", Plots.iterations(loss.length), loss);
+        return chart;
     }
 }

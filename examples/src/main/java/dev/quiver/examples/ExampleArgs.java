@@ -21,22 +21,28 @@ import java.util.Objects;
 public record ExampleArgs(String backend, long seed, Path plotDirectory, boolean plots) {
     /** The seed used when {@code --seed} is not given. */
     public static final long DEFAULT_SEED = 42;
-    /** The plot directory used when {@code --plots} is not given. */
-    public static final Path DEFAULT_PLOT_DIRECTORY = Path.of("plots");
+    /**
+     * The plot directory used when {@code --plots} is not given: {@code quiver-plots} in the working directory. A
+     * name that says who made it, so that a folder found later in some project is recognisable and never mixed with
+     * the project's own {@code plots/}; every plot written is printed with its absolute path.
+     */
+    public static final Path DEFAULT_PLOT_DIRECTORY = Path.of("quiver-plots");
 
     /** What {@code --help} and every parse error print. */
     public static final String OPTIONS_USAGE = """
             options:
-              --backend NAME   cpu, opencl, cuda or auto (default: -Dquiver.backend, then $QUIVER_BACKEND, then auto)
+              --backend NAME   a backend (quiver diagnose lists them) or auto; default: -Dquiver.backend, then
+                               $QUIVER_BACKEND, then auto
               --seed N         seed of every random draw (default 42)
-              --plots DIR      write PNG plots to DIR (default plots/)
-              --no-plots       write no plots""";
+              --plots DIR      write PNG plots to DIR (default quiver-plots/ here; each plot's full path is printed)
+              --no-plots       write no plots
+              --help, -h       this command's help""";
 
     public ExampleArgs {
         Objects.requireNonNull(plotDirectory, "plotDirectory");
     }
 
-    /** The defaults: Quiver's own backend selection, seed 42, plots in {@code plots/}. */
+    /** The defaults: Quiver's own backend selection, seed 42, plots in {@code quiver-plots/}. */
     public static ExampleArgs defaults() {
         return new ExampleArgs(null, DEFAULT_SEED, DEFAULT_PLOT_DIRECTORY, true);
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler.LegendPosition;
 
 /**
  * Fits a line {@code y = w x + b} to noisy samples of {@code y = 7x + 4} by plain gradient descent, starting from
@@ -66,9 +67,13 @@ public final class LinearRegression {
                          List<Path> plots, double seconds) {
     }
 
-    /** Trains with the shared command-line options and prints progress. */
+    /**
+     * The same as {@code quiver linear-regression ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("linear-regression", args);
     }
 
     /** Trains, prints progress to {@code out}, writes the plots unless disabled, and returns the result. */
@@ -91,29 +96,34 @@ public final class LinearRegression {
         List<Tensor> bHistory = new ArrayList<>(ITERATIONS + 1);
         Tensor firstBatchX = null;
         Tensor firstBatchY = null;
-        TrainingLoop.Meter meter = TrainingLoop.start();
-        for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+        TrainingLoop loop;
+        try (Progress progress = Progress.onTerminal(out, "linear-regression", ITERATIONS)) {
+            TrainingLoop.Meter meter = TrainingLoop.start("linear-regression");
+            for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+                wHistory.add(w.value());
+                bHistory.add(b.value());
+                if (iteration % PRINT_EVERY == 0) {
+                    progress.println(out, String.format(Locale.ROOT, "At iter %d, w=%.3f, b=%.3f", iteration,
+                            w.floatValue(), b.floatValue()));
+                }
+                Tensor x = random.normal(Shape.of(BATCH_SIZE, 1));
+                Tensor noise = random.normal(Shape.of(BATCH_SIZE, 1), 0, NOISE_STANDARD_DEVIATION, DType.FLOAT32);
+                Tensor y = x.mul(TRUE_W).add(TRUE_B).add(noise);
+                if (iteration == 0) {
+                    firstBatchX = x;
+                    firstBatchY = y;
+                }
+                try (GradientTape tape = new GradientTape()) {
+                    Tensor predicted = x.mul(w).add(b);
+                    Tensor loss = Losses.meanSquaredError(y, predicted);
+                    optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
+                    progress.step(iteration + 1, loss);
+                }
+            }
             wHistory.add(w.value());
             bHistory.add(b.value());
-            if (iteration % PRINT_EVERY == 0) {
-                out.printf(Locale.ROOT, "At iter %d, w=%.3f, b=%.3f%n", iteration, w.floatValue(), b.floatValue());
-            }
-            Tensor x = random.normal(Shape.of(BATCH_SIZE, 1));
-            Tensor noise = random.normal(Shape.of(BATCH_SIZE, 1), 0, NOISE_STANDARD_DEVIATION, DType.FLOAT32);
-            Tensor y = x.mul(TRUE_W).add(TRUE_B).add(noise);
-            if (iteration == 0) {
-                firstBatchX = x;
-                firstBatchY = y;
-            }
-            try (GradientTape tape = new GradientTape()) {
-                Tensor predicted = x.mul(w).add(b);
-                Tensor loss = Losses.meanSquaredError(y, predicted);
-                optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
-            }
+            loop = meter.finish(ITERATIONS, progress);
         }
-        wHistory.add(w.value());
-        bHistory.add(b.value());
-        TrainingLoop loop = meter.finish(ITERATIONS);
 
         float finalW = w.floatValue();
         float finalB = b.floatValue();
@@ -136,7 +146,13 @@ public final class LinearRegression {
     }
 
     private static Path plotData(Path directory, float[] x, float[] y, float w, float b) {
-        XYChart chart = Plots.chart("One batch of training data", "x", "y");
+        return Plots.save(dataChart(x, y, w, b), directory, "linear-regression-data.png");
+    }
+
+    /** One batch of samples, the true line (grey, dashed) and the learned line on top of it. */
+    static XYChart dataChart(float[] x, float[] y, float w, float b) {
+        // the data rises from bottom left to top right: the top left corner is free for the legend
+        XYChart chart = Plots.chart("One batch of training data", "x", "y", LegendPosition.InsideNW);
         Plots.points(chart, "samples", Plots.widen(x), Plots.widen(y));
         double low = Double.POSITIVE_INFINITY;
         double high = Double.NEGATIVE_INFINITY;
@@ -145,20 +161,28 @@ public final class LinearRegression {
             high = Math.max(high, value);
         }
         double[] ends = {low, high};
-        Plots.line(chart, "true line y = 7x + 4", ends, new double[] {TRUE_W * low + TRUE_B, TRUE_W * high + TRUE_B});
-        Plots.dashedLine(chart, String.format(Locale.ROOT, "learned y = %.3fx + %.3f", w, b), ends,
+        Plots.reference(chart, "true line y = 7x + 4", ends,
+                new double[] {TRUE_W * low + TRUE_B, TRUE_W * high + TRUE_B});
+        Plots.line(chart, String.format(Locale.ROOT, "learned y = %.3fx + %.3f", w, b), ends,
                 new double[] {w * low + b, w * high + b});
-        return Plots.save(chart, directory, "linear-regression-data.png");
+        return chart;
     }
 
     private static Path plotParameters(Path directory, float[] ws, float[] bs) {
-        XYChart chart = Plots.chart("Learned parameters per iteration", "iteration", "value");
+        return Plots.save(parameterChart(ws, bs), directory, "linear-regression-parameters.png");
+    }
+
+    /** w and b per iteration, each over its true value drawn as a grey dashed line. */
+    static XYChart parameterChart(float[] ws, float[] bs) {
+        // w falls from 10 to 7 and b rises from 1 to 4: the top right corner stays empty
+        XYChart chart = Plots.chart("Learned parameters per iteration", "iteration", "value",
+                LegendPosition.InsideNE);
         double[] steps = Plots.iterations(ws.length);
         double[] ends = {0, ws.length - 1};
-        Plots.dashedLine(chart, "true w = 7", ends, new double[] {TRUE_W, TRUE_W});
-        Plots.dashedLine(chart, "true b = 4", ends, new double[] {TRUE_B, TRUE_B});
-        Plots.line(chart, "w", steps, Plots.widen(ws));
-        Plots.line(chart, "b", steps, Plots.widen(bs));
-        return Plots.save(chart, directory, "linear-regression-parameters.png");
+        Plots.reference(chart, "true w = 7", ends, new double[] {TRUE_W, TRUE_W});
+        Plots.reference(chart, "true b = 4", ends, new double[] {TRUE_B, TRUE_B});
+        Plots.line(chart, "learned w", steps, Plots.widen(ws));
+        Plots.line(chart, "learned b", steps, Plots.widen(bs));
+        return chart;
     }
 }

@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler.LegendPosition;
 
 /**
  * Recovers the coefficients of {@code y = x^2 + 2x + 3} from 20 exact samples, as in "Using Autograd in TensorFlow
@@ -62,9 +63,13 @@ public final class PolynomialRegression {
                          double seconds) {
     }
 
-    /** Trains with the shared command-line options and prints the coefficients. */
+    /**
+     * The same as {@code quiver polynomial-regression ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("polynomial-regression", args);
     }
 
     /** Trains, prints to {@code out}, writes the plot unless disabled, and returns the result. */
@@ -86,19 +91,23 @@ public final class PolynomialRegression {
         Optimizer optimizer = new Nadam(LEARNING_RATE);
         List<Variable> parameters = List.of(weights);
         Tensor loss = null;
-        TrainingLoop.Meter meter = TrainingLoop.start();
-        for (int step = 0; step < STEPS; step++) {
-            try (GradientTape tape = new GradientTape()) {
-                // The article's "mse" is a sum of squares, not a mean: kept, it sets the gradient scale Nadam sees.
-                loss = Losses.sumSquaredError(y, features.matmul(weights));
-                optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
+        TrainingLoop loop;
+        try (Progress progress = Progress.onTerminal(out, "polynomial-regression", STEPS)) {
+            TrainingLoop.Meter meter = TrainingLoop.start("polynomial-regression");
+            for (int step = 0; step < STEPS; step++) {
+                try (GradientTape tape = new GradientTape()) {
+                    // The article's "mse" is a sum of squares, not a mean: kept, it sets the gradient scale Nadam sees.
+                    loss = Losses.sumSquaredError(y, features.matmul(weights));
+                    optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
+                }
+                if (step % PRINT_EVERY == 0) {
+                    // A rare, deliberate read for progress output; every other step runs without touching the host.
+                    progress.println(out, String.format(Locale.ROOT, "step %4d: loss %.6g", step, loss.floatValue()));
+                }
+                progress.step(step + 1, loss);
             }
-            if (step % PRINT_EVERY == 0) {
-                // A rare, deliberate read for progress output; every other step runs without touching the host.
-                out.printf(Locale.ROOT, "step %4d: loss %.6g%n", step, loss.floatValue());
-            }
+            loop = meter.finish(STEPS, progress);
         }
-        TrainingLoop loop = meter.finish(STEPS);
         out.println("Training loop: " + loop.describe() + "; the downloads are the printed losses");
         float[] coefficients = weights.toFloatArray();
         float finalLoss = loss.floatValue();
@@ -126,7 +135,8 @@ public final class PolynomialRegression {
     }
 
     private static Path plot(Path directory, float[] x, float[] y, Tensor weights) {
-        XYChart chart = Plots.chart("Polynomial regression", "x", "y");
+        // a parabola opening upwards leaves the top middle free for the legend
+        XYChart chart = Plots.chart("Polynomial regression", "x", "y", LegendPosition.InsideN);
         Plots.points(chart, "samples of x^2 + 2x + 3", Plots.widen(x), Plots.widen(y));
         // The fitted curve is evaluated by the same model on the backend, over a dense grid.
         Tensor grid = Tensor.linspace(LOW, HIGH, 201).reshape(201, 1);

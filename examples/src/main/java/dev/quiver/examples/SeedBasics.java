@@ -37,7 +37,7 @@ public final class SeedBasics {
      * @param gradient                d(x^3)/dx at x = 3: 27
      * @param secondOrderGradient     d2(x^3)/dx2 at x = 3: 18
      * @param watchedConstantGradient d(x^2)/dx for a watched constant x = 3: 6
-     * @param unwatchedGradientIsNone whether the gradient for an unwatched constant was {@code null} ("None")
+     * @param unwatchedGradientIsNull whether the gradient for an unwatched constant was {@code null} (Python's None)
      * @param dzDx                    z = 2 x^3: 54, from a persistent tape
      * @param dyDx                    y = x^3: 27, from the same tape
      * @param dzDy                    gradient with respect to the intermediate y: 2
@@ -50,14 +50,18 @@ public final class SeedBasics {
      */
     public record Result(int[] constantShape, DType constantDType, float[][] matmul, float[][] variableAfterUpdates,
                          float gradient, float secondOrderGradient, float watchedConstantGradient,
-                         boolean unwatchedGradientIsNone, float dzDx, float dyDx, float dzDy, float[] listGradients,
+                         boolean unwatchedGradientIsNull, float dzDx, float dyDx, float dzDy, float[] listGradients,
                          float x, float xSquaredGradient, String nonPersistentError, float stopGradientGradient,
                          float[][] jacobian) {
     }
 
-    /** Runs the tutorial with the shared command-line options (only {@code --backend} matters here). */
+    /**
+     * The same as {@code quiver seed-basics ARGS}: options, {@code --help} and backend errors as {@link Main} has them.
+     *
+     * @param args the shared options ({@code --help} lists them)
+     */
     public static void main(String[] args) {
-        run(ExampleArgs.parse(args), System.out);
+        Main.runCommand("seed-basics", args);
     }
 
     /** Runs every section, printing to {@code out}, and returns the numbers printed. */
@@ -131,7 +135,8 @@ public final class SeedBasics {
             Tensor y = three.mul(three);
             unwatchedGradient = tape.gradient(y, three);
         }
-        out.println("gradient of an unwatched constant: " + noneOr(unwatchedGradient));
+        // Java's null where the Python tutorial prints None: no gradient, not a zero one
+        out.println("gradient of an unwatched constant: " + unwatchedGradient);
 
         // A persistent tape answers several gradient calls; it holds its graph until it is closed.
         float dzDx;
@@ -207,10 +212,5 @@ public final class SeedBasics {
                 variableAfterUpdates, gradient, secondOrderGradient, watchedConstantGradient, unwatchedGradient == null,
                 dzDx, dyDx, dzDy, listGradients, x36.floatValue(), xSquaredGradient, nonPersistentError,
                 stopGradientGradient, (float[][]) jacobian.toArray());
-    }
-
-    /** Python's {@code print(None)} for a missing gradient, the value otherwise. */
-    private static String noneOr(Tensor gradient) {
-        return gradient == null ? "None" : gradient.toString();
     }
 }

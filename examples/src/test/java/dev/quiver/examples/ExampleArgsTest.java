@@ -15,7 +15,7 @@ class ExampleArgsTest {
         ExampleArgs args = ExampleArgs.parse();
         assertNull(args.backend());
         assertEquals(42, args.seed());
-        assertEquals(Path.of("plots"), args.plotDirectory());
+        assertEquals(Path.of("quiver-plots"), args.plotDirectory());
         assertTrue(args.plots());
     }
 

@@ -49,8 +49,8 @@ class SeedBasicsTest {
     @Test
     void constantsAreWatchedOnlyWhenAsked() {
         assertEquals(6.0f, result.watchedConstantGradient());
-        assertTrue(result.unwatchedGradientIsNone());
-        assertTrue(printed.contains("gradient of an unwatched constant: None\n"), printed);
+        assertTrue(result.unwatchedGradientIsNull());
+        assertTrue(printed.contains("gradient of an unwatched constant: null\n"), printed);
     }
 
     @Test

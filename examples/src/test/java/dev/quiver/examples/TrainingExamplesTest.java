@@ -1,6 +1,7 @@
 package dev.quiver.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -75,10 +76,34 @@ class TrainingExamplesTest {
     }
 
     @Test
+    void everyMicrosecondFigureSaysWhetherItIsColdOrWarm() {
+        TrainingLoop.Meter first = TrainingLoop.start("a tutorial of this test");
+        TrainingLoop cold = first.finish(10);
+        TrainingLoop warm = TrainingLoop.start("a tutorial of this test").finish(10);
+        assertTrue(cold.cold() && !warm.cold());
+        assertTrue(cold.describe().contains(" µs/step cold (first run in this JVM: JIT compilation included; "
+                + "./quiver compare reports the warm median)"), cold.describe());
+        assertTrue(warm.describe().contains(" µs/step warm (run 2 in this JVM)"), warm.describe());
+
+        Capture capture = new Capture();
+        EquationPuzzle.Result puzzle = EquationPuzzle.run(NO_PLOTS, capture.out);
+        String loopLine = capture.text().lines().filter(line -> line.startsWith("Training loop: ")).findFirst()
+                .orElseThrow();
+        assertTrue(loopLine.contains("µs/step " + (puzzle.loop().cold() ? "cold" : "warm")), loopLine);
+        // off a terminal there is no progress line: no carriage returns, no extra downloads
+        assertFalse(capture.text().contains("\r"), capture.text());
+        assertEquals(0, puzzle.loop().progressReads());
+    }
+
+    @Test
     void plotsAreWrittenAsNonEmptyPngFiles(@TempDir Path directory) throws IOException {
         ExampleArgs withPlots = ExampleArgs.defaults().withPlots(directory);
         List<Path> plots = new ArrayList<>();
-        plots.addAll(LinearRegression.run(withPlots, new Capture().out).plots());
+        Capture linear = new Capture();
+        plots.addAll(LinearRegression.run(withPlots, linear.out).plots());
+        // each plot is printed with its absolute path, so it is found wherever the program ran from
+        assertTrue(linear.text().contains("Plot: " + directory.toAbsolutePath().resolve("linear-regression-data.png")
+                + "\n"), linear.text());
         plots.addAll(PolynomialRegression.run(withPlots, new Capture().out).plots());
         plots.addAll(EquationPuzzle.run(withPlots, new Capture().out).plots());
         assertEquals(List.of(directory.resolve("linear-regression-data.png"),
