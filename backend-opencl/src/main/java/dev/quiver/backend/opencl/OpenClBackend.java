@@ -23,6 +23,7 @@ import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
+import dev.quiver.spi.SignalHandlers;
 import dev.quiver.spi.StridedView;
 import dev.quiver.spi.TransferStats;
 import java.util.ArrayDeque;
@@ -97,6 +98,7 @@ public final class OpenClBackend implements Backend {
         this.queue = device.version().startsWith("OpenCL 1.")
                 ? createLegacyQueue(context, device)
                 : clCreateCommandQueueWithProperties(context, device.device(), new cl_queue_properties(), null);
+        SignalHandlers.restoreJvmHandlers("opencl: creating a context on " + device.name());
         this.pool = new BufferPool(context);
         this.programs = new ProgramCache(context, device);
         this.planner = new LaunchPlanner(device.limits(), fastPaths);

@@ -16,6 +16,7 @@ import static org.jocl.CL.clGetPlatformIDs;
 import static org.jocl.CL.clGetPlatformInfo;
 
 import dev.quiver.kernels.DeviceLimits;
+import dev.quiver.spi.SignalHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,9 +51,38 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
     /** {@code CL_PLATFORM_NOT_FOUND_KHR}: what the ICD loader answers when no platform is installed. */
     private static final int PLATFORM_NOT_FOUND = -1001;
 
-    /** Every device of every platform. Throws (UnsatisfiedLinkError, CLException) when no runtime can be loaded. */
-    public static List<OpenClDevice> all() {
+    /**
+     * PoCL reads this when it starts: {@code 0} leaves SIGFPE with the JVM, whose compiled {@code int / 0} then
+     * keeps throwing. Quiver sets it in the process environment unless the user set it.
+     */
+    static final String POCL_SIGNAL_VARIABLE = "POCL_SIGFPE_HANDLER";
+
+    /**
+     * Loads JOCL and the ICD loader ({@code libOpenCL.so.1}) without starting any platform: no driver is loaded.
+     * Throws NoClassDefFoundError without JOCL, UnsatisfiedLinkError without the loader. Before the loader can
+     * load a driver, it sets {@value #POCL_SIGNAL_VARIABLE}{@code =0} and saves the JVM's signal handlers.
+     */
+    static void loadLibrary() {
+        SignalHandlers.setEnvironmentIfUnset(POCL_SIGNAL_VARIABLE, "0");
+        SignalHandlers.saveJvmHandlers();
         CL.setExceptionsEnabled(true);
+    }
+
+    /**
+     * Every device of every platform. Throws (UnsatisfiedLinkError, CLException) when no runtime can be loaded.
+     * Starting the platforms loads their drivers, which may replace the JVM's signal handlers (PoCL's LLVM does):
+     * they are put back before this returns ({@link SignalHandlers#restoreJvmHandlers}).
+     */
+    public static List<OpenClDevice> all() {
+        loadLibrary();
+        try {
+            return listDevices();
+        } finally {
+            SignalHandlers.restoreJvmHandlers("opencl: starting the platforms");
+        }
+    }
+
+    private static List<OpenClDevice> listDevices() {
         int[] count = new int[1];
         try {
             clGetPlatformIDs(0, null, count);
