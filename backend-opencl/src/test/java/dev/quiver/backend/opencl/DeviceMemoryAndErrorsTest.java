@@ -51,6 +51,11 @@ class DeviceMemoryAndErrorsTest {
                 "CL_DEVICE_MAX_MEM_ALLOC_SIZE")) {
             assertTrue(error.contains(fragment), "'" + fragment + "' missing from: " + error);
         }
+        String overLimit = value(lines, "over the limit");
+        for (String fragment : List.of("2 kept", "104857600 bytes", "in use", "limit 268435456 bytes",
+                "reclaiming")) {
+            assertTrue(overLimit.contains(fragment), "'" + fragment + "' missing from: " + overLimit);
+        }
         assertEquals("[2.0, 4.0]", value(lines, "alive"));
     }
 
@@ -77,6 +82,16 @@ class DeviceMemoryAndErrorsTest {
             } catch (IllegalStateException expected) {
                 System.out.println("over-allocation: " + expected.getMessage());
             }
+            List<Tensor> kept = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    kept.add(Tensor.zeros(25 << 20));   // 100 MiB each, all referenced: nothing to reclaim
+                }
+                System.out.println("over the limit: none");
+            } catch (IllegalStateException expected) {
+                System.out.println("over the limit: " + kept.size() + " kept; " + expected.getMessage());
+            }
+            kept.clear();
             System.out.println("alive: " + java.util.Arrays.toString(Tensor.constant(new float[] {1, 2}).mul(2.0)
                     .toFloatArray()));
         }
