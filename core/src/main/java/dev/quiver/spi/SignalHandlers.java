@@ -167,8 +167,8 @@ public final class SignalHandlers {
                     saved.put(signal, Arena.global().allocate(SIGACTION_SIZE, 8).copyFrom(action));
                 } else if (CRITICAL.contains(signal)) {
                     warnOnce(signal, "the JVM's " + handler.name() + " handler was already replaced before Quiver "
-                            + "could save it: " + handler + ". Java code may crash or stop throwing ArithmeticException; "
-                            + FIX);
+                            + "could save it: " + handler + ". Java code may crash or stop throwing "
+                            + "ArithmeticException; " + FIX);
                 }
             }
         }

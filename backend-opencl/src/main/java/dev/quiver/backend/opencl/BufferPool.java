@@ -8,6 +8,7 @@ import static org.jocl.CL.CL_OUT_OF_RESOURCES;
 import static org.jocl.CL.clCreateBuffer;
 import static org.jocl.CL.clReleaseMemObject;
 
+import dev.quiver.DType;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -29,7 +30,7 @@ import org.jocl.cl_mem;
  *
  * <pre>{@code
  * BufferPool pool = new BufferPool(context, 1L << 30, 1L << 28, "pthread-cpu");
- * cl_mem block = pool.take(4096, "add");
+ * cl_mem block = pool.take(4096, "allocate", 1024, DType.FLOAT32);
  * pool.give(block, 4096);   // the next take(4096, ...) gets it back
  * }</pre>
  */
@@ -37,7 +38,7 @@ final class BufferPool {
     /** Rounding of sizes: small enough to waste little, large enough that nearby sizes share blocks. */
     static final long GRANULE = 256;
     /** Longest wait for the Cleaner to return the blocks of collected tensors after a GC. */
-    private static final long RECLAIM_WAIT_MILLIS = 500;
+    private static final long RECLAIM_WAIT_MILLIS = 1000;
     /** The Cleaner is done when no block came back for this long. */
     private static final long RECLAIM_QUIET_MILLIS = 20;
 
@@ -72,28 +73,28 @@ final class BufferPool {
     }
 
     /**
-     * A block of exactly {@code capacity} bytes (a {@link #sizeClass}) for {@code op} (named in errors, with what it
-     * asked for: {@code "zeros: 1610612736 float32"}).
+     * A block of exactly {@code capacity} bytes (a {@link #sizeClass}) for {@code op}, which asked for
+     * {@code elements} of {@code dtype} (the three are only formatted into an error).
      *
      * @throws IllegalStateException when the device cannot hold it even after reclaiming garbage
      */
-    synchronized cl_mem take(long capacity, String op) {
+    synchronized cl_mem take(long capacity, String op, long elements, DType dtype) {
         cl_mem cached = fromCache(capacity);
         if (cached != null) {
             return cached;
         }
         if (capacity > maxBufferBytes) {
-            throw outOfMemory(op, capacity, "larger than the largest buffer " + deviceName + " allows ("
-                    + maxBufferBytes + " bytes, CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
+            throw outOfMemory(op, elements, dtype, capacity, "larger than the largest buffer " + deviceName
+                    + " allows (" + maxBufferBytes + " bytes, CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
         }
         if (capacity > limitBytes - allocatedBytes) {
-            cached = reclaim(capacity);
+            cached = reclaim(capacity, true);
             if (cached != null) {
                 return cached;
             }
             if (capacity > limitBytes - allocatedBytes) {
-                throw outOfMemory(op, capacity, "more than the memory limit allows even after reclaiming the "
-                        + "buffers of unreachable tensors");
+                throw outOfMemory(op, elements, dtype, capacity,
+                        "more than the memory limit allows even after reclaiming the buffers of unreachable tensors");
             }
         }
         cl_mem memory;
@@ -103,7 +104,7 @@ final class BufferPool {
             if (!outOfMemory(refused.getStatus())) {
                 throw refused;
             }
-            cached = reclaim(capacity);
+            cached = reclaim(capacity, false);
             if (cached != null) {
                 return cached;
             }
@@ -113,8 +114,8 @@ final class BufferPool {
                 if (!outOfMemory(again.getStatus())) {
                     throw again;
                 }
-                throw outOfMemory(op, capacity, "the driver refused it (" + again.getMessage() + ") even after "
-                        + "reclaiming the buffers of unreachable tensors");
+                throw outOfMemory(op, elements, dtype, capacity, "the driver refused it (" + again.getMessage()
+                        + ") even after reclaiming the buffers of unreachable tensors");
             }
         }
         allocatedBytes += capacity;
@@ -177,9 +178,12 @@ final class BufferPool {
     /**
      * Collects garbage so that the Cleaner returns the blocks of unreachable tensors, waits for them, and returns
      * one of {@code capacity} bytes if one came back; otherwise empties the cache (blocks of other sizes) and
-     * returns null. Waiting releases this pool's lock, which the Cleaner's {@link #give} needs.
+     * returns null. It stops waiting once a block of that size is back, or ({@code underLimit}) once trimming the
+     * cache would make room under the limit, or when the returns have stopped, and after at most
+     * {@value #RECLAIM_WAIT_MILLIS} ms: the Cleaner thread may be slow to run on a busy machine. Waiting releases
+     * this pool's lock, which the Cleaner's {@link #give} needs.
      */
-    private cl_mem reclaim(long capacity) {
+    private cl_mem reclaim(long capacity, boolean underLimit) {
         reclaims++;
         long before = returns;
         System.gc();
@@ -187,15 +191,18 @@ final class BufferPool {
         long seen = returns;
         long quietSince = start;
         while (true) {
+            ArrayDeque<cl_mem> blocks = free.get(capacity);
+            if ((blocks != null && !blocks.isEmpty())
+                    || (underLimit && capacity <= limitBytes - (allocatedBytes - cachedBytes))) {
+                break;
+            }
             long now = System.nanoTime();
             if (returns != seen) {
                 seen = returns;
                 quietSince = now;
             }
-            long waited = (now - start) / 1_000_000;
-            long quiet = (now - quietSince) / 1_000_000;
-            if (waited >= RECLAIM_WAIT_MILLIS || (quiet >= RECLAIM_QUIET_MILLIS && (returns != before
-                    || waited >= 4 * RECLAIM_QUIET_MILLIS))) {
+            if ((returns != before && (now - quietSince) / 1_000_000 >= RECLAIM_QUIET_MILLIS)
+                    || (now - start) / 1_000_000 >= RECLAIM_WAIT_MILLIS) {
                 break;
             }
             try {
@@ -217,8 +224,9 @@ final class BufferPool {
                 || status == CL_OUT_OF_HOST_MEMORY || status == CL_INVALID_BUFFER_SIZE;
     }
 
-    private IllegalStateException outOfMemory(String op, long capacity, String why) {
-        return new IllegalStateException("opencl: out of device memory: " + op + " asks for " + capacity
+    private IllegalStateException outOfMemory(String op, long elements, DType dtype, long capacity, String why) {
+        return new IllegalStateException("opencl: out of device memory: " + op + " of " + elements + " " + dtype
+                + " asks for " + capacity
                 + " bytes on " + deviceName + ", " + why + "; in use " + (allocatedBytes - cachedBytes)
                 + " bytes (" + cachedBytes + " more cached), limit " + limitBytes + " bytes (set "
                 + OpenClBackend.MEMORY_LIMIT_PROPERTY + " to change it; close() tensors you no longer need)");

@@ -104,6 +104,7 @@ public final class OpenClBackend implements Backend {
     public OpenClBackend(OpenClDevice device, boolean fastPaths) {
         this.device = device;
         this.fastPaths = fastPaths;
+        long memoryLimit = memoryLimit(device);   // a malformed setting fails before anything native is made
         cl_context_properties properties = new cl_context_properties();
         properties.addProperty(CL_CONTEXT_PLATFORM, device.platform());
         this.context = clCreateContext(properties, 1, new cl_device_id[] {device.device()}, null, null, null);
@@ -111,7 +112,7 @@ public final class OpenClBackend implements Backend {
                 ? createLegacyQueue(context, device)
                 : clCreateCommandQueueWithProperties(context, device.device(), new cl_queue_properties(), null);
         SignalHandlers.restoreJvmHandlers("opencl: creating a context on " + device.name());
-        this.pool = new BufferPool(context, memoryLimit(device), device.maxBufferBytes(), device.name());
+        this.pool = new BufferPool(context, memoryLimit, device.maxBufferBytes(), device.name());
         this.programs = new ProgramCache(context, device);
         this.planner = new LaunchPlanner(device.limits(), fastPaths);
     }
@@ -185,15 +186,15 @@ public final class OpenClBackend implements Backend {
     private OpenClBuffer allocate(DType dtype, long length, String op) {
         checkOpen(op);
         requireDtype(dtype, op);
-        String what = op + " of " + length + " " + dtype;
         long bytes;
         try {
             bytes = Math.multiplyExact(length, (long) dtype.byteSize());
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("opencl: " + what + " is more than 2^63 bytes", overflow);
+            throw new IllegalArgumentException("opencl: " + op + " of " + length + " " + dtype
+                    + " is more than 2^63 bytes", overflow);
         }
         long capacity = BufferPool.sizeClass(bytes);
-        return new OpenClBuffer(pool, pool.take(capacity, what), capacity, dtype, length);
+        return new OpenClBuffer(pool, pool.take(capacity, op, length, dtype), capacity, dtype, length);
     }
 
     @Override
@@ -308,7 +309,8 @@ public final class OpenClBackend implements Backend {
     public synchronized void reduce(Primitive op, StridedView in, StridedView out) {
         checkOpen(op.opName());
         long scratchLength = planner.reduceScratchLength(in);
-        DeviceBuffer scratch = scratchLength == 0 ? null : allocate(in.dtype(), scratchLength, op.opName() + " scratch");
+        DeviceBuffer scratch = scratchLength == 0 ? null
+                : allocate(in.dtype(), scratchLength, op.opName() + " scratch");
         try {
             run(op.opName(), planner.reduce(op, in, out, scratch), null, out, in);
         } finally {
@@ -423,7 +425,7 @@ public final class OpenClBackend implements Backend {
             finish(description);
             readChecks();
         }
-        cl_mem word = pool.take(BufferPool.GRANULE, description + " status word");
+        cl_mem word = pool.take(BufferPool.GRANULE, "the status word of " + description, 1, DType.INT32);
         try {
             clEnqueueFillBuffer(queue, word, Pointer.to(new int[1]), Sizeof.cl_int, 0, Sizeof.cl_int, 0, null, null);
         } catch (CLException failure) {

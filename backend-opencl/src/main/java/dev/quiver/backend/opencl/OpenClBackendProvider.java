@@ -26,7 +26,8 @@ import java.util.List;
 public final class OpenClBackendProvider implements BackendProvider {
     private static final int GPU_PRIORITY = 20;
     private static final int CPU_DEVICE_PRIORITY = 5;
-    private static final String CPU_DEVICE_NOTE = " (a CPU device: used when opencl is named, auto prefers the cpu backend)";
+    private static final String CPU_DEVICE_NOTE =
+            " (a CPU device: used when opencl is named, auto prefers the cpu backend)";
 
     private volatile Installation installation;
     private volatile Probe probe;

@@ -45,8 +45,8 @@ class OpenClBackendTest {
     }
 
     private static OpenClDevice fake(int index, String name, boolean gpu) {
-        return new OpenClDevice(null, null, index, "platform " + index, name, gpu, "OpenCL 3.0", "1", 4, 256, true, 1L << 30,
-                1L << 28);
+        return new OpenClDevice(null, null, index, "platform " + index, name, gpu, "OpenCL 3.0", "1", 4, 256, true,
+                1L << 30, 1L << 28);
     }
 
     @Test
