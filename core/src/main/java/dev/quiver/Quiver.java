@@ -101,7 +101,7 @@ public final class Quiver {
         }
         for (BackendProvider provider : providers) {
             report.append(String.format(Locale.ROOT, "  %-8s priority %3d  %s%n", provider.name(), provider.priority(),
-                    safeAvailability(provider)));
+                    safeDiagnosis(provider)));
         }
         synchronized (Quiver.class) {
             if (selection != null) {
@@ -172,11 +172,13 @@ public final class Quiver {
                     throw new IllegalStateException("backend '" + name + "' (from " + source + ") cannot run here: "
                             + availability.detail());
                 }
+                // the backend's own description: availability may not have started the device to know it
                 if (current == null || !current.name().equals(name)) {
-                    install(provider.create(), name + " (requested by " + source + ") on " + availability.detail());
+                    Backend created = provider.create();
+                    install(created, name + " (requested by " + source + ") on " + created.deviceDescription());
                 } else {
                     // keep the instance: tensors already made on it stay usable with new ones
-                    selection = name + " (requested by " + source + ") on " + availability.detail();
+                    selection = name + " (requested by " + source + ") on " + current.deviceDescription();
                 }
                 return;
             }
@@ -191,6 +193,14 @@ public final class Quiver {
     private static void install(Backend backend, String why) {
         current = backend;
         selection = why;
+    }
+
+    private static BackendProvider.Availability safeDiagnosis(BackendProvider provider) {
+        try {
+            return provider.diagnose();
+        } catch (Throwable failure) { // as safeAvailability: a probe must not take Quiver down
+            return BackendProvider.Availability.no("probe failed: " + failure);
+        }
     }
 
     private static BackendProvider.Availability safeAvailability(BackendProvider provider) {

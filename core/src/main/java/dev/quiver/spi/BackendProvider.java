@@ -21,6 +21,15 @@ public interface BackendProvider {
     /** Whether this backend can run on this machine, and if not, why (the missing library, no device...). */
     Availability availability();
 
+    /**
+     * The fuller answer that {@code Quiver.diagnose()} prints: it may start the backend's runtime to list its
+     * devices, which {@link #priority()} and {@link #availability()} should not do when starting it has side
+     * effects (they run whenever any backend is chosen). Must not throw either. Defaults to {@link #availability()}.
+     */
+    default Availability diagnose() {
+        return availability();
+    }
+
     /** Creates the backend; only called when {@link #availability()} says it can run. */
     Backend create();
 

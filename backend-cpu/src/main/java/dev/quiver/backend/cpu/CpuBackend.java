@@ -59,13 +59,15 @@ public final class CpuBackend implements Backend {
     static final int PARALLEL_MIN_ELEMENTS = 1 << 20;
     /**
      * System property {@value}: splits dense elementwise ops of {@link #PARALLEL_MIN_ELEMENTS}+ elements across the
-     * worker threads. Off by default: with it on, about one JMH fork in five of a 16M-element add on two threads
-     * died with SIGSEGV (exit 139, no hs_err file) on JDK 25.0.3, never on one thread and never in a plain loop,
-     * which points at the JVM (C2 and the Vector API in worker threads) rather than at Java code. Kept behind
-     * the switch until that is understood; reductions stay parallel (no crash seen there).
+     * worker threads. On by default ({@code false} turns it off). It was off for a while after JMH forks of a
+     * 16M-element add on two threads died with SIGSEGV (exit 139, no hs_err): the cause was PoCL, loaded by the
+     * OpenCL provider's probe, replacing the JVM's SIGSEGV handler with LLVM's one-shot one, so two threads taking a
+     * safepoint-poll fault together killed the JVM. The OpenCL backend no longer loads PoCL unless chosen and puts
+     * the JVM's handlers back when it does ({@link dev.quiver.spi.SignalHandlers}).
      */
     public static final String PARALLEL_ELEMENTWISE_PROPERTY = "quiver.cpu.parallelElementwise";
-    private static final boolean PARALLEL_ELEMENTWISE = Boolean.getBoolean(PARALLEL_ELEMENTWISE_PROPERTY);
+    private static final boolean PARALLEL_ELEMENTWISE =
+            !"false".equalsIgnoreCase(System.getProperty(PARALLEL_ELEMENTWISE_PROPERTY, "true").trim());
     /** Threads take whole blocks of this many elements, so chunk edges stay aligned to cache lines and vectors. */
     private static final int PARALLEL_BLOCK = 4096;
     /**

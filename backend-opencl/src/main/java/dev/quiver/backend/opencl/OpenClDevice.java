@@ -1,6 +1,8 @@
 package dev.quiver.backend.opencl;
 
 import static org.jocl.CL.CL_DEVICE_EXTENSIONS;
+import static org.jocl.CL.CL_DEVICE_GLOBAL_MEM_SIZE;
+import static org.jocl.CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE;
 import static org.jocl.CL.CL_DEVICE_MAX_COMPUTE_UNITS;
 import static org.jocl.CL.CL_DEVICE_MAX_WORK_GROUP_SIZE;
 import static org.jocl.CL.CL_DEVICE_NAME;
@@ -16,6 +18,7 @@ import static org.jocl.CL.clGetPlatformIDs;
 import static org.jocl.CL.clGetPlatformInfo;
 
 import dev.quiver.kernels.DeviceLimits;
+import dev.quiver.spi.SignalHandlers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +44,7 @@ import org.jocl.cl_platform_id;
  */
 public record OpenClDevice(cl_platform_id platform, cl_device_id device, int index, String platformName, String name,
                            boolean gpu, String version, String driver, int computeUnits, int maxGroupSize,
-                           boolean float64) {
+                           boolean float64, long globalMemoryBytes, long maxBufferBytes) {
     /** System property: the platform to use, by index or part of its name. */
     public static final String PLATFORM_PROPERTY = "quiver.opencl.platform";
     /** System property: the device to use, by index or part of its name (a CPU device is then allowed). */
@@ -50,9 +53,38 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
     /** {@code CL_PLATFORM_NOT_FOUND_KHR}: what the ICD loader answers when no platform is installed. */
     private static final int PLATFORM_NOT_FOUND = -1001;
 
-    /** Every device of every platform. Throws (UnsatisfiedLinkError, CLException) when no runtime can be loaded. */
-    public static List<OpenClDevice> all() {
+    /**
+     * PoCL reads this when it starts: {@code 0} leaves SIGFPE with the JVM, whose compiled {@code int / 0} then
+     * keeps throwing. Quiver sets it in the process environment unless the user set it.
+     */
+    static final String POCL_SIGNAL_VARIABLE = "POCL_SIGFPE_HANDLER";
+
+    /**
+     * Loads JOCL and the ICD loader ({@code libOpenCL.so.1}) without starting any platform: no driver is loaded.
+     * Throws NoClassDefFoundError without JOCL, UnsatisfiedLinkError without the loader. Before the loader can
+     * load a driver, it sets {@value #POCL_SIGNAL_VARIABLE}{@code =0} and saves the JVM's signal handlers.
+     */
+    static void loadLibrary() {
+        SignalHandlers.setEnvironmentIfUnset(POCL_SIGNAL_VARIABLE, "0");
+        SignalHandlers.saveJvmHandlers();
         CL.setExceptionsEnabled(true);
+    }
+
+    /**
+     * Every device of every platform. Throws (UnsatisfiedLinkError, CLException) when no runtime can be loaded.
+     * Starting the platforms loads their drivers, which may replace the JVM's signal handlers (PoCL's LLVM does):
+     * they are put back before this returns ({@link SignalHandlers#restoreJvmHandlers}).
+     */
+    public static List<OpenClDevice> all() {
+        loadLibrary();
+        try {
+            return listDevices();
+        } finally {
+            SignalHandlers.restoreJvmHandlers("opencl: starting the platforms");
+        }
+    }
+
+    private static List<OpenClDevice> listDevices() {
         int[] count = new int[1];
         try {
             clGetPlatformIDs(0, null, count);
@@ -85,10 +117,15 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
                 long[] groupSize = new long[1];
                 clGetDeviceInfo(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(groupSize), null);
                 String extensions = deviceString(id, CL_DEVICE_EXTENSIONS);
+                long[] globalMemory = new long[1];
+                clGetDeviceInfo(id, CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(globalMemory), null);
+                long[] maxBuffer = new long[1];
+                clGetDeviceInfo(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, Sizeof.cl_ulong, Pointer.to(maxBuffer), null);
                 devices.add(new OpenClDevice(platform, id, devices.size(), platformName,
                         deviceString(id, CL_DEVICE_NAME), (type[0] & CL_DEVICE_TYPE_GPU) != 0,
                         deviceString(id, CL_DEVICE_VERSION), deviceString(id, CL_DRIVER_VERSION), units[0],
-                        (int) Math.min(Integer.MAX_VALUE, groupSize[0]), extensions.contains("cl_khr_fp64")));
+                        (int) Math.min(Integer.MAX_VALUE, groupSize[0]), extensions.contains("cl_khr_fp64"),
+                        globalMemory[0], maxBuffer[0]));
             }
         }
         return devices;
@@ -150,8 +187,9 @@ public record OpenClDevice(cl_platform_id platform, cl_device_id device, int ind
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "#%d %s / %s (%s, %s, %d compute units%s)", index, platformName, name,
-                gpu ? "GPU" : "CPU", version, computeUnits, float64 ? ", fp64" : ", no fp64");
+        return String.format(Locale.ROOT, "#%d %s / %s (%s, %s, %d compute units%s, %d MiB)", index, platformName,
+                name, gpu ? "GPU" : "CPU", version, computeUnits, float64 ? ", fp64" : ", no fp64",
+                globalMemoryBytes >> 20);
     }
 
     private static String platformString(cl_platform_id platform, int param) {

@@ -10,6 +10,7 @@ import static org.jocl.CL.clReleaseProgram;
 
 import dev.quiver.kernels.Dialect;
 import dev.quiver.kernels.KernelSource;
+import dev.quiver.spi.SignalHandlers;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,6 +69,9 @@ final class ProgramCache {
             clReleaseProgram(program);
             throw new IllegalStateException("opencl: building kernel program " + source.name() + " for " + device.name()
                     + " failed (" + failure.getMessage() + ", options '" + source.options() + "'):\n" + log, failure);
+        } finally {
+            // a compiler inside the driver (PoCL's LLVM) installs its crash handlers on every build
+            SignalHandlers.restoreJvmHandlers("opencl: building kernel program " + source.name());
         }
         buildNanos += System.nanoTime() - start;
         return program;

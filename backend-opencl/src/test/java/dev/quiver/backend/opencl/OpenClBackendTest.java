@@ -53,7 +53,8 @@ class OpenClBackendTest {
     }
 
     private static OpenClDevice fake(int index, String name, boolean gpu) {
-        return new OpenClDevice(null, null, index, "platform " + index, name, gpu, "OpenCL 3.0", "1", 4, 256, true);
+        return new OpenClDevice(null, null, index, "platform " + index, name, gpu, "OpenCL 3.0", "1", 4, 256, true,
+                1L << 30, 1L << 28);
     }
 
     @Test
@@ -209,7 +210,7 @@ class OpenClBackendTest {
     void float64WithoutFp64IsAClearErrorAndNothingIsAllocated() {
         OpenClDevice noFp64 = new OpenClDevice(device.platform(), device.device(), device.index(), device.platformName(),
                 device.name(), device.gpu(), device.version(), device.driver(), device.computeUnits(),
-                device.maxGroupSize(), false);
+                device.maxGroupSize(), false, device.globalMemoryBytes(), device.maxBufferBytes());
         try (OpenClBackend limited = new OpenClBackend(noFp64)) {
             String before = limited.statistics();
             UnsupportedOperationException error = assertThrows(UnsupportedOperationException.class,
