@@ -35,22 +35,15 @@ import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
 import dev.quiver.DType;
-import dev.quiver.kernels.ElementwiseKernels;
 import dev.quiver.kernels.Launch;
 import dev.quiver.kernels.LaunchPlanner;
-import dev.quiver.spi.Backend;
+import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.PooledBuffer;
-import dev.quiver.spi.Primitive;
-import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
 import dev.quiver.spi.TransferStats;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
@@ -82,14 +75,13 @@ import org.bytedeco.javacpp.SizeTPointer;
  * float total = x.square().sum().floatValue();   // the only host-device copy: the 4-byte result
  * }</pre>
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend extends PlannedBackend {
     /** System property: {@code false} runs the slow twin of every fast path. Default {@code true}. */
     public static final String FAST_PATHS_PROPERTY = "quiver.cuda.fastpaths";
     /** System property: {@code true} allows TF32 in float32 matmul. Default {@code false} (strict FP32). */
     public static final String TF32_PROPERTY = "quiver.cuda.tf32";
     /** cuBLAS's workspace, allocated once so no later call (nor a stream capture) allocates: NVIDIA's Hopper size. */
     static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
-    private static final int RECENT_OPS = 8;
     private static final int ARGUMENT_SLOTS = 64;
 
     private final CudaDevice device;
@@ -101,7 +93,6 @@ public final class CudaBackend implements Backend {
     private final cublasContext cublas = new cublasContext();
     private final CachingAllocator<Long> allocator;
     private final ModuleCache modules;
-    private final LaunchPlanner planner;
     private final long status;
     private final long workspace;
     // launch arguments: one native block of 8-byte slots, and the pointer array cuLaunchKernel reads, filled once
@@ -113,13 +104,10 @@ public final class CudaBackend implements Backend {
     private final DoublePointer oneF64 = new DoublePointer(1d);
     private final DoublePointer zeroF64 = new DoublePointer(0d);
     private BytePointer staging = new BytePointer(4096);
-    private final ArrayDeque<Launch> recentOps = new ArrayDeque<>();
-    private final List<Launch> statusChecks = new ArrayList<>();
     private long uploads;
     private long uploadBytes;
     private long downloads;
     private long downloadBytes;
-    private long launches;
     private long gemms;
     private volatile boolean streamAlive;
     private boolean closed;
@@ -132,6 +120,7 @@ public final class CudaBackend implements Backend {
 
     /** A backend on {@code device}, with or without its fast paths (tests compare the two) and TF32. */
     CudaBackend(CudaDevice device, CudaVersions versions, boolean fastPaths, boolean tf32) {
+        super(new LaunchPlanner(device.limits(), fastPaths));
         this.device = device;
         this.versions = versions;
         this.fastPaths = fastPaths;
@@ -150,7 +139,6 @@ public final class CudaBackend implements Backend {
         this.allocator = new CachingAllocator<>("cuda", new StreamOrderedMemory());
         this.modules = new ModuleCache(CompileTarget.choose(device.arch(), versions.nvrtcArchs(),
                 versions.nvrtc(), versions.driver()), versions.nvrtc(), ModuleCache.cacheDirFromProperty());
-        this.planner = new LaunchPlanner(device.limits(), fastPaths);
         this.status = allocator.take(CachingAllocator.GRANULE, "status word");
         CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
         long[] block = new long[1];
@@ -219,7 +207,7 @@ public final class CudaBackend implements Backend {
 
     /** Memory, modules, launch and cuBLAS counts, for diagnostics. */
     public synchronized String statistics() {
-        return launches + " kernel launches, " + gemms + " cuBLAS gemms; " + modules.describe() + "; memory: "
+        return launches() + " kernel launches, " + gemms + " cuBLAS gemms; " + modules.describe() + "; memory: "
                 + allocator.describe();
     }
 
@@ -236,7 +224,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized DeviceBuffer upload(Object hostArray) {
         enter("upload");
-        DType dtype = dtypeOf(hostArray);
+        DType dtype = dtypeOf(hostArray, "cuda");
         int length = java.lang.reflect.Array.getLength(hostArray);
         PooledBuffer<Long> buffer = own(allocate(dtype, length), "upload");
         long bytes = (long) length * dtype.byteSize();
@@ -285,7 +273,7 @@ public final class CudaBackend implements Backend {
             throw deviceFailure("download of " + length + " " + dtype, result);
         }
         checkStatus();
-        recentOps.clear();
+        forgetRecentOps();
         downloads++;
         downloadBytes += bytes;
         return switch (dtype) {
@@ -329,45 +317,6 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- ops
 
     @Override
-    public synchronized void fill(StridedView out, double value) {
-        run("fill", planner.fill(out, value));
-    }
-
-    @Override
-    public synchronized void unary(Primitive op, StridedView in, StridedView out) {
-        run(op.opName(), planner.unary(op, in, out));
-    }
-
-    @Override
-    public synchronized void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
-        run(op.opName(), planner.binary(op, a, b, out));
-    }
-
-    @Override
-    public synchronized void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
-        run("where", planner.where(condition, whenTrue, whenFalse, out));
-    }
-
-    @Override
-    public synchronized void copy(StridedView in, StridedView out) {
-        run("copy", planner.copy(in, out));
-    }
-
-    @Override
-    public synchronized void reduce(Primitive op, StridedView in, StridedView out) {
-        enter(op.opName());
-        long scratchLength = planner.reduceScratchLength(in);
-        DeviceBuffer scratch = scratchLength == 0 ? null : allocate(in.dtype(), scratchLength);
-        try {
-            run(op.opName(), planner.reduce(op, in, out, scratch));
-        } finally {
-            if (scratch != null) {
-                scratch.release();   // safe at once: later users of the block are ordered behind it on the stream
-            }
-        }
-    }
-
-    @Override
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
         GemmPlan plan = fastPaths ? GemmPlan.of(a, b, out) : null;
         if (plan == null) {
@@ -393,12 +342,6 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public synchronized void random(RandomDistribution distribution, long seed, long counter, double first,
-                                    double second, StridedView out) {
-        run("random", planner.random(distribution, seed, counter, first, second, out));
-    }
-
-    @Override
     public synchronized void synchronize() {
         enter("synchronize");
         int result = cuStreamSynchronize(stream);
@@ -406,7 +349,7 @@ public final class CudaBackend implements Backend {
             throw deviceFailure("synchronize", result);
         }
         checkStatus();
-        recentOps.clear();
+        forgetRecentOps();
     }
 
     @Override
@@ -441,21 +384,16 @@ public final class CudaBackend implements Backend {
     // ---------------------------------------------------------------- plumbing
 
     /** Makes this backend's context current on the calling thread; refuses a closed backend. */
-    private void enter(String op) {
+    @Override
+    protected void enter(String op) {
         if (closed) {
             throw new IllegalStateException("cuda: " + op + " on a closed backend");
         }
         CudaCheck.check(cuCtxSetCurrent(context), "cuCtxSetCurrent for " + op);
     }
 
-    private void run(String op, List<Launch> plan) {
-        enter(op);
-        for (Launch launch : plan) {
-            launch(launch);
-        }
-    }
-
-    private void launch(Launch launch) {
+    @Override
+    protected void launch(Launch launch) {
         CUfunc_st function = modules.function(launch.source(), launch.kernel());
         KernelArguments.pack(launch.args(), argumentSlots, buffer -> own(buffer, launch.description())
                 .memory(launch.description()), status);
@@ -465,46 +403,29 @@ public final class CudaBackend implements Backend {
         if (result != CUDA_SUCCESS) {
             throw deviceFailure(launch.description() + " (launching " + launch.kernel() + ")", result);
         }
-        launches++;
-        if (recentOps.size() == RECENT_OPS) {
-            recentOps.removeFirst();
-        }
-        recentOps.addLast(launch);
-        if (launch.checksStatus() && statusChecks.size() < RECENT_OPS) {   // the first few name the suspects
-            statusChecks.add(launch);
-        }
     }
 
     /** Reads the status word if a kernel that may set it ran since the last check; throws what it reports. */
     private void checkStatus() {
-        if (statusChecks.isEmpty()) {
+        Set<String> suspects = takeStatusSuspects();
+        if (suspects.isEmpty()) {
             return;
         }
-        Set<String> suspects = new LinkedHashSet<>();
-        statusChecks.forEach(launch -> suspects.add(launch.description()));
-        statusChecks.clear();
         try (IntPointer word = new IntPointer(1)) {
             CudaCheck.check(cuMemcpyDtoHAsync(word, status, 4, stream), "reading the status word");
             CudaCheck.check(cuStreamSynchronize(stream), "reading the status word");
             int value = word.get();
             if (value != 0) {
                 CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
-                recentOps.clear();
-                if (value == ElementwiseKernels.STATUS_DIVISION_BY_ZERO) {
-                    throw new ArithmeticException("div: integer division by zero on cuda (" + device.name() + ") in "
-                            + String.join(" or ", suspects));
-                }
-                throw new IllegalStateException("cuda: a kernel reported status " + value + " in " + suspects);
+                forgetRecentOps();
+                throw statusError(value, "cuda", device.name(), suspects);
             }
         }
     }
 
     private RuntimeException deviceFailure(String what, int result) {
-        String recent = recentOps.isEmpty() ? "" : "; ops launched since the last wait: "
-                + String.join(", ", recentOps.stream().map(Launch::description).toList());
-        recentOps.clear();
         return new IllegalStateException("cuda: " + what + " failed on " + device.name() + ": "
-                + CudaCheck.name(result) + recent);
+                + CudaCheck.name(result) + recentOpsText());
     }
 
     @SuppressWarnings("unchecked")
@@ -514,34 +435,5 @@ public final class CudaBackend implements Backend {
         }
         throw new IllegalArgumentException("cuda: " + op + " got a buffer of another backend ("
                 + buffer.getClass().getSimpleName() + ")");
-    }
-
-    private static DType dtypeOf(Object hostArray) {
-        return switch (hostArray) {
-            case float[] ignored -> DType.FLOAT32;
-            case double[] ignored -> DType.FLOAT64;
-            case int[] ignored -> DType.INT32;
-            case long[] ignored -> DType.INT64;
-            case boolean[] ignored -> DType.BOOL;
-            case null -> throw new IllegalArgumentException("cuda: upload of null");
-            default -> throw new IllegalArgumentException("cuda: upload takes float[], double[], int[], long[] or "
-                    + "boolean[], not " + hostArray.getClass().getSimpleName());
-        };
-    }
-
-    private static byte[] toBytes(boolean[] values) {
-        byte[] bytes = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            bytes[i] = (byte) (values[i] ? 1 : 0);
-        }
-        return bytes;
-    }
-
-    private static boolean[] toBooleans(byte[] bytes) {
-        boolean[] values = new boolean[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
-            values[i] = bytes[i] != 0;
-        }
-        return values;
     }
 }
