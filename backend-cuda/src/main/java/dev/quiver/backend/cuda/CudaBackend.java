@@ -153,7 +153,7 @@ public final class CudaBackend extends PlannedBackend {
     }
 
     /** A device address as the JavaCPP pointer type cuBLAS's signatures take (never dereferenced on the host). */
-    private static final class DevicePointer extends Pointer {
+    static final class DevicePointer extends Pointer {
         DevicePointer(long address) {
             this.address = address;
         }
