@@ -1,6 +1,7 @@
 package dev.quiver.backend.cuda;
 
 import java.io.File;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -8,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +38,9 @@ final class CudaLibraries {
     static final String DRIVER = "libcuda.so.1";
     /** The CUDA 13 user-space libraries the backend needs, with the name a user knows each by. */
     static final Map<String, String> LIBRARIES = libraries();
+    /** Where the dynamic loader looks after LD_LIBRARY_PATH and its cache (x86-64 Linux). */
+    private static final List<String> DEFAULT_FOLDERS = List.of("/lib", "/usr/lib", "/lib64", "/usr/lib64",
+            "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu");
     /** The oldest driver API the backend runs on: CUDA 13.0 (driver 580). */
     static final int REQUIRED_DRIVER_VERSION = 13_000;
 
@@ -129,7 +134,40 @@ final class CudaLibraries {
     private record Found(SymbolLookup lookup, String location, String detail) {
     }
 
+    /**
+     * True when the dynamic loader certainly cannot find {@code name}: it is in none of the folders, none of
+     * {@code LD_LIBRARY_PATH}'s, not in the loader's cache ({@code /etc/ld.so.cache}) and not in the default
+     * folders. A plain file check, because the first use of the foreign function API costs a noticeable part of a
+     * second at start-up, and every {@code auto} selection on a machine without a GPU asks this first.
+     */
+    static boolean certainlyAbsent(String name, List<Path> folders) {
+        List<Path> places = new ArrayList<>(folders);
+        for (String folder : System.getenv().getOrDefault("LD_LIBRARY_PATH", "").split(File.pathSeparator)) {
+            if (!folder.isBlank()) {
+                places.add(Path.of(folder));
+            }
+        }
+        for (String folder : DEFAULT_FOLDERS) {
+            places.add(Path.of(folder));
+        }
+        for (Path place : places) {
+            if (Files.exists(place.resolve(name))) {
+                return false;
+            }
+        }
+        try {
+            byte[] cache = Files.readAllBytes(Path.of("/etc/ld.so.cache"));
+            return !new String(cache, StandardCharsets.ISO_8859_1).contains(name);
+        } catch (IOException | RuntimeException noCache) {
+            return false;   // cannot tell: let the loader look
+        }
+    }
+
     private static Found find(String name, List<Path> folders) {
+        if (certainlyAbsent(name, folders)) {
+            return new Found(null, null, folders.isEmpty() ? "" : " in " + folders
+                    + " nor on the system library path");
+        }
         List<String> failures = new ArrayList<>();
         for (Path folder : folders) {
             Path file = folder.resolve(name);

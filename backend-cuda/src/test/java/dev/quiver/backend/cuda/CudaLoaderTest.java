@@ -86,6 +86,15 @@ class CudaLoaderTest {
     }
 
     @Test
+    void theQuickFileCheckNeverCallsAnInstalledLibraryAbsent(@TempDir Path dir) throws Exception {
+        assertFalse(CudaLibraries.certainlyAbsent("libc.so.6", List.of()), "libc is always installed");
+        Files.writeString(dir.resolve("libquiver_only_here.so.1"), "");
+        assertFalse(CudaLibraries.certainlyAbsent("libquiver_only_here.so.1", List.of(dir)));
+        assertTrue(CudaLibraries.certainlyAbsent("libquiver_only_here.so.1", List.of()));
+        assertTrue(CudaLibraries.certainlyAbsent("libquiver_nowhere.so.13", List.of(dir)));
+    }
+
+    @Test
     void versionsPrintAsCudaPrintsThem() {
         assertEquals("13.0", CudaLibraries.versionText(13_000));
         assertEquals("12.4", CudaLibraries.versionText(12_040));
