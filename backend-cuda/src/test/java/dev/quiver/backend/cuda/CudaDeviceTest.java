@@ -31,4 +31,13 @@ class CudaDeviceTest {
         assertEquals(58, L4.limits().computeUnits());
         assertTrue(L4.limits().float64());
     }
+
+    @Test
+    void diagnoseListsDriverRuntimeNvrtcAndCublasVersions() {
+        CudaVersions versions = new CudaVersions(13_000, 13_000, 13_030, new int[] {75, 90}, 130_100);
+        assertEquals("driver CUDA 13.0, runtime 13.0, NVRTC 13.3 (sm [75, 90]), cuBLAS 13.1.0", versions.toString());
+        CudaLibraries.Probe probe = new CudaLibraries.Probe(null, 13_000,
+                new java.util.LinkedHashMap<>(java.util.Map.of("libcuda.so.1", "system library path")));
+        assertEquals("libcuda.so.1 from system library path", CudaLibraries.describe(probe));
+    }
 }
