@@ -10,8 +10,9 @@ import java.util.ServiceLoader;
 /**
  * Chooses the backend new tensors are made on. The order of precedence is: {@link #use(String)} in code, then
  * the system property {@code quiver.backend}, then the environment variable {@code QUIVER_BACKEND}, then
- * {@code auto}, which takes the available backend with the highest priority. Naming a backend that cannot run
- * here is an error that carries the backend's own reason; Quiver never falls back silently.
+ * {@code auto}, which takes the available backend with the highest priority (a CUDA GPU, then an OpenCL GPU, then
+ * the CPU). {@code gpu} means the best available GPU backend, or an error giving each backend's reason. Naming a
+ * backend that cannot run here is an error that carries the backend's own reason; Quiver never falls back silently.
  *
  * <pre>{@code
  * Quiver.use("cpu");                        // or -Dquiver.backend=cpu, or QUIVER_BACKEND=cpu
@@ -20,7 +21,7 @@ import java.util.ServiceLoader;
  * }</pre>
  */
 public final class Quiver {
-    /** The system property that selects a backend by name ({@code cpu}, {@code opencl}, {@code cuda}, {@code auto}). */
+    /** The system property that selects a backend: {@code cpu}, {@code opencl}, {@code cuda}, {@code gpu} or {@code auto}. */
     public static final String BACKEND_PROPERTY = "quiver.backend";
     /** The environment variable that selects a backend when the property is not set. */
     public static final String BACKEND_ENVIRONMENT = "QUIVER_BACKEND";
@@ -134,6 +135,9 @@ public final class Quiver {
     private static void select(String requested, String source) {
         String name = requested.trim().toLowerCase(Locale.ROOT);
         List<BackendProvider> providers = providers();
+        if (name.equals("gpu")) {
+            name = bestGpu(providers, source);
+        }
         if (name.equals("auto")) {
             StringBuilder skipped = new StringBuilder();
             for (int i = 0; i < providers.size(); i++) {
@@ -188,6 +192,22 @@ public final class Quiver {
         throw new IllegalArgumentException("unknown backend '" + requested + "' (from " + source + "); found "
                 + (names.isEmpty() ? "none" : String.join(", ", names)) + ", or use 'auto'; each backend is an"
                 + " artifact to add: dev.quiver:quiver-backend-cpu, dev.quiver:quiver-backend-opencl");
+    }
+
+    /** The name of the highest-priority provider that runs on a GPU here, or an error with every provider's reason. */
+    private static String bestGpu(List<BackendProvider> providers, String source) {
+        StringBuilder reasons = new StringBuilder();
+        for (BackendProvider provider : providers) {
+            BackendProvider.Availability availability = safeAvailability(provider);
+            if (availability.available() && provider.priority() >= BackendProvider.GPU_PRIORITY) {
+                return provider.name();
+            }
+            reasons.append(reasons.isEmpty() ? "" : "; ").append(provider.name()).append(": ")
+                    .append(availability.available() ? "no GPU (runs on " + availability.detail() + ")"
+                            : availability.detail());
+        }
+        throw new IllegalStateException("gpu (from " + source + "): no GPU backend can run here: "
+                + (providers.isEmpty() ? "no provider on the class path" : reasons));
     }
 
     private static void install(Backend backend, String why) {

@@ -12,6 +12,12 @@ package dev.quiver.spi;
  * }</pre>
  */
 public interface BackendProvider {
+    /**
+     * The lowest priority of a provider that runs on a GPU: {@code gpu} selects among providers at or above it
+     * (CUDA 30, OpenCL 20 on a GPU and 5 on a CPU device, the CPU backend 10).
+     */
+    int GPU_PRIORITY = 20;
+
     /** The selection name: {@code cpu}, {@code opencl}, {@code cuda}. */
     String name();
 

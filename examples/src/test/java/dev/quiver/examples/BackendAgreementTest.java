@@ -8,22 +8,38 @@ import dev.quiver.conformance.BackendConformance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
- * The four tutorials print the same numbers on the OpenCL backend as on the CPU backend, and the regression loops
- * stay on the device there too. On CI the OpenCL device is PoCL and this test must run (it fails rather than skip).
+ * The four tutorials print the same numbers on a device backend (OpenCL here; {@code CudaAgreementTest} runs the same
+ * checks on CUDA) as on the CPU backend, and the regression loops stay on the device there too. On CI the OpenCL
+ * device is PoCL and this test must run (it fails rather than skip).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BackendAgreementTest {
     private static final ExampleArgs CPU = ExampleArgs.defaults().withoutPlots().withBackend("cpu");
-    private static final ExampleArgs OPENCL = CPU.withBackend("opencl");
+
+    /** The device backend compared with the CPU. */
+    protected String deviceBackend() {
+        return "opencl";
+    }
+
+    /** Whether CI must run it rather than skip (OpenCL runs on PoCL there). */
+    protected boolean requiredInCi() {
+        return true;
+    }
+
+    private ExampleArgs device() {
+        return CPU.withBackend(deviceBackend());
+    }
 
     @BeforeAll
-    static void requireOpenCl() {
-        BackendConformance.assumeRunnable("opencl", true);   // on CI: PoCL, and a failure rather than a skip
+    void requireDevice() {
+        BackendConformance.assumeRunnable(deviceBackend(), requiredInCi());
     }
 
     @AfterAll
-    static void backToCpu() {
+    void backToCpu() {
         Quiver.use("cpu");
     }
 
@@ -31,53 +47,53 @@ class BackendAgreementTest {
     void seedBasicsPrintsTheSameLines() {
         Capture cpu = new Capture();
         SeedBasics.run(CPU, cpu.out);
-        Capture opencl = new Capture();
-        SeedBasics.run(OPENCL, opencl.out);
-        assertEquals(BackendComparison.numbers(cpu.text()), BackendComparison.numbers(opencl.text()));
+        Capture device = new Capture();
+        SeedBasics.run(device(), device.out);
+        assertEquals(BackendComparison.numbers(cpu.text()), BackendComparison.numbers(device.text()));
     }
 
     @Test
     void linearRegressionAgreesAndMakesNoTransfersPerStep() {
         Capture cpuText = new Capture();
         LinearRegression.Result cpu = LinearRegression.run(CPU, cpuText.out);
-        Capture openclText = new Capture();
-        LinearRegression.Result opencl = LinearRegression.run(OPENCL, openclText.out);
-        assertEquals(cpu.w(), opencl.w(), 1e-5, openclText.text());
-        assertEquals(cpu.b(), opencl.b(), 1e-5, openclText.text());
-        assertArrayEquals(cpu.wHistory(), opencl.wHistory(), 1e-5f);
-        assertEquals(BackendComparison.numbers(cpuText.text()), BackendComparison.numbers(openclText.text()));
+        Capture deviceText = new Capture();
+        LinearRegression.Result device = LinearRegression.run(device(), deviceText.out);
+        assertEquals(cpu.w(), device.w(), 1e-5, deviceText.text());
+        assertEquals(cpu.b(), device.b(), 1e-5, deviceText.text());
+        assertArrayEquals(cpu.wHistory(), device.wHistory(), 1e-5f);
+        assertEquals(BackendComparison.numbers(cpuText.text()), BackendComparison.numbers(deviceText.text()));
         // per step: no uploads at all, and downloads only for the 10 printed (w, b) pairs of 4 bytes each
         int printed = 2 * LinearRegression.ITERATIONS / LinearRegression.PRINT_EVERY;
-        assertEquals(0, opencl.loop().transfers().uploads(), opencl.loop().describe());
-        assertEquals(0, opencl.loop().transfers().uploadBytes(), opencl.loop().describe());
-        assertEquals(printed, opencl.loop().transfers().downloads(), opencl.loop().describe());
-        assertEquals(4L * printed, opencl.loop().transfers().downloadBytes(), opencl.loop().describe());
+        assertEquals(0, device.loop().transfers().uploads(), device.loop().describe());
+        assertEquals(0, device.loop().transfers().uploadBytes(), device.loop().describe());
+        assertEquals(printed, device.loop().transfers().downloads(), device.loop().describe());
+        assertEquals(4L * printed, device.loop().transfers().downloadBytes(), device.loop().describe());
     }
 
     @Test
     void polynomialRegressionAgreesAndStaysOnTheDevice() {
         Capture cpuText = new Capture();
         PolynomialRegression.Result cpu = PolynomialRegression.run(CPU, cpuText.out);
-        Capture openclText = new Capture();
-        PolynomialRegression.Result opencl = PolynomialRegression.run(OPENCL, openclText.out);
-        assertArrayEquals(cpu.initialCoefficients(), opencl.initialCoefficients(), openclText.text());
-        assertArrayEquals(cpu.coefficients(), opencl.coefficients(), 1e-4f, openclText.text());
+        Capture deviceText = new Capture();
+        PolynomialRegression.Result device = PolynomialRegression.run(device(), deviceText.out);
+        assertArrayEquals(cpu.initialCoefficients(), device.initialCoefficients(), deviceText.text());
+        assertArrayEquals(cpu.coefficients(), device.coefficients(), 1e-4f, deviceText.text());
         int printed = PolynomialRegression.STEPS / PolynomialRegression.PRINT_EVERY;
-        assertEquals(0, opencl.loop().transfers().uploads(), opencl.loop().describe());
-        assertEquals(printed, opencl.loop().transfers().downloads(), opencl.loop().describe());
-        assertEquals(4L * printed, opencl.loop().transfers().downloadBytes(), opencl.loop().describe());
+        assertEquals(0, device.loop().transfers().uploads(), device.loop().describe());
+        assertEquals(printed, device.loop().transfers().downloads(), device.loop().describe());
+        assertEquals(4L * printed, device.loop().transfers().downloadBytes(), device.loop().describe());
     }
 
     @Test
     void equationPuzzleAgreesWithNoTransfersAtAll() {
         EquationPuzzle.Result cpu = EquationPuzzle.run(CPU, new Capture().out);
-        Capture openclText = new Capture();
-        EquationPuzzle.Result opencl = EquationPuzzle.run(OPENCL, openclText.out);
-        assertEquals(cpu.a(), opencl.a(), 1e-4, openclText.text());
-        assertEquals(cpu.b(), opencl.b(), 1e-4, openclText.text());
-        assertEquals(cpu.c(), opencl.c(), 1e-4, openclText.text());
-        assertEquals(cpu.d(), opencl.d(), 1e-4, openclText.text());
-        assertEquals(0, opencl.loop().transfers().uploads() + opencl.loop().transfers().downloads(),
-                opencl.loop().describe());
+        Capture deviceText = new Capture();
+        EquationPuzzle.Result device = EquationPuzzle.run(device(), deviceText.out);
+        assertEquals(cpu.a(), device.a(), 1e-4, deviceText.text());
+        assertEquals(cpu.b(), device.b(), 1e-4, deviceText.text());
+        assertEquals(cpu.c(), device.c(), 1e-4, deviceText.text());
+        assertEquals(cpu.d(), device.d(), 1e-4, deviceText.text());
+        assertEquals(0, device.loop().transfers().uploads() + device.loop().transfers().downloads(),
+                device.loop().describe());
     }
 }

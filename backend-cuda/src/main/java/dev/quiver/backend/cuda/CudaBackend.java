@@ -1,0 +1,439 @@
+package dev.quiver.backend.cuda;
+
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_32F_FAST_TF32;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_COMPUTE_64F;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_DEFAULT_MATH;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_GEMM_DEFAULT;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_N;
+import static org.bytedeco.cuda.global.cublas.CUBLAS_OP_T;
+import static org.bytedeco.cuda.global.cublas.cublasCreate_v2;
+import static org.bytedeco.cuda.global.cublas.cublasDestroy_v2;
+import static org.bytedeco.cuda.global.cublas.cublasGemmStridedBatchedEx;
+import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
+import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
+import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
+import static org.bytedeco.cuda.global.cudart.CUDA_ERROR_OUT_OF_MEMORY;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
+import static org.bytedeco.cuda.global.cudart.CUDA_R_64F;
+import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
+import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
+import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
+import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
+import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
+import static org.bytedeco.cuda.global.cudart.cuMemAlloc;
+import static org.bytedeco.cuda.global.cudart.cuMemAllocAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemFree;
+import static org.bytedeco.cuda.global.cudart.cuMemFreeAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemGetInfo;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
+import static org.bytedeco.cuda.global.cudart.cuMemsetD32Async;
+import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
+
+import dev.quiver.DType;
+import dev.quiver.kernels.Launch;
+import dev.quiver.kernels.LaunchPlanner;
+import dev.quiver.kernels.PlannedBackend;
+import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.PooledBuffer;
+import dev.quiver.spi.StridedView;
+import dev.quiver.spi.TransferStats;
+import java.nio.ByteBuffer;
+import java.util.Set;
+import org.bytedeco.cuda.cublas.cublasContext;
+import org.bytedeco.cuda.cudart.CUctx_st;
+import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.SizeTPointer;
+
+/**
+ * Quiver on an NVIDIA GPU through the CUDA driver API. Buffers come from a stream-ordered caching allocator
+ * ({@code cuMemAllocAsync} behind core's {@link CachingAllocator}); every op is a kernel launch planned by the
+ * kernels module's {@link LaunchPlanner}, compiled by NVRTC ({@link ModuleCache}) and launched on one non-default
+ * stream without waiting, except float matmuls, which go to cuBLAS on the same stream. The host waits only when it
+ * reads a value ({@link #download}) or calls {@link #synchronize()}, and that is where a failure of an
+ * already-launched kernel surfaces, named with the ops launched since the last wait.
+ *
+ * <p>Properties: {@value #FAST_PATHS_PROPERTY}{@code =false} runs the slow twin of every fast path (strided kernels,
+ * one-pass reductions, the tiled matmul kernel instead of cuBLAS); {@value #TF32_PROPERTY}{@code =true} lets cuBLAS
+ * use TF32 tensor cores for float32 matmul (10-bit mantissa products; default strict FP32).
+ *
+ * <pre>{@code
+ * Quiver.use("cuda");                   // or -Dquiver.backend=cuda, or --backend cuda in the examples
+ * Tensor x = Tensor.randomNormal(Shape.of(1024), 0, 1, 42, DType.FLOAT32);
+ * float total = x.square().sum().floatValue();   // the only host-device copy: the 4-byte result
+ * }</pre>
+ */
+public final class CudaBackend extends PlannedBackend {
+    /** System property: {@code false} runs the slow twin of every fast path. Default {@code true}. */
+    public static final String FAST_PATHS_PROPERTY = "quiver.cuda.fastpaths";
+    /** System property: {@code true} allows TF32 in float32 matmul. Default {@code false} (strict FP32). */
+    public static final String TF32_PROPERTY = "quiver.cuda.tf32";
+    /** cuBLAS's workspace, allocated once so no later call (nor a stream capture) allocates: NVIDIA's Hopper size. */
+    static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
+    private static final int ARGUMENT_SLOTS = 64;
+
+    private final CudaDevice device;
+    private final CudaVersions versions;
+    private final boolean fastPaths;
+    private final boolean tf32;
+    private final CUctx_st context = new CUctx_st();
+    private final CUstream_st stream = new CUstream_st();
+    private final cublasContext cublas = new cublasContext();
+    private final CachingAllocator<Long> allocator;
+    private final ModuleCache modules;
+    private final long status;
+    private final long workspace;
+    // launch arguments: one native block of 8-byte slots, and the pointer array cuLaunchKernel reads, filled once
+    private final BytePointer argumentBlock = new BytePointer((long) ARGUMENT_SLOTS * KernelArguments.SLOT);
+    private final ByteBuffer argumentSlots = argumentBlock.asByteBuffer();
+    private final LongPointer argumentPointers = new LongPointer(ARGUMENT_SLOTS);
+    private final FloatPointer oneF32 = new FloatPointer(1f);
+    private final FloatPointer zeroF32 = new FloatPointer(0f);
+    private final DoublePointer oneF64 = new DoublePointer(1d);
+    private final DoublePointer zeroF64 = new DoublePointer(0d);
+    private BytePointer staging = new BytePointer(4096);
+    private long uploads;
+    private long uploadBytes;
+    private long downloads;
+    private long downloadBytes;
+    private long gemms;
+    private volatile boolean streamAlive;
+    private boolean closed;
+
+    /** A backend on {@code device} with the fast paths and TF32 as the system properties say. */
+    CudaBackend(CudaDevice device, CudaVersions versions) {
+        this(device, versions, !"false".equalsIgnoreCase(System.getProperty(FAST_PATHS_PROPERTY, "true").trim()),
+                "true".equalsIgnoreCase(System.getProperty(TF32_PROPERTY, "false").trim()));
+    }
+
+    /** A backend on {@code device}, with or without its fast paths (tests compare the two) and TF32. */
+    CudaBackend(CudaDevice device, CudaVersions versions, boolean fastPaths, boolean tf32) {
+        super(new LaunchPlanner(device.limits(), fastPaths));
+        this.device = device;
+        this.versions = versions;
+        this.fastPaths = fastPaths;
+        this.tf32 = tf32;
+        int[] handle = new int[1];
+        CudaCheck.check(cuDeviceGet(handle, device.index()), "cuDeviceGet(" + device.index() + ")");
+        // the primary context is the one the runtime (and so cuBLAS) uses too; it is kept for the JVM's life, so a
+        // buffer collected after close() can still be freed
+        CudaCheck.check(cuDevicePrimaryCtxRetain(context, handle[0]), "cuDevicePrimaryCtxRetain on " + device);
+        CudaCheck.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        CudaCheck.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        streamAlive = true;
+        for (int i = 0; i < ARGUMENT_SLOTS; i++) {
+            argumentPointers.put(i, argumentBlock.address() + (long) i * KernelArguments.SLOT);
+        }
+        this.allocator = new CachingAllocator<>("cuda", new StreamOrderedMemory());
+        this.modules = new ModuleCache(CompileTarget.choose(device.arch(), versions.nvrtcArchs(),
+                versions.nvrtc(), versions.driver()), versions.nvrtc(), ModuleCache.cacheDirFromProperty());
+        this.status = allocator.take(CachingAllocator.GRANULE, "status word");
+        CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
+        long[] block = new long[1];
+        CudaCheck.check(cuMemAlloc(block, CUBLAS_WORKSPACE_BYTES), "cuMemAlloc of the cuBLAS workspace");
+        this.workspace = block[0];
+        CudaCheck.checkCublas(cublasCreate_v2(cublas), "cublasCreate");
+        CudaCheck.checkCublas(cublasSetStream_v2(cublas, stream), "cublasSetStream");
+        CudaCheck.checkCublas(cublasSetWorkspace_v2(cublas, new DevicePointer(workspace), CUBLAS_WORKSPACE_BYTES),
+                "cublasSetWorkspace");
+        // default math with COMPUTE_32F is strict FP32; TF32 is chosen per call by the compute type
+        CudaCheck.checkCublas(cublasSetMathMode(cublas, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+    }
+
+    /** A device address as the JavaCPP pointer type cuBLAS's signatures take (never dereferenced on the host). */
+    static final class DevicePointer extends Pointer {
+        DevicePointer(long address) {
+            this.address = address;
+        }
+    }
+
+    /** The allocator's driver calls: stream-ordered allocation and free on this backend's stream. */
+    private final class StreamOrderedMemory implements CachingAllocator.Device<Long> {
+        @Override
+        public Long allocate(long bytes) {
+            long[] pointer = new long[1];
+            int result = cuMemAllocAsync(pointer, bytes, stream);
+            if (result == CUDA_ERROR_OUT_OF_MEMORY) {
+                return null;
+            }
+            CudaCheck.check(result, "cuMemAllocAsync of " + bytes + " bytes");
+            return pointer[0];
+        }
+
+        @Override
+        public void free(Long pointer, long bytes) {
+            cuCtxSetCurrent(context);   // the Cleaner's thread may free a buffer of a closed backend
+            if (streamAlive) {
+                CudaCheck.check(cuMemFreeAsync(pointer, stream), "cuMemFreeAsync of " + bytes + " bytes");
+            } else {
+                CudaCheck.check(cuMemFree(pointer), "cuMemFree of " + bytes + " bytes");
+            }
+        }
+
+        @Override
+        public long freeBytes() {
+            try (SizeTPointer free = new SizeTPointer(1); SizeTPointer total = new SizeTPointer(1)) {
+                return cuMemGetInfo(free, total) == CUDA_SUCCESS ? free.get() : -1;
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return device + ", " + versions + (fastPaths ? "" : ", fast paths off") + (tf32 ? ", TF32 matmul" : "");
+    }
+
+    /** The device this backend runs on. */
+    public CudaDevice device() {
+        return device;
+    }
+
+    /** Memory, modules, launch and cuBLAS counts, for diagnostics. */
+    public synchronized String statistics() {
+        return launches() + " kernel launches, " + gemms + " cuBLAS gemms; " + modules.describe() + "; memory: "
+                + allocator.describe();
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override
+    public synchronized DeviceBuffer allocate(DType dtype, long length) {
+        enter("allocate");
+        long capacity = CachingAllocator.sizeClass(length * dtype.byteSize());
+        String op = "allocate " + length + " " + dtype;
+        return new PooledBuffer<>(allocator, allocator.take(capacity, op), capacity, dtype, length);
+    }
+
+    @Override
+    public synchronized DeviceBuffer upload(Object hostArray) {
+        enter("upload");
+        DType dtype = dtypeOf(hostArray, "cuda");
+        int length = java.lang.reflect.Array.getLength(hostArray);
+        PooledBuffer<Long> buffer = own(allocate(dtype, length), "upload");
+        long bytes = (long) length * dtype.byteSize();
+        if (length > 0) {
+            BytePointer host = staging(bytes);
+            switch (hostArray) {
+                case float[] values -> new FloatPointer(host).put(values);
+                case double[] values -> new DoublePointer(host).put(values);
+                case int[] values -> new IntPointer(host).put(values);
+                case long[] values -> new LongPointer(host).put(values);
+                case boolean[] values -> host.put(toBytes(values));
+                default -> throw new IllegalStateException("unreachable");
+            }
+            int result = cuMemcpyHtoDAsync(buffer.memory("upload"), host, bytes, stream);
+            if (result == CUDA_SUCCESS) {
+                result = cuStreamSynchronize(stream);   // the staging block is reused by the next copy
+            }
+            if (result != CUDA_SUCCESS) {
+                buffer.release();
+                throw deviceFailure("upload of " + length + " " + dtype, result);
+            }
+        }
+        uploads++;
+        uploadBytes += bytes;
+        return buffer;
+    }
+
+    @Override
+    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
+        enter("download");
+        PooledBuffer<Long> source = own(buffer, "download");
+        DType dtype = source.dtype();
+        if (offset < 0 || length < 0 || offset + length > source.length()) {
+            throw new IllegalArgumentException("cuda: download of [" + offset + ", " + (offset + length)
+                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
+        }
+        int count = Math.toIntExact(length);
+        long bytes = (long) count * dtype.byteSize();
+        BytePointer host = staging(bytes);
+        int result = count == 0 ? CUDA_SUCCESS
+                : cuMemcpyDtoHAsync(host, source.memory("download") + offset * dtype.byteSize(), bytes, stream);
+        if (result == CUDA_SUCCESS) {
+            result = cuStreamSynchronize(stream);
+        }
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure("download of " + length + " " + dtype, result);
+        }
+        checkStatus();
+        forgetRecentOps();
+        downloads++;
+        downloadBytes += bytes;
+        return switch (dtype) {
+            case FLOAT32 -> {
+                float[] values = new float[count];
+                new FloatPointer(host).get(values);
+                yield values;
+            }
+            case FLOAT64 -> {
+                double[] values = new double[count];
+                new DoublePointer(host).get(values);
+                yield values;
+            }
+            case INT32 -> {
+                int[] values = new int[count];
+                new IntPointer(host).get(values);
+                yield values;
+            }
+            case INT64 -> {
+                long[] values = new long[count];
+                new LongPointer(host).get(values);
+                yield values;
+            }
+            case BOOL -> {
+                byte[] values = new byte[count];
+                host.get(values);
+                yield toBooleans(values);
+            }
+        };
+    }
+
+    /** The host staging block, grown to at least {@code bytes}. */
+    private BytePointer staging(long bytes) {
+        if (staging.capacity() < bytes) {
+            staging.close();
+            staging = new BytePointer(Math.max(bytes, 2 * staging.capacity()));
+        }
+        return staging.position(0);
+    }
+
+    // ---------------------------------------------------------------- ops
+
+    @Override
+    public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
+        GemmPlan plan = fastPaths ? GemmPlan.of(a, b, out) : null;
+        if (plan == null) {
+            run("matmul", planner.matmul(a, b, out));
+            return;
+        }
+        enter("matmul");
+        boolean f32 = out.dtype() == DType.FLOAT32;
+        int type = f32 ? CUDA_R_32F : CUDA_R_64F;
+        int compute = f32 ? (tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F) : CUBLAS_COMPUTE_64F;
+        long size = out.dtype().byteSize();
+        long first = own(b.buffer(), "matmul").memory("matmul") + b.offset() * size;
+        long second = own(a.buffer(), "matmul").memory("matmul") + a.offset() * size;
+        long result = own(out.buffer(), "matmul").memory("matmul") + out.offset() * size;
+        int status = cublasGemmStridedBatchedEx(cublas, plan.transposeFirst() ? CUBLAS_OP_T : CUBLAS_OP_N,
+                plan.transposeSecond() ? CUBLAS_OP_T : CUBLAS_OP_N, plan.m(), plan.n(), plan.k(),
+                f32 ? oneF32 : oneF64, new DevicePointer(first), type, plan.ldFirst(), plan.strideFirst(),
+                new DevicePointer(second), type, plan.ldSecond(), plan.strideSecond(),
+                f32 ? zeroF32 : zeroF64, new DevicePointer(result), type, plan.m(), (long) plan.m() * plan.n(),
+                plan.batch(), compute, CUBLAS_GEMM_DEFAULT);
+        CudaCheck.checkCublas(status, "cublasGemmStridedBatchedEx for matmul " + out.dtype() + " " + plan);
+        gemms++;
+    }
+
+    @Override
+    public synchronized void synchronize() {
+        enter("synchronize");
+        int result = cuStreamSynchronize(stream);
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure("synchronize", result);
+        }
+        checkStatus();
+        forgetRecentOps();
+    }
+
+    @Override
+    public synchronized TransferStats transfers() {
+        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cuCtxSetCurrent(context);
+        try {
+            cuStreamSynchronize(stream);
+        } finally {
+            cublasDestroy_v2(cublas);
+            modules.close();
+            allocator.give(status, CachingAllocator.GRANULE);
+            allocator.close();
+            cuMemFree(workspace);
+            cuStreamSynchronize(stream);
+            streamAlive = false;
+            cuStreamDestroy(stream);
+            staging.close();
+            argumentBlock.close();
+            argumentPointers.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /** Makes this backend's context current on the calling thread; refuses a closed backend. */
+    @Override
+    protected void enter(String op) {
+        if (closed) {
+            throw new IllegalStateException("cuda: " + op + " on a closed backend");
+        }
+        CudaCheck.check(cuCtxSetCurrent(context), "cuCtxSetCurrent for " + op);
+    }
+
+    @Override
+    protected void launch(Launch launch) {
+        CUfunc_st function = modules.function(launch.source(), launch.kernel());
+        KernelArguments.pack(launch.args(), argumentSlots, buffer -> own(buffer, launch.description())
+                .memory(launch.description()), status);
+        int[] shape = KernelArguments.shape(launch, device.maxThreadsPerBlock());
+        int result = cuLaunchKernel(function, shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], 0, stream,
+                argumentPointers, (Pointer) null);
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure(launch.description() + " (launching " + launch.kernel() + ")", result);
+        }
+    }
+
+    /** Reads the status word if a kernel that may set it ran since the last check; throws what it reports. */
+    private void checkStatus() {
+        Set<String> suspects = takeStatusSuspects();
+        if (suspects.isEmpty()) {
+            return;
+        }
+        try (IntPointer word = new IntPointer(1)) {
+            CudaCheck.check(cuMemcpyDtoHAsync(word, status, 4, stream), "reading the status word");
+            CudaCheck.check(cuStreamSynchronize(stream), "reading the status word");
+            int value = word.get();
+            if (value != 0) {
+                CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
+                forgetRecentOps();
+                throw statusError(value, "cuda", device.name(), suspects);
+            }
+        }
+    }
+
+    private RuntimeException deviceFailure(String what, int result) {
+        return new IllegalStateException("cuda: " + what + " failed on " + device.name() + ": "
+                + CudaCheck.name(result) + recentOpsText());
+    }
+
+    @SuppressWarnings("unchecked")
+    private PooledBuffer<Long> own(DeviceBuffer buffer, String op) {
+        if (buffer instanceof PooledBuffer<?> mine && mine.allocator() == allocator) {
+            return (PooledBuffer<Long>) mine;
+        }
+        throw new IllegalArgumentException("cuda: " + op + " got a buffer of another backend ("
+                + buffer.getClass().getSimpleName() + ")");
+    }
+}
