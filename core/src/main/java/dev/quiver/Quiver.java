@@ -167,7 +167,8 @@ public final class Quiver {
             throw new IllegalStateException("auto: no Quiver backend can run here"
                     + (providers.isEmpty() ? ": none is on the class path; add the artifact"
                             + " dev.quiver:quiver-backend-cpu (runs on any machine) and/or"
-                            + " dev.quiver:quiver-backend-opencl (OpenCL devices)" : ": " + skipped));
+                            + " dev.quiver:quiver-backend-opencl (OpenCL devices) and/or"
+                            + " dev.quiver:quiver-backend-cuda (NVIDIA GPUs)" : ": " + skipped));
         }
         for (BackendProvider provider : providers) {
             if (provider.name().equals(name)) {
@@ -191,7 +192,8 @@ public final class Quiver {
         providers.forEach(provider -> names.add(provider.name()));
         throw new IllegalArgumentException("unknown backend '" + requested + "' (from " + source + "); found "
                 + (names.isEmpty() ? "none" : String.join(", ", names)) + ", or use 'auto'; each backend is an"
-                + " artifact to add: dev.quiver:quiver-backend-cpu, dev.quiver:quiver-backend-opencl");
+                + " artifact to add: dev.quiver:quiver-backend-cpu, dev.quiver:quiver-backend-opencl,"
+                + " dev.quiver:quiver-backend-cuda");
     }
 
     /** The name of the highest-priority provider that runs on a GPU here, or an error with every provider's reason. */

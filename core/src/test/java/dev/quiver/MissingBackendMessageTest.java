@@ -23,5 +23,6 @@ class MissingBackendMessageTest {
         assertTrue(error.getMessage().contains("none is on the class path"), error.getMessage());
         assertTrue(error.getMessage().contains("dev.quiver:quiver-backend-cpu"), error.getMessage());
         assertTrue(error.getMessage().contains("dev.quiver:quiver-backend-opencl"), error.getMessage());
+        assertTrue(error.getMessage().contains("dev.quiver:quiver-backend-cuda"), error.getMessage());
     }
 }

@@ -2,6 +2,7 @@ package dev.quiver.backend.cuda;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.BackendProvider;
+import dev.quiver.spi.SignalHandlers;
 import java.util.List;
 import org.bytedeco.cuda.global.cublas;
 import org.bytedeco.cuda.global.cudart;
@@ -85,6 +86,7 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     private static State load() {
+        SignalHandlers.saveJvmHandlers(); // before the probe dlopens anything native
         CudaLibraries.Probe probe = CudaLibraries.probe(CudaLibraries.foldersFromProperty());
         String libraries = CudaLibraries.describe(probe);
         if (probe.failure() != null) {
@@ -108,12 +110,11 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     /**
-     * The one call site for core's check that native libraries left the JVM's signal handlers in place (another
-     * change adds that utility to core's spi; PoCL showed a library can replace them). Until it lands this does
-     * nothing; call it here, right after the presets and the CUDA libraries are loaded.
+     * Native libraries may replace the JVM's signal handlers (PoCL's LLVM did; see {@link SignalHandlers}): put back
+     * any the CUDA libraries and presets replaced while loading, and say so loudly when that is impossible.
      */
     private static void checkSignalHandlers() {
-        // SIGNAL-HANDLER CHECK: call core spi's check here once it exists
+        SignalHandlers.restoreJvmHandlers("cuda: loading the CUDA libraries and bytedeco's presets");
     }
 
     /** Every message in the cause chain: bytedeco's top message hides the real one. */
