@@ -269,4 +269,34 @@ public abstract class CreationConformance extends BackendConformance {
         assertThrows(IllegalStateException.class, () -> Tensor.constant(1.5).longValue());
         assertEquals(-4, t.slice(0, 1, 2).intValue());
     }
+
+    @Test
+    public void boxedNumbersTakeTheDtypeOfTheirJavaType() {
+        Tensor longs = Tensor.constant(new Object[] {123456789L, 1L});
+        assertEquals(DType.INT64, longs.dtype(), "boxed Longs are int64, as long[] is");
+        assertArrayEquals(new long[] {123456789L, 1L}, longs.toLongArray(), "exact, not rounded through float32");
+        assertEquals(DType.INT32, Tensor.constant(new Object[] {1, 2}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(new Object[] {1, 9007199254740993L}).dtype(), "int and long: int64");
+        assertArrayEquals(new long[] {1, 9007199254740993L},
+                Tensor.constant(new Object[] {1, 9007199254740993L}).toLongArray());
+        assertEquals(DType.FLOAT32, Tensor.constant(new Object[] {1.5, 2L}).dtype(), "a fraction makes float32");
+        assertEquals(DType.BOOL, Tensor.constant(new Object[] {true, false}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(new Object[][] {{1L, 2L}, {3L, 4L}}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(Long.valueOf(7)).dtype());
+        assertEquals(DType.FLOAT32, Tensor.constant(new Object[0]).dtype(), "empty: float32, as tf.constant([])");
+    }
+
+    @Test
+    public void emptyArraysKeepTheRankOfTheirJavaType() {
+        // Java keeps no inner length for an empty outer array (new float[0][5] holds no float[5]), so the inner
+        // lengths are 0; the rank comes from the array type
+        Tensor empty = Tensor.constant(new float[0][5]);
+        assertEquals(Shape.of(0, 0), empty.shape());
+        assertEquals(DType.FLOAT32, empty.dtype());
+        assertEquals(Shape.of(0, 5), empty.reshape(0, 5).shape(), "reshape gives it the shape the caller meant");
+        assertEquals(Shape.of(3, 0), Tensor.constant(new int[3][0]).shape());
+        assertEquals(Shape.of(0, 0, 0), Tensor.constant(new double[0][][]).shape());
+        assertEquals(Shape.of(2, 0, 0), Tensor.constant(new long[2][0][4]).shape());
+        assertEquals(DType.INT64, Tensor.constant(new long[2][0][4]).dtype());
+    }
 }

@@ -11,6 +11,7 @@ import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
+import dev.quiver.TestAccess;
 import dev.quiver.Variable;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -330,5 +331,30 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
                 tape.watch(Tensor.constant(new int[] {1}));
             }
         }, "watching an int tensor is an error");
+    }
+
+    @Test
+    public void anUnclosedTapeNobodyReachesStopsRecordingAndIsCollected() {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2, 3}), "w");
+        int before = TestAccess.activeTapes();
+        int leaked = 200;
+        for (int i = 0; i < leaked; i++) {
+            new GradientTape(); // never closed, never referenced again
+            w.mul(2.0).sum();   // recorded by every tape still alive
+        }
+        int after = TestAccess.activeTapes();
+        // the garbage collector decides when a weak reference clears; ask it until it has, a bounded number of times
+        for (int attempt = 0; attempt < 50 && after > before; attempt++) {
+            System.gc();
+            w.mul(2.0).sum();   // ops clean the cleared entries from the thread's active list
+            after = TestAccess.activeTapes();
+        }
+        assertEquals(before, after, "the active list is back to its size before the loop");
+        try (GradientTape tape = new GradientTape()) {
+            Tensor y = w.mul(w).sum();
+            assertEquals(before + 1, TestAccess.activeTapes());
+            assertNotNull(tape.gradient(y, w), "a reachable tape still records");
+        }
+        assertEquals(before, TestAccess.activeTapes(), "close removes the tape");
     }
 }
