@@ -48,6 +48,11 @@ public final class GradientCheck {
 
     public static Result check(Function<List<Tensor>, Tensor> function, List<Tensor> inputs, long seed,
                                double step, double tolerance) {
+        Errors.notNull(function, "GradientCheck.check", "function");
+        Errors.notNull(inputs, "GradientCheck.check", "inputs");
+        for (int i = 0; i < inputs.size(); i++) {
+            Errors.notNull(inputs.get(i), "GradientCheck.check", "input " + i);
+        }
         for (Tensor input : inputs) {
             if (input.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("GradientCheck: inputs must be float64 for a meaningful check, got "

@@ -8,7 +8,7 @@ import dev.quiver.Variable;
  * {@code u_t = beta1 (1 - 0.5 * 0.96^t)}:
  * <pre>
  *   m += (g - m)(1 - beta1);  v += (g^2 - v)(1 - beta2)
- *   m_hat = u_{t+1} m / (1 - prod_{i<=t+1} u_i) + (1 - u_t) g / (1 - prod_{i<=t} u_i)
+ *   m_hat = u_{t+1} m / (1 - prod_{i&lt;=t+1} u_i) + (1 - u_t) g / (1 - prod_{i&lt;=t} u_i)
  *   v_hat = v / (1 - beta2^t)
  *   w -= lr * m_hat / (sqrt(v_hat) + epsilon)
  * </pre>

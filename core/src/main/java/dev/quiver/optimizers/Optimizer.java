@@ -37,7 +37,12 @@ public abstract class Optimizer {
     private final Set<Variable> warnedMissing = Collections.newSetFromMap(new IdentityHashMap<>());
     private long iterations;
 
-    /** @param learningRate a finite number {@code > 0} */
+    /**
+     * An optimizer with the given step size.
+     *
+     * @param learningRate a finite number {@code > 0}
+     * @throws IllegalArgumentException naming the optimizer and the range otherwise
+     */
     protected Optimizer(double learningRate) {
         this.learningRate = requirePositive("learning rate", learningRate);
     }
@@ -109,7 +114,8 @@ public abstract class Optimizer {
 
     /** Everything a pair must satisfy before anything is written. */
     private static void validate(String method, Tensor gradient, Variable variable) {
-        String which = "variable '" + variable.name() + "' " + variable.dtype() + " " + variable.shape();
+        String which = "variable '" + variable.name() + "' " + variable.dtype() + " " + variable.shape()
+                + " on backend " + variable.backend().name();
         if (variable.isClosed()) {
             throw new IllegalStateException(method + ": " + which + " is closed");
         }
@@ -125,8 +131,7 @@ public abstract class Optimizer {
                     + "; a gradient must be float32 or float64");
         }
         if (!gradient.shape().equals(variable.shape())) {
-            throw new IllegalArgumentException(method + ": gradient of shape " + gradient.shape() + " for " + which
-                    + " (backend " + variable.backend().name() + ")");
+            throw new IllegalArgumentException(method + ": gradient of shape " + gradient.shape() + " for " + which);
         }
         if (gradient.backend() != variable.backend()) {
             throw new IllegalArgumentException(method + ": the gradient of " + which + " lives on backend "

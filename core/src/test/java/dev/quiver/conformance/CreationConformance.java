@@ -299,4 +299,59 @@ public abstract class CreationConformance extends BackendConformance {
         assertEquals(Shape.of(2, 0, 0), Tensor.constant(new long[2][0][4]).shape());
         assertEquals(DType.INT64, Tensor.constant(new long[2][0][4]).dtype());
     }
+
+    @Test
+    public void everyShapedFactoryTakesIntsOrAShapeAndAnOptionalDtype() {
+        Shape shape = Shape.of(2, 3);
+        double[] zeros = new double[6];
+        double[] ones = {1, 1, 1, 1, 1, 1};
+        double[] sevens = {7, 7, 7, 7, 7, 7};
+        assertValues("zeros(int...)", Tensor.zeros(2, 3), DType.FLOAT32, new int[] {2, 3}, zeros);
+        assertValues("zeros(Shape)", Tensor.zeros(shape), DType.FLOAT32, new int[] {2, 3}, zeros);
+        assertValues("zeros(DType, int...)", Tensor.zeros(DType.INT64, 2, 3), DType.INT64, new int[] {2, 3}, zeros);
+        assertValues("zeros(Shape, DType)", Tensor.zeros(shape, DType.FLOAT64), DType.FLOAT64, new int[] {2, 3}, zeros);
+        assertValues("ones(int...)", Tensor.ones(2, 3), DType.FLOAT32, new int[] {2, 3}, ones);
+        assertValues("ones(Shape)", Tensor.ones(shape), DType.FLOAT32, new int[] {2, 3}, ones);
+        assertValues("ones(DType, int...)", Tensor.ones(DType.INT32, 2, 3), DType.INT32, new int[] {2, 3}, ones);
+        assertValues("ones(Shape, DType)", Tensor.ones(shape, DType.FLOAT64), DType.FLOAT64, new int[] {2, 3}, ones);
+        assertValues("fill(Shape, v)", Tensor.fill(shape, 7), DType.FLOAT32, new int[] {2, 3}, sevens);
+        assertValues("fill(int[], v)", Tensor.fill(new int[] {2, 3}, 7), DType.FLOAT32, new int[] {2, 3}, sevens);
+        assertValues("fill(int[], v, DType)", Tensor.fill(new int[] {2, 3}, 7, DType.INT64), DType.INT64,
+                new int[] {2, 3}, sevens);
+        assertValues("zerosLike(x, DType)", Tensor.zerosLike(Tensor.ones(2, 3), DType.INT32), DType.INT32,
+                new int[] {2, 3}, zeros);
+        assertValues("onesLike(x, DType)", Tensor.onesLike(Tensor.zeros(2, 3), DType.FLOAT64), DType.FLOAT64,
+                new int[] {2, 3}, ones);
+        // the random factories: int[] and Shape forms draw the same numbers; the dtype defaults to float32
+        assertArrayEquals(Tensor.randomNormal(shape, 0, 1, 5).toFloatArray(),
+                Tensor.randomNormal(new int[] {2, 3}, 0, 1, 5).toFloatArray());
+        assertEquals(DType.FLOAT64, Tensor.randomUniform(new int[] {2, 3}, 0, 1, 5, DType.FLOAT64).dtype());
+        assertEquals(DType.FLOAT32, Tensor.randomUniform(shape, 0, 1, 5).dtype());
+        RandomGenerator a = new RandomGenerator(9);
+        RandomGenerator b = new RandomGenerator(9);
+        assertArrayEquals(a.normal(shape).toDoubleArray(), b.normal(2, 3).toDoubleArray(), 0.0);
+        assertArrayEquals(a.normal(shape, DType.FLOAT64).toDoubleArray(), b.normal(DType.FLOAT64, 2, 3).toDoubleArray(),
+                0.0, "normal(Shape, DType) and normal(DType, int...) continue one stream alike");
+        assertArrayEquals(a.uniform(shape, DType.FLOAT64).toDoubleArray(),
+                b.uniform(DType.FLOAT64, 2, 3).toDoubleArray(), 0.0);
+        assertArrayEquals(a.normal(shape, 3, 2).toDoubleArray(), b.normal(shape, 3, 2, DType.FLOAT32).toDoubleArray(),
+                0.0);
+        assertArrayEquals(a.uniform(2, 3).toDoubleArray(), b.uniform(shape, 0, 1).toDoubleArray(), 0.0);
+        assertEquals(DType.INT64, Tensor.range(4, DType.INT64).dtype());
+        assertEquals(DType.FLOAT64, Tensor.linspace(0, 1, 3, DType.FLOAT64).dtype());
+    }
+
+    @Test
+    public void ofIsConstantUnderTheNameVariableOfUses() {
+        Tensor scalar = Tensor.of(3.6);
+        assertEquals(Shape.scalar(), scalar.shape(), "a scalar, as Variable.of(3.6) is");
+        assertEquals(DType.FLOAT32, scalar.dtype());
+        Tensor matrix = Tensor.of(new int[][] {{1, 2}, {3, 4}});
+        assertEquals(DType.INT32, matrix.dtype());
+        assertArrayEquals(new int[] {1, 2, 3, 4}, matrix.toIntArray());
+        assertEquals(DType.FLOAT64, Tensor.of(new int[] {1, 2}, DType.FLOAT64).dtype());
+        assertEquals(DType.INT64, Tensor.of(7L).dtype());
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Tensor.of("text"));
+        assertTrue(error.getMessage().startsWith("of: "), error.getMessage());
+    }
 }

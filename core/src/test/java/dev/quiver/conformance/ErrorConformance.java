@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
 import dev.quiver.GradientTape;
+import dev.quiver.Losses;
+import dev.quiver.RandomGenerator;
 import dev.quiver.Quiver;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
@@ -220,7 +222,12 @@ public abstract class ErrorConformance extends BackendConformance {
                 new Object[] {(Executable) () -> Tensor.zerosLike(null), "zerosLike: ", "like"},
                 new Object[] {(Executable) () -> Quiver.use(null), "use: ", "name"},
                 new Object[] {(Executable) () -> Tensor.where(null, x, x), "where: ", "condition"},
-                new Object[] {(Executable) () -> Tensor.where(x.greater(0.0), x, null), "where: ", "whenFalse"});
+                new Object[] {(Executable) () -> Tensor.where(x.greater(0.0), x, null), "where: ", "whenFalse"},
+                new Object[] {(Executable) () -> Losses.meanSquaredError(x, null), "meanSquaredError: ", "predicted"},
+                new Object[] {(Executable) () -> x.slice(null, new int[] {1}), "slice: ", "begin"},
+                new Object[] {(Executable) () -> x.transpose((int[]) null), "transpose: ", "permutation"},
+                new Object[] {(Executable) () -> Tensor.fill((Shape) null, 1), "fill: ", "shape"},
+                new Object[] {(Executable) () -> new RandomGenerator(1).normal((Shape) null), "normal: ", "shape"});
         for (Object[] call : calls) {
             NullPointerException error = assertThrows(NullPointerException.class, (Executable) call[0]);
             for (int i = 1; i < call.length; i++) {
