@@ -70,8 +70,14 @@ final class Errors {
      * call is wrapped the same way: whether its own text already names the op does not matter.
      */
     static IllegalStateException failed(String method, Tensor operand, RuntimeException failure) {
-        return new IllegalStateException(method + " failed on backend " + operand.backend().name() + " for "
-                + operand.dtype() + " " + operand.shape() + ": " + failure.getMessage(), failure);
+        return failed(method, operand.backend(), operand.dtype(), operand.shape(), failure);
+    }
+
+    /** {@link #failed(String, Tensor, RuntimeException)} from the operand's parts. */
+    static IllegalStateException failed(String method, Backend backend, DType dtype, Shape shape,
+                                        RuntimeException failure) {
+        return new IllegalStateException(method + " failed on backend " + backend.name() + " for " + dtype + " "
+                + shape + ": " + failure.getMessage(), failure);
     }
 
     /** An allocation the backend refused (too large for the device or the Java heap). */

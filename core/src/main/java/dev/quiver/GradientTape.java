@@ -177,7 +177,10 @@ public final class GradientTape implements AutoCloseable {
         return gradient(target, java.util.Collections.singletonList(source), Unconnected.NONE).getFirst();
     }
 
-    /** d target / d source, with a choice for unconnected sources ({@code null} or zeros; see {@link #gradient(Tensor, Tensor)}). */
+    /**
+     * d target / d source, with a choice for unconnected sources ({@code null} or zeros; see
+     * {@link #gradient(Tensor, Tensor)}).
+     */
     public Tensor gradient(Tensor target, Tensor source, Unconnected unconnected) {
         return gradient(target, java.util.Collections.singletonList(source), unconnected).getFirst();
     }

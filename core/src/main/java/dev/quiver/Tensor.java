@@ -157,7 +157,7 @@ public class Tensor implements AutoCloseable {
         return fill("fill", Quiver.backend(), shape, value, dtype);
     }
 
-    /** A float32 tensor of dimensions {@code dims} with every element {@code value}, like {@code tf.fill(dims, value)}. */
+    /** A float32 tensor of dimensions {@code dims}, every element {@code value}, like {@code tf.fill(dims, value)}. */
     public static Tensor fill(int[] dims, double value) {
         return fill(dims, value, DType.FLOAT32);
     }
@@ -357,14 +357,17 @@ public class Tensor implements AutoCloseable {
 
     // ================================================================ properties
 
+    /** The dimensions. */
     public Shape shape() {
         return shape;
     }
 
+    /** The element type. */
     public DType dtype() {
         return storage.buffer.dtype();
     }
 
+    /** The number of dimensions (0 for a scalar). */
     public int rank() {
         return shape.rank();
     }
@@ -386,34 +389,42 @@ public class Tensor implements AutoCloseable {
 
     // ================================================================ elementwise arithmetic
 
+    /** {@code this + other} elementwise, with broadcasting and dtype promotion. */
     public Tensor add(Tensor other) {
         return Ops.binary(Primitive.ADD, this, other);
     }
 
+    /** {@code this + other} for a Java number (weakly typed: see the class comment). */
     public Tensor add(double other) {
         return add(weakScalar("add", other));
     }
 
+    /** {@code this - other} elementwise, with broadcasting and dtype promotion. */
     public Tensor sub(Tensor other) {
         return Ops.binary(Primitive.SUB, this, other);
     }
 
+    /** {@code this - other} for a Java number. */
     public Tensor sub(double other) {
         return sub(weakScalar("sub", other));
     }
 
+    /** {@code this * other} elementwise, with broadcasting and dtype promotion. */
     public Tensor mul(Tensor other) {
         return Ops.binary(Primitive.MUL, this, other);
     }
 
+    /** {@code this * other} for a Java number. */
     public Tensor mul(double other) {
         return mul(weakScalar("mul", other));
     }
 
+    /** {@code this / other} elementwise; integer division truncates toward zero, and by zero is an error. */
     public Tensor div(Tensor other) {
         return Ops.binary(Primitive.DIV, this, other);
     }
 
+    /** {@code this / other} for a Java number. */
     public Tensor div(double other) {
         return div(weakScalar("div", other));
     }
@@ -423,6 +434,7 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.POW, this, exponent);
     }
 
+    /** {@code this ** exponent} for a Java number. */
     public Tensor pow(double exponent) {
         return pow(weakScalar("pow", exponent));
     }
@@ -432,6 +444,7 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.MAXIMUM, this, other);
     }
 
+    /** Elementwise maximum with a Java number. */
     public Tensor maximum(double other) {
         return maximum(weakScalar("maximum", other));
     }
@@ -441,14 +454,17 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.MINIMUM, this, other);
     }
 
+    /** Elementwise minimum with a Java number. */
     public Tensor minimum(double other) {
         return minimum(weakScalar("minimum", other));
     }
 
+    /** {@code -this}. */
     public Tensor neg() {
         return Ops.unary(Primitive.NEG, this);
     }
 
+    /** {@code |this|}. */
     public Tensor abs() {
         return Ops.unary(Primitive.ABS, this);
     }
@@ -458,6 +474,7 @@ public class Tensor implements AutoCloseable {
         return Ops.unary(Primitive.SIGN, this);
     }
 
+    /** {@code e ** this}; floating dtypes only. */
     public Tensor exp() {
         return Ops.unary(Primitive.EXP, this);
     }
@@ -467,22 +484,27 @@ public class Tensor implements AutoCloseable {
         return Ops.unary(Primitive.LOG, this);
     }
 
+    /** Square root; floating dtypes only. */
     public Tensor sqrt() {
         return Ops.unary(Primitive.SQRT, this);
     }
 
+    /** {@code this * this}. */
     public Tensor square() {
         return Ops.binary(Primitive.MUL, "square", this, this);
     }
 
+    /** Sine (radians); floating dtypes only. */
     public Tensor sin() {
         return Ops.unary(Primitive.SIN, this);
     }
 
+    /** Cosine (radians); floating dtypes only. */
     public Tensor cos() {
         return Ops.unary(Primitive.COS, this);
     }
 
+    /** Hyperbolic tangent; floating dtypes only. */
     public Tensor tanh() {
         return Ops.unary(Primitive.TANH, this);
     }
@@ -514,62 +536,77 @@ public class Tensor implements AutoCloseable {
 
     // ================================================================ comparisons and logic (bool results)
 
+    /** {@code this < other} elementwise (bool). */
     public Tensor less(Tensor other) {
         return Ops.binary(Primitive.LESS, this, other);
     }
 
+    /** {@code this < other} for a Java number (bool). */
     public Tensor less(double other) {
         return less(weakScalar("less", other));
     }
 
+    /** {@code this <= other} elementwise (bool). */
     public Tensor lessEqual(Tensor other) {
         return Ops.binary(Primitive.LESS_EQUAL, this, other);
     }
 
+    /** {@code this <= other} for a Java number (bool). */
     public Tensor lessEqual(double other) {
         return lessEqual(weakScalar("lessEqual", other));
     }
 
+    /** {@code this > other} elementwise (bool). */
     public Tensor greater(Tensor other) {
         return Ops.binary(Primitive.GREATER, this, other);
     }
 
+    /** {@code this > other} for a Java number (bool). */
     public Tensor greater(double other) {
         return greater(weakScalar("greater", other));
     }
 
+    /** {@code this >= other} elementwise (bool). */
     public Tensor greaterEqual(Tensor other) {
         return Ops.binary(Primitive.GREATER_EQUAL, this, other);
     }
 
+    /** {@code this >= other} for a Java number (bool). */
     public Tensor greaterEqual(double other) {
         return greaterEqual(weakScalar("greaterEqual", other));
     }
 
+    /** {@code this == other} elementwise (bool). */
     public Tensor equal(Tensor other) {
         return Ops.binary(Primitive.EQUAL, this, other);
     }
 
+    /** {@code this == other} for a Java number (bool). */
     public Tensor equal(double other) {
         return equal(weakScalar("equal", other));
     }
 
+    /** {@code this != other} elementwise (bool). */
     public Tensor notEqual(Tensor other) {
         return Ops.binary(Primitive.NOT_EQUAL, this, other);
     }
 
+    /** {@code this != other} for a Java number (bool). */
     public Tensor notEqual(double other) {
         return notEqual(weakScalar("notEqual", other));
     }
 
+    /** {@code this && other} for bool tensors. */
     public Tensor logicalAnd(Tensor other) {
         return Ops.binary(Primitive.LOGICAL_AND, this, other);
     }
 
+    /** {@code this || other} for bool tensors. */
     public Tensor logicalOr(Tensor other) {
         return Ops.binary(Primitive.LOGICAL_OR, this, other);
     }
 
+    /** {@code !this} for a bool tensor. */
     public Tensor logicalNot() {
         return Ops.unary(Primitive.LOGICAL_NOT, this);
     }
@@ -596,10 +633,12 @@ public class Tensor implements AutoCloseable {
         return Ops.reduce(Primitive.SUM, this, axes, keepDims);
     }
 
+    /** Mean of all elements (a scalar); see {@link #mean(int[], boolean)}. */
     public Tensor mean() {
         return mean(null, false);
     }
 
+    /** Mean over {@code axes} (negative axes count from the end). */
     public Tensor mean(int... axes) {
         return mean(axes, false);
     }
@@ -614,26 +653,32 @@ public class Tensor implements AutoCloseable {
         return total.div((double) count);
     }
 
+    /** Largest element (a scalar); NaN if any is NaN. */
     public Tensor max() {
         return Ops.reduce(Primitive.MAX, this, null, false);
     }
 
+    /** Largest element over {@code axes}. */
     public Tensor max(int... axes) {
         return Ops.reduce(Primitive.MAX, this, axes, false);
     }
 
+    /** Largest element over {@code axes}, keeping them as size 1 when {@code keepDims}. */
     public Tensor max(int[] axes, boolean keepDims) {
         return Ops.reduce(Primitive.MAX, this, axes, keepDims);
     }
 
+    /** Smallest element (a scalar); NaN if any is NaN. */
     public Tensor min() {
         return Ops.reduce(Primitive.MIN, this, null, false);
     }
 
+    /** Smallest element over {@code axes}. */
     public Tensor min(int... axes) {
         return Ops.reduce(Primitive.MIN, this, axes, false);
     }
 
+    /** Smallest element over {@code axes}, keeping them as size 1 when {@code keepDims}. */
     public Tensor min(int[] axes, boolean keepDims) {
         return Ops.reduce(Primitive.MIN, this, axes, keepDims);
     }
@@ -685,6 +730,7 @@ public class Tensor implements AutoCloseable {
         return Ops.reshape(this, Shape.of("reshape", backend(), resolved));
     }
 
+    /** Same data, new shape of as many elements. A view when the data is dense. */
     public Tensor reshape(Shape newShape) {
         return Ops.reshape(this, newShape);
     }

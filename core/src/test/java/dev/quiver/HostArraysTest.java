@@ -18,7 +18,8 @@ class HostArraysTest {
         assertEquals(DType.INT32, flat.naturalType());
         assertArrayEquals(new int[] {10, 20, 30}, (int[]) HostArrays.toTyped(flat, DType.INT32, "constant", null));
 
-        HostArrays.Flat cube = HostArrays.flatten(new double[][][] {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}, "constant", null);
+        HostArrays.Flat cube = HostArrays.flatten(new double[][][] {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}, "constant",
+                null);
         assertEquals(Shape.of(2, 2, 2), cube.shape());
         assertEquals(DType.FLOAT32, cube.naturalType());
         assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7, 8},
@@ -52,7 +53,8 @@ class HostArraysTest {
     @Test
     void conversions() {
         HostArrays.Flat ints = HostArrays.flatten(new int[] {0, 2, -1}, "c", null);
-        assertArrayEquals(new boolean[] {false, true, true}, (boolean[]) HostArrays.toTyped(ints, DType.BOOL, "c", null));
+        assertArrayEquals(new boolean[] {false, true, true},
+                (boolean[]) HostArrays.toTyped(ints, DType.BOOL, "c", null));
         assertArrayEquals(new float[] {0, 2, -1}, (float[]) HostArrays.toTyped(ints, DType.FLOAT32, "c", null));
         HostArrays.Flat doubles = HostArrays.flatten(new double[] {0.1}, "c", null);
         assertEquals((float) 0.1, ((float[]) HostArrays.toTyped(doubles, DType.FLOAT32, "c", null))[0]);

@@ -27,7 +27,7 @@ public final class TestAccess {
         return GradientTape.activeCount();
     }
 
-    /** {@code value} as a tensor (dtype as {@link Tensor#constant(Object)}) on a second instance of the current backend. */
+    /** {@code value} as a tensor (dtype as {@link Tensor#constant(Object)}) on a second instance of this backend. */
     public static synchronized Tensor onAnotherInstance(Object value) {
         String name = Quiver.backend().name();
         Backend other = OTHERS.computeIfAbsent(name, key -> {

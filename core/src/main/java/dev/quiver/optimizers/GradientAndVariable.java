@@ -17,6 +17,7 @@ import java.util.List;
  * @param variable the variable it updates
  */
 public record GradientAndVariable(Tensor gradient, Variable variable) {
+    /** Checks that the variable is there (the gradient may be {@code null}). */
     public GradientAndVariable {
         if (variable == null) {
             throw new IllegalArgumentException("GradientAndVariable: the variable is null");
