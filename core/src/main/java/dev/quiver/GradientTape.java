@@ -54,6 +54,15 @@ public final class GradientTape implements AutoCloseable {
         }
     };
 
+    /**
+     * More tapes than this open at once on one thread is a leak, not nesting: it is warned about, because every open
+     * tape, even one only the garbage collector can still see, records each op. Once per episode: the warning is
+     * armed again when a thread's list is back under half of this.
+     */
+    static final int LEAK_WARNING_THRESHOLD = 100;
+    private static final System.Logger LOG = System.getLogger(GradientTape.class.getName());
+    private static volatile boolean leakWarned;
+
     private final boolean persistent;
     private final boolean watchAccessedVariables;
     private final Thread owner = Thread.currentThread();
@@ -83,6 +92,12 @@ public final class GradientTape implements AutoCloseable {
         ArrayDeque<WeakReference<GradientTape>> active = ACTIVE.get();
         removeCleared(active);
         active.push(new WeakReference<>(this));
+        if (active.size() > LEAK_WARNING_THRESHOLD && !leakWarned) {
+            leakWarned = true;
+            LOG.log(System.Logger.Level.WARNING, active.size() + " GradientTapes are open on thread "
+                    + owner.getName() + ": close each one (try (GradientTape tape = new GradientTape()) {...}). "
+                    + "An unclosed tape records every op on its thread until the garbage collector takes it.");
+        }
     }
 
     /**
@@ -257,12 +272,14 @@ public final class GradientTape implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            for (Iterator<WeakReference<GradientTape>> it = ACTIVE.get().iterator(); it.hasNext(); ) {
+            ArrayDeque<WeakReference<GradientTape>> active = ACTIVE.get();
+            for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
                 GradientTape tape = it.next().get();
                 if (tape == null || tape == this) {
                     it.remove();
                 }
             }
+            rearmLeakWarning(active);
             nodes.clear();
             tracked.clear();
         }
@@ -280,6 +297,13 @@ public final class GradientTape implements AutoCloseable {
             if (it.next().get() == null) {
                 it.remove();
             }
+        }
+        rearmLeakWarning(active);
+    }
+
+    private static void rearmLeakWarning(ArrayDeque<WeakReference<GradientTape>> active) {
+        if (leakWarned && active.size() <= LEAK_WARNING_THRESHOLD / 2) {
+            leakWarned = false;
         }
     }
 
