@@ -360,24 +360,7 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
 
     @Test
     public void manyOpenTapesOnOneThreadAreReportedAsALeak() {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(GradientTape.class.getName());
-        List<String> warnings = new java.util.ArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                warnings.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(capture);
-        logger.setUseParentHandlers(false); // captured, not printed: the test output stays quiet
+        LogCapture log = new LogCapture(GradientTape.class.getName());
         List<GradientTape> open = new java.util.ArrayList<>();
         try {
             for (int attempt = 0; attempt < 50 && TestAccess.activeTapes() > 10; attempt++) {
@@ -389,6 +372,7 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
                 for (int i = 0; i < 120; i++) {
                     open.add(new GradientTape());
                 }
+                List<String> warnings = log.messages();
                 assertEquals(episode + 1, warnings.size(), "one warning per leak episode: " + warnings);
                 assertTrue(warnings.getLast().contains("GradientTapes are open") && warnings.getLast().contains("close"),
                         warnings.getLast());
@@ -397,8 +381,7 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
             }
         } finally {
             open.forEach(GradientTape::close);
-            logger.removeHandler(capture);
-            logger.setUseParentHandlers(true);
+            log.close();
         }
     }
 }
