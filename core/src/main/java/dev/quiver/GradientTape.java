@@ -47,21 +47,25 @@ public final class GradientTape implements AutoCloseable {
     // not be kept recording, and alive, by this list; cleared entries are removed as ops run (record) and as tapes
     // open. An anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this, and a method
     // reference would bootstrap a lambda there (milliseconds of cold start).
-    private static final ThreadLocal<ArrayDeque<WeakReference<GradientTape>>> ACTIVE = new ThreadLocal<>() {
+    private static final ThreadLocal<ActiveTapes> ACTIVE = new ThreadLocal<>() {
         @Override
-        protected ArrayDeque<WeakReference<GradientTape>> initialValue() {
-            return new ArrayDeque<>();
+        protected ActiveTapes initialValue() {
+            return new ActiveTapes();
         }
     };
 
+    /** One thread's open tapes, and whether that thread was already told it leaks them. */
+    @SuppressWarnings("serial") // never serialized: a per-thread structure
+    private static final class ActiveTapes extends ArrayDeque<WeakReference<GradientTape>> {
+        boolean leakWarned;
+    }
+
     /**
-     * More tapes than this open at once on one thread is a leak, not nesting: it is warned about, because every open
-     * tape, even one only the garbage collector can still see, records each op. Once per episode: the warning is
-     * armed again when a thread's list is back under half of this.
+     * More tapes than this open at once on one thread is a leak, not nesting: it is warned about, once per thread,
+     * because every open tape, even one only the garbage collector can still see, records each op.
      */
     static final int LEAK_WARNING_THRESHOLD = 100;
     private static final System.Logger LOG = System.getLogger(GradientTape.class.getName());
-    private static volatile boolean leakWarned;
 
     private final boolean persistent;
     private final boolean watchAccessedVariables;
@@ -89,11 +93,11 @@ public final class GradientTape implements AutoCloseable {
     public GradientTape(boolean persistent, boolean watchAccessedVariables) {
         this.persistent = persistent;
         this.watchAccessedVariables = watchAccessedVariables;
-        ArrayDeque<WeakReference<GradientTape>> active = ACTIVE.get();
+        ActiveTapes active = ACTIVE.get();
         removeCleared(active);
         active.push(new WeakReference<>(this));
-        if (active.size() > LEAK_WARNING_THRESHOLD && !leakWarned) {
-            leakWarned = true;
+        if (active.size() > LEAK_WARNING_THRESHOLD && !active.leakWarned) {
+            active.leakWarned = true;
             LOG.log(System.Logger.Level.WARNING, active.size() + " GradientTapes are open on thread "
                     + owner.getName() + ": close each one (try (GradientTape tape = new GradientTape()) {...}). "
                     + "An unclosed tape records every op on its thread until the garbage collector takes it.");
@@ -272,14 +276,13 @@ public final class GradientTape implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            ArrayDeque<WeakReference<GradientTape>> active = ACTIVE.get();
+            ActiveTapes active = ACTIVE.get();
             for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
                 GradientTape tape = it.next().get();
                 if (tape == null || tape == this) {
                     it.remove();
                 }
             }
-            rearmLeakWarning(active);
             nodes.clear();
             tracked.clear();
         }
@@ -291,19 +294,12 @@ public final class GradientTape implements AutoCloseable {
     }
 
     /** Drops the entries of tapes the garbage collector has taken. */
-    private static void removeCleared(ArrayDeque<WeakReference<GradientTape>> active) {
+    private static void removeCleared(ActiveTapes active) {
         // an iterator, not removeIf(lambda): tapes open on a program's path to its first result (cold start)
         for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
             if (it.next().get() == null) {
                 it.remove();
             }
-        }
-        rearmLeakWarning(active);
-    }
-
-    private static void rearmLeakWarning(ArrayDeque<WeakReference<GradientTape>> active) {
-        if (leakWarned && active.size() <= LEAK_WARNING_THRESHOLD / 2) {
-            leakWarned = false;
         }
     }
 
@@ -311,7 +307,7 @@ public final class GradientTape implements AutoCloseable {
 
     /** Records one op on every recording tape of this thread that watches one of its inputs. */
     static void record(Primitive op, Tensor[] inputs, Tensor output, Object attributes) {
-        ArrayDeque<WeakReference<GradientTape>> tapes = ACTIVE.get();
+        ActiveTapes tapes = ACTIVE.get();
         if (tapes.isEmpty() || !output.dtype().isFloating()) {
             return; // ints and bools carry no gradient
         }
