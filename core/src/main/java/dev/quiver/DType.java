@@ -16,10 +16,15 @@ package dev.quiver;
  * }</pre>
  */
 public enum DType {
+    /** {@code true}/{@code false}, one byte each; the result of comparisons. */
     BOOL("bool", 1, false, false),
+    /** 32-bit signed integers: Java {@code int}. */
     INT32("int32", 4, true, false),
+    /** 64-bit signed integers: Java {@code long}. */
     INT64("int64", 8, true, false),
+    /** 32-bit IEEE floats: Java {@code float}, and the default for Java {@code double} values. */
     FLOAT32("float32", 4, false, true),
+    /** 64-bit IEEE floats: Java {@code double}. */
     FLOAT64("float64", 8, false, true);
 
     private final String displayName;

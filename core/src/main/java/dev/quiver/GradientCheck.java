@@ -28,6 +28,7 @@ public final class GradientCheck {
      * @param tolerance  the allowed absolute-plus-relative error
      */
     public record Result(double analytic, double numeric, double tolerance) {
+        /** Whether the two numbers agree within the tolerance (relative to the numeric one). */
         public boolean passed() {
             return Math.abs(analytic - numeric) <= tolerance * (1 + Math.abs(numeric));
         }
@@ -46,8 +47,23 @@ public final class GradientCheck {
         return check(function, inputs, seed, 1e-6, 1e-5);
     }
 
+    /**
+     * Checks with a chosen central-difference {@code step} and {@code tolerance}; inputs must be float64.
+     *
+     * @param function  the function under test, from its inputs to one tensor
+     * @param inputs    the point to check at
+     * @param seed      seeds the random direction and cotangent
+     * @param step      the central-difference step
+     * @param tolerance the allowed absolute-plus-relative error
+     * @return both numbers and the tolerance
+     */
     public static Result check(Function<List<Tensor>, Tensor> function, List<Tensor> inputs, long seed,
                                double step, double tolerance) {
+        Errors.notNull(function, "GradientCheck.check", "function");
+        Errors.notNull(inputs, "GradientCheck.check", "inputs");
+        for (int i = 0; i < inputs.size(); i++) {
+            Errors.notNull(inputs.get(i), "GradientCheck.check", "input " + i);
+        }
         for (Tensor input : inputs) {
             if (input.dtype() != DType.FLOAT64) {
                 throw new IllegalArgumentException("GradientCheck: inputs must be float64 for a meaningful check, got "

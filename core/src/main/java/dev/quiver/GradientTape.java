@@ -1,10 +1,12 @@
 package dev.quiver;
 
 import dev.quiver.spi.Primitive;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -41,14 +43,29 @@ public final class GradientTape implements AutoCloseable {
         ZERO
     }
 
-    // an anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this, and a method
-    // reference would bootstrap a lambda there (milliseconds of cold start)
-    private static final ThreadLocal<ArrayDeque<GradientTape>> ACTIVE = new ThreadLocal<>() {
+    // The thread's open tapes, newest first. Weak references: a tape nobody can reach any more (never closed) must
+    // not be kept recording, and alive, by this list; cleared entries are removed as ops run (record) and as tapes
+    // open. An anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this, and a method
+    // reference would bootstrap a lambda there (milliseconds of cold start).
+    private static final ThreadLocal<ActiveTapes> ACTIVE = new ThreadLocal<>() {
         @Override
-        protected ArrayDeque<GradientTape> initialValue() {
-            return new ArrayDeque<>();
+        protected ActiveTapes initialValue() {
+            return new ActiveTapes();
         }
     };
+
+    /** One thread's open tapes, and whether that thread was already told it leaks them. */
+    @SuppressWarnings("serial") // never serialized: a per-thread structure
+    private static final class ActiveTapes extends ArrayDeque<WeakReference<GradientTape>> {
+        boolean leakWarned;
+    }
+
+    /**
+     * More tapes than this open at once on one thread is a leak, not nesting: it is warned about, once per thread,
+     * because every open tape, even one only the garbage collector can still see, records each op.
+     */
+    static final int LEAK_WARNING_THRESHOLD = 100;
+    private static final System.Logger LOG = System.getLogger(GradientTape.class.getName());
 
     private final boolean persistent;
     private final boolean watchAccessedVariables;
@@ -76,17 +93,33 @@ public final class GradientTape implements AutoCloseable {
     public GradientTape(boolean persistent, boolean watchAccessedVariables) {
         this.persistent = persistent;
         this.watchAccessedVariables = watchAccessedVariables;
-        ACTIVE.get().push(this);
+        ActiveTapes active = ACTIVE.get();
+        removeCleared(active);
+        active.push(new WeakReference<>(this));
+        if (active.size() > LEAK_WARNING_THRESHOLD && !active.leakWarned) {
+            active.leakWarned = true;
+            LOG.log(System.Logger.Level.WARNING, active.size() + " GradientTapes are open on thread "
+                    + owner.getName() + ": close each one (try (GradientTape tape = new GradientTape()) {...}). "
+                    + "An unclosed tape records every op on its thread until the garbage collector takes it.");
+        }
     }
 
-    /** Watches {@code tensors} so that gradients with respect to them can be taken (constants need this). */
+    /**
+     * Watches {@code tensors} so that gradients with respect to them can be taken (constants need this). All are
+     * checked before any is watched.
+     */
     public void watch(Tensor... tensors) {
         checkUsable("watch");
-        for (Tensor tensor : tensors) {
+        Errors.notNull(tensors, "watch", "tensors");
+        for (int i = 0; i < tensors.length; i++) {
+            Tensor tensor = Errors.notNull(tensors[i], "watch", tensors.length == 1 ? "the tensor" : "tensor " + i);
+            tensor.checkOpen("watch");
             if (!tensor.dtype().isFloating()) {
-                throw new IllegalArgumentException("watch: only floating tensors carry gradients, got "
+                throw Errors.invalid("watch", tensor.backend(), "only floating tensors carry gradients, got "
                         + tensor.dtype() + " of shape " + tensor.shape());
             }
+        }
+        for (Tensor tensor : tensors) {
             tracked.put(tensor, Boolean.TRUE);
         }
     }
@@ -111,6 +144,7 @@ public final class GradientTape implements AutoCloseable {
      * record.
      */
     public void stopRecording(Runnable body) {
+        Errors.notNull(body, "stopRecording", "body");
         pauses++;
         try {
             body.run();
@@ -124,9 +158,15 @@ public final class GradientTape implements AutoCloseable {
      * that parameter updates are never recorded.
      */
     public static <T> T noRecording(java.util.function.Supplier<T> body) {
-        ArrayDeque<GradientTape> tapes = ACTIVE.get();
-        for (GradientTape tape : tapes) {
-            tape.pauses++;
+        Errors.notNull(body, "noRecording", "body");
+        // strong references for the duration, so that each paused tape is also the one resumed
+        List<GradientTape> tapes = new ArrayList<>();
+        for (WeakReference<GradientTape> reference : ACTIVE.get()) {
+            GradientTape tape = reference.get();
+            if (tape != null) {
+                tapes.add(tape);
+                tape.pauses++;
+            }
         }
         try {
             return body.get();
@@ -137,26 +177,48 @@ public final class GradientTape implements AutoCloseable {
         }
     }
 
-    /** d target / d source; {@code null} when the target does not depend on the source. */
+    /**
+     * d target / d source, or {@code null} when no gradient reaches the source. That happens when:
+     * <ul>
+     *   <li>the source is a constant that was not {@link #watch watched} before it was used (constants are not
+     *       watched automatically: {@code tape.watch(x)}, or make it a trainable {@link Variable}, which is);</li>
+     *   <li>the source is a non-trainable {@link Variable}, or the tape was made with
+     *       {@code watchAccessedVariables = false} and the variable was not watched;</li>
+     *   <li>the target does not depend on the source, or only through {@link Tensor#stopGradient()}, an int or
+     *       bool result (comparisons, casts to int), or ops run outside this tape (before it opened, inside
+     *       {@link #stopRecording}, after {@link #close()});</li>
+     * </ul>
+     * For zeros instead of {@code null}, ask with {@link Unconnected#ZERO}:
+     * {@code tape.gradient(y, x, GradientTape.Unconnected.ZERO)}. An optimizer given a {@code null} gradient
+     * skips that variable and logs a warning naming it.
+     */
     public Tensor gradient(Tensor target, Tensor source) {
         return gradient(target, java.util.Collections.singletonList(source), Unconnected.NONE).getFirst();
     }
 
-    /** d target / d source, with a choice for unconnected sources. */
+    /**
+     * d target / d source, with a choice for unconnected sources ({@code null} or zeros; see
+     * {@link #gradient(Tensor, Tensor)}).
+     */
     public Tensor gradient(Tensor target, Tensor source, Unconnected unconnected) {
         return gradient(target, java.util.Collections.singletonList(source), unconnected).getFirst();
     }
 
-    /** One gradient per source, in order; {@code null} entries for unconnected sources. */
+    /**
+     * One gradient per source, in order; {@code null} entries for unconnected sources (see
+     * {@link #gradient(Tensor, Tensor)} for when that happens, and {@link Unconnected#ZERO} for zeros instead).
+     */
     public List<Tensor> gradient(Tensor target, List<? extends Tensor> sources) {
         return gradient(target, sources, Unconnected.NONE);
     }
 
     /** One gradient per source, in order; unconnected sources give {@code null} or zeros as asked. */
     public List<Tensor> gradient(Tensor target, List<? extends Tensor> sources, Unconnected unconnected) {
-        java.util.Objects.requireNonNull(target, "GradientTape.gradient: target is null");
+        Errors.notNull(target, "gradient", "target").checkOpen("gradient");
+        Errors.notNull(sources, "gradient", "sources");
+        Errors.notNull(unconnected, "gradient", "unconnected");
         for (int i = 0; i < sources.size(); i++) {
-            java.util.Objects.requireNonNull(sources.get(i), "GradientTape.gradient: source " + i + " is null");
+            Errors.notNull(sources.get(i), "gradient", "source " + i).checkOpen("gradient");
         }
         claimUse("gradient");
         try {
@@ -180,13 +242,15 @@ public final class GradientTape implements AutoCloseable {
      * one backward pass per target element ({@code null} when unconnected). Counts as one use of the tape.
      */
     public Tensor jacobian(Tensor target, Tensor source) {
+        Errors.notNull(target, "jacobian", "target").checkOpen("jacobian");
+        Errors.notNull(source, "jacobian", "source").checkOpen("jacobian");
         claimUse("jacobian");
         try {
             int count = (int) target.size();
             List<Tensor> rows = new ArrayList<>(count);
             boolean connected = false;
             for (int i = 0; i < count; i++) {
-                Tensor seed = Tensor.fill(target.backend(), Shape.of(count), 0, target.dtype());
+                Tensor seed = Tensor.fill("jacobian", target.backend(), Shape.of(count), 0, target.dtype());
                 target.backend().fill(seed.slice(new int[] {i}, new int[] {1}).view(), 1);
                 Tensor grad = backward(target, seed.reshape(target.shape())).get(source);
                 connected |= grad != null;
@@ -212,9 +276,30 @@ public final class GradientTape implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            ACTIVE.get().remove(this);
+            ActiveTapes active = ACTIVE.get();
+            for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
+                GradientTape tape = it.next().get();
+                if (tape == null || tape == this) {
+                    it.remove();
+                }
+            }
             nodes.clear();
             tracked.clear();
+        }
+    }
+
+    /** How many tapes the calling thread's active list holds (for tests: it must not grow with dropped tapes). */
+    static int activeCount() {
+        return ACTIVE.get().size();
+    }
+
+    /** Drops the entries of tapes the garbage collector has taken. */
+    private static void removeCleared(ActiveTapes active) {
+        // an iterator, not removeIf(lambda): tapes open on a program's path to its first result (cold start)
+        for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
+            if (it.next().get() == null) {
+                it.remove();
+            }
         }
     }
 
@@ -222,12 +307,18 @@ public final class GradientTape implements AutoCloseable {
 
     /** Records one op on every recording tape of this thread that watches one of its inputs. */
     static void record(Primitive op, Tensor[] inputs, Tensor output, Object attributes) {
-        ArrayDeque<GradientTape> tapes = ACTIVE.get();
+        ActiveTapes tapes = ACTIVE.get();
         if (tapes.isEmpty() || !output.dtype().isFloating()) {
             return; // ints and bools carry no gradient
         }
         Node node = null;
-        for (GradientTape tape : tapes) {
+        boolean cleared = false;
+        for (WeakReference<GradientTape> reference : tapes) {
+            GradientTape tape = reference.get();
+            if (tape == null) {
+                cleared = true; // collected without close(): nobody could ask it for a gradient
+                continue;
+            }
             if (tape.pauses > 0 || tape.closed || (tape.used && !tape.persistent)) {
                 continue;
             }
@@ -242,6 +333,9 @@ public final class GradientTape implements AutoCloseable {
                 tape.nodes.add(node);
                 tape.tracked.put(output, Boolean.TRUE);
             }
+        }
+        if (cleared) {
+            removeCleared(tapes);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.quiver;
 
+import dev.quiver.spi.Backend;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,46 +20,75 @@ final class HostArrays {
     /**
      * Flattens a scalar ({@code Number}, {@code Boolean}), a primitive array or a nested array. Java
      * {@code double} and {@code float} become float32 (as Python floats do in TensorFlow), {@code int} int32,
-     * {@code long} int64 and {@code boolean} bool.
+     * {@code long} int64 and {@code boolean} bool; boxed values follow their own class. An empty array keeps the
+     * rank of its Java type: the lengths below it are unknown to Java and become 0. Errors name {@code op} and
+     * {@code backend}, where the tensor was to be made.
      */
-    static Flat flatten(Object value, String op) {
+    static Flat flatten(Object value, String op, Backend backend) {
+        if (value == null) { // a value that is no tensor, like "text": the caller's data, not a missing argument
+            throw Errors.invalid(op, backend, "cannot make a tensor from null");
+        }
         List<Integer> dims = new ArrayList<>();
         Object probe = value;
         while (probe != null && probe.getClass().isArray()) {
             int length = Array.getLength(probe);
             dims.add(length);
             if (length == 0) {
-                probe = null;
+                // no element to look into: the array type still says how many levels lie below
+                for (Class<?> below = probe.getClass().getComponentType(); below.isArray();
+                     below = below.getComponentType()) {
+                    dims.add(0);
+                }
                 break;
             }
             probe = Array.get(probe, 0);
         }
-        DType natural = naturalType(value, op);
         int[] shape = new int[dims.size()]; // a loop, not a stream: this runs before the first op (cold start)
         for (int i = 0; i < shape.length; i++) {
             shape[i] = dims.get(i);
         }
-        long size = Shape.of(shape).size();
+        Shape checked = Shape.of(op, backend, shape);
+        long size = checked.size();
         if (size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(op + ": " + size + " elements do not fit a Java array");
+            throw Errors.invalid(op, backend, size + " elements do not fit a Java array");
         }
+        DType natural = naturalType(value, op, backend);
         boolean integral = natural.isIntegral() || natural == DType.BOOL;
         double[] doubles = integral ? null : new double[(int) size];
         long[] longs = integral ? new long[(int) size] : null;
         int[] cursor = {0};
-        fill(value, 0, shape, doubles, longs, cursor, op);
-        return new Flat(Shape.of(shape), natural, doubles, longs);
+        fill(value, 0, shape, doubles, longs, cursor, op, backend);
+        return new Flat(checked, natural, doubles, longs);
     }
 
-    private static DType naturalType(Object value, String op) {
-        Object leaf = value;
-        Class<?> type = leaf == null ? null : leaf.getClass();
-        while (type != null && type.isArray()) {
+    /** The dtype a Java value has by its element type, or for boxed elements by the widest of their classes. */
+    private static DType naturalType(Object value, String op, Backend backend) {
+        Class<?> type = value.getClass();
+        while (type.isArray()) {
             type = type.getComponentType();
         }
-        if (type == null) {
-            throw new IllegalArgumentException(op + ": cannot make a tensor from null");
+        if (type.isPrimitive() || type != Object.class && !Number.class.equals(type)) {
+            return typeOf(type, op, backend);
         }
+        // Object[] (or Number[]): each boxed element says its own type, and the widest wins, as in a promotion
+        DType widest = null;
+        List<Object> pending = new ArrayList<>();
+        pending.add(value);
+        while (!pending.isEmpty()) {
+            Object next = pending.removeLast();
+            if (next != null && next.getClass().isArray()) {
+                for (int i = 0, n = Array.getLength(next); i < n; i++) {
+                    pending.add(Array.get(next, i));
+                }
+            } else if (next != null) {
+                DType leaf = typeOf(next.getClass(), op, backend);
+                widest = widest == null ? leaf : DType.promote(widest, leaf);
+            }
+        }
+        return widest == null ? DType.FLOAT32 : widest; // nothing inside: float32, as tf.constant([])
+    }
+
+    private static DType typeOf(Class<?> type, String op, Backend backend) {
         if (type == double.class || type == float.class || type == Double.class || type == Float.class) {
             return DType.FLOAT32;
         }
@@ -72,57 +102,57 @@ final class HostArrays {
         if (type == boolean.class || type == Boolean.class) {
             return DType.BOOL;
         }
-        if (type == Object.class || Number.class.isAssignableFrom(type)) {
-            return DType.FLOAT32;
+        if (Number.class.isAssignableFrom(type)) {
+            return DType.FLOAT32; // BigDecimal and friends: their doubleValue()
         }
-        throw new IllegalArgumentException(op + ": cannot make a tensor from " + type.getName()
+        throw Errors.invalid(op, backend, "cannot make a tensor from " + type.getName()
                 + "; use numbers, booleans or (nested) arrays of them");
     }
 
     private static void fill(Object value, int depth, int[] shape, double[] doubles, long[] longs, int[] cursor,
-                             String op) {
+                             String op, Backend backend) {
         if (depth == shape.length) {
             if (value != null && value.getClass().isArray()) {
-                throw new IllegalArgumentException(op + ": ragged nested array (deeper than the first element)");
+                throw Errors.invalid(op, backend, "ragged nested array (deeper than the first element)");
             }
             if (doubles != null) {
-                doubles[cursor[0]++] = toDouble(value, op);
+                doubles[cursor[0]++] = toDouble(value, op, backend);
             } else {
-                longs[cursor[0]++] = toLong(value, op);
+                longs[cursor[0]++] = toLong(value, op, backend);
             }
             return;
         }
         if (value == null || !value.getClass().isArray() || Array.getLength(value) != shape[depth]) {
-            throw new IllegalArgumentException(op + ": ragged nested array: expected length " + shape[depth]
+            throw Errors.invalid(op, backend, "ragged nested array: expected length " + shape[depth]
                     + " at depth " + depth + ", shape " + Shape.of(shape));
         }
         for (int i = 0; i < shape[depth]; i++) {
-            fill(Array.get(value, i), depth + 1, shape, doubles, longs, cursor, op);
+            fill(Array.get(value, i), depth + 1, shape, doubles, longs, cursor, op, backend);
         }
     }
 
-    private static double toDouble(Object value, String op) {
+    private static double toDouble(Object value, String op, Backend backend) {
         if (value instanceof Number number) {
             return number.doubleValue();
         }
         if (value instanceof Boolean bool) {
             return bool ? 1 : 0;
         }
-        throw new IllegalArgumentException(op + ": not a number: " + value);
+        throw Errors.invalid(op, backend, "not a number: " + value);
     }
 
-    private static long toLong(Object value, String op) {
+    private static long toLong(Object value, String op, Backend backend) {
         if (value instanceof Boolean bool) {
             return bool ? 1 : 0;
         }
         if (value instanceof Number number) {
             return number.longValue();
         }
-        throw new IllegalArgumentException(op + ": not a number: " + value);
+        throw Errors.invalid(op, backend, "not a number: " + value);
     }
 
     /** The Java array a backend uploads for {@code dtype}, converting exactly or failing with the bad value. */
-    static Object toTyped(Flat flat, DType dtype, String op) {
+    static Object toTyped(Flat flat, DType dtype, String op, Backend backend) {
         int size = (int) flat.size();
         switch (dtype) {
             case FLOAT32 -> {
@@ -145,7 +175,7 @@ final class HostArrays {
                     if (flat.doubles != null) {
                         double v = flat.doubles[i];
                         if (v != Math.rint(v) || Double.isInfinite(v)) {
-                            throw new IllegalArgumentException(op + ": value " + v + " cannot be converted to "
+                            throw Errors.invalid(op, backend, "value " + v + " cannot be converted to "
                                     + dtype + " without loss");
                         }
                         longs[i] = (long) v;
@@ -153,7 +183,7 @@ final class HostArrays {
                         longs[i] = flat.longs[i];
                     }
                     if (dtype == DType.INT32 && (longs[i] < Integer.MIN_VALUE || longs[i] > Integer.MAX_VALUE)) {
-                        throw new IllegalArgumentException(op + ": value " + longs[i] + " is out of range for int32");
+                        throw Errors.invalid(op, backend, "value " + longs[i] + " is out of range for int32");
                     }
                 }
                 if (dtype == DType.INT64) {

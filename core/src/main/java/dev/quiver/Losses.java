@@ -13,11 +13,15 @@ public final class Losses {
 
     /** {@code mean((target - predicted)^2)} over all elements. */
     public static Tensor meanSquaredError(Tensor target, Tensor predicted) {
+        Errors.notNull(target, "meanSquaredError", "target");
+        Errors.notNull(predicted, "meanSquaredError", "predicted");
         return target.sub(predicted).square().mean();
     }
 
     /** {@code sum((target - predicted)^2)} over all elements. */
     public static Tensor sumSquaredError(Tensor target, Tensor predicted) {
+        Errors.notNull(target, "sumSquaredError", "target");
+        Errors.notNull(predicted, "sumSquaredError", "predicted");
         return target.sub(predicted).square().sum();
     }
 }

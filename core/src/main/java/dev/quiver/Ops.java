@@ -18,88 +18,112 @@ final class Ops {
     // ---------------------------------------------------------------- elementwise
 
     static Tensor unary(Primitive op, Tensor x) {
-        x.checkOpen(op.opName());
-        if (op.requiresFloating() && !x.dtype().isFloating()) {
-            throw new IllegalArgumentException(op.opName() + ": expects a floating dtype (float32/float64), got "
-                    + x.dtype() + " of shape " + x.shape() + "; cast first, e.g. x.cast(DType.FLOAT32)");
+        String method = Errors.methodName(op);
+        x.checkOpen(method);
+        if (op.requiresFloating()) {
+            requireFloating(method, x);
         }
         if (op == Primitive.LOGICAL_NOT && x.dtype() != DType.BOOL) {
-            throw new IllegalArgumentException("logical_not: expects bool, got " + x.dtype() + " of shape " + x.shape());
+            throw Errors.invalid(method, x.backend(), "expects bool, got " + x.dtype() + " of shape " + x.shape());
         }
-        if (x.dtype() == DType.BOOL && op != Primitive.LOGICAL_NOT) {
-            throw new IllegalArgumentException(op.opName() + ": not defined for bool (shape " + x.shape()
-                    + "); cast to a numeric dtype first");
+        if (op != Primitive.LOGICAL_NOT) {
+            requireNumeric(method, x);
         }
-        Tensor out = Tensor.allocate(x.backend(), x.shape(), op.producesBool() ? DType.BOOL : x.dtype());
+        Tensor out = Tensor.allocate(method, x.backend(), x.shape(), op.producesBool() ? DType.BOOL : x.dtype());
         // called directly, not through run(..., lambda): the most frequent ops pay for no lambda
         try {
             x.backend().unary(op, x.view(), out.view());
         } catch (RuntimeException failure) {
-            throw failed(op, x, failure);
+            throw Errors.failed(method, x, failure);
         }
         return record(op, out, null, x);
     }
 
+    /** Rejects int and bool tensors for {@code method}, which needs float32 or float64. */
+    static void requireFloating(String method, Tensor x) {
+        if (!x.dtype().isFloating()) {
+            throw Errors.invalid(method, x.backend(), "expects a floating dtype (float32/float64), got " + x.dtype()
+                    + " of shape " + x.shape() + "; cast first, e.g. x.cast(DType.FLOAT32)");
+        }
+    }
+
+    /** Rejects bool tensors for {@code method}, an arithmetic op. */
+    static void requireNumeric(String method, Tensor x) {
+        if (x.dtype() == DType.BOOL) {
+            throw Errors.invalid(method, x.backend(), "not defined for bool (shape " + x.shape()
+                    + "); cast to a numeric dtype first");
+        }
+    }
+
     /** Promotes dtypes, broadcasts shapes (both as recorded ops), then runs the same-shape primitive. */
     static Tensor binary(Primitive op, Tensor a, Tensor b) {
-        String name = op.opName();
-        a.checkOpen(name);
-        b.checkOpen(name);
-        checkSameBackend(name, a, b);
+        return binary(op, Errors.methodName(op), a, b);
+    }
+
+    /** {@link #binary(Primitive, Tensor, Tensor)} for a composite ({@code square}): errors name {@code method}. */
+    static Tensor binary(Primitive op, String method, Tensor a, Tensor b) {
+        a.checkOpen(method);
+        if (b == null) {
+            throw Errors.nullArgument(method, "other");
+        }
+        b.checkOpen(method);
+        checkSameBackend(method, a, b);
         boolean logical = op == Primitive.LOGICAL_AND || op == Primitive.LOGICAL_OR;
         if (logical && (a.dtype() != DType.BOOL || b.dtype() != DType.BOOL)) {
-            throw new IllegalArgumentException(name + ": expects bool operands, got " + a.dtype() + " " + a.shape()
+            throw Errors.invalid(method, a.backend(), "expects bool operands, got " + a.dtype() + " " + a.shape()
                     + " and " + b.dtype() + " " + b.shape());
         }
         DType common = DType.promote(a.dtype(), b.dtype());
         if (common == DType.BOOL && !logical && !op.producesBool()) {
-            throw new IllegalArgumentException(name + ": arithmetic is not defined on bool (shapes " + a.shape()
+            throw Errors.invalid(method, a.backend(), "arithmetic is not defined on bool (shapes " + a.shape()
                     + " and " + b.shape() + "); cast to a numeric dtype first");
         }
         if (op.requiresFloating() && !common.isFloating()) {
-            throw new IllegalArgumentException(name + ": expects floating operands, got " + a.dtype() + " "
+            throw Errors.invalid(method, a.backend(), "expects floating operands, got " + a.dtype() + " "
                     + a.shape() + " and " + b.dtype() + " " + b.shape() + "; cast first");
         }
-        Shape shape = Shape.broadcast(name, a.shape(), b.shape());
+        Shape shape = Shape.broadcast(method, a.backend(), a.shape(), b.shape());
         Tensor left = expand(cast(a, common), shape);
         Tensor right = expand(cast(b, common), shape);
-        Tensor out = Tensor.allocate(a.backend(), shape, op.producesBool() ? DType.BOOL : common);
+        Tensor out = Tensor.allocate(method, a.backend(), shape, op.producesBool() ? DType.BOOL : common);
         try {
             a.backend().binary(op, left.view(), right.view(), out.view());
         } catch (RuntimeException failure) {
-            throw failed(op, left, failure);
+            throw Errors.failed(method, left, failure);
         }
         return record(op, out, null, left, right);
     }
 
     static Tensor where(Tensor condition, Tensor whenTrue, Tensor whenFalse) {
-        for (Tensor t : List.of(condition, whenTrue, whenFalse)) {
-            t.checkOpen("where");
-        }
+        Errors.notNull(condition, "where", "condition").checkOpen("where");
+        Errors.notNull(whenTrue, "where", "whenTrue").checkOpen("where");
+        Errors.notNull(whenFalse, "where", "whenFalse").checkOpen("where");
         checkSameBackend("where", condition, whenTrue);
         checkSameBackend("where", condition, whenFalse);
+        Backend backend = condition.backend();
         if (condition.dtype() != DType.BOOL) {
-            throw new IllegalArgumentException("where: the condition must be bool, got " + condition.dtype()
+            throw Errors.invalid("where", backend, "the condition must be bool, got " + condition.dtype()
                     + " of shape " + condition.shape());
         }
         DType common = DType.promote(whenTrue.dtype(), whenFalse.dtype());
-        Shape shape = Shape.broadcast("where", Shape.broadcast("where", condition.shape(), whenTrue.shape()),
-                whenFalse.shape());
+        Shape shape = Shape.broadcast("where", backend,
+                Shape.broadcast("where", backend, condition.shape(), whenTrue.shape()), whenFalse.shape());
         Tensor c = expand(condition, shape);
         Tensor t = expand(cast(whenTrue, common), shape);
         Tensor f = expand(cast(whenFalse, common), shape);
-        Tensor out = Tensor.allocate(condition.backend(), shape, common);
-        run(Primitive.WHERE, t, () -> condition.backend().where(c.view(), t.view(), f.view(), out.view()));
+        Tensor out = Tensor.allocate("where", backend, shape, common);
+        run("where", t, () -> backend.where(c.view(), t.view(), f.view(), out.view()));
         return record(Primitive.WHERE, out, null, c, t, f);
     }
 
     static Tensor cast(Tensor x, DType dtype) {
         x.checkOpen("cast");
+        Errors.notNull(dtype, "cast", "dtype");
         if (x.dtype() == dtype) {
             return x;
         }
-        Tensor out = Tensor.allocate(x.backend(), x.shape(), dtype);
-        run(Primitive.CAST, x, () -> x.backend().copy(x.view(), out.view()));
+        Tensor out = Tensor.allocate("cast", x.backend(), x.shape(), dtype);
+        run("cast", x, () -> x.backend().copy(x.view(), out.view()));
         return record(Primitive.CAST, out, null, x);
     }
 
@@ -108,8 +132,8 @@ final class Ops {
         if (x.view().isContiguous() && x.offset == 0 && x.shape().size() == x.storage.buffer.length()) {
             return x;
         }
-        Tensor out = Tensor.allocate(x.backend(), x.shape(), x.dtype());
-        run(Primitive.COPY, x, () -> x.backend().copy(x.view(), out.view()));
+        Tensor out = Tensor.allocate("copy", x.backend(), x.shape(), x.dtype());
+        run("copy", x, () -> x.backend().copy(x.view(), out.view()));
         return record(Primitive.COPY, out, null, x);
     }
 
@@ -117,8 +141,9 @@ final class Ops {
 
     static Tensor reshape(Tensor x, Shape shape) {
         x.checkOpen("reshape");
+        Errors.notNull(shape, "reshape", "shape");
         if (shape.size() != x.shape().size()) {
-            throw new IllegalArgumentException("reshape: cannot reshape " + x.shape() + " (" + x.shape().size()
+            throw Errors.invalid("reshape", x.backend(), "cannot reshape " + x.shape() + " (" + x.shape().size()
                     + " elements) into " + shape + " (" + shape.size() + " elements)");
         }
         if (shape.equals(x.shape())) {
@@ -131,18 +156,19 @@ final class Ops {
 
     static Tensor permute(Tensor x, int[] axes) {
         x.checkOpen("transpose");
+        Errors.notNull(axes, "transpose", "permutation");
         int rank = x.rank();
         if (axes.length != rank) {
-            throw new IllegalArgumentException("transpose: permutation " + Arrays.toString(axes)
+            throw Errors.invalid("transpose", x.backend(), "permutation " + Arrays.toString(axes)
                     + " has the wrong length for shape " + x.shape());
         }
         int[] permutation = new int[rank];
         boolean[] seen = new boolean[rank];
         boolean identity = true;
         for (int i = 0; i < rank; i++) {
-            int axis = Shape.normalizeAxis(axes[i], rank, "transpose");
+            int axis = Shape.normalizeAxis(axes[i], rank, "transpose", x.backend());
             if (seen[axis]) {
-                throw new IllegalArgumentException("transpose: " + Arrays.toString(axes)
+                throw Errors.invalid("transpose", x.backend(), Arrays.toString(axes)
                         + " is not a permutation of the axes of " + x.shape());
             }
             seen[axis] = true;
@@ -170,8 +196,8 @@ final class Ops {
         int rank = shape.rank();
         int extra = rank - x.rank();
         // broadcasting may only grow x: the broadcast of the two shapes must be the target itself
-        if (extra < 0 || !Shape.broadcast("broadcast_to", x.shape(), shape).equals(shape)) {
-            throw new IllegalArgumentException("broadcast_to: cannot broadcast " + x.shape() + " to " + shape);
+        if (extra < 0 || !Shape.broadcast("broadcastTo", x.backend(), x.shape(), shape).equals(shape)) {
+            throw Errors.invalid("broadcastTo", x.backend(), "cannot broadcast " + x.shape() + " to " + shape);
         }
         long[] strides = new long[rank];
         for (int i = 0; i < rank; i++) {
@@ -184,9 +210,11 @@ final class Ops {
     /** {@code tf.slice}: {@code size[i] == -1} means "to the end". */
     static Tensor slice(Tensor x, int[] begin, int[] size) {
         x.checkOpen("slice");
+        Errors.notNull(begin, "slice", "begin");
+        Errors.notNull(size, "slice", "size");
         int rank = x.rank();
         if (begin.length != rank || size.length != rank) {
-            throw new IllegalArgumentException("slice: begin " + Arrays.toString(begin) + " and size "
+            throw Errors.invalid("slice", x.backend(), "begin " + Arrays.toString(begin) + " and size "
                     + Arrays.toString(size) + " must both have rank " + rank + " for shape " + x.shape());
         }
         int[] dims = new int[rank];
@@ -194,7 +222,7 @@ final class Ops {
         for (int i = 0; i < rank; i++) {
             int extent = size[i] == -1 ? x.shape().dim(i) - begin[i] : size[i];
             if (begin[i] < 0 || extent < 0 || begin[i] + extent > x.shape().dim(i)) {
-                throw new IllegalArgumentException("slice: begin " + Arrays.toString(begin) + " size "
+                throw Errors.invalid("slice", x.backend(), "begin " + Arrays.toString(begin) + " size "
                         + Arrays.toString(size) + " is out of bounds for shape " + x.shape());
             }
             dims[i] = extent;
@@ -210,14 +238,14 @@ final class Ops {
 
     /** The adjoint of {@link #slice}: zeros of {@code bounds.full} with {@code x} written at {@code bounds.begin}. */
     static Tensor pad(Tensor x, SliceBounds bounds) {
-        Tensor out = Tensor.allocate(x.backend(), bounds.full(), x.dtype());
+        Tensor out = Tensor.allocate("pad", x.backend(), bounds.full(), x.dtype());
         long offset = 0;
         long[] strides = bounds.full().contiguousStrides();
         for (int i = 0; i < strides.length; i++) {
             offset += bounds.begin()[i] * strides[i];
         }
         StridedView window = new StridedView(out.storage.buffer, x.shape().dims(), strides, offset);
-        run(Primitive.PAD, x, () -> {
+        run("pad", x, () -> {
             x.backend().fill(out.view(), 0);
             x.backend().copy(x.view(), window);
         });
@@ -225,34 +253,40 @@ final class Ops {
     }
 
     static Tensor concat(List<Tensor> parts, int axis) {
-        if (parts.isEmpty()) {
-            throw new IllegalArgumentException("concat: needs at least one tensor");
-        }
+        return concat("concat", parts, axis);
+    }
+
+    /** Joins {@code parts} along {@code axis}; errors name {@code method} ({@code concat} or {@code stack}). */
+    static Tensor concat(String method, List<Tensor> parts, int axis) {
+        checkParts(method, parts);
         Tensor first = parts.getFirst();
         int rank = first.rank();
         if (rank == 0) {
-            throw new IllegalArgumentException("concat: cannot concatenate scalars; use stack");
+            throw Errors.invalid(method, first.backend(), "cannot concatenate scalars; use stack");
         }
-        int along = Shape.normalizeAxis(axis, rank, "concat");
+        int along = Shape.normalizeAxis(axis, rank, method, first.backend());
         DType dtype = first.dtype();
-        int total = 0;
+        long total = 0;
         for (Tensor part : parts) {
-            part.checkOpen("concat");
-            checkSameBackend("concat", first, part);
+            checkSameBackend(method, first, part);
             dtype = DType.promote(dtype, part.dtype());
             boolean compatible = part.rank() == rank;
             for (int i = 0; compatible && i < rank; i++) {
                 compatible = i == along || part.shape().dim(i) == first.shape().dim(i);
             }
             if (!compatible) {
-                throw new IllegalArgumentException("concat: shapes " + first.shape() + " and " + part.shape()
+                throw Errors.invalid(method, first.backend(), "shapes " + first.shape() + " and " + part.shape()
                         + " differ outside axis " + axis);
             }
             total += part.shape().dim(along);
         }
+        if (total > Integer.MAX_VALUE) {
+            throw Errors.invalid(method, first.backend(), "the joined axis " + axis + " would have " + total
+                    + " elements, more than an int dimension holds");
+        }
         int[] dims = first.shape().dims();
-        dims[along] = total;
-        Tensor out = Tensor.allocate(first.backend(), Shape.of(dims), dtype);
+        dims[along] = (int) total;
+        Tensor out = Tensor.allocate(method, first.backend(), Shape.of(method, first.backend(), dims), dtype);
         Tensor[] inputs = new Tensor[parts.size()];
         int[] starts = new int[parts.size()];
         long[] strides = out.strides;
@@ -263,10 +297,21 @@ final class Ops {
             starts[p] = start;
             StridedView window = new StridedView(out.storage.buffer, part.shape().dims(), strides,
                     start * strides[along]);
-            run(Primitive.CONCAT, part, () -> part.backend().copy(part.view(), window));
+            run(method, part, () -> part.backend().copy(part.view(), window));
             start += part.shape().dim(along);
         }
         return record(Primitive.CONCAT, out, new int[] {along}, inputs);
+    }
+
+    /** A non-empty list without nulls, every tensor open; errors name the position of the bad one. */
+    static void checkParts(String method, List<Tensor> parts) {
+        Errors.notNull(parts, method, "tensors");
+        if (parts.isEmpty()) {
+            throw Errors.invalid(method, Quiver.backend(), "needs at least one tensor");
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            Errors.notNull(parts.get(i), method, "tensor " + i).checkOpen(method);
+        }
     }
 
     // ---------------------------------------------------------------- reductions and matmul
@@ -276,10 +321,14 @@ final class Ops {
     }
 
     static Tensor reduce(Primitive op, Tensor x, int[] axes, boolean keepDims) {
-        String name = "reduce_" + op.opName();
+        return reduce(op, Errors.methodName(op), x, axes, keepDims);
+    }
+
+    /** {@link #reduce(Primitive, Tensor, int[], boolean)} for a composite ({@code mean}): errors name it. */
+    static Tensor reduce(Primitive op, String name, Tensor x, int[] axes, boolean keepDims) {
         x.checkOpen(name);
         if (x.dtype() == DType.BOOL) {
-            throw new IllegalArgumentException(name + ": not defined for bool (shape " + x.shape()
+            throw Errors.invalid(name, x.backend(), "not defined for bool (shape " + x.shape()
                     + "); cast to int32 first to count");
         }
         int rank = x.rank();
@@ -288,9 +337,9 @@ final class Ops {
             Arrays.fill(reduced, true);
         } else {
             for (int axis : axes) {
-                int a = Shape.normalizeAxis(axis, rank, name);
+                int a = Shape.normalizeAxis(axis, rank, name, x.backend());
                 if (reduced[a]) {
-                    throw new IllegalArgumentException(name + ": axis " + axis + " repeated in " + Arrays.toString(axes));
+                    throw Errors.invalid(name, x.backend(), "axis " + axis + " repeated in " + Arrays.toString(axes));
                 }
                 reduced[a] = true;
             }
@@ -312,11 +361,11 @@ final class Ops {
             }
         }
         if (reducedCount == 0 && op != Primitive.SUM) {
-            throw new IllegalArgumentException(name + ": cannot reduce zero elements (shape " + x.shape()
+            throw Errors.invalid(name, x.backend(), "cannot reduce zero elements (shape " + x.shape()
                     + ", axes " + Arrays.toString(reducedAxes) + ")");
         }
         Shape outShape = Shape.of(outDims.stream().mapToInt(Integer::intValue).toArray());
-        Tensor out = Tensor.allocate(x.backend(), outShape, x.dtype());
+        Tensor out = Tensor.allocate(name, x.backend(), outShape, x.dtype());
         // Bring the reduced axes together: permute them behind the kept ones, then make the block dense.
         int[] order = new int[rank];
         int next = 0;
@@ -340,7 +389,7 @@ final class Ops {
             }
             source = x.view();
         } else {
-            owner = arranged(x, order);
+            owner = arranged(name, x, order);
             source = owner.view();
         }
         long outer = outShape.size() / Math.max(1, inner);
@@ -348,13 +397,13 @@ final class Ops {
                 new long[] {reducedCount * inner, inner, 1}, source.offset());
         StridedView target = new StridedView(out.storage.buffer, new int[] {(int) outer, (int) inner},
                 new long[] {inner, 1}, 0);
-        run(op, x, () -> x.backend().reduce(op, block, target));
+        run(name, x, () -> x.backend().reduce(op, block, target));
         java.lang.ref.Reference.reachabilityFence(owner); // a StridedView does not keep its storage alive
         return record(op, out, new ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
     }
 
     /** {@code x} permuted by {@code order} as a dense buffer view (copying only when it is not one already). */
-    private static Tensor arranged(Tensor x, int[] order) {
+    private static Tensor arranged(String method, Tensor x, int[] order) {
         int[] dims = new int[order.length];
         long[] strides = new long[order.length];
         for (int i = 0; i < order.length; i++) {
@@ -365,31 +414,32 @@ final class Ops {
         if (view.isContiguous()) {
             return new Tensor(x.storage, Shape.of(dims), strides, x.offset);
         }
-        Tensor dense = Tensor.allocate(x.backend(), Shape.of(dims), x.dtype());
-        x.backend().copy(view, dense.view());
+        Tensor dense = Tensor.allocate(method, x.backend(), Shape.of(dims), x.dtype());
+        run(method, x, () -> x.backend().copy(view, dense.view()));
         return dense;
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
         a.checkOpen("matmul");
-        b.checkOpen("matmul");
+        Errors.notNull(b, "matmul", "other").checkOpen("matmul");
         checkSameBackend("matmul", a, b);
+        Backend backend = a.backend();
         if (a.rank() < 2 || b.rank() < 2 || a.rank() > 3 || b.rank() > 3) {
-            throw new IllegalArgumentException("matmul: expects 2-D or batched 3-D operands, got shapes "
+            throw Errors.invalid("matmul", backend, "expects 2-D or batched 3-D operands, got shapes "
                     + a.shape() + " and " + b.shape());
         }
         if (a.shape().dim(-1) != b.shape().dim(-2)) {
-            throw new IllegalArgumentException("matmul: inner dimensions differ: shapes " + a.shape() + " and "
+            throw Errors.invalid("matmul", backend, "inner dimensions differ: shapes " + a.shape() + " and "
                     + b.shape() + " (" + a.shape().dim(-1) + " vs " + b.shape().dim(-2) + ")");
         }
         if (a.dtype() == DType.BOOL || b.dtype() == DType.BOOL) {
-            throw new IllegalArgumentException("matmul: not defined for bool (shapes " + a.shape() + " and "
+            throw Errors.invalid("matmul", backend, "not defined for bool (shapes " + a.shape() + " and "
                     + b.shape() + ")");
         }
         int batchA = a.rank() == 3 ? a.shape().dim(0) : 1;
         int batchB = b.rank() == 3 ? b.shape().dim(0) : 1;
         if (batchA != batchB && batchA != 1 && batchB != 1) {
-            throw new IllegalArgumentException("matmul: batch dimensions differ: shapes " + a.shape() + " and "
+            throw Errors.invalid("matmul", backend, "batch dimensions differ: shapes " + a.shape() + " and "
                     + b.shape());
         }
         DType common = DType.promote(a.dtype(), b.dtype());
@@ -401,11 +451,11 @@ final class Ops {
         int n = b.shape().dim(-1);
         boolean batched = a.rank() == 3 || b.rank() == 3;
         Shape outShape = batched ? Shape.of(batch, m, n) : Shape.of(m, n);
-        Tensor out = Tensor.allocate(a.backend(), outShape, common);
+        Tensor out = Tensor.allocate("matmul", backend, outShape, common);
         StridedView viewA = batchedView(left, batch);
         StridedView viewB = batchedView(right, batch);
         StridedView viewOut = StridedView.contiguous(out.storage.buffer, batch, m, n);
-        run(Primitive.MATMUL, left, () -> a.backend().matmul(viewA, viewB, viewOut));
+        run("matmul", left, () -> backend.matmul(viewA, viewB, viewOut));
         return record(Primitive.MATMUL, out, null, left, right);
     }
 
@@ -421,22 +471,16 @@ final class Ops {
 
     // ---------------------------------------------------------------- plumbing
 
-    /** Runs a backend call, adding the op, the operand and the backend to any failure it reports. */
-    static void run(Primitive op, Tensor operand, Runnable call) {
+    /**
+     * Runs a backend call, adding the method, the operand and the backend to any failure it reports. Only backend
+     * calls run here (core's own validation happened before), so every failure is the backend's and is wrapped.
+     */
+    static void run(String method, Tensor operand, Runnable call) {
         try {
             call.run();
         } catch (RuntimeException failure) {
-            throw failed(op, operand, failure);
+            throw Errors.failed(method, operand, failure);
         }
-    }
-
-    /** The failure itself when it already names the op, else it wrapped with the op, operand and backend. */
-    private static RuntimeException failed(Primitive op, Tensor operand, RuntimeException failure) {
-        if (failure.getMessage() != null && failure.getMessage().contains(op.opName())) {
-            return failure;
-        }
-        return new IllegalStateException(op.opName() + " failed on backend " + operand.backend().name()
-                + " for " + operand.dtype() + " " + operand.shape() + ": " + failure.getMessage(), failure);
     }
 
     private static Tensor record(Primitive op, Tensor out, Object attributes, Tensor... inputs) {
@@ -446,7 +490,7 @@ final class Ops {
 
     static void checkSameBackend(String op, Tensor a, Tensor b) {
         if (a.backend() != b.backend()) {
-            throw new IllegalArgumentException(op + ": operands live on different backends: "
+            throw Errors.invalid(op, a.backend(), "operands live on different backends: "
                     + describeBackend(a) + " (" + a.shape() + ") and " + describeBackend(b) + " (" + b.shape()
                     + "); make both on one backend");
         }
@@ -461,7 +505,7 @@ final class Ops {
     }
 
     /** The backend's name, plus which instance when two of the same name are in play. */
-    private static String describeBackend(Tensor x) {
+    static String describeBackend(Tensor x) {
         return x.backend().name() + "@" + Integer.toHexString(System.identityHashCode(x.backend()));
     }
 }

@@ -59,8 +59,10 @@ public final class Quiver {
      *
      * @throws IllegalArgumentException for a name no provider has, listing the names found
      * @throws IllegalStateException    when the backend cannot run here, with its reason
+     * @throws NullPointerException     for a {@code null} name; the selection stays as it was
      */
     public static synchronized Backend use(String name) {
+        Errors.notNull(name, "use", "name (cpu, opencl, cuda or auto)");
         select(name, "Quiver.use");
         return current;
     }

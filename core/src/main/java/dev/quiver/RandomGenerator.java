@@ -11,14 +11,26 @@ import dev.quiver.spi.RandomDistribution;
  * RandomGenerator random = new RandomGenerator(42);
  * Tensor x = random.normal(Shape.of(64, 1));            // fresh batch each call
  * Tensor u = random.uniform(Shape.of(3), -1, 1, DType.FLOAT32);
+ * Tensor n = random.normal(DType.FLOAT64, 2, 3);          // every shape form, with or without a dtype
  * }</pre>
  */
 public final class RandomGenerator {
     private final long seed;
     private long counter;
 
+    /** A stream starting at counter 0 of {@code seed}. */
     public RandomGenerator(long seed) {
         this.seed = seed;
+    }
+
+    /** Standard normal float32 values of dimensions {@code dims}. */
+    public Tensor normal(int... dims) {
+        return normal(DType.FLOAT32, dims);
+    }
+
+    /** Standard normal values of dimensions {@code dims} and floating {@code dtype}. */
+    public Tensor normal(DType dtype, int... dims) {
+        return draw("normal", RandomDistribution.NORMAL, dims, null, 0, 1, dtype);
     }
 
     /** Standard normal float32 values. */
@@ -26,8 +38,29 @@ public final class RandomGenerator {
         return normal(shape, 0, 1, DType.FLOAT32);
     }
 
-    public synchronized Tensor normal(Shape shape, double mean, double standardDeviation, DType dtype) {
-        return draw(RandomDistribution.NORMAL, shape, mean, standardDeviation, dtype);
+    /** Standard normal values of floating {@code dtype}. */
+    public Tensor normal(Shape shape, DType dtype) {
+        return normal(shape, 0, 1, dtype);
+    }
+
+    /** float32 normal values with the given mean and standard deviation. */
+    public Tensor normal(Shape shape, double mean, double standardDeviation) {
+        return normal(shape, mean, standardDeviation, DType.FLOAT32);
+    }
+
+    /** Normal values with the given mean and standard deviation, of floating {@code dtype}. */
+    public Tensor normal(Shape shape, double mean, double standardDeviation, DType dtype) {
+        return draw("normal", RandomDistribution.NORMAL, null, shape, mean, standardDeviation, dtype);
+    }
+
+    /** Uniform float32 values in [0, 1) of dimensions {@code dims}. */
+    public Tensor uniform(int... dims) {
+        return uniform(DType.FLOAT32, dims);
+    }
+
+    /** Uniform values in [0, 1) of dimensions {@code dims} and floating {@code dtype}. */
+    public Tensor uniform(DType dtype, int... dims) {
+        return draw("uniform", RandomDistribution.UNIFORM, dims, null, 0, 1, dtype);
     }
 
     /** Uniform float32 values in [0, 1). */
@@ -35,17 +68,35 @@ public final class RandomGenerator {
         return uniform(shape, 0, 1, DType.FLOAT32);
     }
 
-    public synchronized Tensor uniform(Shape shape, double low, double high, DType dtype) {
-        return draw(RandomDistribution.UNIFORM, shape, low, high, dtype);
+    /** Uniform values in [0, 1) of floating {@code dtype}. */
+    public Tensor uniform(Shape shape, DType dtype) {
+        return uniform(shape, 0, 1, dtype);
     }
 
-    private Tensor draw(RandomDistribution distribution, Shape shape, double first, double second, DType dtype) {
+    /** Uniform float32 values in {@code [low, high)}. */
+    public Tensor uniform(Shape shape, double low, double high) {
+        return uniform(shape, low, high, DType.FLOAT32);
+    }
+
+    /** Uniform values in {@code [low, high)} of floating {@code dtype}. */
+    public Tensor uniform(Shape shape, double low, double high, DType dtype) {
+        return draw("uniform", RandomDistribution.UNIFORM, null, shape, low, high, dtype);
+    }
+
+    /** Draws the next {@code shape.size()} values of the stream; {@code dims} is used when {@code shape} is null. */
+    private synchronized Tensor draw(String method, RandomDistribution distribution, int[] dims, Shape shape,
+                                     double first, double second, DType dtype) {
+        if (shape == null && dims == null) {
+            throw Errors.nullArgument(method, "shape");
+        }
         Backend backend = Quiver.backend();
-        Tensor out = Tensor.random(backend, distribution, shape, first, second, seed, counter, dtype);
-        counter += shape.size();
+        Shape resolved = shape != null ? shape : Shape.of(method, backend, dims);
+        Tensor out = Tensor.random(method, backend, distribution, resolved, first, second, seed, counter, dtype);
+        counter += resolved.size();
         return out;
     }
 
+    /** The seed this stream was made with. */
     public long seed() {
         return seed;
     }

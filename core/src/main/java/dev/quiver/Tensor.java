@@ -44,22 +44,43 @@ public class Tensor implements AutoCloseable {
         storage.retain();
     }
 
-    /** A new dense tensor whose contents the caller will write. */
-    static Tensor allocate(Backend backend, Shape shape, DType dtype) {
-        DeviceBuffer buffer = backend.allocate(dtype, shape.size());
+    /**
+     * A new dense tensor whose contents the caller will write. A backend that cannot hold it (device memory, the
+     * Java heap, a buffer size limit) fails here with {@code method}, the shape, the bytes and the backend named.
+     */
+    static Tensor allocate(String method, Backend backend, Shape shape, DType dtype) {
+        DeviceBuffer buffer;
+        try {
+            buffer = backend.allocate(dtype, shape.size());
+        } catch (RuntimeException failure) {
+            throw Errors.allocationFailed(method, backend, shape, dtype, failure);
+        }
         return new Tensor(new Storage(backend, buffer), shape, shape.contiguousStrides(), 0);
     }
 
     // ================================================================ creation
+    //
+    // Every factory that makes a tensor of a shape takes the shape as int... (or int[]) and as a Shape, with float32
+    // by default and an optional DType; scalars and Java values take a DType too.
 
     /**
      * A tensor from a Java value, like {@code tf.constant}: a number, a boolean, an array or a nested array.
      * {@code double}/{@code float} give float32 (as Python floats do in TensorFlow), {@code int} int32,
-     * {@code long} int64, {@code boolean} bool. Nested arrays must be rectangular.
+     * {@code long} int64, {@code boolean} bool; boxed values ({@code Object[]} of {@code Long}s) follow their
+     * Java type, the widest one winning ({@code Integer} and {@code Long} give int64, any {@code Double} float32).
+     * Nested arrays must be rectangular. An empty array keeps the rank of its Java type, with 0 for the lengths
+     * Java does not keep ({@code new float[0][5]} holds no row, so it becomes shape {@code (0, 0)}; use
+     * {@code zeros(0, 5)} or {@code reshape(0, 5)} for {@code (0, 5)}).
      */
     public static Tensor constant(Object value) {
-        HostArrays.Flat flat = HostArrays.flatten(value, "constant");
-        return upload(flat, flat.naturalType(), "constant");
+        return fromJava("constant", value);
+    }
+
+    /** A Java value as a tensor of its natural dtype; errors name {@code method}. */
+    static Tensor fromJava(String method, Object value) {
+        Backend backend = Quiver.backend();
+        HostArrays.Flat flat = HostArrays.flatten(value, method, backend);
+        return upload(backend, flat, flat.naturalType(), method);
     }
 
     /**
@@ -67,131 +88,286 @@ public class Tensor implements AutoCloseable {
      * A value that {@code dtype} cannot hold exactly (1.5 as int32) is an error.
      */
     public static Tensor constant(Object value, DType dtype) {
+        return constant("constant", value, dtype);
+    }
+
+    /** A Java value (or a tensor) as a tensor of {@code dtype}; errors name {@code method}. */
+    static Tensor constant(String method, Object value, DType dtype) {
+        Errors.notNull(dtype, method, "dtype");
         if (value instanceof Tensor tensor) {
             return tensor.cast(dtype);
         }
-        HostArrays.Flat flat = HostArrays.flatten(value, "constant");
-        return upload(flat, dtype, "constant");
+        Backend backend = Quiver.backend();
+        HostArrays.Flat flat = HostArrays.flatten(value, method, backend);
+        return upload(backend, flat, dtype, method);
     }
 
     /** Same as {@link #constant(Object, DType)}: TensorFlow's name for it. */
     public static Tensor convertToTensor(Object value, DType dtype) {
-        return constant(value, dtype);
+        return constant("convertToTensor", value, dtype);
     }
 
-    private static Tensor upload(HostArrays.Flat flat, DType dtype, String op) {
-        Backend backend = Quiver.backend();
-        Object typed = HostArrays.toTyped(flat, dtype, op);
-        DeviceBuffer buffer = backend.upload(typed);
+    /**
+     * Same as {@link #constant(Object)}, named like {@link Variable#of(Object)} and Java's {@code List.of}: a Java
+     * value (number, boolean, array, nested array) as a tensor. It is deliberately not a varargs vector maker
+     * ({@code of(1, 2, 3)}): {@code Variable.of(3.6)} is a scalar, and {@code Tensor.of(3.6)} must be one too.
+     *
+     * <pre>{@code
+     * Tensor x = Tensor.of(new double[][] {{1, 2}, {3, 4}});   // float32, shape (2, 2)
+     * Tensor n = Tensor.of(7L);                                // int64 scalar
+     * }</pre>
+     */
+    public static Tensor of(Object value) {
+        return fromJava("of", value);
+    }
+
+    /** Same as {@link #constant(Object, DType)}: {@code Tensor.of(new int[] {1, 2}, DType.FLOAT64)}. */
+    public static Tensor of(Object value, DType dtype) {
+        return constant("of", value, dtype);
+    }
+
+    private static Tensor upload(Backend backend, HostArrays.Flat flat, DType dtype, String method) {
+        Object typed = HostArrays.toTyped(flat, dtype, method, backend);
+        DeviceBuffer buffer;
+        try {
+            buffer = backend.upload(typed);
+        } catch (RuntimeException failure) {
+            throw Errors.allocationFailed(method, backend, flat.shape(), dtype, failure);
+        }
         return new Tensor(new Storage(backend, buffer), flat.shape(), flat.shape().contiguousStrides(), 0);
     }
 
     /** A float32 scalar. */
     public static Tensor scalar(double value) {
-        return fill(Shape.scalar(), value, DType.FLOAT32);
+        return scalar(value, DType.FLOAT32);
     }
 
     /** A scalar of {@code dtype}, made on the device (no host transfer). */
     public static Tensor scalar(double value, DType dtype) {
-        return fill(Shape.scalar(), value, dtype);
+        return fill("scalar", Quiver.backend(), Shape.scalar(), value, dtype);
+    }
+
+    /** A float32 tensor of {@code shape} with every element {@code value}, made on the device. */
+    public static Tensor fill(Shape shape, double value) {
+        return fill("fill", Quiver.backend(), shape, value, DType.FLOAT32);
     }
 
     /** A tensor of {@code shape} with every element {@code value}, made on the device (no host transfer). */
     public static Tensor fill(Shape shape, double value, DType dtype) {
-        return fill(Quiver.backend(), shape, value, dtype);
+        return fill("fill", Quiver.backend(), shape, value, dtype);
     }
 
-    static Tensor fill(Backend backend, Shape shape, double value, DType dtype) {
-        Tensor out = allocate(backend, shape, dtype);
-        backend.fill(out.view(), value);
+    /** A float32 tensor of dimensions {@code dims}, every element {@code value}, like {@code tf.fill(dims, value)}. */
+    public static Tensor fill(int[] dims, double value) {
+        return fill(dims, value, DType.FLOAT32);
+    }
+
+    /** A tensor of dimensions {@code dims} and {@code dtype} with every element {@code value}. */
+    public static Tensor fill(int[] dims, double value, DType dtype) {
+        return fill("fill", dims, value, dtype);
+    }
+
+    /** The {@code int...} forms of the factories: the shape is checked under the name of {@code method}. */
+    private static Tensor fill(String method, int[] dims, double value, DType dtype) {
+        Backend backend = Quiver.backend();
+        return fill(method, backend, Shape.of(method, backend, dims), value, dtype);
+    }
+
+    /** The one place tensors of one value are made: validates, allocates, fills on the backend. */
+    static Tensor fill(String method, Backend backend, Shape shape, double value, DType dtype) {
+        Errors.notNull(shape, method, "shape");
+        Errors.notNull(dtype, method, "dtype");
+        Tensor out = allocate(method, backend, shape, dtype);
+        try { // not Ops.run(lambda): scalars for x.mul(2.0) come through here, and cold start pays for a lambda
+            backend.fill(out.view(), value);
+        } catch (RuntimeException failure) {
+            throw Errors.failed(method, out, failure);
+        }
         return out;
     }
 
-    public static Tensor zeros(Shape shape, DType dtype) {
-        return fill(shape, 0, dtype);
-    }
-
-    /** float32 zeros. */
+    /** float32 zeros of dimensions {@code dims}. */
     public static Tensor zeros(int... dims) {
-        return fill(Shape.of(dims), 0, DType.FLOAT32);
+        return zeros(DType.FLOAT32, dims);
     }
 
-    public static Tensor ones(Shape shape, DType dtype) {
-        return fill(shape, 1, dtype);
+    /** Zeros of dimensions {@code dims} and {@code dtype}: {@code Tensor.zeros(DType.INT64, 2, 3)}. */
+    public static Tensor zeros(DType dtype, int... dims) {
+        return fill("zeros", dims, 0, dtype);
     }
 
-    /** float32 ones. */
+    /** float32 zeros of {@code shape}. */
+    public static Tensor zeros(Shape shape) {
+        return fill("zeros", Quiver.backend(), shape, 0, DType.FLOAT32);
+    }
+
+    /** Zeros of {@code shape} and {@code dtype}. */
+    public static Tensor zeros(Shape shape, DType dtype) {
+        return fill("zeros", Quiver.backend(), shape, 0, dtype);
+    }
+
+    /** float32 ones of dimensions {@code dims}. */
     public static Tensor ones(int... dims) {
-        return fill(Shape.of(dims), 1, DType.FLOAT32);
+        return ones(DType.FLOAT32, dims);
+    }
+
+    /** Ones of dimensions {@code dims} and {@code dtype}: {@code Tensor.ones(DType.FLOAT64, 3)}. */
+    public static Tensor ones(DType dtype, int... dims) {
+        return fill("ones", dims, 1, dtype);
+    }
+
+    /** float32 ones of {@code shape}. */
+    public static Tensor ones(Shape shape) {
+        return fill("ones", Quiver.backend(), shape, 1, DType.FLOAT32);
+    }
+
+    /** Ones of {@code shape} and {@code dtype}. */
+    public static Tensor ones(Shape shape, DType dtype) {
+        return fill("ones", Quiver.backend(), shape, 1, dtype);
     }
 
     /** Zeros with the shape, dtype and backend of {@code like}. */
     public static Tensor zerosLike(Tensor like) {
-        return fill(like.backend(), like.shape, 0, like.dtype());
+        return zerosLike(like, Errors.notNull(like, "zerosLike", "like").dtype());
+    }
+
+    /** Zeros with the shape and backend of {@code like}, of {@code dtype}. */
+    public static Tensor zerosLike(Tensor like, DType dtype) {
+        Errors.notNull(like, "zerosLike", "like").checkOpen("zerosLike");
+        return fill("zerosLike", like.backend(), like.shape, 0, dtype);
     }
 
     /** Ones with the shape, dtype and backend of {@code like}. */
     public static Tensor onesLike(Tensor like) {
-        return fill(like.backend(), like.shape, 1, like.dtype());
+        return onesLike(like, Errors.notNull(like, "onesLike", "like").dtype());
+    }
+
+    /** Ones with the shape and backend of {@code like}, of {@code dtype}. */
+    public static Tensor onesLike(Tensor like, DType dtype) {
+        Errors.notNull(like, "onesLike", "like").checkOpen("onesLike");
+        return fill("onesLike", like.backend(), like.shape, 1, dtype);
     }
 
     /** {@code value} everywhere, with the shape, dtype and backend of {@code like}. */
     public static Tensor fillLike(Tensor like, double value) {
-        return fill(like.backend(), like.shape, value, like.dtype());
+        Errors.notNull(like, "fillLike", "like").checkOpen("fillLike");
+        return fill("fillLike", like.backend(), like.shape, value, like.dtype());
     }
 
     /**
-     * Normal samples, reproducible from {@code seed} on every backend (counter-based Philox, see
+     * float32 normal samples, reproducible from {@code seed} on every backend (counter-based Philox, see
      * {@link dev.quiver.spi.Philox}). For a stream of fresh draws use a {@link RandomGenerator}.
      */
+    public static Tensor randomNormal(Shape shape, double mean, double standardDeviation, long seed) {
+        return randomNormal(shape, mean, standardDeviation, seed, DType.FLOAT32);
+    }
+
+    /** Normal samples of {@code dtype} (float32 or float64), reproducible from {@code seed} on every backend. */
     public static Tensor randomNormal(Shape shape, double mean, double standardDeviation, long seed, DType dtype) {
-        return random(Quiver.backend(), RandomDistribution.NORMAL, shape, mean, standardDeviation, seed, 0, dtype);
+        return random("randomNormal", Quiver.backend(), RandomDistribution.NORMAL, shape, mean, standardDeviation,
+                seed, 0, dtype);
+    }
+
+    /** float32 normal samples of dimensions {@code dims}, reproducible from {@code seed}. */
+    public static Tensor randomNormal(int[] dims, double mean, double standardDeviation, long seed) {
+        return randomNormal(dims, mean, standardDeviation, seed, DType.FLOAT32);
+    }
+
+    /** Normal samples of dimensions {@code dims} and {@code dtype}, reproducible from {@code seed}. */
+    public static Tensor randomNormal(int[] dims, double mean, double standardDeviation, long seed, DType dtype) {
+        Backend backend = Quiver.backend();
+        return random("randomNormal", backend, RandomDistribution.NORMAL, Shape.of("randomNormal", backend, dims),
+                mean, standardDeviation, seed, 0, dtype);
+    }
+
+    /** float32 uniform samples in {@code [low, high)}, reproducible from {@code seed} on every backend. */
+    public static Tensor randomUniform(Shape shape, double low, double high, long seed) {
+        return randomUniform(shape, low, high, seed, DType.FLOAT32);
     }
 
     /** Uniform samples in {@code [low, high)}, reproducible from {@code seed} on every backend. */
     public static Tensor randomUniform(Shape shape, double low, double high, long seed, DType dtype) {
-        return random(Quiver.backend(), RandomDistribution.UNIFORM, shape, low, high, seed, 0, dtype);
+        return random("randomUniform", Quiver.backend(), RandomDistribution.UNIFORM, shape, low, high, seed, 0,
+                dtype);
     }
 
-    static Tensor random(Backend backend, RandomDistribution distribution, Shape shape, double first, double second,
-                         long seed, long counter, DType dtype) {
+    /** float32 uniform samples in {@code [low, high)} of dimensions {@code dims}, reproducible from {@code seed}. */
+    public static Tensor randomUniform(int[] dims, double low, double high, long seed) {
+        return randomUniform(dims, low, high, seed, DType.FLOAT32);
+    }
+
+    /** Uniform samples in {@code [low, high)} of dimensions {@code dims} and {@code dtype}. */
+    public static Tensor randomUniform(int[] dims, double low, double high, long seed, DType dtype) {
+        Backend backend = Quiver.backend();
+        return random("randomUniform", backend, RandomDistribution.UNIFORM, Shape.of("randomUniform", backend, dims),
+                low, high, seed, 0, dtype);
+    }
+
+    static Tensor random(String method, Backend backend, RandomDistribution distribution, Shape shape, double first,
+                         double second, long seed, long counter, DType dtype) {
+        Errors.notNull(shape, method, "shape");
+        Errors.notNull(dtype, method, "dtype");
         if (!dtype.isFloating()) {
-            throw new IllegalArgumentException("random_" + distribution.name().toLowerCase(java.util.Locale.ROOT)
-                    + ": dtype must be float32 or float64, got " + dtype);
+            throw Errors.invalid(method, backend, "dtype must be float32 or float64, got " + dtype);
         }
-        Tensor out = allocate(backend, shape, dtype);
-        backend.random(distribution, seed, counter, first, second, out.view());
+        Tensor out = allocate(method, backend, shape, dtype);
+        try {
+            backend.random(distribution, seed, counter, first, second, out.view());
+        } catch (RuntimeException failure) {
+            throw Errors.failed(method, out, failure);
+        }
         return out;
     }
 
     /** {@code num} evenly spaced float32 values from {@code start} to {@code stop} inclusive (numpy's linspace). */
     public static Tensor linspace(double start, double stop, int num) {
+        return linspace(start, stop, num, DType.FLOAT32);
+    }
+
+    /** {@code num} evenly spaced values of floating {@code dtype} from {@code start} to {@code stop} inclusive. */
+    public static Tensor linspace(double start, double stop, int num, DType dtype) {
+        Errors.notNull(dtype, "linspace", "dtype");
+        if (num < 0) {
+            throw Errors.invalid("linspace", Quiver.backend(), "num must be >= 0, got " + num);
+        }
         double[] values = new double[num];
         for (int i = 0; i < num; i++) {
             values[i] = num == 1 ? start : start + (stop - start) * i / (num - 1);
         }
-        return constant(values);
+        return constant("linspace", values, dtype);
     }
 
     /** The integers {@code 0 .. n-1} as int32 (like {@code tf.range(n)}). */
     public static Tensor range(int n) {
+        return range(n, DType.INT32);
+    }
+
+    /** The integers {@code 0 .. n-1} as {@code dtype} (like {@code tf.range(n, dtype=...)}). */
+    public static Tensor range(int n, DType dtype) {
+        Errors.notNull(dtype, "range", "dtype");
+        if (n < 0) {
+            throw Errors.invalid("range", Quiver.backend(), "n must be >= 0, got " + n);
+        }
         int[] values = new int[n];
         for (int i = 0; i < n; i++) {
             values[i] = i;
         }
-        return constant(values);
+        return constant("range", values, dtype);
     }
 
     // ================================================================ properties
 
+    /** The dimensions. */
     public Shape shape() {
         return shape;
     }
 
+    /** The element type. */
     public DType dtype() {
         return storage.buffer.dtype();
     }
 
+    /** The number of dimensions (0 for a scalar). */
     public int rank() {
         return shape.rank();
     }
@@ -213,36 +389,44 @@ public class Tensor implements AutoCloseable {
 
     // ================================================================ elementwise arithmetic
 
+    /** {@code this + other} elementwise, with broadcasting and dtype promotion. */
     public Tensor add(Tensor other) {
         return Ops.binary(Primitive.ADD, this, other);
     }
 
+    /** {@code this + other} for a Java number (weakly typed: see the class comment). */
     public Tensor add(double other) {
-        return add(weakScalar(other));
+        return add(weakScalar("add", other));
     }
 
+    /** {@code this - other} elementwise, with broadcasting and dtype promotion. */
     public Tensor sub(Tensor other) {
         return Ops.binary(Primitive.SUB, this, other);
     }
 
+    /** {@code this - other} for a Java number. */
     public Tensor sub(double other) {
-        return sub(weakScalar(other));
+        return sub(weakScalar("sub", other));
     }
 
+    /** {@code this * other} elementwise, with broadcasting and dtype promotion. */
     public Tensor mul(Tensor other) {
         return Ops.binary(Primitive.MUL, this, other);
     }
 
+    /** {@code this * other} for a Java number. */
     public Tensor mul(double other) {
-        return mul(weakScalar(other));
+        return mul(weakScalar("mul", other));
     }
 
+    /** {@code this / other} elementwise; integer division truncates toward zero, and by zero is an error. */
     public Tensor div(Tensor other) {
         return Ops.binary(Primitive.DIV, this, other);
     }
 
+    /** {@code this / other} for a Java number. */
     public Tensor div(double other) {
-        return div(weakScalar(other));
+        return div(weakScalar("div", other));
     }
 
     /** {@code this ** exponent}; both floating (cast ints first). */
@@ -250,8 +434,9 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.POW, this, exponent);
     }
 
+    /** {@code this ** exponent} for a Java number. */
     public Tensor pow(double exponent) {
-        return pow(weakScalar(exponent));
+        return pow(weakScalar("pow", exponent));
     }
 
     /** Elementwise maximum; NaN if either is NaN. */
@@ -259,8 +444,9 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.MAXIMUM, this, other);
     }
 
+    /** Elementwise maximum with a Java number. */
     public Tensor maximum(double other) {
-        return maximum(weakScalar(other));
+        return maximum(weakScalar("maximum", other));
     }
 
     /** Elementwise minimum; NaN if either is NaN. */
@@ -268,14 +454,17 @@ public class Tensor implements AutoCloseable {
         return Ops.binary(Primitive.MINIMUM, this, other);
     }
 
+    /** Elementwise minimum with a Java number. */
     public Tensor minimum(double other) {
-        return minimum(weakScalar(other));
+        return minimum(weakScalar("minimum", other));
     }
 
+    /** {@code -this}. */
     public Tensor neg() {
         return Ops.unary(Primitive.NEG, this);
     }
 
+    /** {@code |this|}. */
     public Tensor abs() {
         return Ops.unary(Primitive.ABS, this);
     }
@@ -285,6 +474,7 @@ public class Tensor implements AutoCloseable {
         return Ops.unary(Primitive.SIGN, this);
     }
 
+    /** {@code e ** this}; floating dtypes only. */
     public Tensor exp() {
         return Ops.unary(Primitive.EXP, this);
     }
@@ -294,28 +484,35 @@ public class Tensor implements AutoCloseable {
         return Ops.unary(Primitive.LOG, this);
     }
 
+    /** Square root; floating dtypes only. */
     public Tensor sqrt() {
         return Ops.unary(Primitive.SQRT, this);
     }
 
+    /** {@code this * this}. */
     public Tensor square() {
-        return mul(this);
+        return Ops.binary(Primitive.MUL, "square", this, this);
     }
 
+    /** Sine (radians); floating dtypes only. */
     public Tensor sin() {
         return Ops.unary(Primitive.SIN, this);
     }
 
+    /** Cosine (radians); floating dtypes only. */
     public Tensor cos() {
         return Ops.unary(Primitive.COS, this);
     }
 
+    /** Hyperbolic tangent; floating dtypes only. */
     public Tensor tanh() {
         return Ops.unary(Primitive.TANH, this);
     }
 
     /** {@code 1 / (1 + exp(-x))}. */
     public Tensor sigmoid() {
+        checkOpen("sigmoid");
+        Ops.requireFloating("sigmoid", this);
         // exp(-|x|) never overflows, so neither the value nor its gradient meets inf * 0 = NaN
         Tensor nonNegative = greaterEqual(0.0);
         Tensor small = where(nonNegative, neg(), this).exp();   // exp(-|x|), with a slope of its branch at 0
@@ -325,72 +522,91 @@ public class Tensor implements AutoCloseable {
 
     /** {@code 1 / x}. */
     public Tensor reciprocal() {
+        checkOpen("reciprocal");
+        Ops.requireNumeric("reciprocal", this);
         return fillLike(this, 1.0).div(this);
     }
 
     /** {@code max(x, 0)}; its gradient at 0 is 0, as in TensorFlow. */
     public Tensor relu() {
+        checkOpen("relu");
+        Ops.requireNumeric("relu", this);
         return where(greater(0.0), this, zerosLike(this));
     }
 
     // ================================================================ comparisons and logic (bool results)
 
+    /** {@code this < other} elementwise (bool). */
     public Tensor less(Tensor other) {
         return Ops.binary(Primitive.LESS, this, other);
     }
 
+    /** {@code this < other} for a Java number (bool). */
     public Tensor less(double other) {
-        return less(weakScalar(other));
+        return less(weakScalar("less", other));
     }
 
+    /** {@code this <= other} elementwise (bool). */
     public Tensor lessEqual(Tensor other) {
         return Ops.binary(Primitive.LESS_EQUAL, this, other);
     }
 
+    /** {@code this <= other} for a Java number (bool). */
     public Tensor lessEqual(double other) {
-        return lessEqual(weakScalar(other));
+        return lessEqual(weakScalar("lessEqual", other));
     }
 
+    /** {@code this > other} elementwise (bool). */
     public Tensor greater(Tensor other) {
         return Ops.binary(Primitive.GREATER, this, other);
     }
 
+    /** {@code this > other} for a Java number (bool). */
     public Tensor greater(double other) {
-        return greater(weakScalar(other));
+        return greater(weakScalar("greater", other));
     }
 
+    /** {@code this >= other} elementwise (bool). */
     public Tensor greaterEqual(Tensor other) {
         return Ops.binary(Primitive.GREATER_EQUAL, this, other);
     }
 
+    /** {@code this >= other} for a Java number (bool). */
     public Tensor greaterEqual(double other) {
-        return greaterEqual(weakScalar(other));
+        return greaterEqual(weakScalar("greaterEqual", other));
     }
 
+    /** {@code this == other} elementwise (bool). */
     public Tensor equal(Tensor other) {
         return Ops.binary(Primitive.EQUAL, this, other);
     }
 
+    /** {@code this == other} for a Java number (bool). */
     public Tensor equal(double other) {
-        return equal(weakScalar(other));
+        return equal(weakScalar("equal", other));
     }
 
+    /** {@code this != other} elementwise (bool). */
     public Tensor notEqual(Tensor other) {
         return Ops.binary(Primitive.NOT_EQUAL, this, other);
     }
 
+    /** {@code this != other} for a Java number (bool). */
     public Tensor notEqual(double other) {
-        return notEqual(weakScalar(other));
+        return notEqual(weakScalar("notEqual", other));
     }
 
+    /** {@code this && other} for bool tensors. */
     public Tensor logicalAnd(Tensor other) {
         return Ops.binary(Primitive.LOGICAL_AND, this, other);
     }
 
+    /** {@code this || other} for bool tensors. */
     public Tensor logicalOr(Tensor other) {
         return Ops.binary(Primitive.LOGICAL_OR, this, other);
     }
 
+    /** {@code !this} for a bool tensor. */
     public Tensor logicalNot() {
         return Ops.unary(Primitive.LOGICAL_NOT, this);
     }
@@ -417,17 +633,19 @@ public class Tensor implements AutoCloseable {
         return Ops.reduce(Primitive.SUM, this, axes, keepDims);
     }
 
+    /** Mean of all elements (a scalar); see {@link #mean(int[], boolean)}. */
     public Tensor mean() {
         return mean(null, false);
     }
 
+    /** Mean over {@code axes} (negative axes count from the end). */
     public Tensor mean(int... axes) {
         return mean(axes, false);
     }
 
     /** Mean over {@code axes} ({@code null}: all); integers are averaged in their own dtype, as TensorFlow does. */
     public Tensor mean(int[] axes, boolean keepDims) {
-        Tensor total = Ops.reduce(Primitive.SUM, this, axes, keepDims);
+        Tensor total = Ops.reduce(Primitive.SUM, "mean", this, axes, keepDims);
         long count = size() / Math.max(1, total.size());
         if (size() == 0) {
             count = 0;
@@ -435,26 +653,32 @@ public class Tensor implements AutoCloseable {
         return total.div((double) count);
     }
 
+    /** Largest element (a scalar); NaN if any is NaN. */
     public Tensor max() {
         return Ops.reduce(Primitive.MAX, this, null, false);
     }
 
+    /** Largest element over {@code axes}. */
     public Tensor max(int... axes) {
         return Ops.reduce(Primitive.MAX, this, axes, false);
     }
 
+    /** Largest element over {@code axes}, keeping them as size 1 when {@code keepDims}. */
     public Tensor max(int[] axes, boolean keepDims) {
         return Ops.reduce(Primitive.MAX, this, axes, keepDims);
     }
 
+    /** Smallest element (a scalar); NaN if any is NaN. */
     public Tensor min() {
         return Ops.reduce(Primitive.MIN, this, null, false);
     }
 
+    /** Smallest element over {@code axes}. */
     public Tensor min(int... axes) {
         return Ops.reduce(Primitive.MIN, this, axes, false);
     }
 
+    /** Smallest element over {@code axes}, keeping them as size 1 when {@code keepDims}. */
     public Tensor min(int[] axes, boolean keepDims) {
         return Ops.reduce(Primitive.MIN, this, axes, keepDims);
     }
@@ -473,30 +697,40 @@ public class Tensor implements AutoCloseable {
 
     /** Same data, new shape; one dimension may be {@code -1} (inferred). A view when the data is dense. */
     public Tensor reshape(int... dims) {
+        checkOpen("reshape");
+        Errors.notNull(dims, "reshape", "dims");
         int[] resolved = dims.clone();
         int inferred = -1;
         long known = 1;
         for (int i = 0; i < resolved.length; i++) {
             if (resolved[i] == -1) {
                 if (inferred >= 0) {
-                    throw new IllegalArgumentException("reshape: only one dimension may be -1, got "
+                    throw Errors.invalid("reshape", backend(), "only one dimension may be -1, got "
                             + java.util.Arrays.toString(dims));
                 }
                 inferred = i;
+            } else if (resolved[i] < 0) {
+                throw Errors.invalid("reshape", backend(), "dimensions must be >= 0, or -1 for one inferred "
+                        + "dimension, got " + java.util.Arrays.toString(dims));
             } else {
-                known *= resolved[i];
+                try {
+                    known = Math.multiplyExact(known, resolved[i]);
+                } catch (ArithmeticException overflow) {
+                    known = Long.MAX_VALUE; // saturated: no such product divides this tensor's size
+                }
             }
         }
         if (inferred >= 0) {
-            if (known == 0 || size() % known != 0) {
-                throw new IllegalArgumentException("reshape: cannot reshape " + shape + " into "
+            if (known == 0 || known == Long.MAX_VALUE || size() % known != 0) {
+                throw Errors.invalid("reshape", backend(), "cannot reshape " + shape + " into "
                         + java.util.Arrays.toString(dims));
             }
             resolved[inferred] = (int) (size() / known);
         }
-        return Ops.reshape(this, Shape.of(resolved));
+        return Ops.reshape(this, Shape.of("reshape", backend(), resolved));
     }
 
+    /** Same data, new shape of as many elements. A view when the data is dense. */
     public Tensor reshape(Shape newShape) {
         return Ops.reshape(this, newShape);
     }
@@ -522,7 +756,8 @@ public class Tensor implements AutoCloseable {
 
     /** Inserts an axis of size 1 at {@code axis} (negative counts from the end of the new rank). */
     public Tensor expandDims(int axis) {
-        int at = Shape.normalizeAxis(axis, rank() + 1, "expand_dims");
+        checkOpen("expandDims");
+        int at = Shape.normalizeAxis(axis, rank() + 1, "expandDims", backend());
         int[] dims = new int[rank() + 1];
         for (int i = 0, j = 0; i < dims.length; i++) {
             dims[i] = i == at ? 1 : shape.dim(j++);
@@ -537,6 +772,8 @@ public class Tensor implements AutoCloseable {
 
     /** A broadcast view with the given shape (numpy rules), like {@code tf.broadcast_to}. */
     public Tensor broadcastTo(Shape target) {
+        checkOpen("broadcastTo");
+        Errors.notNull(target, "broadcastTo", "shape");
         return Ops.expand(this, target);
     }
 
@@ -550,9 +787,10 @@ public class Tensor implements AutoCloseable {
 
     /** Elements {@code start} (inclusive) to {@code end} (exclusive) along {@code axis}. A view. */
     public Tensor slice(int axis, int start, int end) {
-        int at = Shape.normalizeAxis(axis, rank(), "slice");
+        checkOpen("slice");
+        int at = Shape.normalizeAxis(axis, rank(), "slice", backend());
         if (start < 0 || end < start || end > shape.dim(at)) {
-            throw new IllegalArgumentException("slice: [" + start + ", " + end + ") is out of bounds for axis " + axis
+            throw Errors.invalid("slice", backend(), "[" + start + ", " + end + ") is out of bounds for axis " + axis
                     + " of shape " + shape);
         }
         int[] begin = new int[rank()];
@@ -569,19 +807,18 @@ public class Tensor implements AutoCloseable {
 
     /** Joins equally shaped tensors along a new axis. */
     public static Tensor stack(List<Tensor> tensors, int axis) {
-        if (tensors.isEmpty()) {
-            throw new IllegalArgumentException("stack: needs at least one tensor");
-        }
-        Shape first = tensors.getFirst().shape;
-        int at = Shape.normalizeAxis(axis, first.rank() + 1, "stack");
+        Ops.checkParts("stack", tensors);
+        Tensor head = tensors.getFirst();
+        Shape first = head.shape;
+        int at = Shape.normalizeAxis(axis, first.rank() + 1, "stack", head.backend());
         List<Tensor> expanded = new ArrayList<>();
         for (Tensor tensor : tensors) {
             if (!tensor.shape.equals(first)) {
-                throw new IllegalArgumentException("stack: shapes " + first + " and " + tensor.shape + " differ");
+                throw Errors.invalid("stack", head.backend(), "shapes " + first + " and " + tensor.shape + " differ");
             }
             expanded.add(tensor.expandDims(at));
         }
-        return Ops.concat(expanded, at);
+        return Ops.concat("stack", expanded, at);
     }
 
     /** This tensor converted to {@code dtype} (float to int truncates toward zero; to bool is {@code != 0}). */
@@ -594,7 +831,7 @@ public class Tensor implements AutoCloseable {
      * (like {@code tf.stop_gradient}).
      */
     public Tensor stopGradient() {
-        checkOpen("stop_gradient");
+        checkOpen("stopGradient");
         return new Tensor(storage, shape, strides, offset);
     }
 
@@ -602,7 +839,7 @@ public class Tensor implements AutoCloseable {
 
     /** The values in row-major order as float32 (converting from other dtypes). */
     public float[] toFloatArray() {
-        Object host = download();
+        Object host = download("toFloatArray");
         if (host instanceof float[] floats) {
             return floats;
         }
@@ -615,7 +852,7 @@ public class Tensor implements AutoCloseable {
 
     /** The values in row-major order as doubles (converting from other dtypes). */
     public double[] toDoubleArray() {
-        Object host = download();
+        Object host = download("toDoubleArray");
         if (host instanceof double[] doubles) {
             return doubles;
         }
@@ -629,15 +866,13 @@ public class Tensor implements AutoCloseable {
     /** The values as int32; an error for other dtypes (cast first: no silent truncation). */
     public int[] toIntArray() {
         requireDType(DType.INT32, "toIntArray");
-        return (int[]) download();
+        return (int[]) download("toIntArray");
     }
 
     /** The values as int64 (from int32 or int64). */
     public long[] toLongArray() {
-        if (!dtype().isIntegral()) {
-            throw new IllegalStateException("toLongArray: tensor is " + dtype() + " " + shape + "; cast first");
-        }
-        Object host = download();
+        requireIntegral("toLongArray");
+        Object host = download("toLongArray");
         if (host instanceof long[] longs) {
             return longs;
         }
@@ -648,9 +883,10 @@ public class Tensor implements AutoCloseable {
         return out;
     }
 
+    /** The values of a bool tensor. */
     public boolean[] toBooleanArray() {
         requireDType(DType.BOOL, "toBooleanArray");
-        return (boolean[]) download();
+        return (boolean[]) download("toBooleanArray");
     }
 
     /**
@@ -658,37 +894,52 @@ public class Tensor implements AutoCloseable {
      * a boxed {@code Float} for a scalar): the {@code .numpy()} of the tutorials.
      */
     public Object toArray() {
-        return HostArrays.nest(download(), shape.dims());
+        return HostArrays.nest(download("toArray"), shape.dims());
     }
 
     /** The single value of a one-element tensor as a float. */
     public float floatValue() {
-        return (float) doubleValue();
+        return (float) singleDouble("floatValue");
     }
 
     /** The single value of a one-element tensor as a double. */
     public double doubleValue() {
-        requireSingle("doubleValue");
-        return HostArrays.getDouble(download(), 0);
+        return singleDouble("doubleValue");
     }
 
     /** The single value of a one-element integral or bool tensor. */
     public long longValue() {
-        requireSingle("longValue");
-        if (dtype().isFloating()) {
-            throw new IllegalStateException("longValue: tensor is " + dtype() + "; use doubleValue or cast");
-        }
-        return HostArrays.getLong(download(), 0);
+        return singleLong("longValue");
     }
 
+    /** The single value of a one-element int32 tensor (or an int64 or bool one whose value fits an int). */
     public int intValue() {
-        return Math.toIntExact(longValue());
+        long value = singleLong("intValue");
+        if (value != (int) value) {
+            throw Errors.state("intValue", backend(), "the value " + value + " of " + dtype() + " " + shape
+                    + " does not fit an int; use longValue");
+        }
+        return (int) value;
     }
 
+    /** The single value of a one-element bool tensor. */
     public boolean booleanValue() {
         requireSingle("booleanValue");
         requireDType(DType.BOOL, "booleanValue");
-        return ((boolean[]) download())[0];
+        return ((boolean[]) download("booleanValue"))[0];
+    }
+
+    private double singleDouble(String method) {
+        requireSingle(method);
+        return HostArrays.getDouble(download(method), 0);
+    }
+
+    private long singleLong(String method) {
+        requireSingle(method);
+        if (dtype().isFloating()) {
+            throw Errors.state(method, backend(), "tensor is " + dtype() + "; use doubleValue or cast");
+        }
+        return HostArrays.getLong(download(method), 0);
     }
 
     /** Like TensorFlow: {@code Tensor([[10 20 30]], shape=(1, 3), dtype=int32)}. */
@@ -697,12 +948,16 @@ public class Tensor implements AutoCloseable {
         if (closed) {
             return "Tensor(<closed>, shape=" + shape + ", dtype=" + dtype() + ")";
         }
-        return "Tensor(" + HostArrays.render(download(), shape.dims()) + ", shape=" + shape + ", dtype=" + dtype() + ")";
+        return "Tensor(" + HostArrays.render(download("toString"), shape.dims()) + ", shape=" + shape + ", dtype="
+                + dtype() + ")";
     }
 
-    /** Copies the values to a Java array of the dtype's element type, waiting for pending device work. */
-    Object download() {
-        checkOpen("read");
+    /**
+     * Copies the values to a Java array of the dtype's element type, waiting for pending device work; errors name
+     * {@code method}, the reading method the user called.
+     */
+    Object download(String method) {
+        checkOpen(method);
         Tensor dense = view().isContiguous() ? this : Ops.contiguous(stopGradient());
         Object values = backend().download(dense.storage.buffer, dense.offset, size());
         java.lang.ref.Reference.reachabilityFence(dense); // the buffer is released when its tensor is collected
@@ -723,22 +978,26 @@ public class Tensor implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} was called. */
     public boolean isClosed() {
         return closed;
     }
 
-    void checkOpen(String op) {
+    void checkOpen(String method) {
         if (closed) {
-            throw new IllegalStateException(op + ": tensor of shape " + shape + " and dtype " + storage.buffer.dtype()
+            throw Errors.state(method, backend(), "tensor of shape " + shape + " and dtype " + storage.buffer.dtype()
                     + " was closed");
         }
     }
 
     // ================================================================ helpers
 
-    /** A Java number as a scalar of this tensor's dtype when it fits, else float32 (see the class comment). */
-    Tensor weakScalar(double value) {
-        checkOpen("scalar");
+    /**
+     * A Java number given to {@code method} as a scalar of this tensor's dtype when it fits, else float32 (see the
+     * class comment).
+     */
+    Tensor weakScalar(String method, double value) {
+        checkOpen(method);
         DType type = dtype();
         boolean integral = value == Math.rint(value) && !Double.isInfinite(value);
         if (type == DType.BOOL) {
@@ -748,23 +1007,32 @@ public class Tensor implements AutoCloseable {
         }
         if ((type == DType.INT32 && (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE))
                 || (type == DType.INT64 && (value < -0x1p63 || value >= 0x1p63))) {
-            throw new IllegalArgumentException("the Java number " + value + " does not fit " + type + " (tensor of shape "
-                    + shape + "); cast the tensor first, e.g. x.cast(DType.INT64)");
+            throw Errors.invalid(method, backend(), "the Java number " + value + " does not fit " + type
+                    + " (tensor of shape " + shape + "); cast the tensor first, e.g. x.cast(DType.INT64)");
         }
-        return fill(backend(), Shape.scalar(), value, type);
+        return fill(method, backend(), Shape.scalar(), value, type);
     }
 
-    private void requireSingle(String op) {
+    private void requireSingle(String method) {
+        checkOpen(method);
         if (size() != 1) {
-            throw new IllegalStateException(op + ": tensor has shape " + shape + " (" + size()
+            throw Errors.state(method, backend(), "tensor has shape " + shape + " (" + size()
                     + " elements), not one value");
         }
     }
 
-    private void requireDType(DType expected, String op) {
+    private void requireDType(DType expected, String method) {
+        checkOpen(method);
         if (dtype() != expected) {
-            throw new IllegalStateException(op + ": tensor is " + dtype() + " " + shape + ", not " + expected
+            throw Errors.state(method, backend(), "tensor is " + dtype() + " " + shape + ", not " + expected
                     + "; cast first");
+        }
+    }
+
+    private void requireIntegral(String method) {
+        checkOpen(method);
+        if (!dtype().isIntegral()) {
+            throw Errors.state(method, backend(), "tensor is " + dtype() + " " + shape + "; cast first");
         }
     }
 }

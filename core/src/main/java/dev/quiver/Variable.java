@@ -23,46 +23,60 @@ public class Variable extends Tensor {
     private final String name;
     private final boolean trainable;
 
-    /** A trainable variable named "Variable" initialised with a copy of {@code initial}. */
+    /** The name a variable gets when none is given, as in TensorFlow. */
+    public static final String DEFAULT_NAME = "Variable";
+
+    /** A trainable variable named {@value #DEFAULT_NAME} initialised with a copy of {@code initial}. */
     public Variable(Tensor initial) {
-        this(initial, "Variable", true);
+        this(initial, DEFAULT_NAME, true);
     }
 
-    /** A trainable variable initialised with a copy of {@code initial}. */
+    /** A trainable variable initialised with a copy of {@code initial}; a {@code null} name means the default. */
     public Variable(Tensor initial, String name) {
         this(initial, name, true);
     }
 
-    /** A variable initialised with a copy of {@code initial}; trainable ones are watched by tapes automatically. */
+    /**
+     * A variable initialised with a copy of {@code initial}; trainable ones are watched by tapes automatically. The
+     * name shows in {@link #toString()}, in error messages and in the optimizers' warnings; {@code null} means
+     * {@value #DEFAULT_NAME}.
+     */
     public Variable(Tensor initial, String name, boolean trainable) {
         super(copyOf(initial), initial.shape(), initial.shape().contiguousStrides(), 0);
-        this.name = name;
+        this.name = name == null ? DEFAULT_NAME : name;
         this.trainable = trainable;
     }
 
     /** A trainable variable from a Java value (see {@link Tensor#constant(Object)}): {@code Variable.of(3.6)}. */
     public static Variable of(Object value) {
-        return new Variable(Tensor.constant(value));
+        return new Variable(Tensor.fromJava("Variable.of", value));
     }
 
     /** A trainable variable from a Java value converted to {@code dtype}. */
     public static Variable of(Object value, DType dtype) {
-        return new Variable(Tensor.constant(value, dtype));
+        return new Variable(Tensor.constant("Variable.of", value, dtype));
+    }
+
+    /** A trainable variable named {@code name} from a Java value: {@code Variable.of(0.0, "bias")}. */
+    public static Variable of(Object value, String name) {
+        return new Variable(Tensor.fromJava("Variable.of", value), name);
     }
 
     private static Storage copyOf(Tensor initial) {
-        initial.checkOpen("Variable");
+        Errors.notNull(initial, "Variable", "initial").checkOpen("Variable");
         Backend backend = initial.backend();
-        Tensor copy = Tensor.allocate(backend, initial.shape(), initial.dtype());
-        backend.copy(initial.view(), copy.view());
+        Tensor copy = Tensor.allocate("Variable", backend, initial.shape(), initial.dtype());
+        Ops.run("Variable", initial, () -> backend.copy(initial.view(), copy.view()));
         Reference.reachabilityFence(initial);
         return copy.storage;
     }
 
+    /** The name given at creation, or {@value #DEFAULT_NAME}. */
     public String name() {
         return name;
     }
 
+    /** Whether tapes watch this variable when it is read, and optimizers may train it. */
     public boolean trainable() {
         return trainable;
     }
@@ -70,46 +84,77 @@ public class Variable extends Tensor {
     /** Overwrites the value with {@code value} (broadcast to this shape; same dtype required). Returns this. */
     public Variable assign(Tensor value) {
         Tensor source = checkedValue("assign", value);
-        Ops.run(Primitive.COPY, this, () -> backend().copy(source.view(), view()));
+        Ops.run("assign", this, () -> backend().copy(source.view(), view()));
         Reference.reachabilityFence(source); // a view does not keep its buffer alive: the tensor must
         return this;
     }
 
-    /** Sets every element to {@code value}. */
+    /** Sets every element to {@code value}, which this variable's dtype must hold exactly. Returns this. */
     public Variable assign(double value) {
-        checkOpen("assign");
-        backend().fill(view(), value);
+        checkNumber("assign", value);
+        Ops.run("assign", this, () -> backend().fill(view(), value));
         return this;
     }
 
-    /** {@code this += value}, in place on the backend. */
+    /** {@code this += value}, in place on the backend. Returns this. */
     public Variable assignAdd(Tensor value) {
-        return update(Primitive.ADD, "assign_add", value);
+        return update(Primitive.ADD, "assignAdd", value);
     }
 
-    /** {@code this -= value}, in place on the backend. */
+    /** {@code this += value} for a Java number, which this variable's dtype must hold exactly. Returns this. */
+    public Variable assignAdd(double value) {
+        return update(Primitive.ADD, "assignAdd", scalar("assignAdd", value));
+    }
+
+    /** {@code this -= value}, in place on the backend. Returns this. */
     public Variable assignSub(Tensor value) {
-        return update(Primitive.SUB, "assign_sub", value);
+        return update(Primitive.SUB, "assignSub", value);
     }
 
-    private Variable update(Primitive op, String opName, Tensor value) {
-        Tensor source = checkedValue(opName, value);
-        Ops.run(op, this, () -> backend().binary(op, view(), source.view(), view()));
+    /** {@code this -= value} for a Java number, which this variable's dtype must hold exactly. Returns this. */
+    public Variable assignSub(double value) {
+        return update(Primitive.SUB, "assignSub", scalar("assignSub", value));
+    }
+
+    private Variable update(Primitive op, String method, Tensor value) {
+        Tensor source = checkedValue(method, value);
+        Ops.run(method, this, () -> backend().binary(op, view(), source.view(), view()));
         Reference.reachabilityFence(source);
         return this;
     }
 
+    /** A Java number as a scalar of this variable's dtype, rejected when the dtype cannot hold it exactly. */
+    private Tensor scalar(String method, double value) {
+        checkNumber(method, value);
+        return Tensor.fill(method, backend(), Shape.scalar(), value, dtype());
+    }
+
+    private void checkNumber(String method, double value) {
+        checkOpen(method);
+        DType type = dtype();
+        boolean exact = switch (type) {
+            case FLOAT32, FLOAT64 -> true; // rounding to float32 is what a float32 variable means
+            case INT32 -> value == Math.rint(value) && value >= Integer.MIN_VALUE && value <= Integer.MAX_VALUE;
+            case INT64 -> value == Math.rint(value) && value >= -0x1p63 && value < 0x1p63;
+            case BOOL -> value == 0 || value == 1;
+        };
+        if (!exact) {
+            throw Errors.invalid(method, backend(), "variable '" + name + "' is " + type + " " + shape()
+                    + " and cannot hold the Java number " + value + " exactly");
+        }
+    }
+
     /** Validates before anything is written, so a rejected call leaves the variable unchanged. */
-    private Tensor checkedValue(String op, Tensor value) {
-        checkOpen(op);
-        value.checkOpen(op);
-        Ops.checkSameBackend(op, this, value);
+    private Tensor checkedValue(String method, Tensor value) {
+        checkOpen(method);
+        Errors.notNull(value, method, "value").checkOpen(method);
+        Ops.checkSameBackend(method, this, value);
         if (value.dtype() != dtype()) {
-            throw new IllegalArgumentException(op + ": variable '" + name + "' is " + dtype() + " " + shape()
+            throw Errors.invalid(method, backend(), "variable '" + name + "' is " + dtype() + " " + shape()
                     + " but the value is " + value.dtype() + " " + value.shape() + "; cast the value first");
         }
-        if (!Shape.broadcast(op, value.shape(), shape()).equals(shape())) {
-            throw new IllegalArgumentException(op + ": value of shape " + value.shape()
+        if (!Shape.broadcast(method, backend(), value.shape(), shape()).equals(shape())) {
+            throw Errors.invalid(method, backend(), "value of shape " + value.shape()
                     + " does not fit variable '" + name + "' of shape " + shape());
         }
         Tensor expanded = value.shape().equals(shape()) ? value : value.stopGradient().broadcastTo(shape());
@@ -133,8 +178,9 @@ public class Variable extends Tensor {
 
     /** A constant snapshot of the current value (a copy, unaffected by later assignments). */
     public Tensor value() {
-        Tensor copy = Tensor.allocate(backend(), shape(), dtype());
-        backend().copy(view(), copy.view());
+        checkOpen("value");
+        Tensor copy = Tensor.allocate("value", backend(), shape(), dtype());
+        Ops.run("value", this, () -> backend().copy(view(), copy.view()));
         return copy;
     }
 
@@ -145,6 +191,6 @@ public class Variable extends Tensor {
             return "Variable('" + name + "', <closed>)";
         }
         return "Variable('" + name + "', shape=" + shape() + ", dtype=" + dtype() + ", value="
-                + HostArrays.render(download(), shape().dims()) + ")";
+                + HostArrays.render(download("toString"), shape().dims()) + ")";
     }
 }

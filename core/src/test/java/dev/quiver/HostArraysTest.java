@@ -13,50 +13,52 @@ class HostArraysTest {
 
     @Test
     void flattensNestedArraysInRowMajorOrder() {
-        HostArrays.Flat flat = HostArrays.flatten(new int[][] {{10, 20, 30}}, "constant");
+        HostArrays.Flat flat = HostArrays.flatten(new int[][] {{10, 20, 30}}, "constant", null);
         assertEquals(Shape.of(1, 3), flat.shape());
         assertEquals(DType.INT32, flat.naturalType());
-        assertArrayEquals(new int[] {10, 20, 30}, (int[]) HostArrays.toTyped(flat, DType.INT32, "constant"));
+        assertArrayEquals(new int[] {10, 20, 30}, (int[]) HostArrays.toTyped(flat, DType.INT32, "constant", null));
 
-        HostArrays.Flat cube = HostArrays.flatten(new double[][][] {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}, "constant");
+        HostArrays.Flat cube = HostArrays.flatten(new double[][][] {{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}}}, "constant",
+                null);
         assertEquals(Shape.of(2, 2, 2), cube.shape());
         assertEquals(DType.FLOAT32, cube.naturalType());
         assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7, 8},
-                (double[]) HostArrays.toTyped(cube, DType.FLOAT64, "constant"));
+                (double[]) HostArrays.toTyped(cube, DType.FLOAT64, "constant", null));
     }
 
     @Test
     void naturalTypesFollowTensorFlow() {
-        assertEquals(DType.FLOAT32, HostArrays.flatten(1.5, "c").naturalType());
-        assertEquals(DType.FLOAT32, HostArrays.flatten(new float[] {1}, "c").naturalType());
-        assertEquals(DType.INT32, HostArrays.flatten(3, "c").naturalType());
-        assertEquals(DType.INT64, HostArrays.flatten(3L, "c").naturalType());
-        assertEquals(DType.BOOL, HostArrays.flatten(new boolean[] {true}, "c").naturalType());
-        assertEquals(Shape.scalar(), HostArrays.flatten(2.0, "c").shape());
+        assertEquals(DType.FLOAT32, HostArrays.flatten(1.5, "c", null).naturalType());
+        assertEquals(DType.FLOAT32, HostArrays.flatten(new float[] {1}, "c", null).naturalType());
+        assertEquals(DType.INT32, HostArrays.flatten(3, "c", null).naturalType());
+        assertEquals(DType.INT64, HostArrays.flatten(3L, "c", null).naturalType());
+        assertEquals(DType.BOOL, HostArrays.flatten(new boolean[] {true}, "c", null).naturalType());
+        assertEquals(Shape.scalar(), HostArrays.flatten(2.0, "c", null).shape());
     }
 
     @Test
     void raggedAndLossyAreErrors() {
         IllegalArgumentException ragged = assertThrows(IllegalArgumentException.class,
-                () -> HostArrays.flatten(new int[][] {{1, 2}, {3}}, "constant"));
+                () -> HostArrays.flatten(new int[][] {{1, 2}, {3}}, "constant", null));
         assertTrue(ragged.getMessage().contains("constant") && ragged.getMessage().contains("ragged"));
-        HostArrays.Flat fractional = HostArrays.flatten(new double[] {1, 2.5}, "constant");
+        HostArrays.Flat fractional = HostArrays.flatten(new double[] {1, 2.5}, "constant", null);
         IllegalArgumentException lossy = assertThrows(IllegalArgumentException.class,
-                () -> HostArrays.toTyped(fractional, DType.INT64, "constant"));
+                () -> HostArrays.toTyped(fractional, DType.INT64, "constant", null));
         assertTrue(lossy.getMessage().contains("2.5"), lossy.getMessage());
-        HostArrays.Flat big = HostArrays.flatten(new long[] {1L << 33}, "constant");
-        assertThrows(IllegalArgumentException.class, () -> HostArrays.toTyped(big, DType.INT32, "constant"));
-        assertArrayEquals(new long[] {1L << 33}, (long[]) HostArrays.toTyped(big, DType.INT64, "constant"));
+        HostArrays.Flat big = HostArrays.flatten(new long[] {1L << 33}, "constant", null);
+        assertThrows(IllegalArgumentException.class, () -> HostArrays.toTyped(big, DType.INT32, "constant", null));
+        assertArrayEquals(new long[] {1L << 33}, (long[]) HostArrays.toTyped(big, DType.INT64, "constant", null));
     }
 
     @Test
     void conversions() {
-        HostArrays.Flat ints = HostArrays.flatten(new int[] {0, 2, -1}, "c");
-        assertArrayEquals(new boolean[] {false, true, true}, (boolean[]) HostArrays.toTyped(ints, DType.BOOL, "c"));
-        assertArrayEquals(new float[] {0, 2, -1}, (float[]) HostArrays.toTyped(ints, DType.FLOAT32, "c"));
-        HostArrays.Flat doubles = HostArrays.flatten(new double[] {0.1}, "c");
-        assertEquals((float) 0.1, ((float[]) HostArrays.toTyped(doubles, DType.FLOAT32, "c"))[0]);
-        assertEquals(0.1, ((double[]) HostArrays.toTyped(doubles, DType.FLOAT64, "c"))[0]);
+        HostArrays.Flat ints = HostArrays.flatten(new int[] {0, 2, -1}, "c", null);
+        assertArrayEquals(new boolean[] {false, true, true},
+                (boolean[]) HostArrays.toTyped(ints, DType.BOOL, "c", null));
+        assertArrayEquals(new float[] {0, 2, -1}, (float[]) HostArrays.toTyped(ints, DType.FLOAT32, "c", null));
+        HostArrays.Flat doubles = HostArrays.flatten(new double[] {0.1}, "c", null);
+        assertEquals((float) 0.1, ((float[]) HostArrays.toTyped(doubles, DType.FLOAT32, "c", null))[0]);
+        assertEquals(0.1, ((double[]) HostArrays.toTyped(doubles, DType.FLOAT64, "c", null))[0]);
     }
 
     @Test

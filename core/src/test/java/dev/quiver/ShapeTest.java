@@ -80,4 +80,19 @@ class ShapeTest {
         assertThrows(IllegalArgumentException.class, () -> Shape.normalizeAxis(-4, 3, "sum"));
         assertThrows(IllegalArgumentException.class, () -> Shape.normalizeAxis(0, 0, "sum"));
     }
+
+    @Test
+    void elementCountsThatOverflowAreRejected() {
+        int big = 1 << 16;
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> Shape.of(big, big, big, big));
+        assertTrue(error.getMessage().contains("(65536, 65536, 65536, 65536)")
+                && error.getMessage().contains("overflow"), error.getMessage());
+        assertEquals(1L << 48, Shape.of(big, big, big).size(), "large but exact");
+        assertEquals(0, Shape.of(big, big, big, 0).size(), "a zero dimension: no elements");
+        assertThrows(IllegalArgumentException.class, () -> Shape.of(0, big, big, big, big),
+                "the other dimensions must still give exact strides");
+        assertThrows(IllegalArgumentException.class,
+                () -> Shape.broadcast("add", Shape.of(big, 1, big, 1), Shape.of(big, 1, big)));
+    }
 }

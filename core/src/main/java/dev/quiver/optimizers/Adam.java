@@ -16,15 +16,23 @@ public final class Adam extends Optimizer {
     private final double beta2;
     private final double epsilon;
 
+    /** Keras' defaults: beta1 0.9, beta2 0.999, epsilon 1e-7. */
     public Adam(double learningRate) {
         this(learningRate, 0.9, 0.999, 1e-7);
     }
 
+    /**
+     * @param learningRate a finite number {@code > 0}
+     * @param beta1        decay of the first moment, in {@code [0, 1)}
+     * @param beta2        decay of the second moment, in {@code [0, 1)}
+     * @param epsilon      a finite number {@code > 0}, added to the denominator
+     * @throws IllegalArgumentException naming the parameter and its range when one lies outside it (NaN included)
+     */
     public Adam(double learningRate, double beta1, double beta2, double epsilon) {
         super(learningRate);
-        this.beta1 = beta1;
-        this.beta2 = beta2;
-        this.epsilon = epsilon;
+        this.beta1 = requireFraction("beta1", beta1, false);
+        this.beta2 = requireFraction("beta2", beta2, false);
+        this.epsilon = requirePositive("epsilon", epsilon);
     }
 
     @Override

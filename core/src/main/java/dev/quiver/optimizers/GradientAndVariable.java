@@ -17,6 +17,7 @@ import java.util.List;
  * @param variable the variable it updates
  */
 public record GradientAndVariable(Tensor gradient, Variable variable) {
+    /** Checks that the variable is there (the gradient may be {@code null}). */
     public GradientAndVariable {
         if (variable == null) {
             throw new IllegalArgumentException("GradientAndVariable: the variable is null");
@@ -25,6 +26,9 @@ public record GradientAndVariable(Tensor gradient, Variable variable) {
 
     /** Pairs {@code gradients.get(i)} with {@code variables.get(i)}, like Python's {@code zip}; lengths must match. */
     public static List<GradientAndVariable> zip(List<Tensor> gradients, List<? extends Variable> variables) {
+        if (gradients == null || variables == null) {
+            throw new NullPointerException("zip: " + (gradients == null ? "gradients" : "variables") + " is null");
+        }
         if (gradients.size() != variables.size()) {
             throw new IllegalArgumentException("zip: " + gradients.size() + " gradients for " + variables.size()
                     + " variables");

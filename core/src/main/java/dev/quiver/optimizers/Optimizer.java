@@ -4,15 +4,21 @@ import dev.quiver.GradientTape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Updates variables from their gradients, with Keras' formulas and defaults. Per-variable state (momentum,
  * second moments) lives in {@link Variable}s on the same backend as the parameter, so a training loop never moves
  * data to the host; the step count and the scalar coefficients derived from it are host numbers passed as scalars.
+ *
+ * <p>A call is all or nothing: {@link #applyGradients} checks every (gradient, variable) pair first, and a rejected
+ * call changes no variable, creates no optimizer state and takes no step. Hyper-parameters are checked when the
+ * optimizer is made, each against its domain.
  *
  * <pre>{@code
  * Optimizer optimizer = new Nadam(0.01);
@@ -23,18 +29,25 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public abstract class Optimizer {
+    private static final System.Logger LOG = System.getLogger(Optimizer.class.getName());
+
     private final double learningRate;
     private final Map<Variable, Variable[]> slots = new IdentityHashMap<>();
+    // variables already warned about a missing gradient: once each, not once per step
+    private final Set<Variable> warnedMissing = Collections.newSetFromMap(new IdentityHashMap<>());
     private long iterations;
 
+    /**
+     * An optimizer with the given step size.
+     *
+     * @param learningRate a finite number {@code > 0}
+     * @throws IllegalArgumentException naming the optimizer and the range otherwise
+     */
     protected Optimizer(double learningRate) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be a positive "
-                    + "finite number, got " + learningRate);
-        }
-        this.learningRate = learningRate;
+        this.learningRate = requirePositive("learning rate", learningRate);
     }
 
+    /** The step size given at construction. */
     public double learningRate() {
         return learningRate;
     }
@@ -46,44 +59,52 @@ public abstract class Optimizer {
 
     /**
      * One step: {@code gradients.get(i)} updates {@code variables.get(i)}, like Keras'
-     * {@code apply_gradients(zip(grads, vars))}. A {@code null} gradient (unconnected variable) is skipped; all
-     * {@code null} is an error. Everything is validated before any variable changes.
+     * {@code apply_gradients(zip(grads, vars))}. A {@code null} gradient (a variable the loss does not reach) is
+     * skipped, with a warning naming the variable the first time ({@link System.Logger}, logger
+     * {@code dev.quiver.optimizers.Optimizer}); all {@code null} is an error. Every pair is validated before any
+     * variable changes or any optimizer state is made: open tensors, equal shapes, floating dtypes, one backend.
      */
     public void applyGradients(List<Tensor> gradients, List<? extends Variable> variables) {
-        String name = getClass().getSimpleName();
+        String method = getClass().getSimpleName() + ".applyGradients";
+        if (gradients == null || variables == null) {
+            throw new NullPointerException(method + ": " + (gradients == null ? "gradients" : "variables")
+                    + " is null");
+        }
         if (gradients.size() != variables.size()) {
-            throw new IllegalArgumentException(name + ".applyGradients: " + gradients.size() + " gradients for "
+            throw new IllegalArgumentException(method + ": " + gradients.size() + " gradients for "
                     + variables.size() + " variables");
         }
-        boolean any = false;
+        List<Variable> missing = new ArrayList<>();
         for (int i = 0; i < gradients.size(); i++) {
-            Tensor gradient = gradients.get(i);
             Variable variable = variables.get(i);
+            if (variable == null) {
+                throw new NullPointerException(method + ": variable " + i + " is null");
+            }
+            Tensor gradient = gradients.get(i);
             if (gradient == null) {
-                continue;
-            }
-            any = true;
-            if (!gradient.shape().equals(variable.shape())) {
-                throw new IllegalArgumentException(name + ".applyGradients: gradient of shape " + gradient.shape()
-                        + " for variable '" + variable.name() + "' of shape " + variable.shape());
-            }
-            if (!variable.dtype().isFloating()) {
-                throw new IllegalArgumentException(name + ".applyGradients: variable '" + variable.name()
-                        + "' is " + variable.dtype() + "; only floating variables can be trained");
+                missing.add(variable);
+            } else {
+                validate(method, gradient, variable);
             }
         }
-        if (!any) {
-            throw new IllegalArgumentException(name + ".applyGradients: no gradients provided for any variable "
+        if (missing.size() == gradients.size()) {
+            throw new IllegalArgumentException(method + ": no gradients provided for any variable "
                     + "(is the loss connected to them?)");
         }
+        warnMissing(missing);
         GradientTape.noRecording(() -> {
+            // state for every variable before any update, so that a failing allocation leaves no variable changed
+            List<Variable[]> state = new ArrayList<>(gradients.size());
+            for (int i = 0; i < gradients.size(); i++) {
+                state.add(gradients.get(i) == null ? null : slotsFor(variables.get(i)));
+            }
             long step = iterations + 1;
             beforeStep(step);
             for (int i = 0; i < gradients.size(); i++) {
                 Tensor gradient = gradients.get(i);
                 if (gradient != null) {
                     Variable variable = variables.get(i);
-                    update(variable, gradient.cast(variable.dtype()), slotsFor(variable), step);
+                    update(variable, gradient.cast(variable.dtype()), state.get(i), step);
                 }
             }
             iterations = step;
@@ -91,11 +112,63 @@ public abstract class Optimizer {
         });
     }
 
+    /** Everything a pair must satisfy before anything is written. */
+    private static void validate(String method, Tensor gradient, Variable variable) {
+        String which = "variable '" + variable.name() + "' " + variable.dtype() + " " + variable.shape()
+                + " on backend " + variable.backend().name();
+        if (variable.isClosed()) {
+            throw new IllegalStateException(method + ": " + which + " is closed");
+        }
+        if (gradient.isClosed()) {
+            throw new IllegalStateException(method + ": the gradient of " + which + " is closed");
+        }
+        if (!variable.dtype().isFloating()) {
+            throw new IllegalArgumentException(method + ": " + which + " is not floating; only float32 and float64"
+                    + " variables can be trained");
+        }
+        if (!gradient.dtype().isFloating()) {
+            throw new IllegalArgumentException(method + ": the gradient of " + which + " is " + gradient.dtype()
+                    + "; a gradient must be float32 or float64");
+        }
+        if (!gradient.shape().equals(variable.shape())) {
+            throw new IllegalArgumentException(method + ": gradient of shape " + gradient.shape() + " for " + which);
+        }
+        if (gradient.backend() != variable.backend()) {
+            throw new IllegalArgumentException(method + ": the gradient of " + which + " lives on backend "
+                    + gradient.backend().name() + "@" + Integer.toHexString(System.identityHashCode(gradient.backend()))
+                    + ", the variable on backend " + variable.backend().name() + "@"
+                    + Integer.toHexString(System.identityHashCode(variable.backend())) + "; make both on one backend");
+        }
+    }
+
+    /** Keras' "Gradients do not exist for variables ..." warning, once per variable per optimizer. */
+    private void warnMissing(List<Variable> missing) {
+        List<String> names = new ArrayList<>();
+        for (Variable variable : missing) {
+            if (warnedMissing.add(variable)) {
+                names.add("'" + variable.name() + "' " + variable.dtype() + " " + variable.shape());
+            }
+        }
+        if (!names.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "Gradients do not exist for variables " + names + " when "
+                    + getClass().getSimpleName() + " applied gradients; they were not updated. Is the loss connected "
+                    + "to them (read them in the forward pass, under the tape)? A constant needs tape.watch(x), "
+                    + "or make it a trainable Variable.");
+        }
+    }
+
     /** One step from (gradient, variable) pairs: Keras' {@code apply_gradients(zip(grads, vars))}. */
     public void applyGradients(List<GradientAndVariable> pairs) {
+        if (pairs == null) {
+            throw new NullPointerException(getClass().getSimpleName() + ".applyGradients: pairs is null");
+        }
         List<Tensor> gradients = new ArrayList<>(pairs.size());
         List<Variable> variables = new ArrayList<>(pairs.size());
-        for (GradientAndVariable pair : pairs) {
+        for (int i = 0; i < pairs.size(); i++) {
+            GradientAndVariable pair = pairs.get(i);
+            if (pair == null) {
+                throw new NullPointerException(getClass().getSimpleName() + ".applyGradients: pair " + i + " is null");
+            }
             gradients.add(pair.gradient());
             variables.add(pair.variable());
         }
@@ -104,8 +177,15 @@ public abstract class Optimizer {
 
     /** Computes the loss under a new tape, then applies its gradients to {@code variables}; returns the loss. */
     public Tensor minimize(Supplier<Tensor> loss, List<? extends Variable> variables) {
+        String method = getClass().getSimpleName() + ".minimize";
+        if (loss == null || variables == null) {
+            throw new NullPointerException(method + ": " + (loss == null ? "loss" : "variables") + " is null");
+        }
         try (GradientTape tape = new GradientTape()) {
             Tensor value = loss.get();
+            if (value == null) {
+                throw new NullPointerException(method + ": the loss supplier returned null");
+            }
             List<Tensor> gradients = tape.gradient(value, variables);
             applyGradients(gradients, variables);
             return value;
@@ -122,19 +202,50 @@ public abstract class Optimizer {
     /** Updates one variable in place; {@code slots} are zero-initialised variables shaped like it. */
     protected abstract void update(Variable variable, Tensor gradient, Variable[] slots, long step);
 
-    /** The optimizer state of one variable (for checkpoints and tests). */
+    /** The optimizer state of one variable (for checkpoints and tests); empty before its first update. */
     public List<Variable> slots(Variable variable) {
         Variable[] state = slots.get(variable);
         return state == null ? List.of() : new ArrayList<>(List.of(state));
     }
 
     private Variable[] slotsFor(Variable variable) {
-        return slots.computeIfAbsent(variable, v -> {
-            Variable[] state = new Variable[slotCount()];
+        Variable[] state = slots.get(variable);
+        if (state == null) {
+            state = new Variable[slotCount()];
             for (int i = 0; i < state.length; i++) {
-                state[i] = new Variable(Tensor.zerosLike(v), v.name() + "/slot" + i, false);
+                state[i] = new Variable(Tensor.zerosLike(variable), variable.name() + "/slot" + i, false);
             }
-            return state;
-        });
+            slots.put(variable, state);
+        }
+        return state;
+    }
+
+    // ---------------------------------------------------------------- hyper-parameter domains (for subclasses)
+
+    /**
+     * {@code value} when it is a finite number {@code > 0}; otherwise an error naming this optimizer, the parameter
+     * and the allowed range.
+     */
+    protected final double requirePositive(String parameter, double value) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw outOfDomain(parameter, "a finite number > 0", value);
+        }
+        return value;
+    }
+
+    /**
+     * {@code value} when it lies in {@code [0, 1)} ({@code [0, 1]} when {@code oneIncluded}); otherwise an error
+     * naming this optimizer, the parameter and the allowed range.
+     */
+    protected final double requireFraction(String parameter, double value, boolean oneIncluded) {
+        if (!(value >= 0 && (oneIncluded ? value <= 1 : value < 1))) {
+            throw outOfDomain(parameter, oneIncluded ? "[0, 1]" : "[0, 1)", value);
+        }
+        return value;
+    }
+
+    private IllegalArgumentException outOfDomain(String parameter, String domain, double value) {
+        return new IllegalArgumentException(getClass().getSimpleName() + ": " + parameter + " must be in "
+                + domain + ", got " + value);
     }
 }

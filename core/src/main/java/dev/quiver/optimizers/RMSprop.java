@@ -18,15 +18,24 @@ public final class RMSprop extends Optimizer {
     private final double epsilon;
     private final boolean centered;
 
+    /** Keras' defaults: rho 0.9, no momentum, epsilon 1e-7, not centered. */
     public RMSprop(double learningRate) {
         this(learningRate, 0.9, 0.0, 1e-7, false);
     }
 
+    /**
+     * @param learningRate a finite number {@code > 0}
+     * @param rho          decay of the squared-gradient average, in {@code [0, 1)}
+     * @param momentum     in {@code [0, 1]} (0: none)
+     * @param epsilon      a finite number {@code > 0}
+     * @param centered     whether to subtract the squared running mean of the gradient
+     * @throws IllegalArgumentException naming the parameter and its range when one lies outside it (NaN included)
+     */
     public RMSprop(double learningRate, double rho, double momentum, double epsilon, boolean centered) {
         super(learningRate);
-        this.rho = rho;
-        this.momentum = momentum;
-        this.epsilon = epsilon;
+        this.rho = requireFraction("rho", rho, false);
+        this.momentum = requireFraction("momentum", momentum, true);
+        this.epsilon = requirePositive("epsilon", epsilon);
         this.centered = centered;
     }
 

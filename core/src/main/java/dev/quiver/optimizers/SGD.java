@@ -21,12 +21,15 @@ public final class SGD extends Optimizer {
         this(learningRate, 0, false);
     }
 
+    /**
+     * @param learningRate a finite number {@code > 0}
+     * @param momentum     in {@code [0, 1]} (0: plain SGD)
+     * @param nesterov     whether to use Nesterov momentum
+     * @throws IllegalArgumentException naming the parameter and its range when one lies outside it (NaN included)
+     */
     public SGD(double learningRate, double momentum, boolean nesterov) {
         super(learningRate);
-        if (momentum < 0 || momentum > 1) {
-            throw new IllegalArgumentException("SGD: momentum must be in [0, 1], got " + momentum);
-        }
-        this.momentum = momentum;
+        this.momentum = requireFraction("momentum", momentum, true);
         this.nesterov = nesterov;
     }
 

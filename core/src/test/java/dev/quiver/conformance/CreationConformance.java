@@ -269,4 +269,89 @@ public abstract class CreationConformance extends BackendConformance {
         assertThrows(IllegalStateException.class, () -> Tensor.constant(1.5).longValue());
         assertEquals(-4, t.slice(0, 1, 2).intValue());
     }
+
+    @Test
+    public void boxedNumbersTakeTheDtypeOfTheirJavaType() {
+        Tensor longs = Tensor.constant(new Object[] {123456789L, 1L});
+        assertEquals(DType.INT64, longs.dtype(), "boxed Longs are int64, as long[] is");
+        assertArrayEquals(new long[] {123456789L, 1L}, longs.toLongArray(), "exact, not rounded through float32");
+        assertEquals(DType.INT32, Tensor.constant(new Object[] {1, 2}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(new Object[] {1, 9007199254740993L}).dtype(), "int and long: int64");
+        assertArrayEquals(new long[] {1, 9007199254740993L},
+                Tensor.constant(new Object[] {1, 9007199254740993L}).toLongArray());
+        assertEquals(DType.FLOAT32, Tensor.constant(new Object[] {1.5, 2L}).dtype(), "a fraction makes float32");
+        assertEquals(DType.BOOL, Tensor.constant(new Object[] {true, false}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(new Object[][] {{1L, 2L}, {3L, 4L}}).dtype());
+        assertEquals(DType.INT64, Tensor.constant(Long.valueOf(7)).dtype());
+        assertEquals(DType.FLOAT32, Tensor.constant(new Object[0]).dtype(), "empty: float32, as tf.constant([])");
+    }
+
+    @Test
+    public void emptyArraysKeepTheRankOfTheirJavaType() {
+        // Java keeps no inner length for an empty outer array (new float[0][5] holds no float[5]), so the inner
+        // lengths are 0; the rank comes from the array type
+        Tensor empty = Tensor.constant(new float[0][5]);
+        assertEquals(Shape.of(0, 0), empty.shape());
+        assertEquals(DType.FLOAT32, empty.dtype());
+        assertEquals(Shape.of(0, 5), empty.reshape(0, 5).shape(), "reshape gives it the shape the caller meant");
+        assertEquals(Shape.of(3, 0), Tensor.constant(new int[3][0]).shape());
+        assertEquals(Shape.of(0, 0, 0), Tensor.constant(new double[0][][]).shape());
+        assertEquals(Shape.of(2, 0, 0), Tensor.constant(new long[2][0][4]).shape());
+        assertEquals(DType.INT64, Tensor.constant(new long[2][0][4]).dtype());
+    }
+
+    @Test
+    public void everyShapedFactoryTakesIntsOrAShapeAndAnOptionalDtype() {
+        Shape shape = Shape.of(2, 3);
+        double[] zeros = new double[6];
+        double[] ones = {1, 1, 1, 1, 1, 1};
+        double[] sevens = {7, 7, 7, 7, 7, 7};
+        assertValues("zeros(int...)", Tensor.zeros(2, 3), DType.FLOAT32, new int[] {2, 3}, zeros);
+        assertValues("zeros(Shape)", Tensor.zeros(shape), DType.FLOAT32, new int[] {2, 3}, zeros);
+        assertValues("zeros(DType, int...)", Tensor.zeros(DType.INT64, 2, 3), DType.INT64, new int[] {2, 3}, zeros);
+        assertValues("zeros(Shape, DType)", Tensor.zeros(shape, DType.FLOAT64), DType.FLOAT64, new int[] {2, 3}, zeros);
+        assertValues("ones(int...)", Tensor.ones(2, 3), DType.FLOAT32, new int[] {2, 3}, ones);
+        assertValues("ones(Shape)", Tensor.ones(shape), DType.FLOAT32, new int[] {2, 3}, ones);
+        assertValues("ones(DType, int...)", Tensor.ones(DType.INT32, 2, 3), DType.INT32, new int[] {2, 3}, ones);
+        assertValues("ones(Shape, DType)", Tensor.ones(shape, DType.FLOAT64), DType.FLOAT64, new int[] {2, 3}, ones);
+        assertValues("fill(Shape, v)", Tensor.fill(shape, 7), DType.FLOAT32, new int[] {2, 3}, sevens);
+        assertValues("fill(int[], v)", Tensor.fill(new int[] {2, 3}, 7), DType.FLOAT32, new int[] {2, 3}, sevens);
+        assertValues("fill(int[], v, DType)", Tensor.fill(new int[] {2, 3}, 7, DType.INT64), DType.INT64,
+                new int[] {2, 3}, sevens);
+        assertValues("zerosLike(x, DType)", Tensor.zerosLike(Tensor.ones(2, 3), DType.INT32), DType.INT32,
+                new int[] {2, 3}, zeros);
+        assertValues("onesLike(x, DType)", Tensor.onesLike(Tensor.zeros(2, 3), DType.FLOAT64), DType.FLOAT64,
+                new int[] {2, 3}, ones);
+        // the random factories: int[] and Shape forms draw the same numbers; the dtype defaults to float32
+        assertArrayEquals(Tensor.randomNormal(shape, 0, 1, 5).toFloatArray(),
+                Tensor.randomNormal(new int[] {2, 3}, 0, 1, 5).toFloatArray());
+        assertEquals(DType.FLOAT64, Tensor.randomUniform(new int[] {2, 3}, 0, 1, 5, DType.FLOAT64).dtype());
+        assertEquals(DType.FLOAT32, Tensor.randomUniform(shape, 0, 1, 5).dtype());
+        RandomGenerator a = new RandomGenerator(9);
+        RandomGenerator b = new RandomGenerator(9);
+        assertArrayEquals(a.normal(shape).toDoubleArray(), b.normal(2, 3).toDoubleArray(), 0.0);
+        assertArrayEquals(a.normal(shape, DType.FLOAT64).toDoubleArray(), b.normal(DType.FLOAT64, 2, 3).toDoubleArray(),
+                0.0, "normal(Shape, DType) and normal(DType, int...) continue one stream alike");
+        assertArrayEquals(a.uniform(shape, DType.FLOAT64).toDoubleArray(),
+                b.uniform(DType.FLOAT64, 2, 3).toDoubleArray(), 0.0);
+        assertArrayEquals(a.normal(shape, 3, 2).toDoubleArray(), b.normal(shape, 3, 2, DType.FLOAT32).toDoubleArray(),
+                0.0);
+        assertArrayEquals(a.uniform(2, 3).toDoubleArray(), b.uniform(shape, 0, 1).toDoubleArray(), 0.0);
+        assertEquals(DType.INT64, Tensor.range(4, DType.INT64).dtype());
+        assertEquals(DType.FLOAT64, Tensor.linspace(0, 1, 3, DType.FLOAT64).dtype());
+    }
+
+    @Test
+    public void ofIsConstantUnderTheNameVariableOfUses() {
+        Tensor scalar = Tensor.of(3.6);
+        assertEquals(Shape.scalar(), scalar.shape(), "a scalar, as Variable.of(3.6) is");
+        assertEquals(DType.FLOAT32, scalar.dtype());
+        Tensor matrix = Tensor.of(new int[][] {{1, 2}, {3, 4}});
+        assertEquals(DType.INT32, matrix.dtype());
+        assertArrayEquals(new int[] {1, 2, 3, 4}, matrix.toIntArray());
+        assertEquals(DType.FLOAT64, Tensor.of(new int[] {1, 2}, DType.FLOAT64).dtype());
+        assertEquals(DType.INT64, Tensor.of(7L).dtype());
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Tensor.of("text"));
+        assertTrue(error.getMessage().startsWith("of: "), error.getMessage());
+    }
 }

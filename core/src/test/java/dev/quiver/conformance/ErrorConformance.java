@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
+import dev.quiver.GradientTape;
+import dev.quiver.Losses;
+import dev.quiver.RandomGenerator;
 import dev.quiver.Quiver;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
@@ -54,9 +58,9 @@ public abstract class ErrorConformance extends BackendConformance {
         assertMessage(IllegalArgumentException.class, () -> Tensor.where(Tensor.constant(new boolean[] {true, false}),
                 Tensor.ones(3), Tensor.ones(3)), "where", "(2,)", "(3,)");
         assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).broadcastTo(Shape.of(4, 2)),
-                "broadcast_to", "(3,)");
+                "broadcastTo", "(3,)");
         assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 3).broadcastTo(Shape.of(3)),
-                "broadcast_to", "(2, 3)");
+                "broadcastTo", "(2, 3)");
         assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, a.toFloatArray(), "operands untouched");
     }
 
@@ -91,8 +95,8 @@ public abstract class ErrorConformance extends BackendConformance {
         assertMessage(IllegalArgumentException.class, () -> bools.add(bools), "add", "bool");
         assertMessage(IllegalArgumentException.class, () -> bools.neg(), "neg", "bool");
         assertMessage(IllegalArgumentException.class, () -> bools.sum(), "sum", "bool");
-        assertMessage(IllegalArgumentException.class, () -> ints.logicalAnd(ints), "logical_and", "int32");
-        assertMessage(IllegalArgumentException.class, () -> ints.logicalNot(), "logical_not", "int32");
+        assertMessage(IllegalArgumentException.class, () -> ints.logicalAnd(ints), "logicalAnd", "int32");
+        assertMessage(IllegalArgumentException.class, () -> ints.logicalNot(), "logicalNot", "int32");
         assertMessage(IllegalArgumentException.class, () -> Tensor.where(ints, ints, ints), "where", "int32");
         assertMessage(IllegalArgumentException.class,
                 () -> Tensor.randomUniform(Shape.of(2), 0, 1, 1, DType.INT64), "int64");
@@ -109,7 +113,7 @@ public abstract class ErrorConformance extends BackendConformance {
         assertMessage(IllegalArgumentException.class, () -> m.sum(0, 0), "repeated");
         assertMessage(IllegalArgumentException.class, () -> m.transpose(0, 0), "transpose");
         assertMessage(IllegalArgumentException.class, () -> m.transpose(0, 1, 2), "transpose");
-        assertMessage(IllegalArgumentException.class, () -> m.expandDims(3), "expand_dims", "axis 3");
+        assertMessage(IllegalArgumentException.class, () -> m.expandDims(3), "expandDims", "axis 3");
         assertMessage(IllegalArgumentException.class, () -> Tensor.concat(List.of(m, m), 2), "concat", "axis 2");
         assertMessage(IllegalArgumentException.class, () -> Tensor.concat(List.of(m, Tensor.ones(2, 4)), 0), "concat",
                 "(2, 3)", "(2, 4)");
@@ -130,10 +134,10 @@ public abstract class ErrorConformance extends BackendConformance {
         assertMessage(IllegalArgumentException.class, () -> v.assign(Tensor.ones(Shape.of(3), DType.FLOAT64)),
                 "assign", "float32", "float64");
         assertArrayEquals(new float[] {1, 2, 3}, v.toFloatArray(), "unchanged after a wrong dtype");
-        assertMessage(IllegalArgumentException.class, () -> v.assignAdd(Tensor.ones(2, 3)), "assign_add", "'v'",
+        assertMessage(IllegalArgumentException.class, () -> v.assignAdd(Tensor.ones(2, 3)), "assignAdd", "'v'",
                 "(2, 3)", "(3,)");
         assertMessage(IllegalArgumentException.class, () -> v.assignSub(Tensor.constant(new int[] {1, 1, 1})),
-                "assign_sub", "int32");
+                "assignSub", "int32");
         assertArrayEquals(new float[] {1, 2, 3}, v.toFloatArray(), "unchanged after rejected updates");
         // accepted calls work, including a broadcast value
         v.assign(Tensor.scalar(4.0));
@@ -193,5 +197,128 @@ public abstract class ErrorConformance extends BackendConformance {
         assertMessage(IllegalStateException.class, () -> Tensor.ones(2).toBooleanArray(), "float32");
         assertMessage(IllegalStateException.class, () -> Tensor.ones(1).booleanValue(), "float32");
         assertMessage(IllegalStateException.class, () -> Tensor.ones(2).toLongArray(), "float32");
+    }
+
+    @Test
+    public void nullArgumentsNameTheOpAndTheArgument() {
+        Tensor x = Tensor.ones(2);
+        Variable v = new Variable(Tensor.ones(2), "v");
+        List<Object[]> calls = List.of(
+                new Object[] {(Executable) () -> x.add(null), "add: ", "other"},
+                new Object[] {(Executable) () -> x.mul((Tensor) null), "mul: ", "other"},
+                new Object[] {(Executable) () -> x.greaterEqual((Tensor) null), "greaterEqual: ", "other"},
+                new Object[] {(Executable) () -> Tensor.ones(2, 2).matmul(null), "matmul: ", "other"},
+                new Object[] {(Executable) () -> Tensor.concat(Arrays.asList(x, null), 0), "concat: ", "tensor 1"},
+                new Object[] {(Executable) () -> Tensor.concat(null, 0), "concat: ", "tensors"},
+                new Object[] {(Executable) () -> Tensor.stack(Arrays.asList(null, x), 0), "stack: ", "tensor 0"},
+                new Object[] {(Executable) () -> v.assign(null), "assign: ", "value"},
+                new Object[] {(Executable) () -> v.assignAdd(null), "assignAdd: ", "value"},
+                new Object[] {(Executable) () -> new Variable(null), "Variable: ", "initial"},
+                new Object[] {(Executable) () -> x.reshape((Shape) null), "reshape: ", "shape"},
+                new Object[] {(Executable) () -> x.reshape((int[]) null), "reshape: ", "dims"},
+                new Object[] {(Executable) () -> x.cast(null), "cast: ", "dtype"},
+                new Object[] {(Executable) () -> x.broadcastTo(null), "broadcastTo: ", "shape"},
+                new Object[] {(Executable) () -> Tensor.zeros((Shape) null, DType.FLOAT32), "zeros: ", "shape"},
+                new Object[] {(Executable) () -> Tensor.zerosLike(null), "zerosLike: ", "like"},
+                new Object[] {(Executable) () -> Quiver.use(null), "use: ", "name"},
+                new Object[] {(Executable) () -> Tensor.where(null, x, x), "where: ", "condition"},
+                new Object[] {(Executable) () -> Tensor.where(x.greater(0.0), x, null), "where: ", "whenFalse"},
+                new Object[] {(Executable) () -> Losses.meanSquaredError(x, null), "meanSquaredError: ", "predicted"},
+                new Object[] {(Executable) () -> x.slice(null, new int[] {1}), "slice: ", "begin"},
+                new Object[] {(Executable) () -> x.transpose((int[]) null), "transpose: ", "permutation"},
+                new Object[] {(Executable) () -> Tensor.fill((Shape) null, 1), "fill: ", "shape"},
+                new Object[] {(Executable) () -> new RandomGenerator(1).normal((Shape) null), "normal: ", "shape"});
+        for (Object[] call : calls) {
+            NullPointerException error = assertThrows(NullPointerException.class, (Executable) call[0]);
+            for (int i = 1; i < call.length; i++) {
+                assertTrue(String.valueOf(error.getMessage()).contains((String) call[i]),
+                        "should contain '" + call[i] + "': " + error.getMessage());
+            }
+        }
+        try (GradientTape tape = new GradientTape()) {
+            NullPointerException watch = assertThrows(NullPointerException.class, () -> tape.watch((Tensor) null));
+            assertTrue(String.valueOf(watch.getMessage()).contains("watch: "), watch.getMessage());
+        }
+        assertArrayEquals(new float[] {1, 1}, v.toFloatArray(), "rejected calls leave the variable as it was");
+        assertEquals(backendName(), Quiver.backend().name(), "use(null) keeps the selection");
+    }
+
+    @Test
+    public void negativeSizesNameTheOp() {
+        assertMessage(IllegalArgumentException.class, () -> Tensor.range(-1), "range", "-1");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.linspace(0, 1, -5), "linspace", "-5");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(6).reshape(-2, -3), "reshape", "-2");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.zeros(2, -3), "zeros", "-3");
+    }
+
+    @Test
+    public void shapesWhoseElementCountOverflowAreRejected() {
+        int big = 1 << 16;
+        assertMessage(IllegalArgumentException.class, () -> Tensor.zeros(big, big, big, big), "zeros",
+                "(65536, 65536, 65536, 65536)", "overflow");
+        // broadcast views (stride 0) of one element: valid tensors whose broadcast together has 2^64 elements
+        Tensor tall = Tensor.ones(1).broadcastTo(Shape.of(big, 1, big, 1));
+        Tensor wide = Tensor.ones(1).broadcastTo(Shape.of(big, 1, big));
+        assertMessage(IllegalArgumentException.class, () -> tall.add(wide), "add", "overflow", backendName());
+    }
+
+    @Test
+    public void anAllocationNoBackendCanHoldNamesTheOpShapeBytesAndBackend() {
+        // 2^50 float32 elements (4 PiB): beyond any device and any Java array, yet the element count is exact
+        RuntimeException error = assertThrows(RuntimeException.class, () -> Tensor.zeros(1 << 20, 1 << 20, 1 << 10));
+        assertMessage(RuntimeException.class, () -> {
+            throw error;
+        }, "zeros", "(1048576, 1048576, 1024)", "float32", "4503599627370496 bytes", backendName());
+        assertArrayEquals(new float[] {1, 1}, Tensor.ones(2).toFloatArray(), "the backend works on afterwards");
+    }
+
+    @Test
+    public void validationErrorsNameTheBackend() {
+        Tensor m = Tensor.ones(2, 3);
+        Tensor closed = Tensor.ones(2);
+        closed.close();
+        Variable v = new Variable(Tensor.ones(3), "v");
+        List<Executable> calls = List.of(
+                () -> m.add(Tensor.ones(4)),
+                () -> m.matmul(Tensor.ones(4, 5)),
+                () -> Tensor.constant(new int[] {1}).exp(),
+                () -> m.reshape(4),
+                () -> m.sum(2),
+                () -> m.transpose(0, 0),
+                () -> m.slice(1, 2, 1),
+                () -> Tensor.concat(List.of(m, Tensor.ones(2, 4)), 0),
+                () -> closed.neg(),
+                () -> closed.toFloatArray(),
+                () -> v.assign(Tensor.ones(4)),
+                () -> m.doubleValue(),
+                () -> Tensor.constant(new int[][] {{1, 2}, {3}}),
+                () -> Tensor.randomNormal(Shape.of(2), 0, 1, 1, DType.INT32));
+        for (Executable call : calls) {
+            RuntimeException error = assertThrows(RuntimeException.class, call);
+            assertTrue(String.valueOf(error.getMessage()).contains("backend " + backendName()),
+                    "should name the backend: " + error.getMessage());
+        }
+    }
+
+    @Test
+    public void errorsNameTheJavaMethodTheUserCalled() {
+        Tensor bools = Tensor.constant(new boolean[] {true, false});
+        Tensor vector = Tensor.ones(3);
+        List<Object[]> calls = List.of(
+                new Object[] {(Executable) vector::floatValue, "floatValue: "},
+                new Object[] {(Executable) vector::intValue, "intValue: "},
+                new Object[] {(Executable) bools::sum, "sum: "},
+                new Object[] {(Executable) bools::mean, "mean: "},
+                new Object[] {(Executable) () -> bools.max(0), "max: "},
+                new Object[] {(Executable) bools::square, "square: "},
+                new Object[] {(Executable) () -> Tensor.constant(new int[] {1}).sigmoid(), "sigmoid: "},
+                new Object[] {(Executable) () -> vector.greaterEqual(Tensor.ones(2)), "greaterEqual: "},
+                new Object[] {(Executable) () -> Tensor.constant(new int[] {1}).add(1e12), "add: "});
+        for (Object[] call : calls) {
+            RuntimeException error = assertThrows(RuntimeException.class, (Executable) call[0]);
+            String message = String.valueOf(error.getMessage());
+            assertTrue(message.startsWith((String) call[1]), "should start with '" + call[1] + "': " + message);
+            assertTrue(!message.contains("reduce_") && !message.contains("doubleValue"), message);
+        }
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
 import dev.quiver.GradientTape;
+import dev.quiver.TestAccess;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Adam;
@@ -244,11 +245,12 @@ public abstract class OptimizerConformance extends BackendConformance {
         Variable used = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "used");
         Variable unused = new Variable(Tensor.constant(new double[] {5, 6}, DType.FLOAT64), "unused");
         Optimizer optimizer = new Adam(0.1);
-        try (GradientTape tape = new GradientTape()) {
+        try (GradientTape tape = new GradientTape(); LogCapture log = new LogCapture(Optimizer.class.getName())) {
             Tensor loss = used.square().sum();
             List<Tensor> grads = tape.gradient(loss, List.of(used, unused));
             assertEquals(null, grads.get(1));
             optimizer.applyGradients(grads, List.of(used, unused));
+            assertTrue(log.messages().toString().contains("'unused'"), "skipped with a warning: " + log.messages());
         }
         assertArrayEquals(new double[] {5, 6}, unused.toDoubleArray(), "a variable without gradient is unchanged");
         double[] expected = {1, 2};
@@ -309,5 +311,137 @@ public abstract class OptimizerConformance extends BackendConformance {
         Variable w = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT32), "w");
         new SGD(0.5).applyGradients(List.of(Tensor.constant(new double[] {2, -4}, DType.FLOAT64)), List.of(w));
         assertValues("float32 variable, float64 gradient", w, DType.FLOAT32, new int[] {2}, new double[] {0, 4});
+    }
+
+    /** One optimizer of each kind, each with slots (SGD with momentum), built fresh for every rejected call. */
+    private static List<Supplier<Optimizer>> everyOptimizer() {
+        return List.of(() -> new SGD(0.1, 0.9, false), () -> new Adam(0.1), () -> new Nadam(0.1),
+                () -> new RMSprop(0.1));
+    }
+
+    @Test
+    public void aRejectedPairInAnyPositionChangesNoVariableAndCreatesNoSlot() {
+        Variable a = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "a");
+        Variable b = new Variable(Tensor.constant(new double[] {3, 4, 5}, DType.FLOAT64), "b");
+        Variable closedVariable = new Variable(Tensor.constant(new double[] {3, 4, 5}, DType.FLOAT64), "closed");
+        closedVariable.close();
+        Tensor closedGradient = Tensor.constant(new double[] {1, 1, 1}, DType.FLOAT64);
+        closedGradient.close();
+        Tensor elsewhere = TestAccess.onAnotherInstance(new double[] {1, 1, 1});
+        List<Object[]> bad = List.of(
+                new Object[] {"a closed gradient", closedGradient, b, "closed"},
+                new Object[] {"a closed variable", Tensor.constant(new double[] {1, 1, 1}, DType.FLOAT64),
+                        closedVariable, "closed"},
+                new Object[] {"a wrong shape", Tensor.constant(new double[] {1, 1}, DType.FLOAT64), b, "(3,)"},
+                new Object[] {"an int gradient", Tensor.constant(new int[] {1, 1, 1}), b, "int32"},
+                new Object[] {"a gradient on another backend instance", elsewhere, b, "backend"});
+        for (Supplier<Optimizer> make : everyOptimizer()) {
+            for (Object[] pair : bad) {
+                Optimizer optimizer = make.get();
+                String what = optimizer.getClass().getSimpleName() + " with " + pair[0];
+                Tensor goodA = Tensor.constant(new double[] {1, 1}, DType.FLOAT64);
+                List<Tensor> gradients = List.of(goodA, (Tensor) pair[1]);
+                List<Variable> variables = List.of(a, (Variable) pair[2]);
+                RuntimeException error = assertThrows(RuntimeException.class,
+                        () -> optimizer.applyGradients(gradients, variables), what);
+                String message = String.valueOf(error.getMessage());
+                assertTrue(message.contains(optimizer.getClass().getSimpleName() + ".applyGradients")
+                        && message.contains((String) pair[3]), what + ": " + message);
+                assertArrayEquals(new double[] {1, 2}, a.toDoubleArray(), what + ": the good variable is unchanged");
+                assertArrayEquals(new double[] {3, 4, 5}, b.toDoubleArray(), what + ": b is unchanged");
+                assertEquals(List.of(), optimizer.slots(a), what + ": no slot was created");
+                assertEquals(0, optimizer.iterations(), what + ": a rejected call is not a step");
+            }
+            Optimizer optimizer = make.get();
+            List<Variable> withNull = new ArrayList<>(List.of(a));
+            withNull.add(null);
+            RuntimeException nullVariable = assertThrows(RuntimeException.class,
+                    () -> optimizer.applyGradients(List.of(a.mul(1.0), a.mul(1.0)), withNull));
+            assertTrue(String.valueOf(nullVariable.getMessage()).contains("variable 1"), nullVariable.getMessage());
+            assertEquals(List.of(), optimizer.slots(a));
+            assertArrayEquals(new double[] {1, 2}, a.toDoubleArray());
+        }
+    }
+
+    @Test
+    public void hyperParametersOutsideTheirDomainAreRejectedAtConstruction() {
+        List<Object[]> cases = List.of(
+                new Object[] {(Supplier<Optimizer>) () -> new Adam(0.1, 1.0, 0.999, 1e-7), "Adam", "beta1", "[0, 1)"},
+                new Object[] {(Supplier<Optimizer>) () -> new Adam(0.1, 0.9, -0.1, 1e-7), "Adam", "beta2", "[0, 1)"},
+                new Object[] {(Supplier<Optimizer>) () -> new Adam(0.1, Double.NaN, 0.999, 1e-7), "Adam", "beta1",
+                        "NaN"},
+                new Object[] {(Supplier<Optimizer>) () -> new Adam(0.1, 0.9, 0.999, 0), "Adam", "epsilon", "> 0"},
+                new Object[] {(Supplier<Optimizer>) () -> new Adam(-0.1), "Adam", "learning rate", "> 0"},
+                new Object[] {(Supplier<Optimizer>) () -> new Nadam(0.1, 1.5, 0.999, 1e-7), "Nadam", "beta1",
+                        "[0, 1)"},
+                new Object[] {(Supplier<Optimizer>) () -> new Nadam(0.1, 0.9, 1.0, 1e-7), "Nadam", "beta2", "[0, 1)"},
+                new Object[] {(Supplier<Optimizer>) () -> new Nadam(0.1, 0.9, 0.999, -1e-7), "Nadam", "epsilon",
+                        "> 0"},
+                new Object[] {(Supplier<Optimizer>) () -> new RMSprop(0.1, 1.0, 0, 1e-7, false), "RMSprop", "rho",
+                        "[0, 1)"},
+                new Object[] {(Supplier<Optimizer>) () -> new RMSprop(0.1, 0.9, -0.5, 1e-7, false), "RMSprop",
+                        "momentum", "[0, 1]"},
+                new Object[] {(Supplier<Optimizer>) () -> new RMSprop(0.1, 0.9, 0, Double.NaN, true), "RMSprop",
+                        "epsilon", "> 0"},
+                new Object[] {(Supplier<Optimizer>) () -> new SGD(0.1, Double.NaN, false), "SGD", "momentum",
+                        "[0, 1]"},
+                new Object[] {(Supplier<Optimizer>) () -> new SGD(Double.POSITIVE_INFINITY), "SGD", "learning rate",
+                        "finite"});
+        for (Object[] testCase : cases) {
+            @SuppressWarnings("unchecked")
+            Supplier<Optimizer> make = (Supplier<Optimizer>) testCase[0];
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, make::get);
+            for (int i = 1; i < testCase.length; i++) {
+                assertTrue(error.getMessage().contains((String) testCase[i]),
+                        "should name '" + testCase[i] + "': " + error.getMessage());
+            }
+        }
+        // the edges of each domain are accepted
+        new Adam(0.1, 0.0, 0.0, 1e-12);
+        new RMSprop(0.1, 0.0, 1.0, 1e-12, true);
+        new SGD(0.1, 1.0, true);
+    }
+
+    @Test
+    public void nullArgumentsNameApplyGradientsAndTheArgument() {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "w");
+        Optimizer optimizer = new SGD(0.1);
+        NullPointerException gradients = assertThrows(NullPointerException.class,
+                () -> optimizer.applyGradients(null, List.of(w)));
+        assertTrue(gradients.getMessage().contains("applyGradients") && gradients.getMessage().contains("gradients"),
+                gradients.getMessage());
+        NullPointerException variables = assertThrows(NullPointerException.class,
+                () -> optimizer.applyGradients(List.of(w.mul(1.0)), null));
+        assertTrue(variables.getMessage().contains("applyGradients") && variables.getMessage().contains("variables"),
+                variables.getMessage());
+        NullPointerException pairs = assertThrows(NullPointerException.class,
+                () -> optimizer.applyGradients((List<GradientAndVariable>) null));
+        assertTrue(pairs.getMessage().contains("applyGradients"), pairs.getMessage());
+        assertArrayEquals(new double[] {1, 2}, w.toDoubleArray());
+    }
+
+    @Test
+    public void aMissingGradientIsLoggedOncePerVariable() {
+        try (LogCapture log = new LogCapture(Optimizer.class.getName())) {
+            Variable used = new Variable(Tensor.constant(new double[] {1, 2}, DType.FLOAT64), "used");
+            Variable forgotten = new Variable(Tensor.constant(new double[] {5, 6}, DType.FLOAT64), "forgotten");
+            Variable unnamed = new Variable(Tensor.constant(new double[] {7}, DType.FLOAT64));
+            Optimizer optimizer = new SGD(0.1);
+            List<Variable> variables = List.of(used, forgotten, unnamed);
+            for (int step = 0; step < 3; step++) {
+                try (GradientTape tape = new GradientTape()) {
+                    Tensor loss = used.square().sum();
+                    optimizer.applyGradients(tape.gradient(loss, variables), variables);
+                }
+            }
+            List<String> warnings = log.messages();
+            List<String> missing = warnings.stream().filter(w -> w.contains("Gradients do not exist")).toList();
+            assertTrue(missing.stream().allMatch(w -> w.startsWith("WARNING")), warnings.toString());
+            // each variable without a gradient is named once over the three steps, the used one never
+            String all = String.join("\n", missing);
+            assertEquals(1, all.split("'forgotten'", -1).length - 1, all);
+            assertEquals(1, all.split("'" + unnamed.name() + "'", -1).length - 1, all);
+            assertTrue(!all.contains("'used'"), all);
+        }
     }
 }

@@ -11,6 +11,7 @@ import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
+import dev.quiver.TestAccess;
 import dev.quiver.Variable;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -330,5 +331,52 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
                 tape.watch(Tensor.constant(new int[] {1}));
             }
         }, "watching an int tensor is an error");
+    }
+
+    @Test
+    public void anUnclosedTapeNobodyReachesStopsRecordingAndIsCollected() {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2, 3}), "w");
+        int before = TestAccess.activeTapes();
+        int leaked = 90; // below the leak warning's threshold: this test is about collection, not the warning
+        for (int i = 0; i < leaked; i++) {
+            new GradientTape(); // never closed, never referenced again
+            w.mul(2.0).sum();   // recorded by every tape still alive
+        }
+        int after = TestAccess.activeTapes();
+        // the garbage collector decides when a weak reference clears; ask it until it has, a bounded number of times
+        for (int attempt = 0; attempt < 50 && after > before; attempt++) {
+            System.gc();
+            w.mul(2.0).sum();   // ops clean the cleared entries from the thread's active list
+            after = TestAccess.activeTapes();
+        }
+        assertEquals(before, after, "the active list is back to its size before the loop");
+        try (GradientTape tape = new GradientTape()) {
+            Tensor y = w.mul(w).sum();
+            assertEquals(before + 1, TestAccess.activeTapes());
+            assertNotNull(tape.gradient(y, w), "a reachable tape still records");
+        }
+        assertEquals(before, TestAccess.activeTapes(), "close removes the tape");
+    }
+
+    @Test
+    public void manyOpenTapesOnOneThreadAreReportedOnceAsALeak() throws Exception {
+        try (LogCapture log = new LogCapture(GradientTape.class.getName())) {
+            // fresh threads: the warning is once per thread, whatever other tests did on this one
+            for (int thread = 1; thread <= 2; thread++) {
+                Thread leaking = new Thread(() -> {
+                    List<GradientTape> open = new java.util.ArrayList<>();
+                    for (int i = 0; i < 250; i++) {
+                        open.add(new GradientTape());
+                    }
+                    open.forEach(GradientTape::close);
+                }, "leaking-" + thread);
+                leaking.start();
+                leaking.join();
+                List<String> warnings = log.messages();
+                assertEquals(thread, warnings.size(), "one warning per leaking thread: " + warnings);
+                assertTrue(warnings.getLast().contains("GradientTapes are open on thread leaking-" + thread)
+                        && warnings.getLast().contains("close"), warnings.getLast());
+            }
+        }
     }
 }

@@ -3,12 +3,14 @@ package dev.quiver.conformance;
 import static dev.quiver.conformance.Reference.assertValues;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,5 +111,32 @@ public abstract class VariableConformance extends BackendConformance {
         Variable of = Variable.of(3.6);
         assertEquals(DType.FLOAT32, of.dtype());
         assertEquals(3.6f, of.floatValue());
+    }
+
+    @Test
+    public void javaNumbersAssignAddAndSubtractLikeTensors() {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)) {
+            Variable v = new Variable(Tensor.constant(new int[] {1, 2, 3}, dtype), "v");
+            assertEquals(v, v.assignAdd(2), "returns the variable, as assignAdd(Tensor) does");
+            assertArrayEquals(new double[] {3, 4, 5}, v.toDoubleArray(), "assignAdd(2) " + dtype);
+            v.assignSub(4);
+            assertArrayEquals(new double[] {-1, 0, 1}, v.toDoubleArray(), "assignSub(4) " + dtype);
+            v.assign(7);
+            assertArrayEquals(new double[] {7, 7, 7}, v.toDoubleArray(), "assign(7) " + dtype);
+            assertEquals(dtype, v.dtype());
+        }
+        Variable f = Variable.of(new double[] {1, 2}, "f");
+        f.assignAdd(0.25).assignSub(1.5);
+        assertArrayEquals(new float[] {-0.25f, 0.75f}, f.toFloatArray());
+        Variable ints = new Variable(Tensor.constant(new int[] {1, 2}), "ints");
+        for (Runnable lossy : List.<Runnable>of(() -> ints.assignAdd(0.5), () -> ints.assignSub(1e12),
+                () -> ints.assign(2.5))) {
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class, lossy::run);
+            assertTrue(error.getMessage().contains("'ints'") && error.getMessage().contains("int32"),
+                    error.getMessage());
+        }
+        assertArrayEquals(new int[] {1, 2}, ints.toIntArray(), "a number the dtype cannot hold changes nothing");
+        assertEquals("f", f.name());
+        assertEquals(Variable.DEFAULT_NAME, new Variable(Tensor.ones(1), null).name(), "null name: the default");
     }
 }

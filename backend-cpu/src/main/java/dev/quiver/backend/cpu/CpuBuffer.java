@@ -48,16 +48,40 @@ public final class CpuBuffer implements DeviceBuffer {
         return new CpuBuffer(dtype, newArray(dtype, length), (int) length);
     }
 
-    /** A zero-filled array of the dtype; {@code length} already checked. */
+    /**
+     * A zero-filled array of the dtype; {@code length} already checked against {@link #MAX_LENGTH}. An array the Java
+     * heap cannot hold is an {@link IllegalStateException} with the bytes and the heap limit, not an
+     * {@link OutOfMemoryError}: the failure is this one allocation's, and the JVM goes on (core adds the op and shape).
+     */
     static Object newArray(DType dtype, long length) {
         int size = (int) length;
-        return switch (dtype) {
-            case BOOL -> new boolean[size];
-            case INT32 -> new int[size];
-            case INT64 -> new long[size];
-            case FLOAT32 -> new float[size];
-            case FLOAT64 -> new double[size];
-        };
+        long bytes = length * dtype.byteSize();
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) { // can never succeed: fail at once rather than after the full collections a try costs
+            throw outOfHeap(dtype, length, bytes, heap, null);
+        }
+        try {
+            return switch (dtype) {
+                case BOOL -> new boolean[size];
+                case INT32 -> new int[size];
+                case INT64 -> new long[size];
+                case FLOAT32 -> new float[size];
+                case FLOAT64 -> new double[size];
+            };
+        } catch (OutOfMemoryError full) {
+            throw outOfHeap(dtype, length, bytes, heap, full);
+        }
+    }
+
+    private static IllegalStateException outOfHeap(DType dtype, long length, long bytes, long heap,
+                                                   OutOfMemoryError cause) {
+        IllegalStateException error = new IllegalStateException("cpu: the Java heap cannot hold " + length + " "
+                + dtype + " elements (" + bytes + " bytes; max heap " + heap + " bytes" + (cause == null ? ""
+                : ", the rest in use") + "); raise -Xmx or use smaller tensors");
+        if (cause != null) {
+            error.initCause(cause);
+        }
+        return error;
     }
 
     @Override

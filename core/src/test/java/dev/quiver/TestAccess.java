@@ -1,0 +1,45 @@
+package dev.quiver;
+
+import dev.quiver.spi.Backend;
+import dev.quiver.spi.BackendProvider;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Test-only access to what the public API deliberately hides, for the conformance suite (in another package): the
+ * size of the thread's active tape list, and a tensor on a second instance of the current backend (a gradient that
+ * "lives elsewhere" without needing a second backend module on the class path).
+ *
+ * <pre>{@code
+ * Tensor elsewhere = TestAccess.onAnotherInstance(new double[] {1, 2});
+ * int tapes = TestAccess.activeTapes();
+ * }</pre>
+ */
+public final class TestAccess {
+    // one extra instance per backend name for the whole test JVM: an OpenCL context is not free
+    private static final Map<String, Backend> OTHERS = new HashMap<>();
+
+    private TestAccess() {
+    }
+
+    /** How many tapes the calling thread's active list holds (live or not yet cleaned). */
+    public static int activeTapes() {
+        return GradientTape.activeCount();
+    }
+
+    /** {@code value} as a tensor (dtype as {@link Tensor#constant(Object)}) on a second instance of this backend. */
+    public static synchronized Tensor onAnotherInstance(Object value) {
+        String name = Quiver.backend().name();
+        Backend other = OTHERS.computeIfAbsent(name, key -> {
+            for (BackendProvider provider : Quiver.providers()) {
+                if (provider.name().equals(key)) {
+                    return provider.create();
+                }
+            }
+            throw new IllegalStateException("no provider named " + key);
+        });
+        Tensor here = Tensor.constant(value);
+        return new Tensor(new Storage(other, other.upload(here.download("test"))), here.shape(),
+                here.shape().contiguousStrides(), 0);
+    }
+}
