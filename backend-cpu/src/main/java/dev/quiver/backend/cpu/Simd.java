@@ -16,11 +16,15 @@ import jdk.incubator.vector.VectorShape;
  * constant. A species in an instance field is not one, and the kernels then run on boxed vectors (a 4x2-tile
  * matmul measured 1.5 GFLOP/s that way instead of ~100). A {@code static final} species is a constant, but a
  * class has one set of statics, and the backend must offer 128, 256 and 512 bits side by side (tests compare
- * them; {@code quiver.cpu.simd} chooses). So each kernel class ({@link Elementwise}, {@link Reductions},
- * {@link MatmulTiles}) is written once and defined as a hidden class per width, with the {@link VectorShape}
- * as its class data, which its {@code static final} species read ({@link #shape}). Each copy is compiled on
- * its own with its own constant: one source, full speed at every width. Loaded as an ordinary class (no
- * class data) a kernel class falls back to the preferred shape.
+ * them; {@code quiver.cpu.simd} chooses). So each kernel class is written once and defined as a hidden class
+ * per width, with the {@link VectorShape} as its class data, which its {@code static final} species read
+ * ({@link #shape}). Each copy is compiled on its own with its own constant: one source, full speed at every
+ * width. Loaded as an ordinary class (no class data) a kernel class falls back to the preferred shape.
+ *
+ * <p>The kernel classes with vector code are generated per floating dtype from the templates in
+ * {@code src/main/templates} ({@code Float32Elementwise}, {@code Float64Reductions}, {@code Float32Matmul}, ...,
+ * see README.md there); {@link Elementwise}, {@link Reductions} and {@link Matmul} pick one by dtype
+ * and load it at their own width.
  */
 final class Simd {
     private Simd() {
@@ -45,18 +49,36 @@ final class Simd {
         void reduce(Primitive op, DType type, Object in, int io, Object out, int oo, int outer, int reduced, int inner);
     }
 
-    /** What {@link MatmulTiles} offers {@link Matmul}: the register-tiled product of packed operands. */
-    interface MatmulKernels {
-        int floatLanes();
+    /**
+     * One floating dtype's SIMD rows ({@code Float32Elementwise}, {@code Float64Elementwise}): output stride 1,
+     * input strides 1 or 0 (broadcast), arrays of that dtype; {@link Elementwise} decides which rows come here.
+     */
+    interface FloatingRows {
+        void unary(Primitive op, Object x, int xo, int xs, Object y, int yo, int n);
 
-        int doubleLanes();
+        void binary(Primitive op, Object a, int ao, int as, Object b, int bo, int bs, Object y, int yo, int n);
 
-        /** Computes (batch, panel) units {@code [from, to)} of C from packed A panels and B strips. */
-        void computeFloat(float[] aPacked, float[] bPacked, float[] c, int co, int from, int to, int m, int k, int n,
-                boolean sharedA, boolean sharedB, int kBlock);
+        /** A comparison row into booleans. */
+        void compare(Primitive op, Object a, int ao, int as, Object b, int bo, int bs, boolean[] y, int yo, int n);
 
-        void computeDouble(double[] aPacked, double[] bPacked, double[] c, int co, int from, int to, int m, int k, int n,
-                boolean sharedA, boolean sharedB, int kBlock);
+        void where(boolean[] c, int co, int cs, Object t, int to, int ts, Object f, int fo, int fs, Object y, int yo, int n);
+
+        void fill(Object y, int yo, int n, double value);
+    }
+
+    /** One floating dtype's SIMD reductions ({@code Float32Reductions}, {@code Float64Reductions}); see {@link Reductions}. */
+    interface FloatingReductions {
+        void reduce(Primitive op, Object in, int io, Object out, int oo, int outer, int reduced, int inner);
+    }
+
+    /**
+     * One floating dtype's matrix product ({@code Float32Matmul}, {@code Float64Matmul}): packing and the
+     * register-tiled kernel; {@link Matmul} holds the settings and hands them over.
+     */
+    interface FloatingMatmul {
+        /** {@code c[bi] = a[bi] @ b[bi]}, as {@link Matmul#multiply}, with k blocks of {@code kBlock}. */
+        void multiply(Object a, long ao, long[] as, Object b, long bo, long[] bs, Object c, int co, int batch, int m, int k, int n,
+                CpuThreads threads, long parallelMinMultiplyAdds, int kBlock);
     }
 
     /** A new instance of kernel class {@code template} specialised to {@code simdBits}, seen through {@code api}. */

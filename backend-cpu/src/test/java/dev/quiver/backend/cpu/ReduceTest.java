@@ -167,4 +167,32 @@ class ReduceTest {
             }
         }
     }
+
+    /**
+     * Both dtypes' row sums come from one template, so float64 has the float32 kernel's two read streams: block i
+     * of the row's first half is summed beside block i of its second half, and the pair folds into the total
+     * before the next pair; a tail shorter than two blocks follows alone. The row [2^53 | 1 | -2^53 | 1 | 0.5]
+     * (one value per block, then a 7-element tail) tells that order apart: the pairs give (2^53 - 2^53) + (1 + 1)
+     * + 0.5 = 2.5, the exact sum, while block after block gives 2^53 + 1 = 2^53 (ties to even), then 0, 1 and
+     * 1.5, which the float64 kernel returned while it was written by hand without the two streams. The scalar
+     * twin adds element after element, so it is left out here.
+     */
+    @Test
+    void rowSumsPairBlocksFromBothHalvesInEveryFloatingDtype() {
+        int block = Reductions.ROW_BLOCK;
+        double[] row = new double[4 * block + 7];
+        row[0] = 0x1p53;
+        row[block + 5] = 1;
+        row[2 * block + 9] = -0x1p53;
+        row[3 * block + 17] = 1;
+        row[4 * block + 3] = 0.5;
+        for (DType type : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            CpuBuffer in = buffer(type, row);
+            for (CpuBackend backend : TestSupport.SIMD) {
+                CpuBuffer out = CpuBuffer.allocate(type, 1);
+                backend.reduce(Primitive.SUM, contiguous(in, 1, row.length, 1), contiguous(out, 1, 1));
+                assertEquals(2.5, values(out)[0], type + " " + name(backend));
+            }
+        }
+    }
 }
