@@ -39,12 +39,12 @@ import dev.quiver.kernels.Launch;
 import dev.quiver.kernels.LaunchPlanner;
 import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.StridedView;
 import dev.quiver.spi.TransferStats;
 import java.nio.ByteBuffer;
-import java.util.Set;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
@@ -75,9 +75,14 @@ import org.bytedeco.javacpp.SizeTPointer;
  * float total = x.square().sum().floatValue();   // the only host-device copy: the 4-byte result
  * }</pre>
  */
-public final class CudaBackend extends PlannedBackend {
+public final class CudaBackend extends PlannedBackend<Long> {
     /** System property: {@code false} runs the slow twin of every fast path. Default {@code true}. */
     public static final String FAST_PATHS_PROPERTY = "quiver.cuda.fastpaths";
+    /**
+     * System property: the most device memory the backend holds at once, in bytes or with a suffix {@code k},
+     * {@code m}, {@code g} ({@code 8g}). Default: no limit but the memory the driver reports free.
+     */
+    public static final String MEMORY_LIMIT_PROPERTY = "quiver.cuda.memoryLimit";
     /** System property: {@code true} allows TF32 in float32 matmul. Default {@code false} (strict FP32). */
     public static final String TF32_PROPERTY = "quiver.cuda.tf32";
     /** cuBLAS's workspace, allocated once so no later call (nor a stream capture) allocates: NVIDIA's Hopper size. */
@@ -93,7 +98,6 @@ public final class CudaBackend extends PlannedBackend {
     private final cublasContext cublas = new cublasContext();
     private final CachingAllocator<Long> allocator;
     private final ModuleCache modules;
-    private final long status;
     private final long workspace;
     // launch arguments: one native block of 8-byte slots, and the pointer array cuLaunchKernel reads, filled once
     private final BytePointer argumentBlock = new BytePointer((long) ARGUMENT_SLOTS * KernelArguments.SLOT);
@@ -136,11 +140,11 @@ public final class CudaBackend extends PlannedBackend {
         for (int i = 0; i < ARGUMENT_SLOTS; i++) {
             argumentPointers.put(i, argumentBlock.address() + (long) i * KernelArguments.SLOT);
         }
-        this.allocator = new CachingAllocator<>("cuda", new StreamOrderedMemory());
+        this.allocator = new CachingAllocator<>("cuda", device.name(), new StreamOrderedMemory(),
+                CachingAllocator.Bounds.limit(CachingAllocator.sizeProperty(MEMORY_LIMIT_PROPERTY, Long.MAX_VALUE,
+                        "cuda"), MEMORY_LIMIT_PROPERTY));
         this.modules = new ModuleCache(CompileTarget.choose(device.arch(), versions.nvrtcArchs(),
                 versions.nvrtc(), versions.driver()), versions.nvrtc(), ModuleCache.cacheDirFromProperty());
-        this.status = allocator.take(CachingAllocator.GRANULE, "status word");
-        CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
         long[] block = new long[1];
         CudaCheck.check(cuMemAlloc(block, CUBLAS_WORKSPACE_BYTES), "cuMemAlloc of the cuBLAS workspace");
         this.workspace = block[0];
@@ -214,19 +218,11 @@ public final class CudaBackend extends PlannedBackend {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized DeviceBuffer allocate(DType dtype, long length) {
-        enter("allocate");
-        long capacity = CachingAllocator.sizeClass(length * dtype.byteSize());
-        String op = "allocate " + length + " " + dtype;
-        return new PooledBuffer<>(allocator, allocator.take(capacity, op), capacity, dtype, length);
-    }
-
-    @Override
     public synchronized DeviceBuffer upload(Object hostArray) {
         enter("upload");
         DType dtype = dtypeOf(hostArray, "cuda");
         int length = java.lang.reflect.Array.getLength(hostArray);
-        PooledBuffer<Long> buffer = own(allocate(dtype, length), "upload");
+        PooledBuffer<Long> buffer = allocate(dtype, length, "upload");
         long bytes = (long) length * dtype.byteSize();
         if (length > 0) {
             BytePointer host = staging(bytes);
@@ -272,8 +268,8 @@ public final class CudaBackend extends PlannedBackend {
         if (result != CUDA_SUCCESS) {
             throw deviceFailure("download of " + length + " " + dtype, result);
         }
-        checkStatus();
-        forgetRecentOps();
+        afterWait();   // the stream is drained: every status word is final
+        source.throwIfFailed();
         downloads++;
         downloadBytes += bytes;
         return switch (dtype) {
@@ -320,7 +316,7 @@ public final class CudaBackend extends PlannedBackend {
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
         GemmPlan plan = fastPaths ? GemmPlan.of(a, b, out) : null;
         if (plan == null) {
-            run("matmul", planner.matmul(a, b, out));
+            run("matmul", planner.matmul(a, b, out), out, a, b);
             return;
         }
         enter("matmul");
@@ -339,17 +335,14 @@ public final class CudaBackend extends PlannedBackend {
                 plan.batch(), compute, CUBLAS_GEMM_DEFAULT);
         CudaCheck.checkCublas(status, "cublasGemmStridedBatchedEx for matmul " + out.dtype() + " " + plan);
         gemms++;
+        inheritChecks("matmul", null, out, a, b);
     }
 
     @Override
     public synchronized void synchronize() {
         enter("synchronize");
-        int result = cuStreamSynchronize(stream);
-        if (result != CUDA_SUCCESS) {
-            throw deviceFailure("synchronize", result);
-        }
-        checkStatus();
-        forgetRecentOps();
+        waitForDevice("synchronize");
+        afterWait();   // an op's own error is thrown where its result is read, not here
     }
 
     @Override
@@ -369,7 +362,7 @@ public final class CudaBackend extends PlannedBackend {
         } finally {
             cublasDestroy_v2(cublas);
             modules.close();
-            allocator.give(status, CachingAllocator.GRANULE);
+            dropUnreadChecks();
             allocator.close();
             cuMemFree(workspace);
             cuStreamSynchronize(stream);
@@ -393,10 +386,20 @@ public final class CudaBackend extends PlannedBackend {
     }
 
     @Override
-    protected void launch(Launch launch) {
+    protected CachingAllocator<Long> allocator() {
+        return allocator;
+    }
+
+    @Override
+    protected String deviceName() {
+        return device.name();
+    }
+
+    @Override
+    protected void launch(Launch launch, DeferredCheck<Long> check) {
         CUfunc_st function = modules.function(launch.source(), launch.kernel());
         KernelArguments.pack(launch.args(), argumentSlots, buffer -> own(buffer, launch.description())
-                .memory(launch.description()), status);
+                .memory(launch.description()), check == null ? 0L : check.status());
         int[] shape = KernelArguments.shape(launch, device.maxThreadsPerBlock());
         int result = cuLaunchKernel(function, shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], 0, stream,
                 argumentPointers, (Pointer) null);
@@ -405,35 +408,30 @@ public final class CudaBackend extends PlannedBackend {
         }
     }
 
-    /** Reads the status word if a kernel that may set it ran since the last check; throws what it reports. */
-    private void checkStatus() {
-        Set<String> suspects = takeStatusSuspects();
-        if (suspects.isEmpty()) {
-            return;
+    @Override
+    protected void zeroStatusWord(Long word, String op) {
+        CudaCheck.check(cuMemsetD32Async(word, 0, 1, stream), "clearing the status word of " + op);
+    }
+
+    @Override
+    protected int readStatusWord(Long word, String op) {
+        try (IntPointer value = new IntPointer(1)) {
+            CudaCheck.check(cuMemcpyDtoHAsync(value, word, 4, stream), "reading the status word of " + op);
+            CudaCheck.check(cuStreamSynchronize(stream), "reading the status word of " + op);
+            return value.get();
         }
-        try (IntPointer word = new IntPointer(1)) {
-            CudaCheck.check(cuMemcpyDtoHAsync(word, status, 4, stream), "reading the status word");
-            CudaCheck.check(cuStreamSynchronize(stream), "reading the status word");
-            int value = word.get();
-            if (value != 0) {
-                CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
-                forgetRecentOps();
-                throw statusError(value, "cuda", device.name(), suspects);
-            }
+    }
+
+    @Override
+    protected void waitForDevice(String op) {
+        int result = cuStreamSynchronize(stream);
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure(op, result);
         }
     }
 
     private RuntimeException deviceFailure(String what, int result) {
         return new IllegalStateException("cuda: " + what + " failed on " + device.name() + ": "
                 + CudaCheck.name(result) + recentOpsText());
-    }
-
-    @SuppressWarnings("unchecked")
-    private PooledBuffer<Long> own(DeviceBuffer buffer, String op) {
-        if (buffer instanceof PooledBuffer<?> mine && mine.allocator() == allocator) {
-            return (PooledBuffer<Long>) mine;
-        }
-        throw new IllegalArgumentException("cuda: " + op + " got a buffer of another backend ("
-                + buffer.getClass().getSimpleName() + ")");
     }
 }
