@@ -9,6 +9,7 @@ import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
+import dev.quiver.spi.TransferStats;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,12 +26,14 @@ import java.util.List;
  * final class MyBackend extends PlannedBackend<Long> {
  *     MyBackend(DeviceLimits limits) { super(new LaunchPlanner(limits)); }
  *     protected CachingAllocator<Long> allocator() { ... }
- *     protected void enter(String op) { ... }                         // refuse a closed backend, make the context current
+ *     protected void enter(String op) { requireOpen(op); ... }        // and make the context current
  *     protected void launch(Launch launch, DeferredCheck<Long> check) { ... }   // compile (cached), set args, enqueue
  *     protected void zeroStatusWord(Long word, String op) { ... }     // enqueued, not waited for
  *     protected int readStatusWord(Long word, String op) { ... }      // the queue is drained
  *     protected void waitForDevice(String op) { ... }
- *     // upload, download (waits, then afterWait() and throwIfFailed()), synchronize, transfers, close, name, ...
+ *     protected void write(Long memory, Object hostArray, long bytes, String what) { ... }
+ *     protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) { ... }
+ *     // close (if markClosed()), name, deviceDescription
  * }
  * }</pre>
  *
@@ -48,6 +51,11 @@ public abstract class PlannedBackend<M> implements Backend {
     // ops whose status word the host has not read yet
     private final List<DeferredCheck<M>> unread = new ArrayList<>();
     private long launches;
+    private long uploads;
+    private long uploadBytes;
+    private long downloads;
+    private long downloadBytes;
+    private boolean closed;
 
     /** A backend whose ops {@code planner} plans. */
     protected PlannedBackend(LaunchPlanner planner) {
@@ -221,10 +229,10 @@ public abstract class PlannedBackend<M> implements Backend {
     }
 
     /**
-     * Called after the host waited for the queue (download, synchronize): forgets the launches since the last wait
+     * After the host waited for the queue (download, synchronize): forgets the launches since the last wait
      * and reads every unread status word (now final) into its check, returning its block to the allocator.
      */
-    protected final void afterWait() {
+    private void afterWait() {
         recentOps.clear();
         for (DeferredCheck<M> check : unread) {
             int value = readStatusWord(check.status(), check.description());
@@ -232,6 +240,100 @@ public abstract class PlannedBackend<M> implements Backend {
             allocator().give(check.status(), CachingAllocator.GRANULE);
         }
         unread.clear();
+    }
+
+    /**
+     * Copies {@code bytes} from a host array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]}, or
+     * {@code byte[]} for bools) into {@code memory}; returns once the host array may be reused. A failure is an error
+     * naming {@code what}.
+     */
+    protected abstract void write(M memory, Object hostArray, long bytes, String what);
+
+    /**
+     * Copies {@code bytes} from {@code memory} at {@code offsetBytes} into a host array of the dtype's Java type
+     * ({@code byte[]} for bools), waiting for the queue first. A failure is an error naming {@code what}.
+     */
+    protected abstract void read(M memory, long offsetBytes, Object hostArray, long bytes, String what);
+
+    @Override
+    public synchronized DeviceBuffer upload(Object hostArray) {
+        enter("upload");
+        DType dtype = dtypeOf(hostArray, name());
+        long length = java.lang.reflect.Array.getLength(hostArray);
+        PooledBuffer<M> buffer = allocate(dtype, length, "upload");
+        long bytes = length * dtype.byteSize();
+        if (length > 0) {
+            try {
+                write(buffer.memory("upload"), hostArray instanceof boolean[] bools ? toBytes(bools) : hostArray,
+                        bytes, "upload of " + length + " " + dtype);
+            } catch (RuntimeException failure) {
+                buffer.release();
+                throw failure;
+            }
+        }
+        uploads++;
+        uploadBytes += bytes;
+        return buffer;
+    }
+
+    @Override
+    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
+        enter("download");
+        PooledBuffer<M> source = own(buffer, "download");
+        DType dtype = source.dtype();
+        if (offset < 0 || length < 0 || offset + length > source.length()) {
+            throw new IllegalArgumentException(name() + ": download of [" + offset + ", " + (offset + length)
+                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
+        }
+        int count = Math.toIntExact(length);
+        Object values = switch (dtype) {
+            case FLOAT32 -> new float[count];
+            case FLOAT64 -> new double[count];
+            case INT32 -> new int[count];
+            case INT64 -> new long[count];
+            case BOOL -> new byte[count];
+        };
+        long bytes = (long) count * dtype.byteSize();
+        if (count > 0) {
+            read(source.memory("download"), offset * dtype.byteSize(), values, bytes, "download of " + length + " "
+                    + dtype);
+        } else {
+            waitForDevice("download");
+        }
+        afterWait();   // the queue is drained: every status word is final
+        source.throwIfFailed();
+        downloads++;
+        downloadBytes += bytes;
+        return values instanceof byte[] flags ? toBooleans(flags) : values;
+    }
+
+    /** Waits for every queued op; an op's own deferred error is thrown where its result is read, not here. */
+    @Override
+    public synchronized void synchronize() {
+        enter("synchronize");
+        waitForDevice("synchronize");
+        afterWait();
+    }
+
+    /** Refuses {@code op} on a closed backend, naming it; every {@link #enter} starts with this. */
+    protected final void requireOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(name() + ": " + op + " on a closed backend");
+        }
+    }
+
+    /** Marks the backend closed; false when it already was (then {@code close()} has nothing to do). */
+    protected final boolean markClosed() {
+        if (closed) {
+            return false;
+        }
+        closed = true;
+        return true;
+    }
+
+    @Override
+    public synchronized TransferStats transfers() {
+        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
     }
 
     /** Gives the blocks of unread status words back (on close: nothing will read them). */

@@ -11,7 +11,6 @@ import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
-import dev.quiver.spi.TransferStats;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +59,7 @@ class PlannedBackendTest {
 
         @Override
         protected void enter(String op) {
+            requireOpen(op);
             events.add("enter " + op);
         }
 
@@ -97,29 +97,20 @@ class PlannedBackendTest {
         }
 
         @Override
-        public DeviceBuffer upload(Object hostArray) {
-            throw new UnsupportedOperationException();
+        protected void write(Long memory, Object hostArray, long bytes, String what) {
+            events.add(what);
         }
 
         @Override
-        public Object download(DeviceBuffer buffer, long offset, long length) {
-            afterWait();
-            own(buffer, "download").throwIfFailed();
-            return null;
-        }
-
-        @Override
-        public void synchronize() {
-            afterWait();
-        }
-
-        @Override
-        public TransferStats transfers() {
-            return new TransferStats(0, 0, 0, 0);
+        protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) {
+            events.add(what + " from byte " + offsetBytes);
         }
 
         @Override
         public void close() {
+            if (!markClosed()) {
+                return;
+            }
             dropUnreadChecks();
             allocator.close();
         }
@@ -204,6 +195,21 @@ class PlannedBackendTest {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
                 () -> backend.download(foreign, 0, 2));
         assertEquals("recording: download got a buffer of another backend (PooledBuffer)", error.getMessage());
+        DeviceBuffer mine = backend.allocate(DType.INT32, 4);
+        IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                () -> backend.download(mine, 2, 3));
+        assertEquals("recording: download of [2, 5) is outside a int32 buffer of 4 elements", outside.getMessage());
+        assertTrue(backend.download(mine, 1, 3) instanceof int[] values && values.length == 3);
+        assertTrue(backend.download(backend.upload(new boolean[] {true}), 0, 1) instanceof boolean[]);
+        assertTrue(backend.events.contains("upload of 1 bool") && backend.events.contains("download of 3 int32 from "
+                + "byte 4"), backend.events.toString());
+        assertEquals(2, backend.transfers().downloads());
+        assertEquals(1, backend.transfers().uploadBytes());
+        assertEquals(13, backend.transfers().downloadBytes());
+        backend.close();
+        backend.close();   // idempotent
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> backend.synchronize());
+        assertEquals("recording: synchronize on a closed backend", closed.getMessage());
     }
 
     @Test

@@ -40,10 +40,7 @@ import dev.quiver.kernels.LaunchPlanner;
 import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
-import dev.quiver.spi.DeviceBuffer;
-import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.StridedView;
-import dev.quiver.spi.TransferStats;
 import java.nio.ByteBuffer;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
@@ -108,13 +105,8 @@ public final class CudaBackend extends PlannedBackend<Long> {
     private final DoublePointer oneF64 = new DoublePointer(1d);
     private final DoublePointer zeroF64 = new DoublePointer(0d);
     private BytePointer staging = new BytePointer(4096);
-    private long uploads;
-    private long uploadBytes;
-    private long downloads;
-    private long downloadBytes;
     private long gemms;
     private volatile boolean streamAlive;
-    private boolean closed;
 
     /** A backend on {@code device} with the fast paths and TF32 as the system properties say. */
     CudaBackend(CudaDevice device, CudaVersions versions) {
@@ -218,87 +210,43 @@ public final class CudaBackend extends PlannedBackend<Long> {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized DeviceBuffer upload(Object hostArray) {
-        enter("upload");
-        DType dtype = dtypeOf(hostArray, "cuda");
-        int length = java.lang.reflect.Array.getLength(hostArray);
-        PooledBuffer<Long> buffer = allocate(dtype, length, "upload");
-        long bytes = (long) length * dtype.byteSize();
-        if (length > 0) {
-            BytePointer host = staging(bytes);
-            switch (hostArray) {
-                case float[] values -> new FloatPointer(host).put(values);
-                case double[] values -> new DoublePointer(host).put(values);
-                case int[] values -> new IntPointer(host).put(values);
-                case long[] values -> new LongPointer(host).put(values);
-                case boolean[] values -> host.put(toBytes(values));
-                default -> throw new IllegalStateException("unreachable");
-            }
-            int result = cuMemcpyHtoDAsync(buffer.memory("upload"), host, bytes, stream);
-            if (result == CUDA_SUCCESS) {
-                result = cuStreamSynchronize(stream);   // the staging block is reused by the next copy
-            }
-            if (result != CUDA_SUCCESS) {
-                buffer.release();
-                throw deviceFailure("upload of " + length + " " + dtype, result);
-            }
+    protected void write(Long memory, Object hostArray, long bytes, String what) {
+        BytePointer host = staging(bytes);
+        switch (hostArray) {
+            case float[] values -> new FloatPointer(host).put(values);
+            case double[] values -> new DoublePointer(host).put(values);
+            case int[] values -> new IntPointer(host).put(values);
+            case long[] values -> new LongPointer(host).put(values);
+            case byte[] values -> host.put(values);
+            default -> throw new IllegalStateException("cuda: no host array type " + hostArray.getClass());
         }
-        uploads++;
-        uploadBytes += bytes;
-        return buffer;
+        int result = cuMemcpyHtoDAsync(memory, host, bytes, stream);
+        if (result == CUDA_SUCCESS) {
+            result = cuStreamSynchronize(stream);   // the staging block is reused by the next copy
+        }
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure(what, result);
+        }
     }
 
     @Override
-    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
-        enter("download");
-        PooledBuffer<Long> source = own(buffer, "download");
-        DType dtype = source.dtype();
-        if (offset < 0 || length < 0 || offset + length > source.length()) {
-            throw new IllegalArgumentException("cuda: download of [" + offset + ", " + (offset + length)
-                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
-        }
-        int count = Math.toIntExact(length);
-        long bytes = (long) count * dtype.byteSize();
+    protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) {
         BytePointer host = staging(bytes);
-        int result = count == 0 ? CUDA_SUCCESS
-                : cuMemcpyDtoHAsync(host, source.memory("download") + offset * dtype.byteSize(), bytes, stream);
+        int result = cuMemcpyDtoHAsync(host, memory + offsetBytes, bytes, stream);
         if (result == CUDA_SUCCESS) {
             result = cuStreamSynchronize(stream);
         }
         if (result != CUDA_SUCCESS) {
-            throw deviceFailure("download of " + length + " " + dtype, result);
+            throw deviceFailure(what, result);
         }
-        afterWait();   // the stream is drained: every status word is final
-        source.throwIfFailed();
-        downloads++;
-        downloadBytes += bytes;
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] values = new float[count];
-                new FloatPointer(host).get(values);
-                yield values;
-            }
-            case FLOAT64 -> {
-                double[] values = new double[count];
-                new DoublePointer(host).get(values);
-                yield values;
-            }
-            case INT32 -> {
-                int[] values = new int[count];
-                new IntPointer(host).get(values);
-                yield values;
-            }
-            case INT64 -> {
-                long[] values = new long[count];
-                new LongPointer(host).get(values);
-                yield values;
-            }
-            case BOOL -> {
-                byte[] values = new byte[count];
-                host.get(values);
-                yield toBooleans(values);
-            }
-        };
+        switch (hostArray) {
+            case float[] values -> new FloatPointer(host).get(values);
+            case double[] values -> new DoublePointer(host).get(values);
+            case int[] values -> new IntPointer(host).get(values);
+            case long[] values -> new LongPointer(host).get(values);
+            case byte[] values -> host.get(values);
+            default -> throw new IllegalStateException("cuda: no host array type " + hostArray.getClass());
+        }
     }
 
     /** The host staging block, grown to at least {@code bytes}. */
@@ -339,23 +287,10 @@ public final class CudaBackend extends PlannedBackend<Long> {
     }
 
     @Override
-    public synchronized void synchronize() {
-        enter("synchronize");
-        waitForDevice("synchronize");
-        afterWait();   // an op's own error is thrown where its result is read, not here
-    }
-
-    @Override
-    public synchronized TransferStats transfers() {
-        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
-    }
-
-    @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         cuCtxSetCurrent(context);
         try {
             cuStreamSynchronize(stream);
@@ -379,9 +314,7 @@ public final class CudaBackend extends PlannedBackend<Long> {
     /** Makes this backend's context current on the calling thread; refuses a closed backend. */
     @Override
     protected void enter(String op) {
-        if (closed) {
-            throw new IllegalStateException("cuda: " + op + " on a closed backend");
-        }
+        requireOpen(op);
         CudaCheck.check(cuCtxSetCurrent(context), "cuCtxSetCurrent for " + op);
     }
 

@@ -29,9 +29,7 @@ import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
-import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.SignalHandlers;
-import dev.quiver.spi.TransferStats;
 import java.util.List;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -83,11 +81,6 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
     private final cl_command_queue queue;
     private final CachingAllocator<cl_mem> allocator;
     private final ProgramCache programs;
-    private long uploads;
-    private long uploadBytes;
-    private long downloads;
-    private long downloadBytes;
-    private boolean closed;
 
     /** A backend on {@code device}: one context, one in-order queue; fast paths per {@value #FAST_PATHS_PROPERTY}. */
     public OpenClBackend(OpenClDevice device) {
@@ -183,96 +176,41 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized DeviceBuffer upload(Object hostArray) {
-        enter("upload");
-        DType dtype = dtypeOf(hostArray, "opencl");
-        long length = java.lang.reflect.Array.getLength(hostArray);
-        PooledBuffer<cl_mem> buffer = allocate(dtype, length, "upload");
-        long bytes = length * dtype.byteSize();
-        if (length > 0) {
-            Pointer source = switch (hostArray) {
-                case float[] values -> Pointer.to(values);
-                case double[] values -> Pointer.to(values);
-                case int[] values -> Pointer.to(values);
-                case long[] values -> Pointer.to(values);
-                case boolean[] values -> Pointer.to(toBytes(values));
-                default -> throw new IllegalStateException("unreachable");
-            };
-            try {
-                clEnqueueWriteBuffer(queue, buffer.memory("upload"), CL_TRUE, 0, bytes, source, 0, null, null);
-            } catch (CLException failure) {
-                buffer.release();
-                throw deviceFailure("upload of " + length + " " + dtype, failure);
-            }
+    protected void write(cl_mem memory, Object hostArray, long bytes, String what) {
+        try {
+            clEnqueueWriteBuffer(queue, memory, CL_TRUE, 0, bytes, pointerTo(hostArray), 0, null, null);
+        } catch (CLException failure) {
+            throw deviceFailure(what, failure);
         }
-        uploads++;
-        uploadBytes += bytes;
-        return buffer;
     }
 
     @Override
-    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
-        enter("download");
-        PooledBuffer<cl_mem> source = own(buffer, "download");
-        DType dtype = source.dtype();
-        if (offset < 0 || length < 0 || offset + length > source.length()) {
-            throw new IllegalArgumentException("opencl: download of [" + offset + ", " + (offset + length)
-                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
+    protected void read(cl_mem memory, long offsetBytes, Object hostArray, long bytes, String what) {
+        try {
+            clEnqueueReadBuffer(queue, memory, CL_TRUE, offsetBytes, bytes, pointerTo(hostArray), 0, null, null);
+        } catch (CLException failure) {
+            throw deviceFailure(what, failure);
         }
-        int count = Math.toIntExact(length);
-        Object values = switch (dtype) {
-            case FLOAT32 -> new float[count];
-            case FLOAT64 -> new double[count];
-            case INT32 -> new int[count];
-            case INT64 -> new long[count];
-            case BOOL -> new byte[count];
+    }
+
+    private static Pointer pointerTo(Object hostArray) {
+        return switch (hostArray) {
+            case float[] values -> Pointer.to(values);
+            case double[] values -> Pointer.to(values);
+            case int[] values -> Pointer.to(values);
+            case long[] values -> Pointer.to(values);
+            case byte[] values -> Pointer.to(values);
+            default -> throw new IllegalStateException("opencl: no host array type " + hostArray.getClass());
         };
-        int size = dtype.byteSize();
-        if (count > 0) {
-            Pointer target = switch (values) {
-                case float[] v -> Pointer.to(v);
-                case double[] v -> Pointer.to(v);
-                case int[] v -> Pointer.to(v);
-                case long[] v -> Pointer.to(v);
-                case byte[] v -> Pointer.to(v);
-                default -> throw new IllegalStateException("unreachable");
-            };
-            try {
-                clEnqueueReadBuffer(queue, source.memory("download"), CL_TRUE, offset * size, (long) count * size,
-                        target, 0, null, null);
-            } catch (CLException failure) {
-                throw deviceFailure("download of " + length + " " + dtype, failure);
-            }
-        } else {
-            waitForDevice("download");
-        }
-        afterWait();   // the queue is drained: every status word is final
-        source.throwIfFailed();
-        downloads++;
-        downloadBytes += (long) count * size;
-        return values instanceof byte[] bytes ? toBooleans(bytes) : values;
     }
 
     // ---------------------------------------------------------------- ops
 
     @Override
-    public synchronized void synchronize() {
-        enter("synchronize");
-        waitForDevice("synchronize");
-        afterWait();   // an op's own error is thrown where its result is read, not here
-    }
-
-    @Override
-    public synchronized TransferStats transfers() {
-        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
-    }
-
-    @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         try {
             clFinish(queue);
         } finally {
@@ -298,9 +236,7 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
 
     @Override
     protected void enter(String op) {
-        if (closed) {
-            throw new IllegalStateException("opencl: " + op + " on a closed backend");
-        }
+        requireOpen(op);
     }
 
     @Override
