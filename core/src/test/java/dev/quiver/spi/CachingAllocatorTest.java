@@ -119,10 +119,57 @@ class CachingAllocatorTest {
         Long kept = allocator.take(8192, "keep");
         IllegalStateException error = assertThrows(IllegalStateException.class,
                 () -> allocator.take(4096, "matmul float32 (64, 64)"));
-        String message = error.getMessage();
-        assertTrue(message.startsWith("cuda: out of device memory in matmul float32 (64, 64): asked 4096 bytes, "
-                + "8192 bytes in use by live buffers, 1808 bytes free on the device"), message);
+        assertEquals("cuda: out of device memory: matmul float32 (64, 64) asks for a block of 4096 bytes on cuda, "
+                + "the driver refused it even after reclaiming the buffers of unreachable tensors; in use 8192 bytes "
+                + "(0 more cached), 1808 bytes free on the device; close() tensors you no longer need, or make the "
+                + "batch smaller", error.getMessage());
         allocator.give(kept, 8192);
+    }
+
+    @Test
+    void theLimitBoundsWhatIsHeldAndTheLargestBlockIsRefusedUpFront() {
+        FakeDevice device = new FakeDevice(1 << 20);
+        CachingAllocator<Long> allocator = new CachingAllocator<>("opencl", "pthread-cpu", device,
+                new CachingAllocator.Bounds(8192, "set quiver.opencl.memoryLimit to change it", 4096,
+                        "CL_DEVICE_MAX_MEM_ALLOC_SIZE"));
+        IllegalStateException tooLarge = assertThrows(IllegalStateException.class,
+                () -> allocator.take(8192, "upload of 2048 float32"));
+        assertTrue(tooLarge.getMessage().startsWith("opencl: out of device memory: upload of 2048 float32 asks for "
+                + "a block of 8192 bytes on pthread-cpu, larger than the largest block pthread-cpu allows (4096 "
+                + "bytes, CL_DEVICE_MAX_MEM_ALLOC_SIZE)"), tooLarge.getMessage());
+        assertEquals(0, device.used, "refused before asking the driver");
+        Long first = allocator.take(4096, "a");
+        Long second = allocator.take(4096, "b");
+        IllegalStateException overLimit = assertThrows(IllegalStateException.class, () -> allocator.take(256, "c"));
+        assertTrue(overLimit.getMessage().contains("more than the memory limit allows even after reclaiming")
+                && overLimit.getMessage().contains("in use 8192 bytes")
+                && overLimit.getMessage().contains("limit 8192 bytes (set quiver.opencl.memoryLimit to change it)"),
+                overLimit.getMessage());
+        allocator.give(first, 4096);
+        assertEquals(256, allocator.sizeClass(256));
+        Long third = allocator.take(256, "d");   // over the limit until the cached block goes back to the driver
+        assertEquals(4096 + 256, allocator.allocatedBytes());
+        assertEquals(8192, allocator.peakBytes());
+        assertTrue(allocator.describe().contains("peak 8192 of a 8192-byte limit"), allocator.describe());
+        allocator.give(second, 4096);
+        allocator.give(third, 256);
+    }
+
+    @Test
+    void theSizePropertyTakesBytesOrASuffixAndNamesItselfWhenMalformed() {
+        String property = "quiver.test.memoryLimit";
+        try {
+            assertEquals(77, CachingAllocator.sizeProperty(property, 77, "cuda"), "unset: the default");
+            System.setProperty(property, "3g");
+            assertEquals(3L << 30, CachingAllocator.sizeProperty(property, 77, "cuda"));
+            System.setProperty(property, "-5");
+            IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                    () -> CachingAllocator.sizeProperty(property, 77, "cuda"));
+            assertEquals("cuda: quiver.test.memoryLimit='-5' is not a positive size in bytes (e.g. 1073741824, 512m "
+                    + "or 2g)", error.getMessage());
+        } finally {
+            System.clearProperty(property);
+        }
     }
 
     @Test
@@ -135,7 +182,7 @@ class CachingAllocatorTest {
         buffer.release();
         assertEquals(512, allocator.cachedBytes());
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> buffer.memory("exp"));
-        assertEquals("exp uses a released int32 buffer of 100 elements", error.getMessage());
+        assertEquals("test: exp uses a released int32 buffer of 100 elements", error.getMessage());
     }
 
     @Test

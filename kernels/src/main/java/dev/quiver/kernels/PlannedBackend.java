@@ -2,85 +2,156 @@ package dev.quiver.kernels;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
+import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
+import dev.quiver.spi.TransferStats;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
- * What every kernel-launching device backend shares: each op is planned by the {@link LaunchPlanner} and its
- * launches handed to {@link #launch(Launch)}; the backend remembers the last few launches since the host waited, so
- * a device error surfacing at the next wait can name them, and the launches that may set the status word (integer
- * division by zero), so it is read only when one ran. A backend adds memory, transfers, its launch call and its wait.
- * The CUDA backend is built on it; the OpenCL backend has the same shape and can adopt it.
+ * What every kernel-launching device backend shares: memory from a {@link CachingAllocator} in {@link PooledBuffer}s;
+ * each op planned by the {@link LaunchPlanner} and its launches handed to {@link #launch}; the last few launches
+ * since the host waited, so a device error surfacing at the next wait can name them; and a status word of its own
+ * for each op whose kernels may report an error they cannot throw (integer division by zero), read at the next wait
+ * and thrown, every time, where that op's result or anything computed from it is read ({@link DeferredCheck}).
+ * A backend adds its driver calls: launch, zero and read a status word, wait, transfers, close.
  *
  * <pre>{@code
- * final class MyBackend extends PlannedBackend {
+ * final class MyBackend extends PlannedBackend<Long> {
  *     MyBackend(DeviceLimits limits) { super(new LaunchPlanner(limits)); }
- *     protected void enter(String op) { ... }               // refuse a closed backend, make the context current
- *     protected void launch(Launch launch) { ... }          // compile (cached), set launch.args(), enqueue
- *     // allocate, upload, download, synchronize, transfers, close, name, deviceDescription
+ *     protected CachingAllocator<Long> allocator() { ... }
+ *     protected void enter(String op) { requireOpen(op); ... }        // and make the context current
+ *     protected void launch(Launch launch, DeferredCheck<Long> check) { ... }   // compile (cached), set args, enqueue
+ *     protected void zeroStatusWord(Long word, String op) { ... }     // enqueued, not waited for
+ *     protected int readStatusWord(Long word, String op) { ... }      // the queue is drained
+ *     protected void waitForDevice(String op) { ... }
+ *     protected void write(Long memory, Object hostArray, long bytes, String what) { ... }
+ *     protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) { ... }
+ *     // close (if markClosed()), name, deviceDescription
  * }
  * }</pre>
+ *
+ * @param <M> the driver's handle of a block of device memory
  */
-public abstract class PlannedBackend implements Backend {
+public abstract class PlannedBackend<M> implements Backend {
     private static final int RECENT_OPS = 8;
+    /** Status words not yet read; more than this and the next op waits to read them (their blocks are cached). */
+    private static final int MAX_UNREAD_CHECKS = 64;
 
     /** The planner of this backend's device. */
     protected final LaunchPlanner planner;
     // launches since the host last waited, kept as launches and formatted only if an error needs them
     private final ArrayDeque<Launch> recentOps = new ArrayDeque<>();
-    private final List<Launch> statusChecks = new ArrayList<>();
+    // ops whose status word the host has not read yet
+    private final List<DeferredCheck<M>> unread = new ArrayList<>();
     private long launches;
+    private long uploads;
+    private long uploadBytes;
+    private long downloads;
+    private long downloadBytes;
+    private boolean closed;
 
     /** A backend whose ops {@code planner} plans. */
     protected PlannedBackend(LaunchPlanner planner) {
         this.planner = planner;
     }
 
+    /** The allocator of this backend's device memory (made by the subclass's constructor, after its context). */
+    protected abstract CachingAllocator<M> allocator();
+
+    /** The device's name, for error messages. */
+    protected abstract String deviceName();
+
     /** Called before every op: refuses a closed backend (naming {@code op}) and readies the device context. */
     protected abstract void enter(String op);
 
-    /** Enqueues one planned launch without waiting for it. */
-    protected abstract void launch(Launch launch);
+    /** Enqueues one planned launch without waiting for it; {@code check} holds the op's status word, or is null. */
+    protected abstract void launch(Launch launch, DeferredCheck<M> check);
+
+    /** Enqueues the zeroing of a status word (one int) for {@code op}, before the op's kernels. */
+    protected abstract void zeroStatusWord(M word, String op);
+
+    /** Reads a status word; the host already waited for the queue. */
+    protected abstract int readStatusWord(M word, String op);
+
+    /** Waits for every queued command; a failure is an error naming {@code op} and {@link #recentOpsText()}. */
+    protected abstract void waitForDevice(String op);
+
+    /** Refuses a dtype the device cannot hold, naming {@code op}; every dtype by default. */
+    protected void requireDtype(DType dtype, String op) {
+    }
+
+    @Override
+    public synchronized DeviceBuffer allocate(DType dtype, long length) {
+        enter("allocate");
+        return allocate(dtype, length, "allocate");
+    }
+
+    /** A buffer of {@code length} elements for {@code op}; the caller entered. */
+    protected final PooledBuffer<M> allocate(DType dtype, long length, String op) {
+        requireDtype(dtype, op);
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(length, (long) dtype.byteSize());
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException(name() + ": " + op + " of " + length + " " + dtype
+                    + " is more than 2^63 bytes", overflow);
+        }
+        long capacity = CachingAllocator.sizeClass(bytes);
+        CachingAllocator<M> allocator = allocator();
+        String what = op + " of " + length + " " + dtype + " (" + bytes + " bytes)";
+        return new PooledBuffer<>(allocator, allocator.take(capacity, what), capacity, dtype, length);
+    }
+
+    /** {@code buffer} as one of this backend's, or an error naming {@code op} and the backend. */
+    @SuppressWarnings("unchecked")
+    protected final PooledBuffer<M> own(DeviceBuffer buffer, String op) {
+        if (buffer instanceof PooledBuffer<?> mine && mine.allocator() == allocator()) {
+            return (PooledBuffer<M>) mine;
+        }
+        throw new IllegalArgumentException(name() + ": " + op + " got a buffer of another backend ("
+                + buffer.getClass().getSimpleName() + ")");
+    }
 
     @Override
     public synchronized void fill(StridedView out, double value) {
-        run("fill", planner.fill(out, value));
+        run("fill", planner.fill(out, value), out);
     }
 
     @Override
     public synchronized void unary(Primitive op, StridedView in, StridedView out) {
-        run(op.opName(), planner.unary(op, in, out));
+        run(op.opName(), planner.unary(op, in, out), out, in);
     }
 
     @Override
     public synchronized void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
-        run(op.opName(), planner.binary(op, a, b, out));
+        run(op.opName(), planner.binary(op, a, b, out), out, a, b);
     }
 
     @Override
     public synchronized void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
-        run("where", planner.where(condition, whenTrue, whenFalse, out));
+        run("where", planner.where(condition, whenTrue, whenFalse, out), out, condition, whenTrue, whenFalse);
     }
 
     @Override
     public synchronized void copy(StridedView in, StridedView out) {
-        run("copy", planner.copy(in, out));
+        run("copy", planner.copy(in, out), out, in);
     }
 
     @Override
     public synchronized void reduce(Primitive op, StridedView in, StridedView out) {
         enter(op.opName());
         long scratchLength = planner.reduceScratchLength(in);
-        DeviceBuffer scratch = scratchLength == 0 ? null : allocate(in.dtype(), scratchLength);
+        DeviceBuffer scratch = scratchLength == 0 ? null
+                : allocate(in.dtype(), scratchLength, op.opName() + " scratch");
         try {
-            run(op.opName(), planner.reduce(op, in, out, scratch));
+            run(op.opName(), planner.reduce(op, in, out, scratch), out, in);
         } finally {
             if (scratch != null) {
                 scratch.release();   // safe at once: later users of the block queue behind this reduction
@@ -91,50 +162,189 @@ public abstract class PlannedBackend implements Backend {
     /** The tiled matmul kernel; a backend with a vendor library overrides this and keeps it as the slow twin. */
     @Override
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
-        run("matmul", planner.matmul(a, b, out));
+        run("matmul", planner.matmul(a, b, out), out, a, b);
     }
 
     @Override
     public synchronized void random(RandomDistribution distribution, long seed, long counter, double first,
                                     double second, StridedView out) {
-        run("random", planner.random(distribution, seed, counter, first, second, out));
+        run("random", planner.random(distribution, seed, counter, first, second, out), out);
     }
 
-    /** Enters {@code op} and launches its plan. */
-    protected final void run(String op, List<Launch> plan) {
+    /**
+     * Enters {@code op}, launches its plan (with a status word of its own when a launch may set one) and records
+     * what {@code out} now depends on: the deferred checks of {@code inputs}, and the op's own.
+     */
+    protected final void run(String op, List<Launch> plan, StridedView out, StridedView... inputs) {
         enter(op);
+        DeferredCheck<M> check = null;
         for (Launch planned : plan) {
-            launch(planned);
+            if (planned.checksStatus()) {
+                check = newCheck(planned.description());
+                break;
+            }
+        }
+        for (Launch planned : plan) {
+            launch(planned, check);
             launches++;
             if (recentOps.size() == RECENT_OPS) {
                 recentOps.removeFirst();
             }
             recentOps.addLast(planned);
-            if (planned.checksStatus() && statusChecks.size() < RECENT_OPS) {   // the first few name the suspects
-                statusChecks.add(planned);
+        }
+        inheritChecks(op, check, out, inputs);
+    }
+
+    /**
+     * Records what {@code out} depends on after {@code op} wrote it: the deferred checks of {@code inputs} and
+     * {@code check}, the op's own (or null). A backend that computes an op without {@link #run} (a vendor library)
+     * calls this too.
+     */
+    protected final void inheritChecks(String op, DeferredCheck<M> check, StridedView out, StridedView... inputs) {
+        PooledBuffer<M> target = own(out.buffer(), op);
+        boolean whole = out.offset() == 0 && out.size() == target.length() && out.isContiguous();
+        List<PooledBuffer<M>> sources = new ArrayList<>(inputs.length);
+        for (StridedView input : inputs) {
+            sources.add(own(input.buffer(), op));
+        }
+        target.inheritChecks(whole, check, sources);
+    }
+
+    /** A zeroed status word of its own for the op {@code description}; reads the older ones first if too many wait. */
+    private DeferredCheck<M> newCheck(String description) {
+        if (unread.size() >= MAX_UNREAD_CHECKS) {
+            waitForDevice(description);
+            afterWait();
+        }
+        M word = allocator().take(CachingAllocator.GRANULE, "the status word of " + description);
+        try {
+            zeroStatusWord(word, description);
+        } catch (RuntimeException failure) {
+            allocator().give(word, CachingAllocator.GRANULE);
+            throw failure;
+        }
+        DeferredCheck<M> check = new DeferredCheck<>(description, word);
+        unread.add(check);
+        return check;
+    }
+
+    /**
+     * After the host waited for the queue (download, synchronize): forgets the launches since the last wait
+     * and reads every unread status word (now final) into its check, returning its block to the allocator.
+     */
+    private void afterWait() {
+        recentOps.clear();
+        for (DeferredCheck<M> check : unread) {
+            int value = readStatusWord(check.status(), check.description());
+            check.complete(value == 0 ? null : statusError(value, name(), deviceName(), check.description()));
+            allocator().give(check.status(), CachingAllocator.GRANULE);
+        }
+        unread.clear();
+    }
+
+    /**
+     * Copies {@code bytes} from a host array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]}, or
+     * {@code byte[]} for bools) into {@code memory}; returns once the host array may be reused. A failure is an error
+     * naming {@code what}.
+     */
+    protected abstract void write(M memory, Object hostArray, long bytes, String what);
+
+    /**
+     * Copies {@code bytes} from {@code memory} at {@code offsetBytes} into a host array of the dtype's Java type
+     * ({@code byte[]} for bools), waiting for the queue first. A failure is an error naming {@code what}.
+     */
+    protected abstract void read(M memory, long offsetBytes, Object hostArray, long bytes, String what);
+
+    @Override
+    public synchronized DeviceBuffer upload(Object hostArray) {
+        enter("upload");
+        DType dtype = dtypeOf(hostArray, name());
+        long length = java.lang.reflect.Array.getLength(hostArray);
+        PooledBuffer<M> buffer = allocate(dtype, length, "upload");
+        long bytes = length * dtype.byteSize();
+        if (length > 0) {
+            try {
+                write(buffer.memory("upload"), hostArray instanceof boolean[] bools ? toBytes(bools) : hostArray,
+                        bytes, "upload of " + length + " " + dtype);
+            } catch (RuntimeException failure) {
+                buffer.release();
+                throw failure;
             }
         }
+        uploads++;
+        uploadBytes += bytes;
+        return buffer;
+    }
+
+    @Override
+    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
+        enter("download");
+        PooledBuffer<M> source = own(buffer, "download");
+        DType dtype = source.dtype();
+        if (offset < 0 || length < 0 || offset + length > source.length()) {
+            throw new IllegalArgumentException(name() + ": download of [" + offset + ", " + (offset + length)
+                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
+        }
+        int count = Math.toIntExact(length);
+        Object values = switch (dtype) {
+            case FLOAT32 -> new float[count];
+            case FLOAT64 -> new double[count];
+            case INT32 -> new int[count];
+            case INT64 -> new long[count];
+            case BOOL -> new byte[count];
+        };
+        long bytes = (long) count * dtype.byteSize();
+        if (count > 0) {
+            read(source.memory("download"), offset * dtype.byteSize(), values, bytes, "download of " + length + " "
+                    + dtype);
+        } else {
+            waitForDevice("download");
+        }
+        afterWait();   // the queue is drained: every status word is final
+        source.throwIfFailed();
+        downloads++;
+        downloadBytes += bytes;
+        return values instanceof byte[] flags ? toBooleans(flags) : values;
+    }
+
+    /** Waits for every queued op; an op's own deferred error is thrown where its result is read, not here. */
+    @Override
+    public synchronized void synchronize() {
+        enter("synchronize");
+        waitForDevice("synchronize");
+        afterWait();
+    }
+
+    /** Refuses {@code op} on a closed backend, naming it; every {@link #enter} starts with this. */
+    protected final void requireOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException(name() + ": " + op + " on a closed backend");
+        }
+    }
+
+    /** Marks the backend closed; false when it already was (then {@code close()} has nothing to do). */
+    protected final boolean markClosed() {
+        if (closed) {
+            return false;
+        }
+        closed = true;
+        return true;
+    }
+
+    @Override
+    public synchronized TransferStats transfers() {
+        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
+    }
+
+    /** Gives the blocks of unread status words back (on close: nothing will read them). */
+    protected final void dropUnreadChecks() {
+        unread.forEach(check -> allocator().give(check.status(), CachingAllocator.GRANULE));
+        unread.clear();
     }
 
     /** Kernel launches so far. */
     protected final long launches() {
         return launches;
-    }
-
-    /**
-     * The ops of the launches that may have set the status word since the last call, or an empty set when none
-     * ran (then the word need not be read).
-     */
-    protected final Set<String> takeStatusSuspects() {
-        Set<String> suspects = new LinkedHashSet<>();
-        statusChecks.forEach(launch -> suspects.add(launch.description()));
-        statusChecks.clear();
-        return suspects;
-    }
-
-    /** Forgets the launches since the last wait: the host waited and they all succeeded, or their error was thrown. */
-    protected final void forgetRecentOps() {
-        recentOps.clear();
     }
 
     /** {@code "; ops launched since the last wait: ..."} for an error message, or {@code ""}; then forgets them. */
@@ -145,13 +355,14 @@ public abstract class PlannedBackend implements Backend {
         return recent;
     }
 
-    /** The error a status word value reports, naming the backend, device and suspect ops. */
-    protected static RuntimeException statusError(int value, String backend, String device, Set<String> suspects) {
+    /** The error a status word value reports for the op {@code description}, naming the backend and device. */
+    protected static RuntimeException statusError(int value, String backend, String device, String description) {
         if (value == ElementwiseKernels.STATUS_DIVISION_BY_ZERO) {
             return new ArithmeticException("div: integer division by zero on " + backend + " (" + device + ") in "
-                    + String.join(" or ", suspects));
+                    + description + "; every tensor computed from its result fails the same way");
         }
-        return new IllegalStateException(backend + ": a kernel reported status " + value + " in " + suspects);
+        return new IllegalStateException(backend + ": " + description + " reported status " + value + " on "
+                + device);
     }
 
     /** The dtype of a host array {@link Backend#upload} accepts, or an error naming the backend. */

@@ -6,33 +6,84 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
+import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
-import dev.quiver.spi.TransferStats;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PlannedBackendTest {
 
-    /** A backend that records what it is asked to launch and allocate, on a GPU-like device. */
-    static final class Recording extends PlannedBackend {
+    /** A backend that records what it is asked to launch, on a GPU-like device with numbered blocks of memory. */
+    static final class Recording extends PlannedBackend<Long> {
         final List<String> events = new ArrayList<>();
+        final Map<Long, Integer> words = new HashMap<>();   // status words as the "device" holds them
+        final CachingAllocator<Long> allocator = new CachingAllocator<>("recording", new CachingAllocator.Device<>() {
+            long next = 1;
+
+            @Override
+            public Long allocate(long bytes) {
+                events.add("allocate " + bytes);
+                return next++;
+            }
+
+            @Override
+            public void free(Long memory, long bytes) {
+            }
+
+            @Override
+            public long freeBytes() {
+                return -1;
+            }
+        });
+        int divisionStatus;   // what a division kernel "writes" into its status word
 
         Recording() {
             super(new LaunchPlanner(new DeviceLimits(1024, 132, true, false)));
         }
 
         @Override
+        protected CachingAllocator<Long> allocator() {
+            return allocator;
+        }
+
+        @Override
+        protected String deviceName() {
+            return "H200";
+        }
+
+        @Override
         protected void enter(String op) {
+            requireOpen(op);
             events.add("enter " + op);
         }
 
         @Override
-        protected void launch(Launch launch) {
+        protected void launch(Launch launch, DeferredCheck<Long> check) {
             events.add("launch " + launch.kernel());
+            if (launch.checksStatus()) {
+                words.put(check.status(), divisionStatus);
+            }
+        }
+
+        @Override
+        protected void zeroStatusWord(Long word, String op) {
+            words.put(word, 0);
+        }
+
+        @Override
+        protected int readStatusWord(Long word, String op) {
+            return words.get(word);
+        }
+
+        @Override
+        protected void waitForDevice(String op) {
+            events.add("wait " + op);
         }
 
         @Override
@@ -46,47 +97,22 @@ class PlannedBackendTest {
         }
 
         @Override
-        public DeviceBuffer allocate(DType dtype, long length) {
-            events.add("allocate " + length);
-            return new DeviceBuffer() {
-                @Override
-                public DType dtype() {
-                    return dtype;
-                }
-
-                @Override
-                public long length() {
-                    return length;
-                }
-
-                @Override
-                public void release() {
-                    events.add("release " + length);
-                }
-            };
+        protected void write(Long memory, Object hostArray, long bytes, String what) {
+            events.add(what);
         }
 
         @Override
-        public DeviceBuffer upload(Object hostArray) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Object download(DeviceBuffer buffer, long offset, long length) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void synchronize() {
-        }
-
-        @Override
-        public TransferStats transfers() {
-            return new TransferStats(0, 0, 0, 0);
+        protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) {
+            events.add(what + " from byte " + offsetBytes);
         }
 
         @Override
         public void close() {
+            if (!markClosed()) {
+                return;
+            }
+            dropUnreadChecks();
+            allocator.close();
         }
     }
 
@@ -101,27 +127,89 @@ class PlannedBackendTest {
         assertEquals("enter sum", backend.events.get(0));
         assertTrue(backend.events.get(1).startsWith("allocate "), backend.events.toString());
         assertEquals(List.of("enter sum", "launch reduce_axis", "launch reduce_axis"), backend.events.subList(2, 5));
-        assertTrue(backend.events.get(5).startsWith("release "), backend.events.toString());
         assertEquals(2, backend.launches());
+        long cached = backend.allocator.cachedBytes();
+        assertTrue(cached > 0, "the scratch went back to the allocator once launched: " + backend.allocator.describe());
     }
 
     @Test
-    void recentOpsNameTheLaunchesSinceTheLastWaitAndStatusSuspectsOnlyDivisions() {
+    void recentOpsNameTheLaunchesSinceTheLastWait() {
         Recording backend = new Recording();
         DeviceBuffer ints = backend.allocate(DType.INT32, 5);
         StridedView view = StridedView.contiguous(ints, 5);
         backend.unary(Primitive.NEG, view, view);
-        assertEquals(Set.of(), backend.takeStatusSuspects(), "no kernel that can divide by zero ran");
-        backend.binary(Primitive.DIV, view, view, view);
-        assertEquals(Set.of("div int32 (5,) <- int32 (5,) int32 (5,)"), backend.takeStatusSuspects());
-        assertEquals(Set.of(), backend.takeStatusSuspects(), "taken once");
-        String recent = backend.recentOpsText();
+        backend.binary(Primitive.ADD, view, view, view);
         assertEquals("; ops launched since the last wait: neg int32 (5,) <- int32 (5,), "
-                + "div int32 (5,) <- int32 (5,) int32 (5,)", recent);
+                + "add int32 (5,) <- int32 (5,) int32 (5,)", backend.recentOpsText());
         assertEquals("", backend.recentOpsText(), "formatting forgets them");
-        ArithmeticException error = (ArithmeticException) PlannedBackend.statusError(
-                ElementwiseKernels.STATUS_DIVISION_BY_ZERO, "cuda", "H200", Set.of("div a", "div b"));
-        assertEquals("div: integer division by zero on cuda (H200) in div a or div b", error.getMessage());
+    }
+
+    @Test
+    void aDivisionByZeroFailsItsOwnResultAndWhatIsComputedFromItEveryTimeAndNothingElse() {
+        Recording backend = new Recording();
+        DeviceBuffer a = backend.allocate(DType.INT32, 3);
+        DeviceBuffer quotient = backend.allocate(DType.INT32, 3);
+        DeviceBuffer derived = backend.allocate(DType.INT32, 3);
+        DeviceBuffer unrelated = backend.allocate(DType.INT32, 3);
+        StridedView av = StridedView.contiguous(a, 3);
+        StridedView qv = StridedView.contiguous(quotient, 3);
+        backend.binary(Primitive.ADD, av, av, StridedView.contiguous(unrelated, 3));
+        backend.divisionStatus = ElementwiseKernels.STATUS_DIVISION_BY_ZERO;
+        backend.binary(Primitive.DIV, av, av, qv);
+        backend.divisionStatus = 0;
+        backend.unary(Primitive.NEG, qv, StridedView.contiguous(derived, 3));
+        backend.download(unrelated, 0, 3);   // reads normally, and reads the division's status word on the way
+        for (int attempt = 0; attempt < 2; attempt++) {
+            ArithmeticException error = assertThrows(ArithmeticException.class,
+                    () -> backend.download(quotient, 0, 3));
+            assertEquals("div: integer division by zero on recording (H200) in div int32 (3,) <- int32 (3,) "
+                    + "int32 (3,); every tensor computed from its result fails the same way", error.getMessage());
+            assertThrows(ArithmeticException.class, () -> backend.download(derived, 0, 3));
+        }
+        backend.binary(Primitive.DIV, av, av, qv);   // overwritten whole by a division that passes: reads again
+        backend.download(quotient, 0, 3);
+        assertEquals(CachingAllocator.GRANULE, backend.allocator.cachedBytes(),
+                "a read status word goes back to the allocator, and the next division reuses it: "
+                        + backend.allocator.describe());
+        assertTrue(backend.allocator.describe().contains("1 reuses"), backend.allocator.describe());
+    }
+
+    @Test
+    void anOpWithoutADivisionGetsNoStatusWord() {
+        Recording backend = new Recording();
+        DeviceBuffer ints = backend.allocate(DType.INT32, 5);
+        StridedView view = StridedView.contiguous(ints, 5);
+        long before = backend.allocator.allocatedBytes();
+        backend.binary(Primitive.ADD, view, view, view);
+        backend.binary(Primitive.DIV, StridedView.contiguous(backend.allocate(DType.FLOAT32, 5), 5),
+                StridedView.contiguous(backend.allocate(DType.FLOAT32, 5), 5),
+                StridedView.contiguous(backend.allocate(DType.FLOAT32, 5), 5));
+        assertEquals(before + 3 * CachingAllocator.GRANULE, backend.allocator.allocatedBytes(),
+                "float division follows IEEE and needs no word; only the three float buffers were allocated");
+    }
+
+    @Test
+    void aBufferOfAnotherBackendIsRefusedNamingTheOp() {
+        Recording backend = new Recording();
+        DeviceBuffer foreign = new Recording().allocate(DType.FLOAT32, 2);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> backend.download(foreign, 0, 2));
+        assertEquals("recording: download got a buffer of another backend (PooledBuffer)", error.getMessage());
+        DeviceBuffer mine = backend.allocate(DType.INT32, 4);
+        IllegalArgumentException outside = assertThrows(IllegalArgumentException.class,
+                () -> backend.download(mine, 2, 3));
+        assertEquals("recording: download of [2, 5) is outside a int32 buffer of 4 elements", outside.getMessage());
+        assertTrue(backend.download(mine, 1, 3) instanceof int[] values && values.length == 3);
+        assertTrue(backend.download(backend.upload(new boolean[] {true}), 0, 1) instanceof boolean[]);
+        assertTrue(backend.events.contains("upload of 1 bool") && backend.events.contains("download of 3 int32 from "
+                + "byte 4"), backend.events.toString());
+        assertEquals(2, backend.transfers().downloads());
+        assertEquals(1, backend.transfers().uploadBytes());
+        assertEquals(13, backend.transfers().downloadBytes());
+        backend.close();
+        backend.close();   // idempotent
+        IllegalStateException closed = assertThrows(IllegalStateException.class, () -> backend.synchronize());
+        assertEquals("recording: synchronize on a closed backend", closed.getMessage());
     }
 
     @Test

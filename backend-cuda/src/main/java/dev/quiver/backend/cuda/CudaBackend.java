@@ -39,12 +39,9 @@ import dev.quiver.kernels.Launch;
 import dev.quiver.kernels.LaunchPlanner;
 import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
-import dev.quiver.spi.DeviceBuffer;
-import dev.quiver.spi.PooledBuffer;
+import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.StridedView;
-import dev.quiver.spi.TransferStats;
 import java.nio.ByteBuffer;
-import java.util.Set;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
@@ -75,9 +72,14 @@ import org.bytedeco.javacpp.SizeTPointer;
  * float total = x.square().sum().floatValue();   // the only host-device copy: the 4-byte result
  * }</pre>
  */
-public final class CudaBackend extends PlannedBackend {
+public final class CudaBackend extends PlannedBackend<Long> {
     /** System property: {@code false} runs the slow twin of every fast path. Default {@code true}. */
     public static final String FAST_PATHS_PROPERTY = "quiver.cuda.fastpaths";
+    /**
+     * System property: the most device memory the backend holds at once, in bytes or with a suffix {@code k},
+     * {@code m}, {@code g} ({@code 8g}). Default: no limit but the memory the driver reports free.
+     */
+    public static final String MEMORY_LIMIT_PROPERTY = "quiver.cuda.memoryLimit";
     /** System property: {@code true} allows TF32 in float32 matmul. Default {@code false} (strict FP32). */
     public static final String TF32_PROPERTY = "quiver.cuda.tf32";
     /** cuBLAS's workspace, allocated once so no later call (nor a stream capture) allocates: NVIDIA's Hopper size. */
@@ -93,7 +95,6 @@ public final class CudaBackend extends PlannedBackend {
     private final cublasContext cublas = new cublasContext();
     private final CachingAllocator<Long> allocator;
     private final ModuleCache modules;
-    private final long status;
     private final long workspace;
     // launch arguments: one native block of 8-byte slots, and the pointer array cuLaunchKernel reads, filled once
     private final BytePointer argumentBlock = new BytePointer((long) ARGUMENT_SLOTS * KernelArguments.SLOT);
@@ -104,13 +105,8 @@ public final class CudaBackend extends PlannedBackend {
     private final DoublePointer oneF64 = new DoublePointer(1d);
     private final DoublePointer zeroF64 = new DoublePointer(0d);
     private BytePointer staging = new BytePointer(4096);
-    private long uploads;
-    private long uploadBytes;
-    private long downloads;
-    private long downloadBytes;
     private long gemms;
     private volatile boolean streamAlive;
-    private boolean closed;
 
     /** A backend on {@code device} with the fast paths and TF32 as the system properties say. */
     CudaBackend(CudaDevice device, CudaVersions versions) {
@@ -136,11 +132,11 @@ public final class CudaBackend extends PlannedBackend {
         for (int i = 0; i < ARGUMENT_SLOTS; i++) {
             argumentPointers.put(i, argumentBlock.address() + (long) i * KernelArguments.SLOT);
         }
-        this.allocator = new CachingAllocator<>("cuda", new StreamOrderedMemory());
+        this.allocator = new CachingAllocator<>("cuda", device.name(), new StreamOrderedMemory(),
+                CachingAllocator.Bounds.limit(CachingAllocator.sizeProperty(MEMORY_LIMIT_PROPERTY, Long.MAX_VALUE,
+                        "cuda"), MEMORY_LIMIT_PROPERTY));
         this.modules = new ModuleCache(CompileTarget.choose(device.arch(), versions.nvrtcArchs(),
                 versions.nvrtc(), versions.driver()), versions.nvrtc(), ModuleCache.cacheDirFromProperty());
-        this.status = allocator.take(CachingAllocator.GRANULE, "status word");
-        CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
         long[] block = new long[1];
         CudaCheck.check(cuMemAlloc(block, CUBLAS_WORKSPACE_BYTES), "cuMemAlloc of the cuBLAS workspace");
         this.workspace = block[0];
@@ -214,95 +210,43 @@ public final class CudaBackend extends PlannedBackend {
     // ---------------------------------------------------------------- memory
 
     @Override
-    public synchronized DeviceBuffer allocate(DType dtype, long length) {
-        enter("allocate");
-        long capacity = CachingAllocator.sizeClass(length * dtype.byteSize());
-        String op = "allocate " + length + " " + dtype;
-        return new PooledBuffer<>(allocator, allocator.take(capacity, op), capacity, dtype, length);
-    }
-
-    @Override
-    public synchronized DeviceBuffer upload(Object hostArray) {
-        enter("upload");
-        DType dtype = dtypeOf(hostArray, "cuda");
-        int length = java.lang.reflect.Array.getLength(hostArray);
-        PooledBuffer<Long> buffer = own(allocate(dtype, length), "upload");
-        long bytes = (long) length * dtype.byteSize();
-        if (length > 0) {
-            BytePointer host = staging(bytes);
-            switch (hostArray) {
-                case float[] values -> new FloatPointer(host).put(values);
-                case double[] values -> new DoublePointer(host).put(values);
-                case int[] values -> new IntPointer(host).put(values);
-                case long[] values -> new LongPointer(host).put(values);
-                case boolean[] values -> host.put(toBytes(values));
-                default -> throw new IllegalStateException("unreachable");
-            }
-            int result = cuMemcpyHtoDAsync(buffer.memory("upload"), host, bytes, stream);
-            if (result == CUDA_SUCCESS) {
-                result = cuStreamSynchronize(stream);   // the staging block is reused by the next copy
-            }
-            if (result != CUDA_SUCCESS) {
-                buffer.release();
-                throw deviceFailure("upload of " + length + " " + dtype, result);
-            }
-        }
-        uploads++;
-        uploadBytes += bytes;
-        return buffer;
-    }
-
-    @Override
-    public synchronized Object download(DeviceBuffer buffer, long offset, long length) {
-        enter("download");
-        PooledBuffer<Long> source = own(buffer, "download");
-        DType dtype = source.dtype();
-        if (offset < 0 || length < 0 || offset + length > source.length()) {
-            throw new IllegalArgumentException("cuda: download of [" + offset + ", " + (offset + length)
-                    + ") is outside a " + dtype + " buffer of " + source.length() + " elements");
-        }
-        int count = Math.toIntExact(length);
-        long bytes = (long) count * dtype.byteSize();
+    protected void write(Long memory, Object hostArray, long bytes, String what) {
         BytePointer host = staging(bytes);
-        int result = count == 0 ? CUDA_SUCCESS
-                : cuMemcpyDtoHAsync(host, source.memory("download") + offset * dtype.byteSize(), bytes, stream);
+        switch (hostArray) {
+            case float[] values -> new FloatPointer(host).put(values);
+            case double[] values -> new DoublePointer(host).put(values);
+            case int[] values -> new IntPointer(host).put(values);
+            case long[] values -> new LongPointer(host).put(values);
+            case byte[] values -> host.put(values);
+            default -> throw new IllegalStateException("cuda: no host array type " + hostArray.getClass());
+        }
+        int result = cuMemcpyHtoDAsync(memory, host, bytes, stream);
+        if (result == CUDA_SUCCESS) {
+            result = cuStreamSynchronize(stream);   // the staging block is reused by the next copy
+        }
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure(what, result);
+        }
+    }
+
+    @Override
+    protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) {
+        BytePointer host = staging(bytes);
+        int result = cuMemcpyDtoHAsync(host, memory + offsetBytes, bytes, stream);
         if (result == CUDA_SUCCESS) {
             result = cuStreamSynchronize(stream);
         }
         if (result != CUDA_SUCCESS) {
-            throw deviceFailure("download of " + length + " " + dtype, result);
+            throw deviceFailure(what, result);
         }
-        checkStatus();
-        forgetRecentOps();
-        downloads++;
-        downloadBytes += bytes;
-        return switch (dtype) {
-            case FLOAT32 -> {
-                float[] values = new float[count];
-                new FloatPointer(host).get(values);
-                yield values;
-            }
-            case FLOAT64 -> {
-                double[] values = new double[count];
-                new DoublePointer(host).get(values);
-                yield values;
-            }
-            case INT32 -> {
-                int[] values = new int[count];
-                new IntPointer(host).get(values);
-                yield values;
-            }
-            case INT64 -> {
-                long[] values = new long[count];
-                new LongPointer(host).get(values);
-                yield values;
-            }
-            case BOOL -> {
-                byte[] values = new byte[count];
-                host.get(values);
-                yield toBooleans(values);
-            }
-        };
+        switch (hostArray) {
+            case float[] values -> new FloatPointer(host).get(values);
+            case double[] values -> new DoublePointer(host).get(values);
+            case int[] values -> new IntPointer(host).get(values);
+            case long[] values -> new LongPointer(host).get(values);
+            case byte[] values -> host.get(values);
+            default -> throw new IllegalStateException("cuda: no host array type " + hostArray.getClass());
+        }
     }
 
     /** The host staging block, grown to at least {@code bytes}. */
@@ -320,7 +264,7 @@ public final class CudaBackend extends PlannedBackend {
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
         GemmPlan plan = fastPaths ? GemmPlan.of(a, b, out) : null;
         if (plan == null) {
-            run("matmul", planner.matmul(a, b, out));
+            run("matmul", planner.matmul(a, b, out), out, a, b);
             return;
         }
         enter("matmul");
@@ -339,37 +283,21 @@ public final class CudaBackend extends PlannedBackend {
                 plan.batch(), compute, CUBLAS_GEMM_DEFAULT);
         CudaCheck.checkCublas(status, "cublasGemmStridedBatchedEx for matmul " + out.dtype() + " " + plan);
         gemms++;
-    }
-
-    @Override
-    public synchronized void synchronize() {
-        enter("synchronize");
-        int result = cuStreamSynchronize(stream);
-        if (result != CUDA_SUCCESS) {
-            throw deviceFailure("synchronize", result);
-        }
-        checkStatus();
-        forgetRecentOps();
-    }
-
-    @Override
-    public synchronized TransferStats transfers() {
-        return new TransferStats(uploads, uploadBytes, downloads, downloadBytes);
+        inheritChecks("matmul", null, out, a, b);
     }
 
     @Override
     public synchronized void close() {
-        if (closed) {
+        if (!markClosed()) {
             return;
         }
-        closed = true;
         cuCtxSetCurrent(context);
         try {
             cuStreamSynchronize(stream);
         } finally {
             cublasDestroy_v2(cublas);
             modules.close();
-            allocator.give(status, CachingAllocator.GRANULE);
+            dropUnreadChecks();
             allocator.close();
             cuMemFree(workspace);
             cuStreamSynchronize(stream);
@@ -386,17 +314,25 @@ public final class CudaBackend extends PlannedBackend {
     /** Makes this backend's context current on the calling thread; refuses a closed backend. */
     @Override
     protected void enter(String op) {
-        if (closed) {
-            throw new IllegalStateException("cuda: " + op + " on a closed backend");
-        }
+        requireOpen(op);
         CudaCheck.check(cuCtxSetCurrent(context), "cuCtxSetCurrent for " + op);
     }
 
     @Override
-    protected void launch(Launch launch) {
+    protected CachingAllocator<Long> allocator() {
+        return allocator;
+    }
+
+    @Override
+    protected String deviceName() {
+        return device.name();
+    }
+
+    @Override
+    protected void launch(Launch launch, DeferredCheck<Long> check) {
         CUfunc_st function = modules.function(launch.source(), launch.kernel());
         KernelArguments.pack(launch.args(), argumentSlots, buffer -> own(buffer, launch.description())
-                .memory(launch.description()), status);
+                .memory(launch.description()), check == null ? 0L : check.status());
         int[] shape = KernelArguments.shape(launch, device.maxThreadsPerBlock());
         int result = cuLaunchKernel(function, shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], 0, stream,
                 argumentPointers, (Pointer) null);
@@ -405,35 +341,30 @@ public final class CudaBackend extends PlannedBackend {
         }
     }
 
-    /** Reads the status word if a kernel that may set it ran since the last check; throws what it reports. */
-    private void checkStatus() {
-        Set<String> suspects = takeStatusSuspects();
-        if (suspects.isEmpty()) {
-            return;
+    @Override
+    protected void zeroStatusWord(Long word, String op) {
+        CudaCheck.check(cuMemsetD32Async(word, 0, 1, stream), "clearing the status word of " + op);
+    }
+
+    @Override
+    protected int readStatusWord(Long word, String op) {
+        try (IntPointer value = new IntPointer(1)) {
+            CudaCheck.check(cuMemcpyDtoHAsync(value, word, 4, stream), "reading the status word of " + op);
+            CudaCheck.check(cuStreamSynchronize(stream), "reading the status word of " + op);
+            return value.get();
         }
-        try (IntPointer word = new IntPointer(1)) {
-            CudaCheck.check(cuMemcpyDtoHAsync(word, status, 4, stream), "reading the status word");
-            CudaCheck.check(cuStreamSynchronize(stream), "reading the status word");
-            int value = word.get();
-            if (value != 0) {
-                CudaCheck.check(cuMemsetD32Async(status, 0, 1, stream), "clearing the status word");
-                forgetRecentOps();
-                throw statusError(value, "cuda", device.name(), suspects);
-            }
+    }
+
+    @Override
+    protected void waitForDevice(String op) {
+        int result = cuStreamSynchronize(stream);
+        if (result != CUDA_SUCCESS) {
+            throw deviceFailure(op, result);
         }
     }
 
     private RuntimeException deviceFailure(String what, int result) {
         return new IllegalStateException("cuda: " + what + " failed on " + device.name() + ": "
                 + CudaCheck.name(result) + recentOpsText());
-    }
-
-    @SuppressWarnings("unchecked")
-    private PooledBuffer<Long> own(DeviceBuffer buffer, String op) {
-        if (buffer instanceof PooledBuffer<?> mine && mine.allocator() == allocator) {
-            return (PooledBuffer<Long>) mine;
-        }
-        throw new IllegalArgumentException("cuda: " + op + " got a buffer of another backend ("
-                + buffer.getClass().getSimpleName() + ")");
     }
 }

@@ -35,7 +35,7 @@ final class KernelArguments {
      * were written.
      *
      * @param devicePointer the device address of a buffer (of this backend)
-     * @param statusPointer the device address of the backend's status word
+     * @param statusPointer the device address of the op's own status word (0 when the op has none)
      */
     static int pack(List<KernelArg> args, ByteBuffer slots, ToLongFunction<DeviceBuffer> devicePointer,
                     long statusPointer) {
