@@ -70,8 +70,17 @@ public final class Philox {
     /** Element {@code element} of a float32 stream (the class comment's recipe), {@code first}/{@code second} as there. */
     public static float sampleFloat(RandomDistribution distribution, long seed, long element, double first,
                                     double second) {
-        int[] x = block(seed, element >>> 2);
-        int j = (int) element & 3;
+        return floatOfBlock(distribution, block(seed, element >>> 2), (int) element & 3, first, second);
+    }
+
+    /** Element {@code element} of a float64 stream (the class comment's recipe). */
+    public static double sampleDouble(RandomDistribution distribution, long seed, long element, double first,
+                                      double second) {
+        return doubleOfBlock(distribution, block(seed, element >>> 1), (int) element & 1, first, second);
+    }
+
+    /** Float32 element {@code j} (0..3) of block words {@code x}: for a host loop that computes each block once. */
+    public static float floatOfBlock(RandomDistribution distribution, int[] x, int j, double first, double second) {
         if (distribution == RandomDistribution.UNIFORM) {
             return Math.fma((float) (second - first), uniformFloat(x[j]), (float) first);
         }
@@ -79,15 +88,12 @@ public final class Philox {
         return Math.fma((float) second, z, (float) first);
     }
 
-    /** Element {@code element} of a float64 stream (the class comment's recipe). */
-    public static double sampleDouble(RandomDistribution distribution, long seed, long element, double first,
-                                      double second) {
-        int[] x = block(seed, element >>> 1);
-        int odd = (int) element & 1;
+    /** Float64 element {@code j} (0..1) of block words {@code x}. */
+    public static double doubleOfBlock(RandomDistribution distribution, int[] x, int j, double first, double second) {
         if (distribution == RandomDistribution.UNIFORM) {
-            return Math.fma(second - first, uniformDouble(x[2 * odd], x[2 * odd + 1]), first);
+            return Math.fma(second - first, uniformDouble(x[2 * j], x[2 * j + 1]), first);
         }
-        double z = normalDouble(x[0], x[1], x[2], x[3], odd != 0);
+        double z = normalDouble(x[0], x[1], x[2], x[3], j != 0);
         return Math.fma(second, z, first);
     }
 

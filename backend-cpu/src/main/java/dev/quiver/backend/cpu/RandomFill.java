@@ -32,18 +32,22 @@ final class RandomFill {
         }
     }
 
-    /** The scalar twin: {@link Philox}'s reference per element (head and tail of the SIMD fill too). */
+    /** The scalar twin: {@link Philox}'s reference, each block computed once (head and tail of the SIMD fill too). */
     static void scalar(RandomDistribution distribution, long seed, long counter, double first, double second,
             DType type, Object out, int at, int from, int to) {
-        if (type == DType.FLOAT32) {
-            float[] floats = (float[]) out;
-            for (int i = from; i < to; i++) {
-                floats[at + i] = Philox.sampleFloat(distribution, seed, counter + i, first, second);
+        int shift = type == DType.FLOAT32 ? 2 : 1;
+        int lane = (1 << shift) - 1;
+        int[] x = null;
+        for (int i = from; i < to; i++) {
+            long element = counter + i;
+            int j = (int) element & lane;
+            if (x == null || j == 0) {
+                x = Philox.block(seed, element >>> shift);
             }
-        } else {
-            double[] doubles = (double[]) out;
-            for (int i = from; i < to; i++) {
-                doubles[at + i] = Philox.sampleDouble(distribution, seed, counter + i, first, second);
+            if (type == DType.FLOAT32) {
+                ((float[]) out)[at + i] = Philox.floatOfBlock(distribution, x, j, first, second);
+            } else {
+                ((double[]) out)[at + i] = Philox.doubleOfBlock(distribution, x, j, first, second);
             }
         }
     }
