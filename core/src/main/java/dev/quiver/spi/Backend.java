@@ -86,8 +86,9 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Fills contiguous floating {@code out} from the counter-based Philox-4x32-10 generator, so the same
-     * {@code (seed, counter)} gives the same numbers on every backend. Element {@code i} uses the 128-bit
-     * counter {@code (counter + i, 0)} and the key {@code seed}: see {@link Philox} for the exact recipe.
+     * {@code (seed, counter)} gives the same bits on every backend. Element {@code i} is element
+     * {@code counter + i} of the stream of key {@code seed}, taken from Philox block {@code (counter + i) / 4}
+     * (float32) or {@code / 2} (float64): see {@link Philox} for the exact recipe.
      */
     void random(RandomDistribution distribution, long seed, long counter, double first, double second, StridedView out);
 

@@ -13,6 +13,7 @@ import dev.quiver.RandomGenerator;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.spi.Philox;
+import dev.quiver.spi.RandomDistribution;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -149,20 +150,47 @@ public abstract class CreationConformance extends BackendConformance {
                 if (n > 1) {
                     assertFalse(Arrays.equals(a.toDoubleArray(), c.toDoubleArray()), "another seed differs");
                 }
-                double[] normal = new double[n];
-                double[] uniform = new double[n];
-                for (int i = 0; i < n; i++) {
-                    normal[i] = Reference.round(dtype, 0.5 + 2 * Philox.normal(42, i));
-                    double u = dtype == DType.FLOAT32 ? Philox.uniform24(7, i) : Philox.uniform53(7, i);
-                    uniform[i] = Reference.round(dtype, -3 + 5 * u);
-                }
-                assertValues("normal equals the Philox reference " + dtype + " n=" + n, a, dtype, new int[] {n},
-                        normal);
-                Tensor u = Tensor.randomUniform(Shape.of(n), -3, 2, 7, dtype);
-                assertValues("uniform equals the Philox reference " + dtype + " n=" + n, u, dtype, new int[] {n},
-                        uniform);
+                // the stream is a contract across backends: the reference's bits exactly, no tolerance
+                assertArrayEquals(philox(RandomDistribution.NORMAL, dtype, 42, 0, n, 0.5, 2), a.toDoubleArray(),
+                        "normal equals the Philox reference bit for bit " + dtype + " n=" + n);
+                assertArrayEquals(philox(RandomDistribution.UNIFORM, dtype, 7, 0, n, -3, 2),
+                        Tensor.randomUniform(Shape.of(n), -3, 2, 7, dtype).toDoubleArray(),
+                        "uniform equals the Philox reference bit for bit " + dtype + " n=" + n);
             }
         }
+    }
+
+    @Test
+    public void randomDrawsAtOddCountersMatchPhiloxBitForBit() {
+        // consecutive draws of odd sizes start at counters 0, 3, 8, 1039, ...: not multiples of the 4 (float32) or
+        // 2 (float64) elements of a Philox block, so head, whole blocks and tail of every backend are exercised
+        int[] sizes = {3, 5, 1031, 1, 2049, 7};
+        for (DType dtype : Reference.FLOATS) {
+            for (RandomDistribution distribution : RandomDistribution.values()) {
+                RandomGenerator generator = new RandomGenerator(0x5EED_0000_0001L);
+                long counter = 0;
+                for (int n : sizes) {
+                    Tensor drawn = distribution == RandomDistribution.NORMAL
+                            ? generator.normal(Shape.of(n), -1.25, 3, dtype)
+                            : generator.uniform(Shape.of(n), -1.25, 3, dtype);
+                    assertArrayEquals(philox(distribution, dtype, 0x5EED_0000_0001L, counter, n, -1.25, 3),
+                            drawn.toDoubleArray(), distribution + " " + dtype + " n=" + n + " counter=" + counter);
+                    counter += n;
+                }
+            }
+        }
+    }
+
+    /** Elements {@code counter .. counter + n} of the reference stream, as the dtype holds them. */
+    private static double[] philox(RandomDistribution distribution, DType dtype, long seed, long counter, int n,
+                                   double first, double second) {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = dtype == DType.FLOAT32
+                    ? Philox.sampleFloat(distribution, seed, counter + i, first, second)
+                    : Philox.sampleDouble(distribution, seed, counter + i, first, second);
+        }
+        return values;
     }
 
     @Test

@@ -622,7 +622,7 @@ public final class CpuBackend implements Backend {
         int at = (int) target.offset();
         int size = Math.toIntExact(out.size());
         threads.forRange(size, size >= RANDOM_PARALLEL_MIN_ELEMENTS,
-                (from, to) -> RandomFill.fill(distribution, seed, counter, first, second, type, y, at, from, to));
+                (from, to) -> RandomFill.fill(simdBits, distribution, seed, counter, first, second, type, y, at, from, to));
         if (target != out) {
             copy(target, out);
         }

@@ -34,14 +34,18 @@ class RandomAndProviderTest {
                 backend.random(RandomDistribution.UNIFORM, seed, COUNTER, -2, 3, contiguous(f64, n));
                 backend.random(RandomDistribution.UNIFORM, seed, COUNTER, -2, 3, contiguous(f32, n));
                 for (int i = 0; i < n; i++) {
-                    assertEquals(-2 + 5 * Philox.uniform53(seed, COUNTER + i), ((double[]) f64.array())[i]);
-                    assertEquals((float) (-2 + 5 * Philox.uniform24(seed, COUNTER + i)), ((float[]) f32.array())[i]);
+                    assertEquals(Philox.sampleDouble(RandomDistribution.UNIFORM, seed, COUNTER + i, -2, 3),
+                            ((double[]) f64.array())[i]);
+                    assertEquals(Philox.sampleFloat(RandomDistribution.UNIFORM, seed, COUNTER + i, -2, 3),
+                            ((float[]) f32.array())[i]);
                 }
                 backend.random(RandomDistribution.NORMAL, seed, COUNTER, 1.5, 0.5, contiguous(f64, n));
                 backend.random(RandomDistribution.NORMAL, seed, COUNTER, 1.5, 0.5, contiguous(f32, n));
                 for (int i = 0; i < n; i++) {
-                    assertEquals(1.5 + 0.5 * Philox.normal(seed, COUNTER + i), ((double[]) f64.array())[i]);
-                    assertEquals((float) (1.5 + 0.5 * Philox.normal(seed, COUNTER + i)), ((float[]) f32.array())[i]);
+                    assertEquals(Philox.sampleDouble(RandomDistribution.NORMAL, seed, COUNTER + i, 1.5, 0.5),
+                            ((double[]) f64.array())[i]);
+                    assertEquals(Philox.sampleFloat(RandomDistribution.NORMAL, seed, COUNTER + i, 1.5, 0.5),
+                            ((float[]) f32.array())[i]);
                 }
             }
         }

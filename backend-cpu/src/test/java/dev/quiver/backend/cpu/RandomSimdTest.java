@@ -1,0 +1,132 @@
+package dev.quiver.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.spi.RandomDistribution;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SIMD random fill against its scalar twin ({@code Philox}) at every vector width, and the statistical quality
+ * of the stream (mean, variance and a Kolmogorov-Smirnov distance over a 1M draw, both dtypes).
+ */
+class RandomSimdTest {
+    // 0 and block-aligned, odd, just below the 2^32 carry of the counter's low word, and wrapping past 2^64
+    private static final long[] COUNTERS = {0, 1, 3, 6, (1L << 32) - 3, -5};
+    // lengths leaving heads and tails at every width, and more than one chunk (512 blocks)
+    private static final int[] LENGTHS = {1, 2, 3, 5, 17, 31, 33, 100, 1029, 2053, 4099};
+
+    @Test
+    void simdEqualsTheScalarTwinBitForBitAtEveryWidth() {
+        long seed = 0x0123_4567_89AB_CDEFL;
+        for (int bits : new int[] {128, 256, 512}) {
+            for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                for (RandomDistribution distribution : RandomDistribution.values()) {
+                    for (long counter : COUNTERS) {
+                        for (int n : LENGTHS) {
+                            int at = 3;
+                            double[] expected = draw(0, distribution, seed, counter, type, at, n);
+                            double[] actual = draw(bits, distribution, seed, counter, type, at, n);
+                            assertArrayEquals(expected, actual, bits + "-bit " + distribution + " " + type
+                                    + " counter=" + counter + " n=" + n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSplitFillEqualsAWholeFill() {
+        // thread ranges start anywhere: a part starting mid-block must give the same elements
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            double[] whole = draw(512, RandomDistribution.NORMAL, 9, 1, type, 0, 3001);
+            Object out = type == DType.FLOAT32 ? new float[3001] : new double[3001];
+            RandomFill.fill(512, RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 0, 1499);
+            RandomFill.fill(512, RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 1499, 3001);
+            assertArrayEquals(whole, values(out), "split at an odd element " + type);
+        }
+    }
+
+    @Test
+    void normalsHaveMeanZeroVarianceOneAndANormalDistribution() {
+        int n = 1 << 20;
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            double[] z = draw(CpuBackend.hardwareSimdBits(), RandomDistribution.NORMAL, 2024, 5, type, 0, n);
+            double mean = Arrays.stream(z).sum() / n;
+            double variance = Arrays.stream(z).map(v -> (v - mean) * (v - mean)).sum() / (n - 1);
+            // standard errors: 1/sqrt(n) = 0.001 for the mean, sqrt(2/n) = 0.0014 for the variance
+            assertEquals(0, mean, 0.005, type + " normal mean");
+            assertEquals(1, variance, 0.007, type + " normal variance");
+            double d = kolmogorovSmirnov(z, RandomSimdTest::normalCdf);
+            // 1.95 / sqrt(n) is the 0.1% critical value of the KS distance
+            assertTrue(d < 1.95 / Math.sqrt(n), type + " normal KS distance " + d);
+            // Box-Muller's pairs: cos and sin values of one pair are uncorrelated
+            double pairProduct = 0;
+            for (int i = 0; i + 1 < n; i += 2) {
+                pairProduct += z[i] * z[i + 1];
+            }
+            assertEquals(0, pairProduct / (n / 2), 0.007, type + " correlation within pairs");
+        }
+    }
+
+    @Test
+    void uniformsAreUniformInTheirRange() {
+        int n = 1 << 20;
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            double[] u = draw(CpuBackend.hardwareSimdBits(), RandomDistribution.UNIFORM, 77, 3, type, 0, n);
+            for (double v : u) {
+                assertTrue(v >= 0 && v < 1, type + " uniform in [0, 1): " + v);
+            }
+            double mean = Arrays.stream(u).sum() / n;
+            double variance = Arrays.stream(u).map(v -> (v - mean) * (v - mean)).sum() / (n - 1);
+            assertEquals(0.5, mean, 0.0015, type + " uniform mean");
+            assertEquals(1.0 / 12, variance, 0.0007, type + " uniform variance");
+            double d = kolmogorovSmirnov(u, v -> v);
+            assertTrue(d < 1.95 / Math.sqrt(n), type + " uniform KS distance " + d);
+        }
+    }
+
+    private static double[] draw(int bits, RandomDistribution distribution, long seed, long counter, DType type,
+            int at, int n) {
+        Object out = type == DType.FLOAT32 ? new float[at + n] : new double[at + n];
+        RandomFill.fill(bits, distribution, seed, counter, 0, 1, type, out, at, 0, n);
+        return Arrays.copyOfRange(values(out), at, at + n);
+    }
+
+    private static double[] values(Object out) {
+        if (out instanceof float[] floats) {
+            double[] values = new double[floats.length];
+            for (int i = 0; i < floats.length; i++) {
+                values[i] = floats[i];
+            }
+            return values;
+        }
+        return ((double[]) out).clone();
+    }
+
+    /** The largest distance between the empirical CDF of {@code sample} and {@code cdf}. */
+    private static double kolmogorovSmirnov(double[] sample, java.util.function.DoubleUnaryOperator cdf) {
+        double[] sorted = sample.clone();
+        Arrays.sort(sorted);
+        double d = 0;
+        for (int i = 0; i < sorted.length; i++) {
+            double f = cdf.applyAsDouble(sorted[i]);
+            d = Math.max(d, Math.max(f - (double) i / sorted.length, (double) (i + 1) / sorted.length - f));
+        }
+        return d;
+    }
+
+    /** The standard normal CDF from erfc (Numerical Recipes' Chebyshev fit, error below 1.2e-7). */
+    private static double normalCdf(double x) {
+        double z = Math.abs(x) / Math.sqrt(2);
+        double t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587
+                + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+    }
+}
