@@ -80,24 +80,24 @@ final class GradientRules {
 
         RULES.put(Primitive.CAST, (node, g, needed) -> new Tensor[] {g.cast(node.inputs()[0].dtype())});
         RULES.put(Primitive.COPY, (node, g, needed) -> new Tensor[] {g});
-        RULES.put(Primitive.RESHAPE, (node, g, needed) -> new Tensor[] {g.reshape((Shape) node.attributes())});
+        RULES.put(Primitive.RESHAPE, (node, g, needed) -> new Tensor[] {g.reshape(sourceShape(node))});
         RULES.put(Primitive.PERMUTE, (node, g, needed) -> {
-            int[] permutation = (int[]) node.attributes();
+            int[] permutation = permutation(node);
             int[] inverse = new int[permutation.length];
             for (int i = 0; i < permutation.length; i++) {
                 inverse[permutation[i]] = i;
             }
             return new Tensor[] {g.transpose(inverse)};
         });
-        RULES.put(Primitive.EXPAND, (node, g, needed) -> new Tensor[] {sumToShape(g, (Shape) node.attributes())});
+        RULES.put(Primitive.EXPAND, (node, g, needed) -> new Tensor[] {sumToShape(g, sourceShape(node))});
         RULES.put(Primitive.SLICE, (node, g, needed) ->
-                new Tensor[] {Ops.pad(g, (Ops.SliceBounds) node.attributes())});
+                new Tensor[] {Ops.pad(g, sliceBounds(node))});
         RULES.put(Primitive.PAD, (node, g, needed) -> {
-            Ops.SliceBounds bounds = (Ops.SliceBounds) node.attributes();
+            Node.SliceBounds bounds = sliceBounds(node);
             return new Tensor[] {g.slice(bounds.begin(), node.inputs()[0].shape().dims())};
         });
         RULES.put(Primitive.CONCAT, (node, g, needed) -> {
-            int axis = ((int[]) node.attributes())[0];
+            int axis = concatAxis(node);
             Tensor[] grads = new Tensor[node.inputs().length];
             int start = 0;
             for (int i = 0; i < grads.length; i++) {
@@ -152,15 +152,58 @@ final class GradientRules {
         });
     }
 
+    // ---------------------------------------------------------------- attributes, by kind
+
+    private static Shape sourceShape(Node node) {
+        if (node.attributes() instanceof Node.SourceShape(Shape shape)) {
+            return shape;
+        }
+        throw wrongAttributes(node, Node.SourceShape.class);
+    }
+
+    private static int[] permutation(Node node) {
+        if (node.attributes() instanceof Node.Permutation(int[] axes)) {
+            return axes;
+        }
+        throw wrongAttributes(node, Node.Permutation.class);
+    }
+
+    private static Node.SliceBounds sliceBounds(Node node) {
+        if (node.attributes() instanceof Node.SliceBounds bounds) {
+            return bounds;
+        }
+        throw wrongAttributes(node, Node.SliceBounds.class);
+    }
+
+    private static Node.ReduceAxes reduceAxes(Node node) {
+        if (node.attributes() instanceof Node.ReduceAxes axes) {
+            return axes;
+        }
+        throw wrongAttributes(node, Node.ReduceAxes.class);
+    }
+
+    private static int concatAxis(Node node) {
+        if (node.attributes() instanceof Node.ConcatAxis(int axis)) {
+            return axis;
+        }
+        throw wrongAttributes(node, Node.ConcatAxis.class);
+    }
+
+    /** A node recorded with the wrong kind of attributes: a bug in core's recording, named for the fix. */
+    private static IllegalStateException wrongAttributes(Node node, Class<? extends Node.Attributes> expected) {
+        return new IllegalStateException("gradient rule of " + node.op().opName() + " expects "
+                + expected.getSimpleName() + " attributes, the tape recorded " + node.attributes());
+    }
+
     /** The gradient of a reduction, broadcast back to the input's shape. */
     private static Tensor spread(Node node, Tensor g) {
-        Ops.ReduceAxes axes = (Ops.ReduceAxes) node.attributes();
+        Node.ReduceAxes axes = reduceAxes(node);
         return g.reshape(axes.keptShape()).broadcastTo(node.inputs()[0].shape());
     }
 
     /** max/min: the gradient goes to the elements equal to the result, split evenly between ties. */
     private static Tensor[] extremum(Node node, Tensor g, boolean[] needed) {
-        Ops.ReduceAxes axes = (Ops.ReduceAxes) node.attributes();
+        Node.ReduceAxes axes = reduceAxes(node);
         Tensor x = node.inputs()[0];
         Tensor hits = x.equal(node.output().reshape(axes.keptShape())).cast(x.dtype());
         Tensor count = hits.sum(axes.axes(), true);

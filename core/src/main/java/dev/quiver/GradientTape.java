@@ -306,7 +306,7 @@ public final class GradientTape implements AutoCloseable {
     // ---------------------------------------------------------------- recording (called by Ops)
 
     /** Records one op on every recording tape of this thread that watches one of its inputs. */
-    static void record(Primitive op, Tensor[] inputs, Tensor output, Object attributes) {
+    static void record(Primitive op, Tensor[] inputs, Tensor output, Node.Attributes attributes) {
         ActiveTapes tapes = ACTIVE.get();
         if (tapes.isEmpty() || !output.dtype().isFloating()) {
             return; // ints and bools carry no gradient

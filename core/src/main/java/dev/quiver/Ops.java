@@ -129,7 +129,7 @@ final class Ops {
 
     /** A dense row-major copy (a no-op for a tensor that already is one). */
     static Tensor contiguous(Tensor x) {
-        if (x.view().isContiguous() && x.offset == 0 && x.shape().size() == x.storage.buffer.length()) {
+        if (x.isContiguous() && x.offset == 0 && x.shape().size() == x.storage.buffer.length()) {
             return x;
         }
         Tensor out = Tensor.allocate("copy", x.backend(), x.shape(), x.dtype());
@@ -149,9 +149,9 @@ final class Ops {
         if (shape.equals(x.shape())) {
             return x;
         }
-        Tensor source = x.view().isContiguous() ? x : contiguous(x);
-        Tensor out = new Tensor(source.storage, shape, shape.contiguousStrides(), source.offset);
-        return record(Primitive.RESHAPE, out, x.shape(), source);
+        Tensor source = x.isContiguous() ? x : contiguous(x);
+        Tensor out = new Tensor(source.storage, shape, shape.sharedStrides(), source.offset);
+        return record(Primitive.RESHAPE, out, new Node.SourceShape(x.shape()), source);
     }
 
     static Tensor permute(Tensor x, int[] axes) {
@@ -185,7 +185,7 @@ final class Ops {
             strides[i] = x.strides[permutation[i]];
         }
         Tensor out = new Tensor(x.storage, Shape.of(dims), strides, x.offset);
-        return record(Primitive.PERMUTE, out, permutation, x);
+        return record(Primitive.PERMUTE, out, new Node.Permutation(permutation), x);
     }
 
     /** Broadcast to {@code shape} without copying: new leading axes and size-1 axes get stride 0. */
@@ -204,7 +204,7 @@ final class Ops {
             strides[i] = i < extra || x.shape().dim(i - extra) != shape.dim(i) ? 0 : x.strides[i - extra];
         }
         Tensor out = new Tensor(x.storage, shape, strides, x.offset);
-        return record(Primitive.EXPAND, out, x.shape(), x);
+        return record(Primitive.EXPAND, out, new Node.SourceShape(x.shape()), x);
     }
 
     /** {@code tf.slice}: {@code size[i] == -1} means "to the end". */
@@ -229,15 +229,11 @@ final class Ops {
             offset += begin[i] * x.strides[i];
         }
         Tensor out = new Tensor(x.storage, Shape.of(dims), x.strides.clone(), offset);
-        return record(Primitive.SLICE, out, new SliceBounds(x.shape(), begin.clone()), x);
-    }
-
-    /** Bounds of a slice, kept for its gradient (and the gradient's gradient). */
-    record SliceBounds(Shape full, int[] begin) {
+        return record(Primitive.SLICE, out, new Node.SliceBounds(x.shape(), begin.clone()), x);
     }
 
     /** The adjoint of {@link #slice}: zeros of {@code bounds.full} with {@code x} written at {@code bounds.begin}. */
-    static Tensor pad(Tensor x, SliceBounds bounds) {
+    static Tensor pad(Tensor x, Node.SliceBounds bounds) {
         Tensor out = Tensor.allocate("pad", x.backend(), bounds.full(), x.dtype());
         long offset = 0;
         long[] strides = bounds.full().contiguousStrides();
@@ -300,7 +296,7 @@ final class Ops {
             run(method, part, () -> part.backend().copy(part.view(), window));
             start += part.shape().dim(along);
         }
-        return record(Primitive.CONCAT, out, new int[] {along}, inputs);
+        return record(Primitive.CONCAT, out, new Node.ConcatAxis(along), inputs);
     }
 
     /** A non-empty list without nulls, every tensor open; errors name the position of the bad one. */
@@ -315,10 +311,6 @@ final class Ops {
     }
 
     // ---------------------------------------------------------------- reductions and matmul
-
-    /** Reduction attributes, kept for the gradient: which axes, and the shape with those axes kept as 1. */
-    record ReduceAxes(int[] axes, Shape keptShape) {
-    }
 
     static Tensor reduce(Primitive op, Tensor x, int[] axes, boolean keepDims) {
         return reduce(op, Errors.methodName(op), x, axes, keepDims);
@@ -345,26 +337,26 @@ final class Ops {
             }
         }
         int[] keptDims = x.shape().dims();
-        List<Integer> outDims = new java.util.ArrayList<>();
-        long reducedCount = 1;
         int[] reducedAxes = new int[countTrue(reduced)];
-        for (int i = 0, r = 0; i < rank; i++) {
+        int[] outDims = new int[keepDims ? rank : rank - reducedAxes.length];
+        long reducedCount = 1;
+        for (int i = 0, r = 0, o = 0; i < rank; i++) {
             if (reduced[i]) {
                 reducedCount *= keptDims[i];
                 keptDims[i] = 1;
                 reducedAxes[r++] = i;
                 if (keepDims) {
-                    outDims.add(1);
+                    outDims[o++] = 1;
                 }
             } else {
-                outDims.add(keptDims[i]);
+                outDims[o++] = keptDims[i];
             }
         }
         if (reducedCount == 0 && op != Primitive.SUM) {
             throw Errors.invalid(name, x.backend(), "cannot reduce zero elements (shape " + x.shape()
                     + ", axes " + Arrays.toString(reducedAxes) + ")");
         }
-        Shape outShape = Shape.of(outDims.stream().mapToInt(Integer::intValue).toArray());
+        Shape outShape = Shape.of(outDims);
         Tensor out = Tensor.allocate(name, x.backend(), outShape, x.dtype());
         // Bring the reduced axes together: permute them behind the kept ones, then make the block dense.
         int[] order = new int[rank];
@@ -380,26 +372,24 @@ final class Ops {
         long inner = 1;
         int first = reducedAxes.length == 0 ? rank : reducedAxes[0];
         int last = reducedAxes.length == 0 ? rank - 1 : reducedAxes[reducedAxes.length - 1];
-        StridedView source;
-        Tensor owner = x; // holds the buffer that `source` points into until the backend has read it
-        if (x.view().isContiguous() && last - first + 1 == reducedAxes.length) {
+        Tensor owner = x; // holds the buffer that `block` points into until the backend has read it
+        if (x.isContiguous() && last - first + 1 == reducedAxes.length) {
             // the reduced axes are one run of a dense tensor: reduce in place as (outer, reduced, inner)
             for (int i = last + 1; i < rank; i++) {
                 inner *= x.shape().dim(i);
             }
-            source = x.view();
         } else {
             owner = arranged(name, x, order);
-            source = owner.view();
         }
         long outer = outShape.size() / Math.max(1, inner);
-        StridedView block = new StridedView(source.buffer(), new int[] {(int) outer, (int) reducedCount, (int) inner},
-                new long[] {reducedCount * inner, inner, 1}, source.offset());
+        StridedView block = new StridedView(owner.storage.buffer,
+                new int[] {(int) outer, (int) reducedCount, (int) inner},
+                new long[] {reducedCount * inner, inner, 1}, owner.offset);
         StridedView target = new StridedView(out.storage.buffer, new int[] {(int) outer, (int) inner},
                 new long[] {inner, 1}, 0);
         run(name, x, () -> x.backend().reduce(op, block, target));
         java.lang.ref.Reference.reachabilityFence(owner); // a StridedView does not keep its storage alive
-        return record(op, out, new ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
+        return record(op, out, new Node.ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
     }
 
     /** {@code x} permuted by {@code order} as a dense buffer view (copying only when it is not one already). */
@@ -483,7 +473,7 @@ final class Ops {
         }
     }
 
-    private static Tensor record(Primitive op, Tensor out, Object attributes, Tensor... inputs) {
+    private static Tensor record(Primitive op, Tensor out, Node.Attributes attributes, Tensor... inputs) {
         GradientTape.record(op, inputs, out, attributes);
         return out;
     }

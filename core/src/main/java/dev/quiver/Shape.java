@@ -18,10 +18,18 @@ public final class Shape {
     private static final Shape SCALAR = new Shape(new int[0], 1);
     private final int[] dims;
     private final long size;
+    // row-major strides, computed once: every dense tensor of this shape shares them (never written)
+    private final long[] strides;
 
     private Shape(int[] dims, long size) {
         this.dims = dims;
         this.size = size;
+        this.strides = new long[dims.length];
+        long step = 1;
+        for (int i = dims.length - 1; i >= 0; i--) {
+            strides[i] = step;
+            step *= dims[i];
+        }
     }
 
     /** A shape with the given dimensions; each must be {@code >= 0}, and the element count must fit a long. */
@@ -91,15 +99,32 @@ public final class Shape {
         return size;
     }
 
-    /** Row-major (C order) strides in elements. */
+    /** Row-major (C order) strides in elements (a copy: the caller may change it). */
     public long[] contiguousStrides() {
-        long[] strides = new long[dims.length];
+        return strides.clone();
+    }
+
+    /**
+     * {@link #contiguousStrides()} without the copy, for core's dense tensors, which share it: nobody may write
+     * into the array (a tensor's strides are final, and {@link Tensor#view()} hands out copies).
+     */
+    long[] sharedStrides() {
+        return strides;
+    }
+
+    /**
+     * Whether {@code strides} lay this shape out row-major and dense ({@link dev.quiver.spi.StridedView#isContiguous}
+     * of such a view), checked without building the view.
+     */
+    boolean isContiguous(long[] strides) {
         long step = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
-            strides[i] = step;
+            if (dims[i] != 1 && strides[i] != step) {
+                return false;
+            }
             step *= dims[i];
         }
-        return strides;
+        return true;
     }
 
     /**

@@ -55,7 +55,7 @@ public class Tensor implements AutoCloseable {
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed(method, backend, shape, dtype, failure);
         }
-        return new Tensor(new Storage(backend, buffer), shape, shape.contiguousStrides(), 0);
+        return new Tensor(new Storage(backend, buffer), shape, shape.sharedStrides(), 0);
     }
 
     // ================================================================ creation
@@ -134,7 +134,7 @@ public class Tensor implements AutoCloseable {
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed(method, backend, flat.shape(), dtype, failure);
         }
-        return new Tensor(new Storage(backend, buffer), flat.shape(), flat.shape().contiguousStrides(), 0);
+        return new Tensor(new Storage(backend, buffer), flat.shape(), flat.shape().sharedStrides(), 0);
     }
 
     /** A float32 scalar. */
@@ -385,6 +385,11 @@ public class Tensor implements AutoCloseable {
     /** How this tensor lies in its buffer: for backends and advanced users. */
     public StridedView view() {
         return new StridedView(storage.buffer, shape.dims(), strides.clone(), offset);
+    }
+
+    /** {@code view().isContiguous()}, without building the view (core asks this on every reshape and reduction). */
+    boolean isContiguous() {
+        return shape.isContiguous(strides);
     }
 
     // ================================================================ elementwise arithmetic
@@ -958,7 +963,7 @@ public class Tensor implements AutoCloseable {
      */
     Object download(String method) {
         checkOpen(method);
-        Tensor dense = view().isContiguous() ? this : Ops.contiguous(stopGradient());
+        Tensor dense = isContiguous() ? this : Ops.contiguous(stopGradient());
         Object values = backend().download(dense.storage.buffer, dense.offset, size());
         java.lang.ref.Reference.reachabilityFence(dense); // the buffer is released when its tensor is collected
         return values;

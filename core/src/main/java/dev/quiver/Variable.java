@@ -42,7 +42,7 @@ public class Variable extends Tensor {
      * {@value #DEFAULT_NAME}.
      */
     public Variable(Tensor initial, String name, boolean trainable) {
-        super(copyOf(initial), initial.shape(), initial.shape().contiguousStrides(), 0);
+        super(copyOf(initial), initial.shape(), initial.shape().sharedStrides(), 0);
         this.name = name == null ? DEFAULT_NAME : name;
         this.trainable = trainable;
     }

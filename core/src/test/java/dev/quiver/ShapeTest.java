@@ -2,7 +2,10 @@ package dev.quiver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,5 +97,28 @@ class ShapeTest {
                 "the other dimensions must still give exact strides");
         assertThrows(IllegalArgumentException.class,
                 () -> Shape.broadcast("add", Shape.of(big, 1, big, 1), Shape.of(big, 1, big)));
+    }
+
+    @Test
+    void stridesAreComputedOnceAndHandedOutAsCopies() {
+        Shape shape = Shape.of(2, 3, 4);
+        // the dense tensors of a shape share one array, computed with the shape (not per op)
+        assertSame(shape.sharedStrides(), shape.sharedStrides());
+        assertArrayEquals(new long[] {12, 4, 1}, shape.sharedStrides());
+        long[] copy = shape.contiguousStrides();
+        assertNotSame(shape.sharedStrides(), copy);
+        copy[0] = 99; // a caller's copy is its own
+        assertArrayEquals(new long[] {12, 4, 1}, shape.contiguousStrides());
+        assertArrayEquals(new long[0], Shape.scalar().contiguousStrides());
+        assertArrayEquals(new long[] {1, 1}, Shape.of(0, 1).contiguousStrides());
+    }
+
+    @Test
+    void contiguityIsDecidedWithoutAView() {
+        Shape shape = Shape.of(2, 1, 3);
+        assertTrue(shape.isContiguous(new long[] {3, 3, 1}));
+        assertTrue(shape.isContiguous(new long[] {3, 0, 1}), "a size-1 axis may have any stride");
+        assertFalse(shape.isContiguous(new long[] {1, 3, 2}), "transposed");
+        assertFalse(shape.isContiguous(new long[] {0, 0, 1}), "broadcast");
     }
 }

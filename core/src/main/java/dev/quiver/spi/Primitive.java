@@ -45,9 +45,12 @@ public enum Primitive {
     public enum Kind { UNARY, BINARY, WHERE, REDUCE, MATMUL, COPY, VIEW }
 
     private final Kind kind;
+    // computed once: backends name the op on every call (buffer checks, error paths), so no string per call
+    private final String opName;
 
     Primitive(Kind kind) {
         this.kind = kind;
+        this.opName = name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public Kind kind() {
@@ -72,6 +75,6 @@ public enum Primitive {
 
     /** The lower-case name used in error messages and kernel names: {@code greater_equal}. */
     public String opName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return opName;
     }
 }

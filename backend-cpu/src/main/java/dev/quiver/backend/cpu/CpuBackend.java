@@ -370,8 +370,19 @@ public final class CpuBackend implements Backend {
     @Override
     public void fill(StridedView out, double value) {
         Object y = data(out, "fill");
-        StridedWalk walk = StridedWalk.of(out.shape(), out);
         try {
+            if (out.isContiguous()) {
+                // one dense row: no walk to set up (every fresh tensor, so most fills)
+                int n = Math.toIntExact(out.size());
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.fillRow(out.dtype(), y, (int) out.offset(), 1, n, value);
+                } else {
+                    ScalarKernels.fillRow(out.dtype(), y, (int) out.offset(), 1, n, value);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), out);
             while (walk.next()) {
                 Simd.ElementwiseKernels simd = elementwise(walk.rowLength());
                 if (simd != null) {
@@ -497,8 +508,19 @@ public final class CpuBackend implements Backend {
     public void copy(StridedView in, StridedView out) {
         Object x = data(in, "copy");
         Object y = data(out, "copy");
-        StridedWalk walk = StridedWalk.of(out.shape(), in, out);
         try {
+            if (in.isContiguous() && out.isContiguous()) {
+                // one dense row: no walk to set up (casts and dense copies)
+                int n = Math.toIntExact(out.size());
+                Simd.ElementwiseKernels simd = elementwise(n);
+                if (simd != null) {
+                    simd.copyRow(in.dtype(), x, (int) in.offset(), 1, out.dtype(), y, (int) out.offset(), 1, n);
+                } else {
+                    ScalarKernels.copyRow(in.dtype(), x, (int) in.offset(), 1, out.dtype(), y, (int) out.offset(), 1, n);
+                }
+                return;
+            }
+            StridedWalk walk = StridedWalk.of(out.shape(), in, out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 Simd.ElementwiseKernels simd = elementwise(n);

@@ -11,22 +11,24 @@ import dev.quiver.spi.StridedView;
  * of a row or column becomes rows whose strides are 1 or 0 (the broadcast SIMD path).
  */
 final class StridedWalk {
-    private final int rowLength;
-    private final int[] rowStrides;
-    private final int[] outerShape;
-    private final long[][] outerStrides;  // [dimension][operand]
+    private static final int[] NO_COUNTERS = {};
+    // The merged dimensions, innermost first: dimension 0 is the row, 1.. the odometer's (innermost outer first).
+    // Flat arrays, not one per dimension: a walk is set up for every strided op, so its setup is per-op host cost.
+    private final int dims;
+    private final int[] sizes;
+    private final long[] steps;  // [dimension * operands + operand]
+    private final int operands;
     private final int[] counters;
     private final long[] offsets;
     private long rowsLeft;
     private boolean started;
 
-    private StridedWalk(int rowLength, int[] rowStrides, int[] outerShape, long[][] outerStrides, long[] offsets,
-            long rows) {
-        this.rowLength = rowLength;
-        this.rowStrides = rowStrides;
-        this.outerShape = outerShape;
-        this.outerStrides = outerStrides;
-        this.counters = new int[outerShape.length];
+    private StridedWalk(int dims, int[] sizes, long[] steps, long[] offsets, long rows) {
+        this.dims = dims;
+        this.sizes = sizes;
+        this.steps = steps;
+        this.operands = offsets.length;
+        this.counters = dims > 1 ? new int[dims] : NO_COUNTERS;
         this.offsets = offsets;
         this.rowsLeft = rows;
     }
@@ -36,7 +38,7 @@ final class StridedWalk {
         int operands = views.length;
         int rank = shape.length;
         int[] sizes = new int[rank];
-        long[][] strides = new long[rank][];
+        long[] steps = new long[rank * operands];
         int merged = 0;
         boolean empty = false;
         // From the innermost dimension outwards, merging a dimension into the previous (inner) one when every
@@ -49,45 +51,33 @@ final class StridedWalk {
             if (size == 1) {
                 continue;
             }
-            if (merged > 0 && mergeable(views, d, sizes[merged - 1], strides[merged - 1])) {
+            if (merged > 0 && mergeable(views, d, sizes[merged - 1], steps, (merged - 1) * operands)) {
                 sizes[merged - 1] *= size;
                 continue;
             }
-            long[] step = new long[operands];
             for (int k = 0; k < operands; k++) {
-                step[k] = views[k].strides()[d];
+                steps[merged * operands + k] = views[k].strides()[d];
             }
             sizes[merged] = size;
-            strides[merged] = step;
             merged++;
         }
         long[] offsets = new long[operands];
         for (int k = 0; k < operands; k++) {
             offsets[k] = views[k].offset();
+            if (merged > 0) {
+                Math.toIntExact(steps[k]); // a row's stride is an int (kernels index arrays): fail, never wrap
+            }
         }
-        int[] rowStrides = new int[operands];
-        if (merged == 0) {
-            return new StridedWalk(1, rowStrides, new int[0], new long[0][], offsets, empty ? 0 : 1);
-        }
-        for (int k = 0; k < operands; k++) {
-            rowStrides[k] = Math.toIntExact(strides[0][k]);
-        }
-        int outerRank = merged - 1;
-        int[] outerShape = new int[outerRank];
-        long[][] outerStrides = new long[outerRank][];
         long rows = 1;
-        for (int i = 0; i < outerRank; i++) {
-            // merged dims are innermost-first; the odometer wants outermost-first
-            outerShape[i] = sizes[merged - 1 - i];
-            outerStrides[i] = strides[merged - 1 - i];
-            rows *= outerShape[i];
+        for (int i = 1; i < merged; i++) {
+            rows *= sizes[i];
         }
-        return new StridedWalk(sizes[0], rowStrides, outerShape, outerStrides, offsets, empty ? 0 : rows);
+        return new StridedWalk(merged, sizes, steps, offsets, empty ? 0 : rows);
     }
 
-    private static boolean mergeable(StridedView[] views, int d, int innerSize, long[] innerStrides) {
+    private static boolean mergeable(StridedView[] views, int d, int innerSize, long[] steps, int inner) {
         for (int k = 0; k < views.length; k++) {
-            if (views[k].strides()[d] != innerStrides[k] * innerSize) {
+            if (views[k].strides()[d] != steps[inner + k] * innerSize) {
                 return false;
             }
         }
@@ -108,23 +98,23 @@ final class StridedWalk {
     }
 
     private void advance() {
-        for (int d = outerShape.length - 1; d >= 0; d--) {
-            long[] step = outerStrides[d];
-            if (++counters[d] < outerShape[d]) {
-                for (int k = 0; k < offsets.length; k++) {
-                    offsets[k] += step[k];
+        for (int d = 1; d < dims; d++) {
+            int base = d * operands;
+            if (++counters[d] < sizes[d]) {
+                for (int k = 0; k < operands; k++) {
+                    offsets[k] += steps[base + k];
                 }
                 return;
             }
             counters[d] = 0;
-            for (int k = 0; k < offsets.length; k++) {
-                offsets[k] -= step[k] * (outerShape[d] - 1);
+            for (int k = 0; k < operands; k++) {
+                offsets[k] -= steps[base + k] * (sizes[d] - 1);
             }
         }
     }
 
     int rowLength() {
-        return rowLength;
+        return dims == 0 ? 1 : sizes[0];
     }
 
     /** Element index of the current row's first element in operand {@code k}'s array. */
@@ -132,9 +122,9 @@ final class StridedWalk {
         return (int) offsets[k];
     }
 
-    /** Element step along the current row in operand {@code k}. */
+    /** Element step along the current row in operand {@code k} (0 when every dimension has size 1). */
     int stride(int k) {
-        return rowStrides[k];
+        return dims == 0 ? 0 : (int) steps[k];
     }
 
     /** Number of rows (for sizing decisions). */
