@@ -39,6 +39,9 @@ public final class CpuBuffer implements DeviceBuffer {
         this.pool = pool;
     }
 
+    /** The JVM's heap limit (-Xmx), fixed for its lifetime: read once, not per allocation (a native call). */
+    private static final long MAX_HEAP = Runtime.getRuntime().maxMemory();
+
     /** A zero-filled buffer; fails with the dtype and length when the array would be too large for the JVM. */
     static CpuBuffer allocate(DType dtype, long length) {
         if (length < 0 || length > MAX_LENGTH) {
@@ -56,7 +59,7 @@ public final class CpuBuffer implements DeviceBuffer {
     static Object newArray(DType dtype, long length) {
         int size = (int) length;
         long bytes = length * dtype.byteSize();
-        long heap = Runtime.getRuntime().maxMemory();
+        long heap = MAX_HEAP;
         if (bytes > heap) { // can never succeed: fail at once rather than after the full collections a try costs
             throw outOfHeap(dtype, length, bytes, heap, null);
         }
