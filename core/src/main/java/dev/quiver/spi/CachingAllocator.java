@@ -175,7 +175,9 @@ public final class CachingAllocator<M> {
                     + bounds.maxBlockBytes() + " bytes, " + bounds.maxBlockSource() + ")");
         }
         boolean reclaimed = false;
-        if (capacity > bounds.limitBytes() - allocatedBytes || !fitsOnDevice(capacity, 0)) {
+        // Only the limit is checked up front; whether the device has room is the driver's answer below (a null),
+        // not a free-memory query per cache miss, which would double the driver calls of every new block.
+        if (capacity > bounds.limitBytes() - allocatedBytes) {
             block = reclaim(capacity);
             reclaimed = true;
             if (block != null) {
