@@ -118,4 +118,63 @@ class ExponentialsTest {
         assertRandom64("exp", f64(d -> Exponentials.exp(X, d)), StrictMath::exp, UlpReference::exp, -746, 710, 1.5,
                 1);
     }
+
+    /** Inputs whose results are exact (NaN, infinities, zeros, -1, 1, x itself): bit for bit as StrictMath. */
+    private static void assertSpecials(Function<DType, Expr> formula, DoubleUnaryOperator strict, double... xs) {
+        CompiledFormula.Float32Unary g32 = f32(formula);
+        CompiledFormula.Float64Unary g64 = f64(formula);
+        for (double x : xs) {
+            assertSame32((float) strict.applyAsDouble((float) x), g32.apply((float) x), "float32 f(" + x + ")");
+            assertSame64(strict.applyAsDouble(x), g64.apply(x), "float64 f(" + x + ")");
+        }
+    }
+
+    private static final double NAN = Double.NaN;
+    private static final double INF = Double.POSITIVE_INFINITY;
+
+    @Test
+    void logSpecialValuesMatchMath() {
+        assertSpecials(d -> Exponentials.log(X, d), StrictMath::log, NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0,
+                -Double.MIN_VALUE, -1e-30);
+        assertSpecials(d -> Exponentials.log1p(X, d), StrictMath::log1p, NAN, INF, -INF, 0.0, -0.0, -1.0, -2.0,
+                -1.0000001, 1e-30, -1e-30, 1e-300, Double.MIN_VALUE, -Double.MIN_VALUE);
+        assertSame32(Float.MIN_VALUE, f32(d -> Exponentials.log1p(X, d)).apply(Float.MIN_VALUE), "log1p tiny");
+    }
+
+    @Test
+    void expm1AndTanhSpecialValuesMatchMath() {
+        assertSpecials(d -> Exponentials.expm1(X, d), StrictMath::expm1, NAN, INF, -INF, 0.0, -0.0, 1e-30, -1e-30,
+                Double.MIN_VALUE, -Double.MIN_VALUE, 1e-300, -100, -1000, 88.8, 710);
+        assertSpecials(d -> Exponentials.tanh(X, d), StrictMath::tanh, NAN, INF, -INF, 0.0, -0.0, 1e-30, -1e-30,
+                Double.MIN_VALUE, -Double.MIN_VALUE, 1e-300, 20, -20, 1e300, -1e300);
+    }
+
+    @Test
+    void logAndLog1pAreWithinOneUlp() {
+        assertSweep32("log", f32(d -> Exponentials.log(X, d)), StrictMath::log, new double[] {1},
+                UlpSweep.range("all", 0, Double.NaN));
+        assertSweep32("log1p", f32(d -> Exponentials.log1p(X, d)), StrictMath::log1p, new double[] {1},
+                UlpSweep.range("all", 0, Double.NaN));
+        CompiledFormula.Float64Unary log = f64(d -> Exponentials.log(X, d));
+        assertRandom64("log", log, StrictMath::log, UlpReference::log, 0, Double.MAX_VALUE, 2, 1);
+        assertRandom64("log", log, StrictMath::log, UlpReference::log, 0.5, 2, 2, 1);
+        CompiledFormula.Float64Unary log1p = f64(d -> Exponentials.log1p(X, d));
+        assertRandom64("log1p", log1p, StrictMath::log1p, UlpReference::log1p, -1, 4, 2, 1);
+        assertRandom64("log1p", log1p, StrictMath::log1p, UlpReference::log1p, -1, Double.MAX_VALUE, 2, 1);
+    }
+
+    @Test
+    void expm1AndTanhAreWithinOneUlp() {
+        assertSweep32("expm1", f32(d -> Exponentials.expm1(X, d)), StrictMath::expm1, new double[] {1},
+                UlpSweep.range("all", 0, Double.NaN));
+        assertSweep32("tanh", f32(d -> Exponentials.tanh(X, d)), StrictMath::tanh, new double[] {1},
+                UlpSweep.range("all", 0, Double.NaN));
+        CompiledFormula.Float64Unary expm1 = f64(d -> Exponentials.expm1(X, d));
+        assertRandom64("expm1", expm1, StrictMath::expm1, UlpReference::expm1, -50, 710, 2, 1);
+        assertRandom64("expm1", expm1, StrictMath::expm1, UlpReference::expm1, -3, 3, 2, 1);
+        CompiledFormula.Float64Unary tanh = f64(d -> Exponentials.tanh(X, d));
+        // StrictMath's tanh is itself up to 2 ulp off near 0.2-0.5
+        assertRandom64("tanh", tanh, StrictMath::tanh, UlpReference::tanh, -25, 25, 3, 1);
+        assertRandom64("tanh", tanh, StrictMath::tanh, UlpReference::tanh, -1, 1, 3, 1);
+    }
 }

@@ -2,6 +2,7 @@ package dev.quiver.spi.formulas;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Expr;
+import dev.quiver.spi.Philox;
 
 /**
  * Quiver's own exp, expm1, log, log1p, tanh and pow as {@link Expr} formulas: range reduction and polynomials
@@ -33,7 +34,20 @@ public final class Exponentials {
      * magnitude below {@code 2^(mantissaBits - 1)} rounds the value to an integer held in the sum's low bits.
      */
     private record Format(DType dtype, int mantissaBits, long bias, double magic, long magicBits, double ln2Hi,
-                          double ln2Lo, double log2e, double expLow, double expHigh, double[] expPoly) {
+                          double ln2Lo, double log2e, double expLow, double expHigh, double[] expPoly,
+                          double expm1Low, long sqrtHalfBits, double logLn2Hi, double logLn2Lo, double[] logOdd,
+                          double[] logEven) {
+        long mantissaMask() {
+            return (1L << mantissaBits) - 1;
+        }
+
+        long signBit() {
+            return dtype == DType.FLOAT32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+        }
+
+        double minNormal() {
+            return dtype == DType.FLOAT32 ? Float.MIN_NORMAL : Double.MIN_NORMAL;
+        }
     }
 
     private static final Format FLOAT32 = new Format(DType.FLOAT32, 23, 127, 0x1.8p23,
@@ -41,7 +55,12 @@ public final class Exponentials {
             // exp(x) is 0 below -104 (2^-150.04) and infinite above 89
             -104, 89,
             // (e^r - 1 - r) / r^2 on [-ln2/2, ln2/2]: Chebyshev fit, degree 5 (error 2^-29.3; times r^2 < 2^-3)
-            new double[] {0x1.a12a42p-13, 0x1.6d4920p-10, 0x1.1110e0p-7, 0x1.5554e4p-5, 0x1.555556p-3, 0x1p-1});
+            new double[] {0x1.a12a42p-13, 0x1.6d4920p-10, 0x1.1110e0p-7, 0x1.5554e4p-5, 0x1.555556p-3, 0x1p-1},
+            // e^x - 1 rounds to -1 below -25 (e^-25 < 2^-36)
+            -25,
+            // log: musl logf's split point, ln 2 pair and minimax polynomials (shared with Philox.Twin)
+            Philox.Twin.SQRT_HALF_BITSF, Philox.Twin.LN2_HIF, Philox.Twin.LN2_LOF,
+            new double[] {Philox.Twin.LG3F, Philox.Twin.LG1F}, new double[] {Philox.Twin.LG4F, Philox.Twin.LG2F});
 
     private static final Format FLOAT64 = new Format(DType.FLOAT64, 52, 1023, 0x1.8p52,
             Double.doubleToRawLongBits(0x1.8p52), 0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56,
@@ -51,7 +70,13 @@ public final class Exponentials {
             // degree 10 (error 2^-59.2)
             new double[] {0x1.1f75aba0b1e2ep-29, 0x1.af52906239de4p-26, 0x1.27e4da1a3bf04p-22,
                 0x1.71ddffef9e7b1p-19, 0x1.a01a01a741b3cp-16, 0x1.a01a01aca0134p-13, 0x1.6c16c16c16212p-10,
-                0x1.111111110ff87p-7, 0x1.5555555555556p-5, 0x1.5555555555557p-3, 0x1p-1});
+                0x1.111111110ff87p-7, 0x1.5555555555556p-5, 0x1.5555555555557p-3, 0x1p-1},
+            // e^x - 1 rounds to -1 below -40 (e^-40 < 2^-57)
+            -40,
+            // log: fdlibm e_log.c's (shared with Philox.Twin)
+            Philox.Twin.SQRT_HALF_BITS, Philox.Twin.LN2_HI, Philox.Twin.LN2_LO,
+            new double[] {Philox.Twin.LG7, Philox.Twin.LG5, Philox.Twin.LG3, Philox.Twin.LG1},
+            new double[] {Philox.Twin.LG6, Philox.Twin.LG4, Philox.Twin.LG2});
 
     private static Format format(DType dtype, String function) {
         if (dtype == DType.FLOAT32) {
@@ -75,6 +100,133 @@ public final class Exponentials {
         Reduced red = reduce(clamped, f);
         Expr r = Expr.fma(red.k, c(-f.ln2Lo()), red.hi);
         return scale(expm1Kernel(r, f).add(c(1)), red.kBits, f);
+    }
+
+    /**
+     * {@code e^x - 1}, exact near 0 ({@code expm1(x) = x} for tiny {@code x}, signed zeros kept). Error (measured):
+     * float32 and float64 below 1 ulp. {@code NaN -> NaN}, {@code +inf -> +inf}, {@code -inf -> -1}.
+     */
+    public static Expr expm1(Expr x, DType dtype) {
+        Format f = format(dtype, "expm1");
+        Pair e = expm1Clamped(x.max(c(f.expm1Low())).min(c(f.expHigh())), f);
+        return Expr.select(x.eq(c(0)), x, e.hi.add(e.lo));
+    }
+
+    /** An unevaluated sum {@code hi + lo}, {@code |lo|} at most about an ulp of {@code hi}. */
+    private record Pair(Expr hi, Expr lo) {
+    }
+
+    /**
+     * {@code e^x - 1} as a pair, for {@code x} clamped to {@code [expm1Low, expHigh]}. With {@code x = k ln2 + r}
+     * and {@code E = e^r - 1} held as a pair: {@code 2^k - 1 + 2^k E}, summed as {@code 2 (s E + (s - 1/2))} with
+     * {@code s = 2^(k-1)} (finite up to the overflow threshold, {@code k = 128} for float32); {@code s - 1/2} and
+     * {@code s E_hi} are exact for the {@code k} where the sum cancels, and their sum's error is kept (Fast2Sum:
+     * {@code |s - 1/2| >= |s E_hi|}, or {@code s - 1/2 = 0}). {@code k = 0} gives {@code E} itself (no halving of a
+     * subnormal).
+     */
+    private static Pair expm1Clamped(Expr x, Format f) {
+        Reduced red = reduce(x, f);
+        Expr r = Expr.fma(red.k, c(-f.ln2Lo()), red.hi);
+        // r's rounding error (exact enough: it matters only when r is not tiny against k ln2_lo)
+        Expr rLo = Expr.fma(red.k, c(-f.ln2Lo()), red.hi.sub(r));
+        Expr p = r.mul(r).mul(horner(r, f.expPoly()));
+        Expr eHi = r.add(p);
+        // d(e^r - 1)/dr = e^r ~ 1 + r
+        Expr eLo = r.sub(eHi).add(p).add(Expr.fma(rLo, r, rLo));
+        Expr s = powerOfTwo(red.kBits.sub(Expr.bits(1)), f);
+        Expr half = c(0.5);
+        Expr a = s.sub(half);
+        Expr aLo = s.sub(a).sub(half);                  // s - 1/2 - a, nonzero once s outgrows the mantissa
+        Expr b = s.mul(eHi);
+        Expr sum = a.add(b);
+        Expr error = b.sub(sum.sub(a)).add(aLo);
+        Expr two = c(2);
+        Expr kZero = red.kBits.eq(Expr.bits(0));
+        return new Pair(Expr.select(kZero, eHi, sum.mul(two)),
+                Expr.select(kZero, eLo, Expr.fma(s, eLo, error).mul(two)));
+    }
+
+    /**
+     * {@code tanh x = sign(x) e / (e + 2)} with {@code e = expm1(2|x|)} as a pair and the division corrected by
+     * its exact remainder (division remainders by fma are exact); as {@code 1 - 2 / (e + 2)}, also corrected, once {@code |x| > 0.75} (where {@code 2 / (e + 2) < 1/3}). Error (measured): below 1 ulp.
+     * {@code tanh(+-inf) = +-1}, {@code tanh(-0) = -0}, {@code NaN -> NaN}.
+     */
+    public static Expr tanh(Expr x, DType dtype) {
+        Format f = format(dtype, "tanh");
+        Expr ax = x.abs();
+        // tanh is 1 in both dtypes beyond |x| = 20; the clamp keeps e finite
+        Pair e = expm1Clamped(ax.add(ax).min(c(40)), f);
+        Expr two = c(2);
+        Expr d = e.hi.add(two);
+        Expr isSmall = ax.lt(c(0.75));
+        // d's rounding error by Fast2Sum: e.hi <= e^1.5 - 1 < 4 while small, e.hi > 2 when large
+        Expr dLo = Expr.select(isSmall, two.sub(d).add(e.hi), e.hi.sub(d).add(two)).add(e.lo);
+        Expr q = e.hi.div(d);
+        Expr small = q.add(Expr.fma(q.neg(), d, e.hi).add(e.lo).sub(q.mul(dLo)).div(d));
+        Expr q2 = two.div(d);
+        Expr q2Lo = Expr.fma(q2.neg(), d, two).sub(q2.mul(dLo)).div(d);
+        Expr magnitude = Expr.select(isSmall, small, c(1).sub(q2.add(q2Lo)));
+        return copySign(magnitude, x, f);
+    }
+
+    /** {@code magnitude} (non-negative or NaN) with the sign bit of {@code sign}. */
+    private static Expr copySign(Expr magnitude, Expr sign, Format f) {
+        return magnitude.reinterpret().or(sign.reinterpret().and(Expr.bits(f.signBit()))).reinterpret();
+    }
+
+    /**
+     * {@code ln x}: {@code x = 2^k m} with {@code m} in {@code [sqrt(1/2), sqrt 2)} read from the bits (subnormals
+     * scaled up first), then fdlibm's {@code log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2))}, {@code s = f / (2 + f)}.
+     * Error (measured): below 1 ulp. {@code log(negative or NaN) = NaN}, {@code log(+-0) = -inf},
+     * {@code log(+inf) = +inf}.
+     */
+    public static Expr log(Expr x, DType dtype) {
+        Format f = format(dtype, "log");
+        Expr subnormal = x.lt(c(f.minNormal()));
+        int up = f.mantissaBits() + 2;
+        Expr scaled = Expr.select(subnormal, x.mul(c(Math.scalb(1.0, up))), x);
+        Expr ix = scaled.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
+        Expr k = ix.shiftRight(f.mantissaBits()).toValue().sub(Expr.select(subnormal, c(up), c(0)));
+        Expr m = ix.and(Expr.bits(f.mantissaMask())).add(Expr.bits(f.sqrtHalfBits())).reinterpret();
+        Expr result = logReduced(m.sub(c(1)), k, k.mul(c(f.logLn2Lo())), f);
+        Expr special = Expr.select(x.eq(c(0)), c(Double.NEGATIVE_INFINITY),
+                Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, result));
+        return Expr.select(x.ge(c(0)), special, c(Double.NaN));
+    }
+
+    /**
+     * {@code ln(1 + x)}, exact near 0 ({@code log1p(x) = x} for tiny {@code x}, signed zeros kept): {@code u = 1 + x}
+     * rounded, its rounding error {@code c} recovered exactly (TwoSum), {@code ln(1 + x) = ln u + c / u} with
+     * {@code ln u} as in {@link #log}. Error (measured): below 2 ulp. {@code log1p(x < -1 or NaN) = NaN},
+     * {@code log1p(-1) = -inf}, {@code log1p(+inf) = +inf}.
+     */
+    public static Expr log1p(Expr x, DType dtype) {
+        Format f = format(dtype, "log1p");
+        Expr one = c(1);
+        Expr u = one.add(x);
+        Expr xPart = u.sub(one);
+        Expr error = one.sub(u.sub(xPart)).add(x.sub(xPart));
+        Expr iu = u.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
+        Expr k = iu.shiftRight(f.mantissaBits()).toValue();
+        Expr m = iu.and(Expr.bits(f.mantissaMask())).add(Expr.bits(f.sqrtHalfBits())).reinterpret();
+        Expr result = logReduced(m.sub(one), k, Expr.fma(k, c(f.logLn2Lo()), error.div(u)), f);
+        Expr special = Expr.select(x.eq(c(-1)), c(Double.NEGATIVE_INFINITY),
+                Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, Expr.select(x.eq(c(0)), x, result)));
+        return Expr.select(x.ge(c(-1)), special, c(Double.NaN));
+    }
+
+    /**
+     * {@code k ln2 + ln(1 + f) + lo} for {@code 1 + f} in {@code [sqrt(1/2), sqrt 2)} ({@code f} exact) and a small
+     * {@code lo} (holding {@code k ln2_lo} and any correction), summed from the smallest term up (fdlibm).
+     */
+    private static Expr logReduced(Expr fm, Expr k, Expr lo, Format f) {
+        Expr s = fm.div(c(2).add(fm));
+        Expr z = s.mul(s);
+        Expr w = z.mul(z);
+        Expr r = z.mul(horner(w, f.logOdd())).add(w.mul(horner(w, f.logEven())));
+        Expr hfsq = c(0.5).mul(fm).mul(fm);
+        Expr inner = Expr.fma(s, hfsq.add(r), lo);
+        return Expr.fma(k, c(f.logLn2Hi()), fm.sub(hfsq.sub(inner)));
     }
 
     /** {@code x - k ln2_hi} (exact) for {@code k} the nearest integer of {@code x / ln 2}, as a VALUE and as BITS. */
