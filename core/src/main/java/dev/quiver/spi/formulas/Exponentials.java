@@ -36,7 +36,7 @@ public final class Exponentials {
     private record Format(DType dtype, int mantissaBits, long bias, double magic, long magicBits, double ln2Hi,
                           double ln2Lo, double log2e, double expLow, double expHigh, double[] expPoly,
                           double expm1Low, long sqrtHalfBits, double logLn2Hi, double logLn2Lo, double[] logOdd,
-                          double[] logEven) {
+                          double[] logEven, double twoThirdsLo, double[] powPoly) {
         long mantissaMask() {
             return (1L << mantissaBits) - 1;
         }
@@ -60,7 +60,10 @@ public final class Exponentials {
             -25,
             // log: musl logf's split point, ln 2 pair and minimax polynomials (shared with Philox.Twin)
             Philox.Twin.SQRT_HALF_BITSF, Philox.Twin.LN2_HIF, Philox.Twin.LN2_LOF,
-            new double[] {Philox.Twin.LG3F, Philox.Twin.LG1F}, new double[] {Philox.Twin.LG4F, Philox.Twin.LG2F});
+            new double[] {Philox.Twin.LG3F, Philox.Twin.LG1F}, new double[] {Philox.Twin.LG4F, Philox.Twin.LG2F},
+            // pow's log: 2/3 - (float) 2/3, and T(z) = (2 atanh(s) - 2s - 2s^3/3) / s^5 of z = s^2 in
+            // [0, 0.0295]: degree 3 (error 2^-29.9; times s^5 < 2^-12.7)
+            -0x1.555556p-26, new double[] {0x1.87c8bcp-3, 0x1.c6bf0ap-3, 0x1.249290p-2, 0x1.99999ap-2});
 
     private static final Format FLOAT64 = new Format(DType.FLOAT64, 52, 1023, 0x1.8p52,
             Double.doubleToRawLongBits(0x1.8p52), 0x1.62e42fefa39efp-1, 0x1.abc9e3b39803fp-56,
@@ -76,7 +79,11 @@ public final class Exponentials {
             // log: fdlibm e_log.c's (shared with Philox.Twin)
             Philox.Twin.SQRT_HALF_BITS, Philox.Twin.LN2_HI, Philox.Twin.LN2_LO,
             new double[] {Philox.Twin.LG7, Philox.Twin.LG5, Philox.Twin.LG3, Philox.Twin.LG1},
-            new double[] {Philox.Twin.LG6, Philox.Twin.LG4, Philox.Twin.LG2});
+            new double[] {Philox.Twin.LG6, Philox.Twin.LG4, Philox.Twin.LG2},
+            // degree 7 (error 2^-58.8)
+            0x1.5555555555555p-55, new double[] {0x1.e0b2fadc317e7p-4, 0x1.df700c050c69dp-4, 0x1.11190514d902bp-3,
+                0x1.3b1394b0a7753p-3, 0x1.745d177d4ef6cp-3, 0x1.c71c71c6e78a1p-3, 0x1.249249249252cp-2,
+                0x1.999999999999ap-2});
 
     private static Format format(DType dtype, String function) {
         if (dtype == DType.FLOAT32) {
@@ -98,8 +105,7 @@ public final class Exponentials {
         // clamping keeps k in range for the two-factor scaling; min/max pass NaN through
         Expr clamped = x.max(c(f.expLow())).min(c(f.expHigh()));
         Reduced red = reduce(clamped, f);
-        Expr r = Expr.fma(red.k, c(-f.ln2Lo()), red.hi);
-        return scale(expm1Kernel(r, f).add(c(1)), red.kBits, f);
+        return scale(onePlus(expm1Reduced(red, red.k.mul(c(-f.ln2Lo())), f)), red.kBits, f);
     }
 
     /**
@@ -126,13 +132,9 @@ public final class Exponentials {
      */
     private static Pair expm1Clamped(Expr x, Format f) {
         Reduced red = reduce(x, f);
-        Expr r = Expr.fma(red.k, c(-f.ln2Lo()), red.hi);
-        // r's rounding error (exact enough: it matters only when r is not tiny against k ln2_lo)
-        Expr rLo = Expr.fma(red.k, c(-f.ln2Lo()), red.hi.sub(r));
-        Expr p = r.mul(r).mul(horner(r, f.expPoly()));
-        Expr eHi = r.add(p);
-        // d(e^r - 1)/dr = e^r ~ 1 + r
-        Expr eLo = r.sub(eHi).add(p).add(Expr.fma(rLo, r, rLo));
+        Pair e = expm1Reduced(red, red.k.mul(c(-f.ln2Lo())), f);
+        Expr eHi = e.hi;
+        Expr eLo = e.lo;
         Expr s = powerOfTwo(red.kBits.sub(Expr.bits(1)), f);
         Expr half = c(0.5);
         Expr a = s.sub(half);
@@ -182,16 +184,26 @@ public final class Exponentials {
      */
     public static Expr log(Expr x, DType dtype) {
         Format f = format(dtype, "log");
+        Split split = split(x, f);
+        Expr result = logReduced(split.m.sub(c(1)), split.k, split.k.mul(c(f.logLn2Lo())), f);
+        Expr special = Expr.select(x.eq(c(0)), c(Double.NEGATIVE_INFINITY),
+                Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, result));
+        return Expr.select(x.ge(c(0)), special, c(Double.NaN));
+    }
+
+    /** {@code x = 2^k m}: {@code k} an integral VALUE, {@code m} in {@code [sqrt(1/2), sqrt 2)}. */
+    private record Split(Expr k, Expr m) {
+    }
+
+    /** {@link Split} of a positive finite {@code x}, subnormals included (scaled up first). */
+    private static Split split(Expr x, Format f) {
         Expr subnormal = x.lt(c(f.minNormal()));
         int up = f.mantissaBits() + 2;
         Expr scaled = Expr.select(subnormal, x.mul(c(Math.scalb(1.0, up))), x);
         Expr ix = scaled.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
         Expr k = ix.shiftRight(f.mantissaBits()).toValue().sub(Expr.select(subnormal, c(up), c(0)));
         Expr m = ix.and(Expr.bits(f.mantissaMask())).add(Expr.bits(f.sqrtHalfBits())).reinterpret();
-        Expr result = logReduced(m.sub(c(1)), k, k.mul(c(f.logLn2Lo())), f);
-        Expr special = Expr.select(x.eq(c(0)), c(Double.NEGATIVE_INFINITY),
-                Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, result));
-        return Expr.select(x.ge(c(0)), special, c(Double.NaN));
+        return new Split(k, m);
     }
 
     /**
@@ -229,6 +241,86 @@ public final class Exponentials {
         return Expr.fma(k, c(f.logLn2Hi()), fm.sub(hfsq.sub(inner)));
     }
 
+    /**
+     * {@code x^y} with {@link Math#pow}'s special cases: {@code y = +-0 -> 1} (NaN base too), {@code y = 1 -> x},
+     * NaN if either is NaN otherwise ({@code 1^NaN} too), {@code |x| = 1} with infinite {@code y} is NaN, zero and
+     * infinite bases by the signs, a negative base needs an integral {@code y} (odd: negative result) or gives
+     * NaN. The magnitude is {@code e^(y ln|x|)} with {@code ln|x|} as a pair accurate to about twice the dtype's
+     * precision and {@code y ln|x| = z_hi + z_lo} (exact product by fma), {@code z_lo} folded into exp's reduced
+     * argument. Error (measured): below 1 ulp.
+     */
+    public static Expr pow(Expr x, Expr y, DType dtype) {
+        Format f = format(dtype, "pow");
+        Expr ax = x.abs();
+        Expr ay = y.abs();
+        Expr zero = c(0);
+        Expr inf = c(Double.POSITIVE_INFINITY);
+        Expr nan = c(Double.NaN);
+        // |x|^y for finite nonzero x and finite y
+        Pair log = logPair(ax, f);
+        Expr zHi = y.mul(log.hi);
+        Expr zLo = Expr.fma(y, log.hi, zHi.neg()).add(y.mul(log.lo));
+        Expr clamped = zHi.max(c(f.expLow())).min(c(f.expHigh()));
+        Reduced red = reduce(clamped, f);
+        // z_lo is meaningless once z_hi overflowed (and the clamp made it irrelevant)
+        Expr lo = Expr.select(zHi.abs().lt(c(2 * f.expHigh())), zLo, zero);
+        Expr magnitude = scale(onePlus(expm1Reduced(red, Expr.fma(red.k, c(-f.ln2Lo()), lo), f)), red.kBits, f);
+        // y integral (every float from 2^mantissaBits on is) and odd (its units bit, below 2^(mantissaBits+1))
+        Expr bigInteger = ay.ge(c(Math.scalb(1.0, f.mantissaBits())));
+        Expr shifted = ay.add(c(Math.scalb(1.0, f.mantissaBits())));
+        Expr integral = bigInteger.or(shifted.sub(c(Math.scalb(1.0, f.mantissaBits()))).eq(ay));
+        Expr unitsBit = Expr.select(bigInteger, ay, shifted).reinterpret().and(Expr.bits(1)).eq(Expr.bits(1));
+        Expr odd = integral.and(unitsBit).and(ay.lt(c(Math.scalb(1.0, f.mantissaBits() + 1))));
+        // zero and infinite bases: 0 or inf by the signs; then the sign of an odd power of a negative base
+        Expr xInf = ax.eq(inf);
+        Expr edge = Expr.select(xInf.xor(y.lt(zero)), inf, zero);
+        Expr unsigned = Expr.select(ax.eq(zero).or(xInf), edge, magnitude);
+        Expr negative = x.reinterpret().lt(Expr.bits(0)).and(odd);
+        Expr signed = Expr.select(negative, unsigned.neg(), unsigned);
+        Expr finiteNegative = x.lt(zero).and(xInf.not());
+        Expr real = Expr.select(finiteNegative.and(integral.not()), nan, signed);
+        Expr yInf = Expr.select(ax.eq(c(1)), nan, Expr.select(ax.gt(c(1)).xor(y.lt(zero)), inf, zero));
+        Expr finiteY = Expr.select(ay.eq(inf), yInf, real);
+        Expr notNan = Expr.select(x.ne(x).or(y.ne(y)), nan, finiteY);
+        return Expr.select(y.eq(zero), c(1), Expr.select(y.eq(c(1)), x, notNan));
+    }
+
+    /**
+     * {@code ln x} for positive finite {@code x} as a pair {@code hi + lo} with a relative error near
+     * {@code 2^-2p}: {@code x = 2^k m}, {@code s = (m - 1) / (m + 1)} as a pair (the division's remainder by fma),
+     * {@code ln m = 2s + s^3 (2/3 + s^2 T(s^2))} with the leading terms in pair arithmetic, plus {@code k ln 2}
+     * as an exact product pair.
+     */
+    private static Pair logPair(Expr x, Format f) {
+        Split split = split(x, f);
+        Expr one = c(1);
+        Expr fm = split.m.sub(one);                              // exact
+        Expr aHi = one.add(split.m);
+        Expr aLo = split.m.sub(aHi.sub(one));                    // Fast2Sum: 1 >= m / 2
+        Expr sHi = fm.div(aHi);
+        Expr sLo = Expr.fma(sHi.neg(), aHi, fm).sub(sHi.mul(aLo)).div(aHi);
+        Expr zHi = sHi.mul(sHi);
+        Expr zLo = Expr.fma(sHi, sHi, zHi.neg()).add(c(2).mul(sHi).mul(sLo));
+        Expr cubeHi = sHi.mul(zHi);
+        Expr cubeLo = Expr.fma(sHi, zHi, cubeHi.neg()).add(Expr.fma(sHi, zLo, sLo.mul(zHi)));
+        Expr t = zHi.mul(horner(zHi, f.powPoly()));
+        Expr twoThirds = c(2.0 / 3);
+        Expr innerHi = twoThirds.add(t);
+        Expr innerLo = twoThirds.sub(innerHi).add(t).add(c(f.twoThirdsLo()));
+        Expr tailHi = cubeHi.mul(innerHi);
+        Expr tailLo = Expr.fma(cubeHi, innerHi, tailHi.neg()).add(Expr.fma(cubeHi, innerLo, cubeLo.mul(innerHi)));
+        Expr twoS = c(2).mul(sHi);
+        Expr mHi = twoS.add(tailHi);
+        Expr mLo = twoS.sub(mHi).add(tailHi).add(Expr.fma(c(2), sLo, tailLo));
+        Expr kHi = split.k.mul(c(f.ln2Hi()));
+        Expr kLo = Expr.fma(split.k, c(f.ln2Hi()), kHi.neg()).add(split.k.mul(c(f.ln2Lo())));
+        // TwoSum: either side may dominate (k = 0, or m near 1)
+        Expr sum = kHi.add(mHi);
+        Expr mPart = sum.sub(kHi);
+        Expr error = kHi.sub(sum.sub(mPart)).add(mHi.sub(mPart));
+        return new Pair(sum, error.add(kLo.add(mLo)));
+    }
+
     /** {@code x - k ln2_hi} (exact) for {@code k} the nearest integer of {@code x / ln 2}, as a VALUE and as BITS. */
     private record Reduced(Expr k, Expr kBits, Expr hi) {
     }
@@ -241,9 +333,25 @@ public final class Exponentials {
         return new Reduced(k, kBits, Expr.fma(k, c(-f.ln2Hi()), x));
     }
 
-    /** {@code e^r - 1} for {@code |r| <= ln2 / 2}: {@code r + r^2 q(r)}. */
-    private static Expr expm1Kernel(Expr r, Format f) {
-        return Expr.fma(r.mul(r), horner(r, f.expPoly()), r);
+    /**
+     * {@code e^r - 1} as a pair for {@code r = hi + small} ({@code |r| <= ln2 / 2}; {@code small} holds
+     * {@code -k ln2_lo} and any low part of the argument): {@code r} as a pair by Fast2Sum (inexact only where
+     * {@code hi} is tinier than {@code small}, and then the error is far below an ulp of the result), then
+     * {@code r + r^2 q(r)} with the sum's error and {@code r_lo e^r ~ r_lo (1 + r)} kept.
+     */
+    private static Pair expm1Reduced(Reduced red, Expr small, Format f) {
+        Expr r = red.hi.add(small);
+        Expr rLo = red.hi.sub(r).add(small);
+        Expr p = r.mul(r).mul(horner(r, f.expPoly()));
+        Expr eHi = r.add(p);
+        return new Pair(eHi, r.sub(eHi).add(p).add(Expr.fma(rLo, r, rLo)));
+    }
+
+    /** {@code 1 + (hi + lo)} rounded once more than Fast2Sum's exact {@code 1 + hi}, for {@code |hi| <= 1}. */
+    private static Expr onePlus(Pair e) {
+        Expr one = c(1);
+        Expr sum = one.add(e.hi);
+        return sum.add(one.sub(sum).add(e.hi).add(e.lo));
     }
 
     /**
