@@ -103,13 +103,9 @@ class ExponentialsSweep {
                 Double.NaN));
         SplittableRandom random = new SplittableRandom(2026);
         for (int i = 0; i < 1 << 28; i++) {
-            float x = (float) (random.nextBoolean() ? Math.exp(random.nextDouble(-87, 88))
-                    : random.nextDouble(0.5, 2));
-            float y = (float) (random.nextDouble(-104, 89) / Math.log(x));
-            if (i % 4 == 0) {
-                x = -x;
-                y = (float) Math.rint(y);
-            }
+            float[] pair = ExponentialsTest.finitePowPair(random, i);
+            float x = pair[0];
+            float y = pair[1];
             double ref = StrictMath.pow(x, y);
             add(Math.abs(ref) < MIN_NORMAL ? subnormal : normal, p, x, y);
         }

@@ -295,6 +295,16 @@ class ExponentialsTest {
         assertEquals(0.125f, p32.apply(0.25f, 1.5f));
     }
 
+    /**
+     * A random float32 pair whose power is finite: {@code y ln|x|} uniform in [-104, 89] (so subnormal results
+     * too), {@code |x|} near 1 or anywhere, every 4th pair with negative {@code x} and integral {@code y}.
+     */
+    static float[] finitePowPair(SplittableRandom random, int i) {
+        float x = (float) (random.nextBoolean() ? Math.exp(random.nextDouble(-87, 88)) : random.nextDouble(0.5, 2));
+        float y = (float) (random.nextDouble(-104, 89) / Math.log(x));
+        return i % 4 == 0 ? new float[] {-x, (float) Math.rint(y)} : new float[] {x, y};
+    }
+
     @Test
     void powIsWithinOneUlp() {
         CompiledFormula.Float32Binary p32 = pow32();
@@ -312,13 +322,9 @@ class ExponentialsTest {
         // finite results: y ln|x| uniform over the whole exponent range, a quarter with negative x and integral y
         SplittableRandom random = new SplittableRandom(11);
         for (int i = 0; i < 1 << 17; i++) {
-            float x = (float) (random.nextBoolean() ? Math.exp(random.nextDouble(-80, 80))
-                    : random.nextDouble(0.5, 2));
-            float y = (float) (random.nextDouble(-104, 89) / Math.log(x));
-            if (i % 4 == 0) {
-                x = -x;
-                y = (float) Math.rint(y);
-            }
+            float[] pair = finitePowPair(random, i);
+            float x = pair[0];
+            float y = pair[1];
             double e = UlpReference.ulps32(p32.apply(x, y), StrictMath.pow(x, y));
             assertTrue(e <= 1, "pow(" + x + ", " + y + "): " + e + " ulp");
             worst = Math.max(worst, e);

@@ -133,24 +133,23 @@ public final class Exponentials {
     private static Pair expm1Clamped(Expr x, Format f) {
         Reduced red = reduce(x, f);
         Pair e = expm1Reduced(red, red.k.mul(c(-f.ln2Lo())), f);
-        Expr eHi = e.hi;
-        Expr eLo = e.lo;
         Expr s = powerOfTwo(red.kBits.sub(Expr.bits(1)), f);
         Expr half = c(0.5);
         Expr a = s.sub(half);
         Expr aLo = s.sub(a).sub(half);                  // s - 1/2 - a, nonzero once s outgrows the mantissa
-        Expr b = s.mul(eHi);
+        Expr b = s.mul(e.hi);
         Expr sum = a.add(b);
         Expr error = b.sub(sum.sub(a)).add(aLo);
         Expr two = c(2);
         Expr kZero = red.kBits.eq(Expr.bits(0));
-        return new Pair(Expr.select(kZero, eHi, sum.mul(two)),
-                Expr.select(kZero, eLo, Expr.fma(s, eLo, error).mul(two)));
+        return new Pair(Expr.select(kZero, e.hi, sum.mul(two)),
+                Expr.select(kZero, e.lo, Expr.fma(s, e.lo, error).mul(two)));
     }
 
     /**
      * {@code tanh x = sign(x) e / (e + 2)} with {@code e = expm1(2|x|)} as a pair and the division corrected by
-     * its exact remainder (division remainders by fma are exact); as {@code 1 - 2 / (e + 2)}, also corrected, once {@code |x| > 0.75} (where {@code 2 / (e + 2) < 1/3}). Error (measured): below 1 ulp.
+     * its exact remainder (a division's remainder by fma is exact); as {@code 1 - 2 / (e + 2)}, corrected the
+     * same way, once {@code |x| >= 0.75} (where {@code 2 / (e + 2) < 1/3}). Error (measured): below 1 ulp.
      * {@code tanh(+-inf) = +-1}, {@code tanh(-0) = -0}, {@code NaN -> NaN}.
      */
     public static Expr tanh(Expr x, DType dtype) {
@@ -184,7 +183,7 @@ public final class Exponentials {
      */
     public static Expr log(Expr x, DType dtype) {
         Format f = format(dtype, "log");
-        Split split = split(x, f);
+        Split split = split(x, true, f);
         Expr result = logReduced(split.m.sub(c(1)), split.k, split.k.mul(c(f.logLn2Lo())), f);
         Expr special = Expr.select(x.eq(c(0)), c(Double.NEGATIVE_INFINITY),
                 Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, result));
@@ -195,15 +194,21 @@ public final class Exponentials {
     private record Split(Expr k, Expr m) {
     }
 
-    /** {@link Split} of a positive finite {@code x}, subnormals included (scaled up first). */
-    private static Split split(Expr x, Format f) {
+    /** {@link Split} of a positive finite {@code x}; {@code subnormals}: scaled up first when there may be some. */
+    private static Split split(Expr x, boolean subnormals, Format f) {
+        if (!subnormals) {
+            return splitNormal(x, f);
+        }
         Expr subnormal = x.lt(c(f.minNormal()));
         int up = f.mantissaBits() + 2;
-        Expr scaled = Expr.select(subnormal, x.mul(c(Math.scalb(1.0, up))), x);
-        Expr ix = scaled.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
-        Expr k = ix.shiftRight(f.mantissaBits()).toValue().sub(Expr.select(subnormal, c(up), c(0)));
+        Split split = splitNormal(Expr.select(subnormal, x.mul(c(Math.scalb(1.0, up))), x), f);
+        return new Split(split.k.sub(Expr.select(subnormal, c(up), c(0))), split.m);
+    }
+
+    private static Split splitNormal(Expr x, Format f) {
+        Expr ix = x.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
         Expr m = ix.and(Expr.bits(f.mantissaMask())).add(Expr.bits(f.sqrtHalfBits())).reinterpret();
-        return new Split(k, m);
+        return new Split(ix.shiftRight(f.mantissaBits()).toValue(), m);
     }
 
     /**
@@ -218,10 +223,8 @@ public final class Exponentials {
         Expr u = one.add(x);
         Expr xPart = u.sub(one);
         Expr error = one.sub(u.sub(xPart)).add(x.sub(xPart));
-        Expr iu = u.reinterpret().sub(Expr.bits(f.sqrtHalfBits()));
-        Expr k = iu.shiftRight(f.mantissaBits()).toValue();
-        Expr m = iu.and(Expr.bits(f.mantissaMask())).add(Expr.bits(f.sqrtHalfBits())).reinterpret();
-        Expr result = logReduced(m.sub(one), k, Expr.fma(k, c(f.logLn2Lo()), error.div(u)), f);
+        Split split = split(u, false, f);                // u >= 2^-p where finite: never subnormal
+        Expr result = logReduced(split.m.sub(one), split.k, Expr.fma(split.k, c(f.logLn2Lo()), error.div(u)), f);
         Expr special = Expr.select(x.eq(c(-1)), c(Double.NEGATIVE_INFINITY),
                 Expr.select(x.eq(c(Double.POSITIVE_INFINITY)), x, Expr.select(x.eq(c(0)), x, result)));
         return Expr.select(x.ge(c(-1)), special, c(Double.NaN));
@@ -292,7 +295,7 @@ public final class Exponentials {
      * as an exact product pair.
      */
     private static Pair logPair(Expr x, Format f) {
-        Split split = split(x, f);
+        Split split = split(x, true, f);
         Expr one = c(1);
         Expr fm = split.m.sub(one);                              // exact
         Expr aHi = one.add(split.m);
