@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.DType;
 import dev.quiver.spi.Expr;
 import dev.quiver.spi.formulas.Trigonometry;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -48,23 +50,16 @@ class TrigonometryTest {
         assertTrue(e.getMessage().contains("cos") && e.getMessage().contains("int32"), e.getMessage());
     }
 
-    /** 2^20 float32 bit patterns spread evenly over |x| up to the reduction limit, both signs: at most 1 ulp. */
+    /** 2^20 float32 bit patterns spread evenly over all 2^32 (about 60% of them within the limit): at most 1 ulp. */
     @Test
     void float32IsWithinOneUlpInTheReducedRange() {
-        float limit = (float) Trigonometry.reductionLimit(DType.FLOAT32);
-        UlpMeter.Record sin = new UlpMeter.Record("sin float32", "|x| <= " + limit);
-        UlpMeter.Record cos = new UlpMeter.Record("cos float32", "|x| <= " + limit);
-        int top = Float.floatToRawIntBits(limit);
-        int stride = top >>> 19;
-        for (int bits = 0; bits <= top; bits += stride) {
-            for (float x : new float[] {Float.intBitsToFloat(bits), -Float.intBitsToFloat(bits)}) {
-                sin.add(x, UlpMeter.float32(SIN32.apply(x), StrictMath.sin(x)));
-                cos.add(x, UlpMeter.float32(COS32.apply(x), StrictMath.cos(x)));
-            }
+        double limit = Trigonometry.reductionLimit(DType.FLOAT32);
+        for (String name : new String[] {"sin", "cos"}) {
+            UlpSweep.Stats stats = UlpSweep.float32(name, name.equals("sin") ? SIN32 : COS32,
+                    name.equals("sin") ? StrictMath::sin : StrictMath::cos, 4096,
+                    UlpSweep.range("reduced", -limit, limit)).get(0);
+            assertTrue(stats.maxUlps <= 1.0 && stats.count > 500_000, stats.toString());
         }
-        assertTrue(sin.max <= 1.0, sin.toString());
-        assertTrue(cos.max <= 1.0, cos.toString());
-        assertTrue(sin.count >= 1 << 20, sin.toString());
     }
 
     /** Beyond the limit the result is not accurate, but it is finite and in [-1, 1] (no clamping overflow). */
@@ -87,7 +82,7 @@ class TrigonometryTest {
         }
     }
 
-    /** Random float64 over |x| in [2^-30, 2^46]: within 1 ulp of StrictMath (itself within 1 ulp), and of BigDecimal. */
+    /** Random float64, |x| in [2^-30, 2^46]: within 1 ulp of StrictMath (itself within 1 ulp) and of BigDecimal. */
     @Test
     void float64IsWithinOneUlp() {
         SplittableRandom random = new SplittableRandom(11);
@@ -95,34 +90,31 @@ class TrigonometryTest {
         for (int i = 0; i < sample.length; i++) {
             sample[i] = Math.scalb(1 + random.nextDouble(), random.nextInt(-30, 46)) * (random.nextBoolean() ? 1 : -1);
         }
-        UlpMeter.Record sin = UlpMeter.float64("sin float64", "StrictMath", sample, SIN64::apply, StrictMath::sin);
-        UlpMeter.Record cos = UlpMeter.float64("cos float64", "StrictMath", sample, COS64::apply, StrictMath::cos);
-        assertTrue(sin.max <= 1.0, sin.toString());
-        assertTrue(cos.max <= 1.0, cos.toString());
-        UlpMeter.Record sinExact = new UlpMeter.Record("sin float64", "BigDecimal");
-        UlpMeter.Record cosExact = new UlpMeter.Record("cos float64", "BigDecimal");
-        for (int i = 0; i < 2000; i++) {
-            double x = sample[i];
-            sinExact.add(x, UlpMeter.float64(SIN64.apply(x), HighPrecision.sin(x)));
-            cosExact.add(x, UlpMeter.float64(COS64.apply(x), HighPrecision.cos(x)));
-        }
-        System.out.println(sin + "\n" + cos + "\n" + sinExact + "\n" + cosExact);
-        assertTrue(sinExact.max <= 1.0, sinExact.toString());
-        assertTrue(cosExact.max <= 1.0, cosExact.toString());
+        UlpMeter.Worst sin = UlpMeter.worst(sample, x -> UlpReference.ulps64(SIN64.apply(x), StrictMath.sin(x)));
+        UlpMeter.Worst cos = UlpMeter.worst(sample, x -> UlpReference.ulps64(COS64.apply(x), StrictMath.cos(x)));
+        assertTrue(sin.ulps() <= 1.0, "sin vs StrictMath: " + sin);
+        assertTrue(cos.ulps() <= 1.0, "cos vs StrictMath: " + cos);
+        double[] small = java.util.Arrays.copyOf(sample, 2000);
+        UlpMeter.Worst sinExact = UlpMeter.worst(small, x -> UlpReference.ulps64(SIN64.apply(x), HighPrecision.sin(x)));
+        UlpMeter.Worst cosExact = UlpMeter.worst(small, x -> UlpReference.ulps64(COS64.apply(x), HighPrecision.cos(x)));
+        assertTrue(sinExact.ulps() <= 1.0, "sin vs BigDecimal: " + sinExact);
+        assertTrue(cosExact.ulps() <= 1.0, "cos vs BigDecimal: " + cosExact);
     }
 
     /** Near multiples of pi/2, where the reduced argument cancels: the float-float reduction keeps its digits. */
     @Test
     void float64NearMultiplesOfHalfPiKeepsItsDigits() {
-        UlpMeter.Record record = new UlpMeter.Record("sin/cos float64", "near k pi/2");
+        List<Double> near = new ArrayList<>();
         for (long k = 1; k < 1L << 40; k = k * 3 + 1) {
             double center = k * (Math.PI / 2);
             for (double x = Math.nextDown(Math.nextDown(center)), end = Math.nextUp(Math.nextUp(center)); x <= end;
                  x = Math.nextUp(x)) {
-                record.add(x, UlpMeter.float64(SIN64.apply(x), HighPrecision.sin(x)));
-                record.add(x, UlpMeter.float64(COS64.apply(x), HighPrecision.cos(x)));
+                near.add(x);
             }
         }
-        assertTrue(record.max <= 1.0, record.toString());
+        double[] sample = near.stream().mapToDouble(Double::doubleValue).toArray();
+        UlpMeter.Worst sin = UlpMeter.worst(sample, x -> UlpReference.ulps64(SIN64.apply(x), HighPrecision.sin(x)));
+        UlpMeter.Worst cos = UlpMeter.worst(sample, x -> UlpReference.ulps64(COS64.apply(x), HighPrecision.cos(x)));
+        assertTrue(sin.ulps() <= 1.0 && cos.ulps() <= 1.0, "sin " + sin + ", cos " + cos);
     }
 }
