@@ -36,6 +36,11 @@ public class Tensor implements AutoCloseable {
     final long[] strides;
     final long offset;
     private volatile boolean closed;
+    /**
+     * The marks of the {@link GradientTape}s that track this tensor: null, one {@code GradientTape.Mark}, or an
+     * array of them (nested tapes). Written only by GradientTape, with compare-and-set.
+     */
+    volatile Object tapeMarks;
 
     Tensor(Storage storage, Shape shape, long[] strides, long offset) {
         this.storage = storage;

@@ -37,6 +37,12 @@ public final class TestAccess {
                 here.shape().contiguousStrides(), 0);
     }
 
+    /** How many tapes' marks {@code x} carries (the tapes that track it, or closed ones not yet pruned). */
+    public static int tapeMarks(Tensor x) {
+        Object marks = x.tapeMarks;
+        return marks == null ? 0 : marks instanceof Object[] several ? several.length : 1;
+    }
+
     /** Whether {@code x} holds a host scalar (no device buffer) rather than device memory. */
     public static boolean isHostScalar(Tensor x) {
         return x.isHostScalar();
