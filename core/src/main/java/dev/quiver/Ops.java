@@ -353,11 +353,11 @@ final class Ops {
     /** {@link #reduce(Primitive, Tensor, int[], boolean)} for a composite ({@code mean}): errors name it. */
     static Tensor reduce(Primitive op, String name, Tensor input, int[] axes, boolean keepDims) {
         input.checkOpen(name);
-        Tensor x = onDevice(name, input);
-        if (x.dtype() == DType.BOOL) {
-            throw Errors.invalid(name, x.backend(), "not defined for bool (shape " + x.shape()
+        if (input.dtype() == DType.BOOL) {
+            throw Errors.invalid(name, input.backend(), "not defined for bool (shape " + input.shape()
                     + "); cast to int32 first to count");
         }
+        Tensor x = onDevice(name, input);
         int rank = x.rank();
         boolean[] reduced = new boolean[rank];
         if (axes == null) {
