@@ -405,8 +405,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void unary(Primitive op, StridedView input, StridedView out) {
-        StridedView in = operand(input);
+    public void unary(Primitive op, StridedView in, StridedView out) {
         Object x = inputData(in, op.opName());
         Object y = data(out, op.opName());
         DType type = in.dtype();
@@ -415,22 +414,22 @@ public final class CpuBackend implements Backend {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
                 int is = rowStride(in);
+                int io = rowOffset(in);
                 Simd.ElementwiseKernels simd = elementwise(n);
                 if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
-                    int io = (int) in.offset();
                     int oo = (int) out.offset();
                     threads.forRange(blocks(n), true, (from, to) -> {
                         int start = from * PARALLEL_BLOCK;
                         simd.unaryRow(op, type, x, io + start * is, is, y, oo + start, 1, Math.min(n, to * PARALLEL_BLOCK) - start);
                     });
                 } else if (simd != null) {
-                    simd.unaryRow(op, type, x, (int) in.offset(), is, y, (int) out.offset(), 1, n);
+                    simd.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, (int) in.offset(), is, y, (int) out.offset(), 1, n);
+                    ScalarKernels.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
-            StridedWalk walk = StridedWalk.of(out.shape(), in, out);
+            StridedWalk walk = StridedWalk.of(out.shape(), operand(in), out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 Simd.ElementwiseKernels simd = elementwise(n);
@@ -446,9 +445,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void binary(Primitive op, StridedView left, StridedView right, StridedView out) {
-        StridedView a = operand(left);
-        StridedView b = operand(right);
+    public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
         Object x = inputData(a, op.opName());
         Object z = inputData(b, op.opName());
         Object y = data(out, op.opName());
@@ -460,10 +457,10 @@ public final class CpuBackend implements Backend {
                 int n = Math.toIntExact(out.size());
                 int as = rowStride(a);
                 int bs = rowStride(b);
+                int ao = rowOffset(a);
+                int bo = rowOffset(b);
                 Simd.ElementwiseKernels simd = elementwise(n);
                 if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
-                    int ao = (int) a.offset();
-                    int bo = (int) b.offset();
                     int oo = (int) out.offset();
                     threads.forRange(blocks(n), true, (from, to) -> {
                         int start = from * PARALLEL_BLOCK;
@@ -471,13 +468,13 @@ public final class CpuBackend implements Backend {
                                 Math.min(n, to * PARALLEL_BLOCK) - start);
                     });
                 } else if (simd != null) {
-                    simd.binaryRow(op, type, x, (int) a.offset(), as, z, (int) b.offset(), bs, y, (int) out.offset(), 1, n);
+                    simd.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, (int) a.offset(), as, z, (int) b.offset(), bs, y, (int) out.offset(), 1, n);
+                    ScalarKernels.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
-            StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
+            StridedWalk walk = StridedWalk.of(out.shape(), operand(a), operand(b), out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 Simd.ElementwiseKernels simd = elementwise(n);
@@ -730,6 +727,11 @@ public final class CpuBackend implements Backend {
     /** The row stride of a {@link #denseOrScalar} input. */
     private static int rowStride(StridedView view) {
         return view.buffer() instanceof HostScalar ? 0 : 1;
+    }
+
+    /** Where a {@link #denseOrScalar} input's row starts in its array (a host scalar's one element: 0). */
+    private static int rowOffset(StridedView view) {
+        return view.buffer() instanceof HostScalar ? 0 : (int) view.offset();
     }
 
     /** Adds the op, dtypes and layouts to a kernel failure, keeping its type (ArithmeticException stays one). */
