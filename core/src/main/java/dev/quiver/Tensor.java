@@ -549,14 +549,14 @@ public class Tensor implements AutoCloseable {
     public Tensor reciprocal() {
         checkOpen("reciprocal");
         Ops.requireNumeric("reciprocal", this);
-        return fillLike(this, 1.0).div(this);
+        return weakScalar("reciprocal", 1.0).div(this);   // the 1 is a kernel argument, not a filled tensor
     }
 
     /** {@code max(x, 0)}; its gradient at 0 is 0, as in TensorFlow. */
     public Tensor relu() {
         checkOpen("relu");
         Ops.requireNumeric("relu", this);
-        return where(greater(0.0), this, zerosLike(this));
+        return where(greater(0.0), this, weakScalar("relu", 0));
     }
 
     // ================================================================ comparisons and logic (bool results)

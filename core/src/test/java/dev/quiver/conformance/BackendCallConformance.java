@@ -29,6 +29,15 @@ public abstract class BackendCallConformance extends BackendConformance {
         Tensor y = x.mul(7.0).add(4.0);
         assertEquals(Map.of("allocate", 2, "binary", 2), counting.calls(), "x.mul(7.0).add(4.0)");
         assertArrayEquals(new float[] {11, -10, 25, 7.5f, 53}, y.toFloatArray());
+
+        counting.reset();
+        Tensor reciprocal = x.reciprocal();
+        assertEquals(Map.of("allocate", 1, "binary", 1), counting.calls(), "reciprocal: 1 / x with the 1 by value");
+        assertArrayEquals(new float[] {1, -0.5f, 1 / 3f, 2, 1 / 7f}, reciprocal.toFloatArray());
+        counting.reset();
+        Tensor relu = x.relu();
+        assertEquals(Map.of("allocate", 2, "binary", 1, "where", 1), counting.calls(), "relu: where(x > 0, x, 0)");
+        assertArrayEquals(new float[] {1, 0, 3, 0.5f, 7}, relu.toFloatArray());
     }
 
     @Test
