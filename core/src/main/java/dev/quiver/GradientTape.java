@@ -1,6 +1,8 @@
 package dev.quiver;
 
 import dev.quiver.spi.Primitive;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -43,10 +45,10 @@ public final class GradientTape implements AutoCloseable {
         ZERO
     }
 
-    // The thread's open tapes, newest first. Weak references: a tape nobody can reach any more (never closed) must
-    // not be kept recording, and alive, by this list; cleared entries are removed as ops run (record) and as tapes
-    // open. An anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this, and a method
-    // reference would bootstrap a lambda there (milliseconds of cold start).
+    // The thread's open tapes, newest first, as their marks. Weak references: a tape nobody can reach any more (never
+    // closed) must not be kept recording, and alive, by this list; cleared entries are removed as ops run (record)
+    // and as tapes open. An anonymous class, not withInitial(ArrayDeque::new): the first op of a program reads this,
+    // and a method reference would bootstrap a lambda there (milliseconds of cold start).
     private static final ThreadLocal<ActiveTapes> ACTIVE = new ThreadLocal<>() {
         @Override
         protected ActiveTapes initialValue() {
@@ -56,8 +58,37 @@ public final class GradientTape implements AutoCloseable {
 
     /** One thread's open tapes, and whether that thread was already told it leaks them. */
     @SuppressWarnings("serial") // never serialized: a per-thread structure
-    private static final class ActiveTapes extends ArrayDeque<WeakReference<GradientTape>> {
+    private static final class ActiveTapes extends ArrayDeque<Mark> {
         boolean leakWarned;
+    }
+
+    /**
+     * A tape's mark on the tensors it tracks ({@link Tensor#tapeMarks}): asking "does this tape track x" is a field
+     * read and a reference compare on every input of every recorded op, where an identity map lookup cost ~4% of a
+     * small training step. Weak, so a tensor that outlives its tape (a variable) keeps neither the tape alive nor it
+     * recording; marks of closed or collected tapes are dropped when a tensor is marked again.
+     */
+    static final class Mark extends WeakReference<GradientTape> {
+        private volatile boolean closed;
+
+        Mark(GradientTape tape) {
+            super(tape);
+        }
+
+        boolean live() {
+            return !closed && get() != null;
+        }
+    }
+
+    private static final Mark[] NO_MARKS = {};
+    private static final VarHandle TAPE_MARKS;
+
+    static {
+        try {
+            TAPE_MARKS = MethodHandles.lookup().findVarHandle(Tensor.class, "tapeMarks", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /**
@@ -70,7 +101,10 @@ public final class GradientTape implements AutoCloseable {
     private final boolean persistent;
     private final boolean watchAccessedVariables;
     private final Thread owner = Thread.currentThread();
-    private final Map<Tensor, Boolean> tracked = new IdentityHashMap<>();
+    private final Mark mark = new Mark(this);
+    // the tensors this tape's mark is on (watched, read variables, recorded outputs), each once: for watched() and
+    // for taking the mark off again at close
+    private final List<Tensor> tracked = new ArrayList<>();
     private final List<Node> nodes = new ArrayList<>();
     private int pauses;
     private boolean used;
@@ -95,7 +129,7 @@ public final class GradientTape implements AutoCloseable {
         this.watchAccessedVariables = watchAccessedVariables;
         ActiveTapes active = ACTIVE.get();
         removeCleared(active);
-        active.push(new WeakReference<>(this));
+        active.push(mark);
         if (active.size() > LEAK_WARNING_THRESHOLD && !active.leakWarned) {
             active.leakWarned = true;
             LOG.log(System.Logger.Level.WARNING, active.size() + " GradientTapes are open on thread "
@@ -120,7 +154,7 @@ public final class GradientTape implements AutoCloseable {
             }
         }
         for (Tensor tensor : tensors) {
-            tracked.put(tensor, Boolean.TRUE);
+            track(tensor);
         }
     }
 
@@ -131,7 +165,7 @@ public final class GradientTape implements AutoCloseable {
         for (Node node : nodes) {
             produced.put(node.output(), Boolean.TRUE);
         }
-        for (Tensor tensor : tracked.keySet()) {
+        for (Tensor tensor : tracked) {
             if (!produced.containsKey(tensor)) {
                 sources.add(tensor);
             }
@@ -161,7 +195,7 @@ public final class GradientTape implements AutoCloseable {
         Errors.notNull(body, "noRecording", "body");
         // strong references for the duration, so that each paused tape is also the one resumed
         List<GradientTape> tapes = new ArrayList<>();
-        for (WeakReference<GradientTape> reference : ACTIVE.get()) {
+        for (Mark reference : ACTIVE.get()) {
             GradientTape tape = reference.get();
             if (tape != null) {
                 tapes.add(tape);
@@ -276,14 +310,18 @@ public final class GradientTape implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            mark.closed = true;
             ActiveTapes active = ACTIVE.get();
-            for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
+            for (Iterator<Mark> it = active.iterator(); it.hasNext(); ) {
                 GradientTape tape = it.next().get();
                 if (tape == null || tape == this) {
                     it.remove();
                 }
             }
             nodes.clear();
+            for (Tensor tensor : tracked) {
+                unmark(tensor);
+            }
             tracked.clear();
         }
     }
@@ -296,7 +334,7 @@ public final class GradientTape implements AutoCloseable {
     /** Drops the entries of tapes the garbage collector has taken. */
     private static void removeCleared(ActiveTapes active) {
         // an iterator, not removeIf(lambda): tapes open on a program's path to its first result (cold start)
-        for (Iterator<WeakReference<GradientTape>> it = active.iterator(); it.hasNext(); ) {
+        for (Iterator<Mark> it = active.iterator(); it.hasNext(); ) {
             if (it.next().get() == null) {
                 it.remove();
             }
@@ -313,7 +351,7 @@ public final class GradientTape implements AutoCloseable {
         }
         Node node = null;
         boolean cleared = false;
-        for (WeakReference<GradientTape> reference : tapes) {
+        for (Mark reference : tapes) {
             GradientTape tape = reference.get();
             if (tape == null) {
                 cleared = true; // collected without close(): nobody could ask it for a gradient
@@ -331,7 +369,7 @@ public final class GradientTape implements AutoCloseable {
                     node = new Node(op, inputs, output, attributes);
                 }
                 tape.nodes.add(node);
-                tape.tracked.put(output, Boolean.TRUE);
+                tape.track(output);
             }
         }
         if (cleared) {
@@ -341,15 +379,89 @@ public final class GradientTape implements AutoCloseable {
 
     /** Whether gradients flow to {@code tensor} on this tape; watches a trainable variable on first read. */
     private boolean tracks(Tensor tensor) {
-        if (tracked.containsKey(tensor)) {
+        if (marked(tensor)) {
             return true;
         }
         if (watchAccessedVariables && tensor instanceof Variable variable && variable.trainable()
                 && variable.dtype().isFloating()) {
-            tracked.put(variable, Boolean.TRUE);
+            track(variable);
             return true;
         }
         return false;
+    }
+
+    /** Whether this tape's mark is on {@code tensor}: a field read and a compare (two for a nested tape). */
+    private boolean marked(Tensor tensor) {
+        Object marks = tensor.tapeMarks;
+        if (marks == mark) {
+            return true;
+        }
+        if (marks instanceof Mark[] several) {
+            for (Mark other : several) {
+                if (other == mark) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Puts this tape's mark on {@code tensor} (once), dropping marks of tapes that closed or were collected. A
+     * compare-and-set loop: a tensor may be shared by threads, each with its own tapes, and no mark may be lost.
+     */
+    private void track(Tensor tensor) {
+        while (true) {
+            Object marks = tensor.tapeMarks;
+            if (marks == mark) {
+                return;
+            }
+            if (marks == null) { // the common case, a fresh op output: no list to build
+                if (TAPE_MARKS.compareAndSet(tensor, null, mark)) {
+                    tracked.add(tensor);
+                    return;
+                }
+                continue;
+            }
+            List<Mark> kept = liveMarksExcept(marks, null);
+            if (kept.contains(mark)) {
+                return;
+            }
+            kept.add(mark);
+            if (TAPE_MARKS.compareAndSet(tensor, marks, kept.size() == 1 ? mark : kept.toArray(NO_MARKS))) {
+                tracked.add(tensor);
+                return;
+            }
+        }
+    }
+
+    /** Takes this tape's mark off {@code tensor} (at close), keeping the marks of other live tapes. */
+    private void unmark(Tensor tensor) {
+        while (true) {
+            Object marks = tensor.tapeMarks;
+            List<Mark> kept = liveMarksExcept(marks, mark);
+            Object next = kept.isEmpty() ? null : kept.size() == 1 ? kept.getFirst() : kept.toArray(NO_MARKS);
+            if (TAPE_MARKS.compareAndSet(tensor, marks, next)) {
+                return;
+            }
+        }
+    }
+
+    /** The live marks in {@code marks} (null, one mark or an array), without {@code excluded}. */
+    private static List<Mark> liveMarksExcept(Object marks, Mark excluded) {
+        List<Mark> kept = new ArrayList<>(2);
+        if (marks instanceof Mark one) {
+            if (one != excluded && one.live()) {
+                kept.add(one);
+            }
+        } else if (marks instanceof Mark[] several) {
+            for (Mark other : several) {
+                if (other != excluded && other.live()) {
+                    kept.add(other);
+                }
+            }
+        }
+        return kept;
     }
 
     // ---------------------------------------------------------------- backward pass
@@ -357,7 +469,7 @@ public final class GradientTape implements AutoCloseable {
     /** Reverse-mode sweep from {@code target} with upstream {@code seed}; returns the gradient of every tracked tensor. */
     private Map<Tensor, Tensor> backward(Tensor target, Tensor seed) {
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        if (!tracked.containsKey(target)) {
+        if (!marked(target)) {
             return grads;
         }
         grads.put(target, seed);
@@ -372,7 +484,7 @@ public final class GradientTape implements AutoCloseable {
                 boolean[] needed = new boolean[node.inputs().length];
                 boolean any = false;
                 for (int j = 0; j < needed.length; j++) {
-                    needed[j] = tracked.containsKey(node.inputs()[j]) && node.inputs()[j].dtype().isFloating();
+                    needed[j] = marked(node.inputs()[j]) && node.inputs()[j].dtype().isFloating();
                     any |= needed[j];
                 }
                 if (!any) {

@@ -1,6 +1,7 @@
 package dev.quiver;
 
 import dev.quiver.spi.Backend;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
 import java.util.Arrays;
@@ -122,6 +123,12 @@ final class Ops {
         if (x.dtype() == dtype) {
             return x;
         }
+        if (x.storage.buffer instanceof HostScalar scalar) {
+            // a host value converts on the host, as the copy kernel would (HostScalar.of): no backend call
+            Tensor out = new Tensor(new Storage(x.backend(), HostScalar.of(dtype, scalar.value())), x.shape(),
+                    x.strides, x.offset);
+            return record(Primitive.CAST, out, null, x);
+        }
         Tensor out = Tensor.allocate("cast", x.backend(), x.shape(), dtype);
         run("cast", x, () -> x.backend().copy(x.view(), out.view()));
         return record(Primitive.CAST, out, null, x);
@@ -129,11 +136,33 @@ final class Ops {
 
     /** A dense row-major copy (a no-op for a tensor that already is one). */
     static Tensor contiguous(Tensor x) {
+        if (x.isHostScalar()) {
+            return materialize("copy", x);
+        }
         if (x.isContiguous() && x.offset == 0 && x.shape().size() == x.storage.buffer.length()) {
             return x;
         }
         Tensor out = Tensor.allocate("copy", x.backend(), x.shape(), x.dtype());
         run("copy", x, () -> x.backend().copy(x.view(), out.view()));
+        return record(Primitive.COPY, out, null, x);
+    }
+
+    /**
+     * {@code x} in a device buffer, for the backend calls that take only those (copy, reduce, matmul, variables):
+     * the tensor itself, or for a {@link HostScalar} a dense copy made by {@link #materialize}.
+     */
+    static Tensor onDevice(String method, Tensor x) {
+        return x.isHostScalar() ? materialize(method, x) : x;
+    }
+
+    /**
+     * The one place a {@link HostScalar} becomes device memory: a dense tensor of {@code x}'s shape filled with its
+     * value (one allocation, one fill), recorded as a COPY so gradients flow through it.
+     */
+    private static Tensor materialize(String method, Tensor x) {
+        HostScalar scalar = (HostScalar) x.storage.buffer;
+        Tensor out = Tensor.allocate(method, x.backend(), x.shape(), x.dtype());
+        run(method, x, () -> x.backend().fill(out.view(), scalar.value()));
         return record(Primitive.COPY, out, null, x);
     }
 
@@ -148,6 +177,10 @@ final class Ops {
         }
         if (shape.equals(x.shape())) {
             return x;
+        }
+        if (x.isHostScalar()) { // every element is the one value: any shape is a stride-0 view of it
+            Tensor out = new Tensor(x.storage, shape, new long[shape.rank()], 0);
+            return record(Primitive.RESHAPE, out, new Node.SourceShape(x.shape()), x);
         }
         Tensor source = x.isContiguous() ? x : contiguous(x);
         Tensor out = new Tensor(source.storage, shape, shape.sharedStrides(), source.offset);
@@ -233,7 +266,8 @@ final class Ops {
     }
 
     /** The adjoint of {@link #slice}: zeros of {@code bounds.full} with {@code x} written at {@code bounds.begin}. */
-    static Tensor pad(Tensor x, Node.SliceBounds bounds) {
+    static Tensor pad(Tensor g, Node.SliceBounds bounds) {
+        Tensor x = onDevice("pad", g);
         Tensor out = Tensor.allocate("pad", x.backend(), bounds.full(), x.dtype());
         long offset = 0;
         long[] strides = bounds.full().contiguousStrides();
@@ -288,7 +322,7 @@ final class Ops {
         long[] strides = out.strides;
         int start = 0;
         for (int p = 0; p < inputs.length; p++) {
-            Tensor part = cast(parts.get(p), dtype);
+            Tensor part = onDevice(method, cast(parts.get(p), dtype));
             inputs[p] = part;
             starts[p] = start;
             StridedView window = new StridedView(out.storage.buffer, part.shape().dims(), strides,
@@ -317,12 +351,13 @@ final class Ops {
     }
 
     /** {@link #reduce(Primitive, Tensor, int[], boolean)} for a composite ({@code mean}): errors name it. */
-    static Tensor reduce(Primitive op, String name, Tensor x, int[] axes, boolean keepDims) {
-        x.checkOpen(name);
-        if (x.dtype() == DType.BOOL) {
-            throw Errors.invalid(name, x.backend(), "not defined for bool (shape " + x.shape()
+    static Tensor reduce(Primitive op, String name, Tensor input, int[] axes, boolean keepDims) {
+        input.checkOpen(name);
+        if (input.dtype() == DType.BOOL) {
+            throw Errors.invalid(name, input.backend(), "not defined for bool (shape " + input.shape()
                     + "); cast to int32 first to count");
         }
+        Tensor x = onDevice(name, input);
         int rank = x.rank();
         boolean[] reduced = new boolean[rank];
         if (axes == null) {
@@ -433,8 +468,8 @@ final class Ops {
                     + b.shape());
         }
         DType common = DType.promote(a.dtype(), b.dtype());
-        Tensor left = cast(a, common);
-        Tensor right = cast(b, common);
+        Tensor left = onDevice("matmul", cast(a, common));
+        Tensor right = onDevice("matmul", cast(b, common));
         int batch = batchA == 1 ? batchB : batchA; // numpy: a batch of 1 broadcasts, even against 0
         int m = a.shape().dim(-2);
         int k = a.shape().dim(-1);

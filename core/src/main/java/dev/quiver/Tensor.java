@@ -2,6 +2,7 @@ package dev.quiver;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
@@ -35,6 +36,11 @@ public class Tensor implements AutoCloseable {
     final long[] strides;
     final long offset;
     private volatile boolean closed;
+    /**
+     * The marks of the {@link GradientTape}s that track this tensor: null, one {@code GradientTape.Mark}, or an
+     * array of them (nested tapes). Written only by GradientTape, with compare-and-set.
+     */
+    volatile Object tapeMarks;
 
     Tensor(Storage storage, Shape shape, long[] strides, long offset) {
         this.storage = storage;
@@ -142,7 +148,11 @@ public class Tensor implements AutoCloseable {
         return scalar(value, DType.FLOAT32);
     }
 
-    /** A scalar of {@code dtype}, made on the device (no host transfer). */
+    /**
+     * A scalar of {@code dtype}, with no device work at all: it is held as a {@link HostScalar}, which ops pass to
+     * their kernels as an argument, and becomes a device buffer only where an op needs one (matmul, reductions,
+     * variables).
+     */
     public static Tensor scalar(double value, DType dtype) {
         return fill("scalar", Quiver.backend(), Shape.scalar(), value, dtype);
     }
@@ -173,12 +183,18 @@ public class Tensor implements AutoCloseable {
         return fill(method, backend, Shape.of(method, backend, dims), value, dtype);
     }
 
-    /** The one place tensors of one value are made: validates, allocates, fills on the backend. */
+    /**
+     * The one place tensors of one value are made: validates, allocates, fills on the backend. A rank-0 tensor is
+     * a {@link HostScalar} instead: no allocation and no fill, its value reaches kernels as an argument.
+     */
     static Tensor fill(String method, Backend backend, Shape shape, double value, DType dtype) {
         Errors.notNull(shape, method, "shape");
         Errors.notNull(dtype, method, "dtype");
+        if (shape.rank() == 0) {
+            return hostScalar(backend, dtype, value);
+        }
         Tensor out = allocate(method, backend, shape, dtype);
-        try { // not Ops.run(lambda): scalars for x.mul(2.0) come through here, and cold start pays for a lambda
+        try { // not Ops.run(lambda): zeros/ones are on a program's first path, and cold start pays for a lambda
             backend.fill(out.view(), value);
         } catch (RuntimeException failure) {
             throw Errors.failed(method, out, failure);
@@ -382,7 +398,11 @@ public class Tensor implements AutoCloseable {
         return storage.backend;
     }
 
-    /** How this tensor lies in its buffer: for backends and advanced users. */
+    /**
+     * How this tensor lies in its buffer: for backends and advanced users. The buffer of a number given to an op
+     * ({@code x.mul(2.0)}) or of a rank-0 factory tensor is a {@link HostScalar}, which only the inputs of the
+     * elementwise backend calls accept.
+     */
     public StridedView view() {
         return new StridedView(storage.buffer, shape.dims(), strides.clone(), offset);
     }
@@ -529,14 +549,14 @@ public class Tensor implements AutoCloseable {
     public Tensor reciprocal() {
         checkOpen("reciprocal");
         Ops.requireNumeric("reciprocal", this);
-        return fillLike(this, 1.0).div(this);
+        return weakScalar("reciprocal", 1.0).div(this);   // the 1 is a kernel argument, not a filled tensor
     }
 
     /** {@code max(x, 0)}; its gradient at 0 is 0, as in TensorFlow. */
     public Tensor relu() {
         checkOpen("relu");
         Ops.requireNumeric("relu", this);
-        return where(greater(0.0), this, zerosLike(this));
+        return where(greater(0.0), this, weakScalar("relu", 0));
     }
 
     // ================================================================ comparisons and logic (bool results)
@@ -963,6 +983,9 @@ public class Tensor implements AutoCloseable {
      */
     Object download(String method) {
         checkOpen(method);
+        if (storage.buffer instanceof HostScalar scalar) {
+            return scalar.toArray((int) size()); // the value is on the host already: no transfer
+        }
         Tensor dense = isContiguous() ? this : Ops.contiguous(stopGradient());
         Object values = backend().download(dense.storage.buffer, dense.offset, size());
         java.lang.ref.Reference.reachabilityFence(dense); // the buffer is released when its tensor is collected
@@ -1015,7 +1038,19 @@ public class Tensor implements AutoCloseable {
             throw Errors.invalid(method, backend(), "the Java number " + value + " does not fit " + type
                     + " (tensor of shape " + shape + "); cast the tensor first, e.g. x.cast(DType.INT64)");
         }
-        return fill(method, backend(), Shape.scalar(), value, type);
+        return hostScalar(backend(), type, value);
+    }
+
+    /** A rank-0 tensor of {@code value} held on the host (see {@link HostScalar}): no backend call. */
+    static Tensor hostScalar(Backend backend, DType dtype, double value) {
+        return new Tensor(new Storage(backend, HostScalar.of(dtype, value)), Shape.scalar(), NO_STRIDES, 0);
+    }
+
+    private static final long[] NO_STRIDES = {};
+
+    /** Whether the data is a {@link HostScalar} (every element the same host value) rather than a device buffer. */
+    boolean isHostScalar() {
+        return storage.buffer instanceof HostScalar;
     }
 
     private void requireSingle(String method) {

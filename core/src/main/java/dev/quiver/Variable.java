@@ -66,8 +66,9 @@ public class Variable extends Tensor {
         Errors.notNull(initial, "Variable", "initial").checkOpen("Variable");
         Backend backend = initial.backend();
         Tensor copy = Tensor.allocate("Variable", backend, initial.shape(), initial.dtype());
-        Ops.run("Variable", initial, () -> backend.copy(initial.view(), copy.view()));
-        Reference.reachabilityFence(initial);
+        Tensor source = Ops.onDevice("Variable", initial);
+        Ops.run("Variable", initial, () -> backend.copy(source.view(), copy.view()));
+        Reference.reachabilityFence(source);
         return copy.storage;
     }
 
@@ -83,7 +84,7 @@ public class Variable extends Tensor {
 
     /** Overwrites the value with {@code value} (broadcast to this shape; same dtype required). Returns this. */
     public Variable assign(Tensor value) {
-        Tensor source = checkedValue("assign", value);
+        Tensor source = Ops.onDevice("assign", checkedValue("assign", value));
         Ops.run("assign", this, () -> backend().copy(source.view(), view()));
         Reference.reachabilityFence(source); // a view does not keep its buffer alive: the tensor must
         return this;
@@ -126,7 +127,7 @@ public class Variable extends Tensor {
     /** A Java number as a scalar of this variable's dtype, rejected when the dtype cannot hold it exactly. */
     private Tensor scalar(String method, double value) {
         checkNumber(method, value);
-        return Tensor.fill(method, backend(), Shape.scalar(), value, dtype());
+        return Tensor.hostScalar(backend(), dtype(), value);
     }
 
     private void checkNumber(String method, double value) {

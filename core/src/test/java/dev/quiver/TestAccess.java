@@ -27,6 +27,27 @@ public final class TestAccess {
         return GradientTape.activeCount();
     }
 
+    /**
+     * {@code value} as a tensor (dtype as {@link Tensor#constant(Object)}) uploaded to {@code backend}, any
+     * {@link Backend} instance (a wrapper that counts calls, say): every op on it runs there.
+     */
+    public static Tensor on(Backend backend, Object value) {
+        Tensor here = Tensor.constant(value);
+        return new Tensor(new Storage(backend, backend.upload(here.download("test"))), here.shape(),
+                here.shape().contiguousStrides(), 0);
+    }
+
+    /** How many tapes' marks {@code x} carries (the tapes that track it, or closed ones not yet pruned). */
+    public static int tapeMarks(Tensor x) {
+        Object marks = x.tapeMarks;
+        return marks == null ? 0 : marks instanceof Object[] several ? several.length : 1;
+    }
+
+    /** Whether {@code x} holds a host scalar (no device buffer) rather than device memory. */
+    public static boolean isHostScalar(Tensor x) {
+        return x.isHostScalar();
+    }
+
     /** {@code value} as a tensor (dtype as {@link Tensor#constant(Object)}) on a second instance of this backend. */
     public static synchronized Tensor onAnotherInstance(Object value) {
         String name = Quiver.backend().name();

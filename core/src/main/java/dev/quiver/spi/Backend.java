@@ -13,6 +13,9 @@ import dev.quiver.DType;
  *       and {@link #synchronize()} wait for the device.</li>
  *   <li>Operands are {@link StridedView}s over this backend's own {@link DeviceBuffer}s. Inputs may be any
  *       strided layout (stride 0 = broadcast). Outputs are contiguous unless a method says otherwise.</li>
+ *   <li>An input of {@link #unary}, {@link #binary} or {@link #where} may instead be a view of a {@link HostScalar}
+ *       (a Java number, {@code x.mul(7.0)}): every element is its value, whatever the view's strides, and it is
+ *       passed to the kernel by value. No other method receives one; a backend refuses it there, naming the op.</li>
  *   <li>An output may alias an input with the same layout (in-place {@code assignAdd}); elementwise kernels
  *       must read element {@code i} before writing it.</li>
  * </ul>

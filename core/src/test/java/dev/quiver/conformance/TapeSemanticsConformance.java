@@ -359,6 +359,64 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
     }
 
     @Test
+    public void aTapeMarksWhatItTracksAndTakesTheMarksOffAtClose() {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2}), "w");
+        for (int step = 0; step < 50; step++) {
+            try (GradientTape tape = new GradientTape()) {
+                Tensor y = w.mul(w).sum();
+                assertEquals(1, TestAccess.tapeMarks(w), "read by one tape");
+                assertEquals(1, TestAccess.tapeMarks(y), "recorded by one tape");
+                assertNotNull(tape.gradient(y, w));
+            }
+            assertEquals(0, TestAccess.tapeMarks(w), "close takes the mark off: a variable's marks never pile up");
+        }
+        try (GradientTape outer = new GradientTape(true)) {
+            Tensor y;
+            try (GradientTape inner = new GradientTape()) {
+                y = w.mul(3.0).sum();
+                assertEquals(2, TestAccess.tapeMarks(w), "nested tapes: one mark each");
+                assertEquals(2, TestAccess.tapeMarks(y));
+                assertEquals(List.of(w), inner.watched());
+            }
+            assertEquals(1, TestAccess.tapeMarks(w), "the inner tape's mark is gone, the outer one's stays");
+            assertEquals(List.of(w), outer.watched());
+            assertValues("outer gradient", outer.gradient(y, w), DType.FLOAT32, new int[] {2}, new double[] {3, 3});
+        }
+        Tensor constant = Tensor.constant(new double[] {1});
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(constant, constant);
+            assertEquals(List.of(constant), tape.watched(), "watched twice, listed once");
+        }
+        assertEquals(0, TestAccess.tapeMarks(constant));
+    }
+
+    @Test
+    public void aVariableSharedByThreadsIsTrackedByEveryThreadsTape() throws Exception {
+        Variable w = new Variable(Tensor.constant(new double[] {1, 2}), "w");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> missed = new java.util.ArrayList<>();
+            for (int thread = 0; thread < 2; thread++) {
+                missed.add(pool.submit(() -> {
+                    int none = 0;
+                    for (int step = 0; step < 200; step++) {
+                        try (GradientTape tape = new GradientTape()) {
+                            none += tape.gradient(w.mul(w).sum(), w) == null ? 1 : 0;
+                        }
+                    }
+                    return none;
+                }));
+            }
+            for (Future<Integer> count : missed) {
+                assertEquals(0, count.get(), "marks set concurrently on one tensor are never lost");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, TestAccess.tapeMarks(w));
+    }
+
+    @Test
     public void manyOpenTapesOnOneThreadAreReportedOnceAsALeak() throws Exception {
         try (LogCapture log = new LogCapture(GradientTape.class.getName())) {
             // fresh threads: the warning is once per thread, whatever other tests did on this one

@@ -107,7 +107,18 @@ public final class ElementwiseKernels {
      * {@code output}; a {@code null} op is a fill with the scalar argument {@code value}.
      */
     public static KernelSource source(Primitive op, List<DType> inputs, DType output, Map<String, String> defines) {
-        String name = programName(op, inputs, output);
+        return source(op, inputs, 0, output, defines);
+    }
+
+    /**
+     * {@link #source(Primitive, List, DType, Map)} where the inputs whose bit is set in {@code valueInputs} (bit
+     * {@code i} for input {@code i}) are taken by value, as a kernel argument {@code inI_value} of their type,
+     * instead of as a buffer: a Java number in an op ({@link dev.quiver.spi.HostScalar}) needs no device memory.
+     * Those programs are named with {@code _v} and the inputs' indices: {@code mul_f32_v1}, {@code where_f32_v12}.
+     */
+    public static KernelSource source(Primitive op, List<DType> inputs, int valueInputs, DType output,
+                                      Map<String, String> defines) {
+        String name = programName(op, inputs, valueInputs, output);
         String expression;
         String helper = "";
         boolean status = false;
@@ -130,11 +141,29 @@ public final class ElementwiseKernels {
             expression = expression.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
         }
         StringBuilder body = new StringBuilder(helper);
-        body.append(kernel(name + "_c", 0, inputs, output, expression, op == null, status));
+        body.append(kernel(name + "_c", 0, inputs, valueInputs, output, expression, op == null, status));
         for (int rank = 1; rank <= MAX_STRIDED_RANK; rank++) {
-            body.append(kernel(name + "_s" + rank, rank, inputs, output, expression, op == null, status));
+            body.append(kernel(name + "_s" + rank, rank, inputs, valueInputs, output, expression, op == null, status));
         }
         return new KernelSource(name, body.toString(), defines);
+    }
+
+    /**
+     * {@link #programName(Primitive, List, DType)} plus {@code _v} and the indices of the inputs taken by value
+     * ({@code valueInputs}, a bit per input), so that the variants are distinct programs and cache keys.
+     */
+    public static String programName(Primitive op, List<DType> inputs, int valueInputs, DType output) {
+        String name = programName(op, inputs, output);
+        if (valueInputs == 0) {
+            return name;
+        }
+        StringBuilder suffix = new StringBuilder("_v");
+        for (int i = 0; i < inputs.size(); i++) {
+            if ((valueInputs & (1 << i)) != 0) {
+                suffix.append(i);
+            }
+        }
+        return name + suffix;
     }
 
     /** {@code exp_f32}, {@code less_i64}, {@code cast_f64_i32}, {@code where_f32}, {@code fill_b8}. */
@@ -176,14 +205,22 @@ public final class ElementwiseKernels {
         return "(" + t + ") x0";
     }
 
-    private static String kernel(String name, int rank, List<DType> inputs, DType output, String expression,
-                                 boolean fill, boolean status) {
+    /**
+     * One kernel; an input whose bit is set in {@code valueInputs} is a by-value argument {@code inI_value}, with no
+     * offset and no strides (every element is that value), in the position its pointer would have had.
+     */
+    private static String kernel(String name, int rank, List<DType> inputs, int valueInputs, DType output,
+                                 String expression, boolean fill, boolean status) {
         StringBuilder k = new StringBuilder();
         k.append("KERNEL void ").append(name).append("(q_i64 n, GLOBAL ").append(typeName(output))
                 .append("* out, q_i64 out_offset");
         for (int i = 0; i < inputs.size(); i++) {
-            k.append(", GLOBAL const ").append(typeName(inputs.get(i))).append("* in").append(i)
-                    .append(", q_i64 in").append(i).append("_offset");
+            if (byValue(valueInputs, i)) {
+                k.append(", ").append(typeName(inputs.get(i))).append(" in").append(i).append("_value");
+            } else {
+                k.append(", GLOBAL const ").append(typeName(inputs.get(i))).append("* in").append(i)
+                        .append(", q_i64 in").append(i).append("_offset");
+            }
         }
         if (fill) {
             k.append(", ").append(typeName(output)).append(" value");
@@ -195,7 +232,7 @@ public final class ElementwiseKernels {
             k.append(", q_i64 dim").append(d);
         }
         for (int operand = -1; operand < inputs.size(); operand++) {
-            for (int d = 0; d < rank; d++) {
+            for (int d = 0; d < rank && !byValue(valueInputs, operand); d++) {
                 k.append(", q_i64 ").append(strideName(operand, d));
             }
         }
@@ -203,12 +240,16 @@ public final class ElementwiseKernels {
         if (rank == 0) {
             k.append("        q_i64 at_out = out_offset + i;\n");
             for (int i = 0; i < inputs.size(); i++) {
-                k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset + i;\n");
+                if (!byValue(valueInputs, i)) {
+                    k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset + i;\n");
+                }
             }
         } else {
             k.append("        q_i64 rest = i;\n        q_i64 at_out = out_offset;\n");
             for (int i = 0; i < inputs.size(); i++) {
-                k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset;\n");
+                if (!byValue(valueInputs, i)) {
+                    k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset;\n");
+                }
             }
             // peel coordinates from the innermost dimension outward; dimension 0 takes what is left
             for (int d = rank - 1; d >= 0; d--) {
@@ -219,18 +260,25 @@ public final class ElementwiseKernels {
                 }
                 k.append("        at_out += ").append(coordinate).append(" * ").append(strideName(-1, d)).append(";\n");
                 for (int i = 0; i < inputs.size(); i++) {
-                    k.append("        at").append(i).append(" += ").append(coordinate).append(" * ")
-                            .append(strideName(i, d)).append(";\n");
+                    if (!byValue(valueInputs, i)) {
+                        k.append("        at").append(i).append(" += ").append(coordinate).append(" * ")
+                                .append(strideName(i, d)).append(";\n");
+                    }
                 }
             }
         }
         for (int i = 0; i < inputs.size(); i++) {
             k.append("        ").append(typeName(inputs.get(i))).append(" x").append(i).append(" = in").append(i)
-                    .append("[at").append(i).append("];\n");
+                    .append(byValue(valueInputs, i) ? "_value" : "[at" + i + "]").append(";\n");
         }
         k.append("        out[at_out] = (").append(typeName(output)).append(") (").append(expression).append(");\n");
         k.append("    }\n}\n\n");
         return k.toString();
+    }
+
+    /** Whether input {@code operand} (-1: the output, never) is taken by value. */
+    private static boolean byValue(int valueInputs, int operand) {
+        return operand >= 0 && (valueInputs & (1 << operand)) != 0;
     }
 
     private static String strideName(int operand, int dim) {

@@ -2,6 +2,7 @@ package dev.quiver.kernels;
 
 import dev.quiver.DType;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
@@ -92,20 +93,32 @@ public final class LaunchPlanner {
         return elementwise(null, List.of(), out, KernelArg.scalar(out.dtype(), value));
     }
 
-    /** Every elementwise program a backend may compile for these dtypes (the CUDA compile check walks them). */
+    /**
+     * Every elementwise program a backend may compile for these dtypes (the CUDA compile check walks them). Of the
+     * variants that take inputs by value ({@link HostScalar}), whose by-value part does not depend on the op, one
+     * binary op per dtype with each input by value and {@code where} with both branches by value stand for all.
+     */
     public List<KernelSource> allElementwiseSources() {
         List<KernelSource> sources = new ArrayList<>();
         for (DType type : DType.values()) {
             if (type == DType.FLOAT64 && !limits.float64()) {
                 continue;
             }
+            boolean valueVariants = false;
             for (Primitive op : Primitive.values()) {
                 if (op.kind() == Primitive.Kind.UNARY && ElementwiseKernels.supports(op, type)) {
                     sources.add(elementwiseSource(op, List.of(type), op.producesBool() ? DType.BOOL : type));
                 } else if (op.kind() == Primitive.Kind.BINARY && ElementwiseKernels.supports(op, type)) {
-                    sources.add(elementwiseSource(op, List.of(type, type), op.producesBool() ? DType.BOOL : type));
+                    DType output = op.producesBool() ? DType.BOOL : type;
+                    sources.add(elementwiseSource(op, List.of(type, type), output));
+                    if (!valueVariants) {
+                        valueVariants = true;
+                        sources.add(elementwiseSource(op, List.of(type, type), 0b01, output));
+                        sources.add(elementwiseSource(op, List.of(type, type), 0b10, output));
+                    }
                 } else if (op == Primitive.WHERE) {
                     sources.add(elementwiseSource(op, List.of(DType.BOOL, type, type), type));
+                    sources.add(elementwiseSource(op, List.of(DType.BOOL, type, type), 0b110, type));
                 }
             }
             sources.add(elementwiseSource(null, List.of(), type));
@@ -118,33 +131,52 @@ public final class LaunchPlanner {
         return sources;
     }
 
-    /** Which elementwise program: looked up on every op, so a record rather than a formatted name. */
-    private record ElementwiseKey(Primitive op, List<DType> inputs, DType output) {
+    /**
+     * Which elementwise program: looked up on every op, so a record rather than a formatted name.
+     * {@code valueInputs} has bit {@code i} set when input {@code i} is a {@link HostScalar} passed by value.
+     */
+    private record ElementwiseKey(Primitive op, List<DType> inputs, int valueInputs, DType output) {
     }
 
     private KernelSource elementwiseSource(Primitive op, List<DType> inputs, DType output) {
-        return elementwiseSources.computeIfAbsent(new ElementwiseKey(op, inputs, output),
-                key -> ElementwiseKernels.source(op, inputs, output, baseDefines));
+        return elementwiseSource(op, inputs, 0, output);
+    }
+
+    private KernelSource elementwiseSource(Primitive op, List<DType> inputs, int valueInputs, DType output) {
+        return elementwiseSources.computeIfAbsent(new ElementwiseKey(op, inputs, valueInputs, output),
+                key -> ElementwiseKernels.source(op, inputs, valueInputs, output, baseDefines));
     }
 
     private List<Launch> elementwise(Primitive op, List<StridedView> inputs, StridedView out, KernelArg fillValue) {
         DType[] dtypes = new DType[inputs.size()];
+        int valueInputs = 0;
+        int valueCount = 0;
         for (int i = 0; i < dtypes.length; i++) {
             dtypes[i] = inputs.get(i).dtype();
+            if (inputs.get(i).buffer() instanceof HostScalar) {
+                valueInputs |= 1 << i;
+                valueCount++;
+            }
         }
         List<DType> types = List.of(dtypes);
-        KernelSource source = elementwiseSource(op, types, out.dtype());
-        StridedView[] views = new StridedView[inputs.size() + 1];
+        KernelSource source = elementwiseSource(op, types, valueInputs, out.dtype());
+        StridedView[] all = new StridedView[inputs.size() + 1];
+        all[0] = out;
+        // the layout is merged over the operands in memory only: a value passed by value has no strides
+        StridedView[] views = new StridedView[all.length - valueCount];
         views[0] = out;
-        for (int i = 0; i < inputs.size(); i++) {
-            views[i + 1] = inputs.get(i);
+        for (int i = 0, v = 1; i < inputs.size(); i++) {
+            all[i + 1] = inputs.get(i);
+            if ((valueInputs & (1 << i)) == 0) {
+                views[v++] = inputs.get(i);
+            }
         }
         MergedLayout layout = MergedLayout.of(views);
         long n = layout.size();
         if (n == 0) {
             return List.of();
         }
-        OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), views);
+        OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), all);
         boolean status = op != null && ElementwiseKernels.usesStatus(op, types.get(0));
         // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
         // the largest strided kernel loop over their outermost dimensions here, one launch per slice
@@ -175,9 +207,13 @@ public final class LaunchPlanner {
             }
             List<KernelArg> args = new ArrayList<>();
             args.add(new KernelArg.I64(innerSize));
-            for (int o = 0; o < views.length; o++) {
-                args.add(new KernelArg.Buffer(views[o].buffer()));
-                args.add(new KernelArg.I64(offsets[o]));
+            for (int o = 0, v = 0; o < all.length; o++) {
+                if (all[o].buffer() instanceof HostScalar scalar) {
+                    args.add(KernelArg.scalar(scalar.dtype(), scalar.value()));
+                } else {
+                    args.add(new KernelArg.Buffer(views[v].buffer()));
+                    args.add(new KernelArg.I64(offsets[v++]));
+                }
             }
             if (fillValue != null) {
                 args.add(fillValue);

@@ -5,6 +5,7 @@ import dev.quiver.spi.Backend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
@@ -115,6 +116,10 @@ public abstract class PlannedBackend<M> implements Backend {
         if (buffer instanceof PooledBuffer<?> mine && mine.allocator() == allocator()) {
             return (PooledBuffer<M>) mine;
         }
+        if (buffer instanceof HostScalar scalar) {
+            throw new IllegalArgumentException(name() + ": " + op + " got a host scalar (" + scalar + "): only the "
+                    + "inputs of unary, binary and where take one; core makes it a buffer first for every other call");
+        }
         throw new IllegalArgumentException(name() + ": " + op + " got a buffer of another backend ("
                 + buffer.getClass().getSimpleName() + ")");
     }
@@ -141,12 +146,14 @@ public abstract class PlannedBackend<M> implements Backend {
 
     @Override
     public synchronized void copy(StridedView in, StridedView out) {
+        own(in.buffer(), "copy");   // a host scalar only as an elementwise input: refused here, by name
         run("copy", planner.copy(in, out), out, in);
     }
 
     @Override
     public synchronized void reduce(Primitive op, StridedView in, StridedView out) {
         enter(op.opName());
+        own(in.buffer(), op.opName());
         long scratchLength = planner.reduceScratchLength(in);
         DeviceBuffer scratch = scratchLength == 0 ? null
                 : allocate(in.dtype(), scratchLength, op.opName() + " scratch");
@@ -162,6 +169,8 @@ public abstract class PlannedBackend<M> implements Backend {
     /** The tiled matmul kernel; a backend with a vendor library overrides this and keeps it as the slow twin. */
     @Override
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
+        own(a.buffer(), "matmul");
+        own(b.buffer(), "matmul");
         run("matmul", planner.matmul(a, b, out), out, a, b);
     }
 
@@ -205,7 +214,9 @@ public abstract class PlannedBackend<M> implements Backend {
         boolean whole = out.offset() == 0 && out.size() == target.length() && out.isContiguous();
         List<PooledBuffer<M>> sources = new ArrayList<>(inputs.length);
         for (StridedView input : inputs) {
-            sources.add(own(input.buffer(), op));
+            if (!(input.buffer() instanceof HostScalar)) { // a value passed by value carries no deferred error
+                sources.add(own(input.buffer(), op));
+            }
         }
         target.inheritChecks(whole, check, sources);
     }

@@ -3,6 +3,7 @@ package dev.quiver.backend.cpu;
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
@@ -405,29 +406,30 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(Primitive op, StridedView in, StridedView out) {
-        Object x = data(in, op.opName());
+        Object x = inputData(in, op.opName());
         Object y = data(out, op.opName());
         DType type = in.dtype();
         try {
-            if (in.isContiguous() && out.isContiguous()) {
+            if (denseOrScalar(in) && out.isContiguous()) {
                 // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
                 int n = Math.toIntExact(out.size());
+                int is = rowStride(in);
+                int io = rowOffset(in);
                 Simd.ElementwiseKernels simd = elementwise(n);
                 if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
-                    int io = (int) in.offset();
                     int oo = (int) out.offset();
                     threads.forRange(blocks(n), true, (from, to) -> {
                         int start = from * PARALLEL_BLOCK;
-                        simd.unaryRow(op, type, x, io + start, 1, y, oo + start, 1, Math.min(n, to * PARALLEL_BLOCK) - start);
+                        simd.unaryRow(op, type, x, io + start * is, is, y, oo + start, 1, Math.min(n, to * PARALLEL_BLOCK) - start);
                     });
                 } else if (simd != null) {
-                    simd.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                    simd.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                    ScalarKernels.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
-            StridedWalk walk = StridedWalk.of(out.shape(), in, out);
+            StridedWalk walk = StridedWalk.of(out.shape(), operand(in), out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 Simd.ElementwiseKernels simd = elementwise(n);
@@ -444,32 +446,35 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
-        Object x = data(a, op.opName());
-        Object z = data(b, op.opName());
+        Object x = inputData(a, op.opName());
+        Object z = inputData(b, op.opName());
         Object y = data(out, op.opName());
         DType type = a.dtype();
         try {
-            if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
-                // one dense row: no walk to set up (most ops, and all of a tiny op's overhead)
+            if (denseOrScalar(a) && denseOrScalar(b) && out.isContiguous()) {
+                // one dense row (a host scalar is a stride-0 input): no walk to set up (most ops, and all of a tiny
+                // op's overhead)
                 int n = Math.toIntExact(out.size());
+                int as = rowStride(a);
+                int bs = rowStride(b);
+                int ao = rowOffset(a);
+                int bo = rowOffset(b);
                 Simd.ElementwiseKernels simd = elementwise(n);
                 if (simd != null && PARALLEL_ELEMENTWISE && n >= PARALLEL_MIN_ELEMENTS && threadCount > 1) {
-                    int ao = (int) a.offset();
-                    int bo = (int) b.offset();
                     int oo = (int) out.offset();
                     threads.forRange(blocks(n), true, (from, to) -> {
                         int start = from * PARALLEL_BLOCK;
-                        simd.binaryRow(op, type, x, ao + start, 1, z, bo + start, 1, y, oo + start, 1,
+                        simd.binaryRow(op, type, x, ao + start * as, as, z, bo + start * bs, bs, y, oo + start, 1,
                                 Math.min(n, to * PARALLEL_BLOCK) - start);
                     });
                 } else if (simd != null) {
-                    simd.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                    simd.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                    ScalarKernels.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
-            StridedWalk walk = StridedWalk.of(out.shape(), a, b, out);
+            StridedWalk walk = StridedWalk.of(out.shape(), operand(a), operand(b), out);
             while (walk.next()) {
                 int n = walk.rowLength();
                 Simd.ElementwiseKernels simd = elementwise(n);
@@ -487,10 +492,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
-        boolean[] c = (boolean[]) data(condition, "where");
-        Object t = data(whenTrue, "where");
-        Object f = data(whenFalse, "where");
+    public void where(StridedView conditionInput, StridedView trueInput, StridedView falseInput, StridedView out) {
+        StridedView condition = operand(conditionInput);
+        StridedView whenTrue = operand(trueInput);
+        StridedView whenFalse = operand(falseInput);
+        boolean[] c = (boolean[]) inputData(condition, "where");
+        Object t = inputData(whenTrue, "where");
+        Object f = inputData(whenFalse, "where");
         Object y = data(out, "where");
         DType type = out.dtype();
         StridedWalk walk = StridedWalk.of(out.shape(), condition, whenTrue, whenFalse, out);
@@ -686,12 +694,44 @@ public final class CpuBackend implements Backend {
         if (buffer instanceof CpuBuffer cpu) {
             return cpu;
         }
+        if (buffer instanceof HostScalar scalar) {
+            throw new IllegalArgumentException("cpu: " + op + " got a host scalar (" + scalar + "): only the inputs of "
+                    + "unary, binary and where take one; core makes it a buffer first for every other call");
+        }
         throw new IllegalArgumentException("cpu: " + op + " got a buffer that the cpu backend did not make: "
                 + (buffer == null ? "null" : buffer.getClass().getName() + " " + buffer.dtype()));
     }
 
     private static Object data(StridedView view, String op) {
         return cpuBuffer(view.buffer(), op).array();
+    }
+
+    /**
+     * An elementwise input's array: its buffer's, or for a {@link HostScalar} a one-element array read with stride 0
+     * (a Java array per op: no pooled buffer, no Cleaner, no fill call).
+     */
+    private static Object inputData(StridedView view, String op) {
+        return view.buffer() instanceof HostScalar scalar ? scalar.toArray(1) : data(view, op);
+    }
+
+    /** A host scalar's view as stride 0 and offset 0 everywhere, whatever its shape; other views unchanged. */
+    private static StridedView operand(StridedView view) {
+        return view.buffer() instanceof HostScalar scalar ? scalar.broadcast(view.shape()) : view;
+    }
+
+    /** Whether an input is one dense row or one repeated value (a host scalar, already made stride 0). */
+    private static boolean denseOrScalar(StridedView view) {
+        return view.buffer() instanceof HostScalar || view.isContiguous();
+    }
+
+    /** The row stride of a {@link #denseOrScalar} input. */
+    private static int rowStride(StridedView view) {
+        return view.buffer() instanceof HostScalar ? 0 : 1;
+    }
+
+    /** Where a {@link #denseOrScalar} input's row starts in its array (a host scalar's one element: 0). */
+    private static int rowOffset(StridedView view) {
+        return view.buffer() instanceof HostScalar ? 0 : (int) view.offset();
     }
 
     /** Adds the op, dtypes and layouts to a kernel failure, keeping its type (ArithmeticException stays one). */

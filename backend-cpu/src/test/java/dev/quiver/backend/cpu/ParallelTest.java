@@ -3,6 +3,7 @@ package dev.quiver.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.quiver.DType;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
 import java.util.List;
@@ -38,6 +39,13 @@ class ParallelTest {
                 TestSupport.SCALAR.binary(Primitive.MUL, av, bv, StridedView.contiguous(expected, N));
                 parallel.binary(Primitive.MUL, av, bv, StridedView.contiguous(actual, N));
                 assertArrayEquals(type, expected, actual, 0, "mul");
+                // a host scalar on the left in the two-thread path, against the twin given a stride-0 buffer
+                StridedView number = HostScalar.of(type, 0.75).broadcast(N);
+                StridedView broadcast = new StridedView(TestSupport.buffer(type, new double[] {0.75}), new int[] {N},
+                        new long[] {0}, 0);
+                TestSupport.SCALAR.binary(Primitive.SUB, broadcast, bv, StridedView.contiguous(expected, N));
+                parallel.binary(Primitive.SUB, number, bv, StridedView.contiguous(actual, N));
+                assertArrayEquals(type, expected, actual, 0, "number - x");
                 TestSupport.SCALAR.unary(Primitive.EXP, av, StridedView.contiguous(expected, N));
                 parallel.unary(Primitive.EXP, av, StridedView.contiguous(actual, N));
                 assertArrayEquals(type, expected, actual, type == DType.FLOAT32 ? 1e-6 : 1e-15, "exp");

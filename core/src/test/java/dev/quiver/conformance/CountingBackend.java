@@ -1,0 +1,154 @@
+package dev.quiver.conformance;
+
+import dev.quiver.DType;
+import dev.quiver.spi.Backend;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.RandomDistribution;
+import dev.quiver.spi.StridedView;
+import dev.quiver.spi.TransferStats;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A {@link Backend} that forwards every call to another and counts them by method name, and the one-element
+ * allocations apart: what an op costs in backend calls, independent of the machine's speed. Tensors made on it with
+ * {@code TestAccess.on(counting, value)} run every op through it.
+ *
+ * <pre>{@code
+ * CountingBackend counting = new CountingBackend(Quiver.backend());
+ * Tensor x = TestAccess.on(counting, new float[] {1, 2, 3});
+ * x.mul(7.0).add(4.0);
+ * counting.calls();   // {allocate=2, binary=2}
+ * }</pre>
+ */
+public final class CountingBackend implements Backend {
+    private final Backend target;
+    private final Map<String, Integer> calls = new TreeMap<>();
+    private int oneElementAllocations;
+
+    public CountingBackend(Backend target) {
+        this.target = target;
+    }
+
+    /** Calls per method since the last {@link #reset()}, in name order. */
+    public Map<String, Integer> calls() {
+        return new TreeMap<>(calls);
+    }
+
+    /** All calls since the last {@link #reset()}, except {@code synchronize}. */
+    public int total() {
+        return calls.entrySet().stream().filter(e -> !e.getKey().equals("synchronize"))
+                .mapToInt(Map.Entry::getValue).sum();
+    }
+
+    /** Allocations of exactly one element since the last {@link #reset()}. */
+    public int oneElementAllocations() {
+        return oneElementAllocations;
+    }
+
+    public void reset() {
+        calls.clear();
+        oneElementAllocations = 0;
+    }
+
+    private void count(String method) {
+        calls.merge(method, 1, Integer::sum);
+    }
+
+    @Override
+    public String name() {
+        return target.name();
+    }
+
+    @Override
+    public String deviceDescription() {
+        return target.deviceDescription();
+    }
+
+    @Override
+    public DeviceBuffer allocate(DType dtype, long length) {
+        count("allocate");
+        if (length == 1) {
+            oneElementAllocations++;
+        }
+        return target.allocate(dtype, length);
+    }
+
+    @Override
+    public DeviceBuffer upload(Object hostArray) {
+        count("upload");
+        return target.upload(hostArray);
+    }
+
+    @Override
+    public Object download(DeviceBuffer buffer, long offset, long length) {
+        count("download");
+        return target.download(buffer, offset, length);
+    }
+
+    @Override
+    public void fill(StridedView out, double value) {
+        count("fill");
+        target.fill(out, value);
+    }
+
+    @Override
+    public void unary(Primitive op, StridedView in, StridedView out) {
+        count("unary");
+        target.unary(op, in, out);
+    }
+
+    @Override
+    public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
+        count("binary");
+        target.binary(op, a, b, out);
+    }
+
+    @Override
+    public void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
+        count("where");
+        target.where(condition, whenTrue, whenFalse, out);
+    }
+
+    @Override
+    public void copy(StridedView in, StridedView out) {
+        count("copy");
+        target.copy(in, out);
+    }
+
+    @Override
+    public void reduce(Primitive op, StridedView in, StridedView out) {
+        count("reduce");
+        target.reduce(op, in, out);
+    }
+
+    @Override
+    public void matmul(StridedView a, StridedView b, StridedView out) {
+        count("matmul");
+        target.matmul(a, b, out);
+    }
+
+    @Override
+    public void random(RandomDistribution distribution, long seed, long counter, double first, double second,
+                       StridedView out) {
+        count("random");
+        target.random(distribution, seed, counter, first, second, out);
+    }
+
+    @Override
+    public void synchronize() {
+        count("synchronize");
+        target.synchronize();
+    }
+
+    @Override
+    public TransferStats transfers() {
+        return target.transfers();
+    }
+
+    /** Leaves the wrapped backend open: it is the one {@code Quiver} uses. */
+    @Override
+    public void close() {
+    }
+}
