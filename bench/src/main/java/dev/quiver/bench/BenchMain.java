@@ -55,6 +55,10 @@ public final class BenchMain {
             System.out.println(Arguments.USAGE);
             return;
         }
+        if (arguments.report != null) {
+            System.out.print(reprint(arguments.report));
+            return;
+        }
         Plan plan = arguments.plan();
         // the peer table's runs go to <date>-peers, so that a full run of the same day does not overwrite them
         Path out = arguments.out != null ? arguments.out : Path.of("bench", "results", LocalDate.now(ZoneOffset.UTC) + "-"
@@ -136,6 +140,31 @@ public final class BenchMain {
         }
     }
 
+    /**
+     * The report of a finished run printed again from its {@code jmh.json} alone (the peer table included), with the
+     * machine and command that {@code machine.txt} beside it recorded.
+     */
+    static String reprint(Path json) {
+        try {
+            List<Report.Row> rows = JmhJson.rows(Files.readString(json));
+            Path record = json.resolveSibling("machine.txt");
+            String machine = "not recorded (no machine.txt beside " + json + ")";
+            String command = "--report " + json;
+            if (Files.exists(record)) {
+                for (String line : Files.readAllLines(record)) {
+                    if (line.startsWith("machine: ")) {
+                        machine = line.substring("machine: ".length());
+                    } else if (line.startsWith("command: bench/run ")) {
+                        command = line.substring("command: bench/run ".length());
+                    }
+                }
+            }
+            return new Report("from " + json, rows, Map.of(), List.of(), command, true).machine(machine).markdown();
+        } catch (IOException e) {
+            throw new UncheckedIOException("bench --report: cannot read " + json, e);
+        }
+    }
+
     private static List<String> coldStartEngines(Arguments arguments, Map<String, String> skipped) {
         List<String> engines = new ArrayList<>();
         for (String engine : List.of("cpu", "opencl", "cuda", "nd4j")) {
@@ -164,6 +193,7 @@ public final class BenchMain {
                   --out DIR           results folder (default bench/results/DATE-MACHINE)
                   --machine NAME      the machine part of the folder name (default: CPU model and cores)
                   --no-cold-start     skip the cold-start measurement
+                  --report FILE       print the report of a finished run again from its jmh.json (runs nothing)
                 """.formatted(Plan.names());
 
         String set = "full";
@@ -178,6 +208,7 @@ public final class BenchMain {
         String machine;
         boolean coldStart = true;
         boolean help;
+        Path report;
 
         static Arguments parse(String[] args) {
             Arguments a = new Arguments();
@@ -202,6 +233,7 @@ public final class BenchMain {
                     case "--out" -> a.out = Path.of(value(args, ++i, arg));
                     case "--machine" -> a.machine = value(args, ++i, arg);
                     case "--no-cold-start" -> a.coldStart = false;
+                    case "--report" -> a.report = Path.of(value(args, ++i, arg));
                     case "--nd4j", "--peers" -> { } // handled by bench/run (the build profile)
                     case "-h", "--help" -> a.help = true;
                     default -> throw new IllegalArgumentException("unknown option " + arg);

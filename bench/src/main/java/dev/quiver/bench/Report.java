@@ -27,6 +27,7 @@ final class Report {
     private final Map<String, String> skipped;
     private final List<ColdStarts.Measured> coldStarts;
     private final String command;
+    private String machine;
 
     /** One result: benchmark {@code Class.method}, its parameters without the engine, the engine, the score. */
     record Row(String benchmark, Map<String, String> params, String engine, double score, double error) {
@@ -68,6 +69,12 @@ final class Report {
         this.command = command;
     }
 
+    /** The machine the results were measured on, when that is not this one (a report printed again from a file). */
+    Report machine(String description) {
+        this.machine = description;
+        return this;
+    }
+
     /** Expected (include, engine) pairs that produced no result. */
     List<String> missing(List<String> expected) {
         List<String> missing = new ArrayList<>();
@@ -87,7 +94,7 @@ final class Report {
     String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("# Quiver benchmarks: set `").append(set).append("`\n\n");
-        md.append("- Machine: ").append(BenchMain.Machine.describe()).append('\n');
+        md.append("- Machine: ").append(machine != null ? machine : BenchMain.Machine.describe()).append('\n');
         md.append("- Command: `bench/run ").append(command).append("`\n");
         md.append("- JMH 1.37, one fork per (benchmark, parameters); every result checked against a reference in `@Setup`.\n");
         md.append("- Ratios are Quiver ÷ peer from this same run (above 1: Quiver is faster); ns/op ratios are peer ÷ Quiver.\n");

@@ -177,6 +177,35 @@ class BenchHarnessTest {
     }
 
     @Test
+    void reportIsPrintedAgainFromOneJmhResultsFile() throws Exception {
+        String json = """
+                [ { "benchmark" : "dev.quiver.bench.MatmulBench.matmul", "mode" : "thrpt", "jvmArgs" : [ "-Xmx2g" ],
+                    "params" : { "dtype" : "float32", "engine" : "cpu-1t", "size" : "1024" },
+                    "primaryMetric" : { "score" : 100.0, "scoreError" : 3.0, "scoreUnit" : "ops/s", "x" : true } },
+                  { "benchmark" : "dev.quiver.bench.MatmulBench.matmul", "mode" : "thrpt",
+                    "params" : { "dtype" : "float32", "engine" : "tf-1t", "size" : "1024" },
+                    "primaryMetric" : { "score" : 1.25E2, "scoreError" : "NaN", "note" : "a \\"quoted\\" \\u00e9", "n" : null } } ]
+                """;
+        List<Report.Row> rows = JmhJson.rows(json);
+        assertEquals(2, rows.size());
+        assertEquals(new Report.Row("MatmulBench.matmul", Map.of("dtype", "float32", "size", "1024"), "cpu-1t", 100, 3),
+                rows.get(0));
+        assertEquals("tf-1t", rows.get(1).engine());
+        assertTrue(Double.isNaN(rows.get(1).error()));
+        String md = new Report("from file", rows, Map.of(), List.of(), "--set peers", true).machine("the recorded one")
+                .markdown();
+        assertTrue(md.contains("- Machine: the recorded one"), md);
+        assertTrue(md.contains("| sgemm 1024, 1 thread, ÷ TF-Java | 215 ± 6.44 GFLOP/s | 268 ± ? GFLOP/s | 0.80 ± ? |"), md);
+        assertThrows(IllegalArgumentException.class, () -> JmhJson.rows("[ { \"benchmark\" : "));
+
+        // a committed run's own file gives the table its README quotes (float32 1024³ on cpu: 94.1 GFLOP/s)
+        java.nio.file.Path committed = java.nio.file.Path.of("results/2026-11-22-intel-xeon-sapphire-rapids-2c/jmh.json");
+        String again = BenchMain.reprint(committed);
+        assertTrue(again.contains("| float32 | 1024 | 94.1 | 46.0 |"), again);
+        assertTrue(again.contains("not recorded (no machine.txt"), again);
+    }
+
+    @Test
     void argumentsTakeJmhSpellings() {
         BenchMain.Arguments a = BenchMain.Arguments.parse(
                 new String[] {"--peers", "--set", "peers", "-f", "1", "-wi", "1", "-i", "2", "-r", "200ms"});
@@ -187,6 +216,7 @@ class BenchHarnessTest {
         assertEquals(1.5, BenchMain.Arguments.seconds("1.5s"), 1e-12);
         assertEquals(2.0, BenchMain.Arguments.seconds("2"), 1e-12);
         assertEquals("peers", a.plan().name());
+        assertEquals(java.nio.file.Path.of("x/jmh.json"), BenchMain.Arguments.parse(new String[] {"--report", "x/jmh.json"}).report);
     }
 
     @Test
