@@ -181,7 +181,7 @@ public final class BenchMain {
         static final String USAGE = """
                 usage: bench/run [options]
                   --set NAME          one of %s (default full, ~20 min on 2 cores; quick ~3 min;
-                                      peers: issue 9's table beside libtorch and TF-Java, needs --peers, ~15 min)
+                                      peers: issue 9's table beside libtorch and TF-Java, needs --peers, 15-20 min)
                   --only REGEX        run the JMH benchmarks matching REGEX (e.g. 'MatmulBench') instead of a set
                   -p NAME=V1,V2       override a parameter (size, dtype, engine...) in every run
                   --engines A,B       keep only these engines (cpu, cpu-1t, cpu-scalar, opencl, cuda, java, nd4j, nd4j-1t,
@@ -318,6 +318,15 @@ public final class BenchMain {
                             || e.getKey().endsWith("_NUM_THREADS"))
                     .sorted(Map.Entry.comparingByKey())
                     .forEach(e -> text.append("env: ").append(e.getKey()).append('=').append(e.getValue()).append('\n'));
+            // the launcher expands bench/run's target/lib/* on the class path: each peer jar is named there
+            List<String> libraries = new ArrayList<>();
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                String name = Path.of(entry).getFileName().toString();
+                if (name.matches("(pytorch|tensorflow|openblas|javacpp|nd4j).*\\.jar")) {
+                    libraries.add(name);
+                }
+            }
+            text.append("peer libraries: ").append(libraries.isEmpty() ? "none" : String.join(" ", libraries)).append('\n');
             text.append("\n$ lscpu\n").append(run("lscpu"));
             return text.toString();
         }

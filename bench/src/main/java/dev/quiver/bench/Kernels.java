@@ -31,7 +31,10 @@ public final class Kernels {
         if (Peer.library(engine) != null) {
             peer = Peer.load(engine);
             peer.threads(Engines.threads(engine));
-            return peer.describe();
+            String description = peer.describe();
+            // in the JMH log of the fork: what this engine ran on, its version and thread settings
+            System.out.println("bench: engine " + engine + " is " + description);
+            return description;
         }
         return "plain Java " + Runtime.version();
     }

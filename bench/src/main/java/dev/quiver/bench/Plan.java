@@ -66,7 +66,7 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
                     .filter(r -> r.include().contains("Elementwise") || r.include().contains("Reduction")).toList(), 2, 3, 1);
             case "tiny" -> new Plan(name, full().stream().filter(r -> r.include().contains("TinyOp")).toList(), 2, 3, 1);
             case "training" -> new Plan(name, full().stream().filter(r -> r.include().contains("Training")).toList(), 2, 3, 1);
-            // 28 forks; about 15 minutes on 2 cores with these settings (needs a -Ppeers build: bench/run --peers)
+            // 28 configurations x 2 forks: 15-20 minutes on 2 cores (needs a -Ppeers build: bench/run --peers)
             case "peers" -> new Plan(name, peers(), 3, 5, 1, 2);
             default -> throw new IllegalArgumentException("unknown set '" + name + "'; known: " + names());
         };

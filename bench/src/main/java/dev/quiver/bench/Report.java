@@ -96,7 +96,7 @@ final class Report {
         md.append("# Quiver benchmarks: set `").append(set).append("`\n\n");
         md.append("- Machine: ").append(machine != null ? machine : BenchMain.Machine.describe()).append('\n');
         md.append("- Command: `bench/run ").append(command).append("`\n");
-        md.append("- JMH 1.37, one fork per (benchmark, parameters); every result checked against a reference in `@Setup`.\n");
+        md.append("- JMH 1.37, fresh JVM forks per (benchmark, parameters); every result checked against a reference in `@Setup`.\n");
         md.append("- Ratios are Quiver ÷ peer from this same run (above 1: Quiver is faster); ns/op ratios are peer ÷ Quiver.\n");
         skipped.forEach((engine, reason) -> md.append("- Skipped engine `").append(engine).append("`: ").append(reason).append('\n'));
         md.append('\n');
