@@ -17,8 +17,10 @@ import java.util.Map;
  *       variant suffix that sets the backend's properties before it is created: {@code cpu-1t} (one worker
  *       thread), {@code cpu-scalar} (SIMD off: the scalar twins). A name not listed in {@link #VARIANTS} goes to
  *       {@link Quiver#use(String)} as it is, so a new backend needs no code here, only its name.</li>
- *   <li>Peers: {@code java} (a plain-Java loop over arrays, the honest baseline of each kernel), {@code nd4j}
- *       and {@code nd4j-1t} (ND4J with OpenBLAS, built only with {@code -Pnd4j}).</li>
+ *   <li>Peers: {@code java} (a plain-Java loop over arrays, the honest baseline of each kernel), and the libraries
+ *       of {@link Peer#LIBRARIES}, each on all cores or with {@code -1t} on one thread: {@code nd4j} (ND4J with
+ *       OpenBLAS, built only with {@code -Pnd4j}), {@code torch} (libtorch) and {@code tf} (TensorFlow Java), built
+ *       only with {@code -Ppeers}.</li>
  * </ul>
  *
  * <p>Every JMH fork is a fresh JVM, so selecting a backend (and its settings) once per fork is exact.
@@ -56,7 +58,7 @@ public final class Engines {
     }
 
     public static boolean isPeer(String engine) {
-        return engine.equals(JAVA) || engine.startsWith(ND4J);
+        return engine.equals(JAVA) || Peer.library(engine) != null;
     }
 
     /** The backend name behind an engine name: {@code cpu} for {@code cpu-1t}. */
@@ -79,14 +81,14 @@ public final class Engines {
 
     /**
      * {@code null} when {@code engine} can run here, else the reason it cannot (the backend's own words, or how to
-     * build the ND4J peer). The runner skips such engines and says why.
+     * build the peer). The runner skips such engines and says why.
      */
     public static String unavailableReason(String engine) {
         if (engine.equals(JAVA)) {
             return null;
         }
-        if (engine.startsWith(ND4J)) {
-            return Nd4jPeer.loadFailure();
+        if (Peer.library(engine) != null) {
+            return Peer.loadFailure(engine);
         }
         String name = backendName(engine);
         List<BackendProvider> providers = Quiver.providers();

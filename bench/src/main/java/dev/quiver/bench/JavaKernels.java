@@ -154,6 +154,33 @@ public final class JavaKernels {
         };
     }
 
+    /** {@link java.util.SplittableRandom#nextGaussian()} (the JDK's ziggurat) into a preallocated array. */
+    public static Kernel normal(boolean float64, int size) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        float[] floats = float64 ? null : new float[size];
+        double[] doubles = float64 ? new double[size] : null;
+        return new Kernel() {
+            @Override
+            public Object run() {
+                if (float64) {
+                    for (int i = 0; i < size; i++) {
+                        doubles[i] = random.nextGaussian();
+                    }
+                    return doubles;
+                }
+                for (int i = 0; i < size; i++) {
+                    floats[i] = (float) random.nextGaussian();
+                }
+                return floats;
+            }
+
+            @Override
+            public double[] read(Object result) {
+                return result instanceof float[] f ? widen(f) : ((double[]) result).clone();
+            }
+        };
+    }
+
     static double[] widen(float[] values) {
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {

@@ -1,7 +1,8 @@
 package dev.quiver.bench;
 
 /**
- * Makes one benchmark kernel for whichever engine a fork runs: a Quiver backend, the plain-Java peer or ND4J.
+ * Makes one benchmark kernel for whichever engine a fork runs: a Quiver backend, the plain-Java peer or a library
+ * peer ({@link Peer}: ND4J, libtorch, TensorFlow Java).
  * {@link #prepare} is called first, once per fork, from the benchmark's {@code @Setup}.
  *
  * <pre>{@code
@@ -10,14 +11,14 @@ package dev.quiver.bench;
  * }</pre>
  */
 public final class Kernels {
-    private static Nd4jPeer nd4j;
+    private static Peer peer;
 
     private Kernels() {
     }
 
     /**
-     * Selects the engine for this JVM: the Quiver backend (with its variant's settings) or the ND4J peer with its
-     * thread count. Fails with the reason when the engine cannot run here, so no result is silently missing.
+     * Selects the engine for this JVM: the Quiver backend (with its variant's settings) or the library peer with its
+     * thread count ({@code -1t}: one thread, else all cores). Fails with the reason when the engine cannot run here, so no result is silently missing.
      */
     public static synchronized String prepare(String engine) {
         String reason = Engines.unavailableReason(engine);
@@ -27,33 +28,36 @@ public final class Kernels {
         if (Engines.isQuiver(engine)) {
             return Engines.useQuiver(engine).deviceDescription();
         }
-        if (engine.startsWith(Engines.ND4J)) {
-            nd4j = Nd4jPeer.load();
-            nd4j.threads(Engines.threads(engine));
-            return nd4j.describe();
+        if (Peer.library(engine) != null) {
+            peer = Peer.load(engine);
+            peer.threads(Engines.threads(engine));
+            String description = peer.describe();
+            // in the JMH log of the fork: what this engine ran on, its version and thread settings
+            System.out.println("bench: engine " + engine + " is " + description);
+            return description;
         }
         return "plain Java " + Runtime.version();
     }
 
-    private static Nd4jPeer nd4j() {
-        if (nd4j == null) {
-            throw new IllegalStateException("Kernels.prepare(\"nd4j\") was not called");
+    private static Peer peer() {
+        if (peer == null) {
+            throw new IllegalStateException("Kernels.prepare(engine) was not called for a peer engine");
         }
-        return nd4j;
+        return peer;
     }
 
     public static Kernel add(String engine, float[] a, float[] b) {
         if (Engines.isQuiver(engine)) {
             return QuiverKernels.add(a, b);
         }
-        return engine.equals(Engines.JAVA) ? JavaKernels.add(a, b) : nd4j().add(a, b);
+        return engine.equals(Engines.JAVA) ? JavaKernels.add(a, b) : peer().add(a, b);
     }
 
     public static Kernel mulAdd(String engine, float[] a, float[] b, float[] c) {
         if (Engines.isQuiver(engine)) {
             return QuiverKernels.mulAdd(a, b, c);
         }
-        return engine.equals(Engines.JAVA) ? JavaKernels.mulAdd(a, b, c) : nd4j().mulAdd(a, b, c);
+        return engine.equals(Engines.JAVA) ? JavaKernels.mulAdd(a, b, c) : peer().mulAdd(a, b, c);
     }
 
     public static Kernel sum(String engine, float[] a, boolean mean) {
@@ -63,7 +67,7 @@ public final class Kernels {
         if (engine.equals(Engines.JAVA)) {
             return JavaKernels.sum(a, mean);
         }
-        return mean ? nd4j().mean(a) : nd4j().sum(a);
+        return mean ? peer().mean(a) : peer().sum(a);
     }
 
     /** (batch, m, k) @ (batch, k, n); {@code batch == 0} means plain 2-D matrices. */
@@ -73,13 +77,29 @@ public final class Kernels {
         }
         int batches = Math.max(batch, 1);
         return engine.equals(Engines.JAVA) ? JavaKernels.matmul(a, b, batches, m, k, n)
-                : nd4j().matmul(a, b, batch, m, k, n);
+                : peer().matmul(a, b, batch, m, k, n);
     }
 
     public static Kernel tinyAdd(String engine, float a, float b) {
         if (Engines.isQuiver(engine)) {
             return QuiverKernels.tinyAdd(a, b);
         }
-        return engine.equals(Engines.JAVA) ? JavaKernels.tinyAdd(a, b) : nd4j().tinyAdd(a, b);
+        return engine.equals(Engines.JAVA) ? JavaKernels.tinyAdd(a, b) : peer().tinyAdd(a, b);
+    }
+
+    /** A standard-normal draw of {@code size} elements, a new one each run. */
+    public static Kernel normal(String engine, boolean float64, int size) {
+        if (Engines.isQuiver(engine)) {
+            return QuiverKernels.normal(float64, size);
+        }
+        return engine.equals(Engines.JAVA) ? JavaKernels.normal(float64, size) : peer().normal(float64, size);
+    }
+
+    /** One step of the tutorial's linear regression on {@code engine} (see {@link TrainingBench}). */
+    public static TrainingBench.Step linearRegression(String engine, int batch) {
+        if (Engines.isQuiver(engine)) {
+            return TrainingBench.quiverLinear(batch);
+        }
+        return engine.equals(Engines.JAVA) ? TrainingBench.javaLinear(batch) : peer().linearRegression(batch);
     }
 }

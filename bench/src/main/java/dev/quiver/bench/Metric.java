@@ -29,6 +29,7 @@ public record Metric(String unit, boolean lowerIsBetter, Per per) {
             case "BatchedMatmulBench.matmul" -> new Metric("GFLOP/s", false,
                     p -> Double.parseDouble(p.get("batch")) * 2.0 * cube(size(p)) / 1e9);
             case "TinyOpBench.add" -> new Metric("ns/op", true, p -> 1e9);
+            case "RandomBench.normal" -> new Metric("ms/op", true, p -> 1e3);
             case "TrainingBench.linearRegressionBatch64" -> new Metric("samples/s", false, p -> 64);
             case "TrainingBench.linearRegressionBatch1M" -> new Metric("samples/s", false, p -> 1 << 20);
             case "TrainingBench.polynomialNadam" -> new Metric("samples/s", false, p -> 20);
@@ -40,6 +41,12 @@ public record Metric(String unit, boolean lowerIsBetter, Per per) {
     public double value(Map<String, String> params, double opsPerSecond) {
         double amount = per.amount(params);
         return lowerIsBetter ? amount / opsPerSecond : amount * opsPerSecond;
+    }
+
+    /** The error of {@link #value} for a score with error {@code error} (first order: lower-is-better inverts). */
+    public double error(Map<String, String> params, double opsPerSecond, double error) {
+        double amount = per.amount(params);
+        return lowerIsBetter ? amount * error / (opsPerSecond * opsPerSecond) : amount * error;
     }
 
     private static double size(Map<String, String> params) {

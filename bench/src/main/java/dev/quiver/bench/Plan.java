@@ -20,14 +20,23 @@ import java.util.Map;
  * @param warmups   warmup iterations per fork
  * @param measures  measurement iterations per fork
  * @param seconds   seconds per iteration
+ * @param forks     JMH forks (fresh JVMs) per benchmark and parameters
  */
-public record Plan(String name, List<Run> runs, int warmups, int measures, double seconds) {
+public record Plan(String name, List<Run> runs, int warmups, int measures, double seconds, int forks) {
+    /** A plan with one fork per benchmark and parameters. */
+    public Plan(String name, List<Run> runs, int warmups, int measures, double seconds) {
+        this(name, runs, warmups, measures, seconds, 1);
+    }
+
     /** All engines a set may use; the GPU names are skipped (with their reason) where no GPU backend runs. */
     static final List<String> QUIVER_ENGINES = List.of("cpu", "opencl", "cuda");
     static final List<String> ELEMENTWISE_ENGINES = List.of("cpu", "cpu-1t", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
     static final List<String> REDUCTION_ENGINES = List.of("cpu", "cpu-1t", "opencl", "cuda", "java", "nd4j");
     static final List<String> TINY_ENGINES = List.of("cpu", "cpu-scalar", "opencl", "cuda", "java", "nd4j");
     static final List<String> MATMUL_ENGINES = List.of("cpu", "cpu-1t", "opencl", "cuda", "nd4j", "nd4j-1t");
+    /** Every engine name the bench knows, for {@code --only} runs. */
+    static final List<String> ALL_ENGINES = List.of("cpu", "cpu-1t", "cpu-scalar", "opencl", "cuda", "java", "nd4j",
+            "nd4j-1t", "torch", "torch-1t", "tf", "tf-1t");
 
     /**
      * One JMH run: benchmarks matching {@code include} with these parameter values.
@@ -45,7 +54,7 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
 
     /** The sets {@code bench/run --set NAME} knows. */
     public static List<String> names() {
-        return List.of("full", "quick", "matmul", "elementwise", "tiny", "training");
+        return List.of("full", "quick", "matmul", "elementwise", "tiny", "training", "peers");
     }
 
     public static Plan named(String name) {
@@ -57,6 +66,8 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
                     .filter(r -> r.include().contains("Elementwise") || r.include().contains("Reduction")).toList(), 2, 3, 1);
             case "tiny" -> new Plan(name, full().stream().filter(r -> r.include().contains("TinyOp")).toList(), 2, 3, 1);
             case "training" -> new Plan(name, full().stream().filter(r -> r.include().contains("Training")).toList(), 2, 3, 1);
+            // 28 configurations x 2 forks: 15-20 minutes on 2 cores (needs a -Ppeers build: bench/run --peers)
+            case "peers" -> new Plan(name, peers(), 3, 5, 1, 2);
             default -> throw new IllegalArgumentException("unknown set '" + name + "'; known: " + names());
         };
     }
@@ -91,6 +102,29 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
                 "size", List.of("256")));
         runs.add(run("TinyOpBench", "engine", TINY_ENGINES));
         runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "java")));
+        return runs;
+    }
+
+    /**
+     * Issue 9's peer table and nothing else: Quiver beside TensorFlow Java ({@code tf}) and libtorch
+     * ({@code torch}), each row with the thread setting the issue names ({@code -1t}: one thread; else all cores,
+     * two on the machine it was written for). {@link Report} prints it as Quiver ÷ peer ratios.
+     */
+    private static List<Run> peers() {
+        List<Run> runs = new ArrayList<>();
+        runs.add(run("MatmulBench", "engine", List.of("cpu-1t", "tf-1t"), "dtype", List.of("float32"),
+                "size", List.of("512", "1024", "2048")));
+        runs.add(run("MatmulBench", "engine", List.of("cpu", "tf"), "dtype", List.of("float32"),
+                "size", List.of("1024", "2048")));
+        runs.add(run("MatmulBench", "engine", List.of("cpu-1t", "torch-1t", "tf-1t"), "dtype", List.of("float64"),
+                "size", List.of("1024")));
+        runs.add(run("ElementwiseBench.add", "engine", List.of("cpu", "tf", "torch"), "size", List.of("16777216")));
+        runs.add(run("ReductionBench.sum", "engine", List.of("cpu-1t", "torch-1t", "cpu", "torch"),
+                "size", List.of("16777216")));
+        runs.add(run("RandomBench.normal", "engine", List.of("cpu-1t", "torch-1t"), "dtype", List.of("float32"),
+                "size", List.of("1048576")));
+        runs.add(run("TrainingBench.linearRegressionBatch1M", "engine", List.of("cpu", "torch", "tf")));
+        runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "torch", "tf")));
         return runs;
     }
 

@@ -1,6 +1,7 @@
 package dev.quiver.bench;
 
 import dev.quiver.DType;
+import dev.quiver.Shape;
 import dev.quiver.Tensor;
 
 /**
@@ -23,24 +24,11 @@ public final class QuiverKernels {
     }
 
     static Kernel of(TensorOp op) {
-        return new Kernel() {
-            @Override
-            public Object run() {
-                Tensor result = op.apply();
-                result.backend().synchronize();
-                return result;
-            }
-
-            @Override
-            public double[] read(Object result) {
-                return ((Tensor) result).toDoubleArray();
-            }
-
-            @Override
-            public void release(Object result) {
-                ((Tensor) result).close();
-            }
-        };
+        return Kernel.of(() -> {
+            Tensor result = op.apply();
+            result.backend().synchronize();
+            return result;
+        }, Tensor::toDoubleArray, Tensor::close);
     }
 
     public static Kernel add(float[] a, float[] b) {
@@ -77,5 +65,15 @@ public final class QuiverKernels {
         Tensor x = Tensor.constant(new float[] {a});
         Tensor y = Tensor.constant(new float[] {b});
         return of(() -> x.add(y));
+    }
+
+    /**
+     * {@code Tensor.randomNormal(size)} with a new seed each run (so no run repeats the last one's stream); the first
+     * run uses seed 1.
+     */
+    public static Kernel normal(boolean float64, int size) {
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        long[] seed = {1};
+        return of(() -> Tensor.randomNormal(Shape.of(size), 0, 1, seed[0]++, type));
     }
 }

@@ -27,6 +27,7 @@ final class Report {
     private final Map<String, String> skipped;
     private final List<ColdStarts.Measured> coldStarts;
     private final String command;
+    private String machine;
 
     /** One result: benchmark {@code Class.method}, its parameters without the engine, the engine, the score. */
     record Row(String benchmark, Map<String, String> params, String engine, double score, double error) {
@@ -68,6 +69,12 @@ final class Report {
         this.command = command;
     }
 
+    /** The machine the results were measured on, when that is not this one (a report printed again from a file). */
+    Report machine(String description) {
+        this.machine = description;
+        return this;
+    }
+
     /** Expected (include, engine) pairs that produced no result. */
     List<String> missing(List<String> expected) {
         List<String> missing = new ArrayList<>();
@@ -87,12 +94,13 @@ final class Report {
     String markdown() {
         StringBuilder md = new StringBuilder();
         md.append("# Quiver benchmarks: set `").append(set).append("`\n\n");
-        md.append("- Machine: ").append(BenchMain.Machine.describe()).append('\n');
+        md.append("- Machine: ").append(machine != null ? machine : BenchMain.Machine.describe()).append('\n');
         md.append("- Command: `bench/run ").append(command).append("`\n");
-        md.append("- JMH 1.37, one fork per (benchmark, parameters); every result checked against a reference in `@Setup`.\n");
+        md.append("- JMH 1.37, fresh JVM forks per (benchmark, parameters); every result checked against a reference in `@Setup`.\n");
         md.append("- Ratios are Quiver ÷ peer from this same run (above 1: Quiver is faster); ns/op ratios are peer ÷ Quiver.\n");
         skipped.forEach((engine, reason) -> md.append("- Skipped engine `").append(engine).append("`: ").append(reason).append('\n'));
         md.append('\n');
+        peerTable(md);
         targets(md);
         coldStart(md);
         Map<String, List<Row>> byBenchmark = new LinkedHashMap<>();
@@ -158,7 +166,7 @@ final class Report {
     }
 
     private static int engineOrder(String engine) {
-        List<String> order = List.of("cpu", "cpu-1t", "cpu-scalar", "opencl", "cuda", "java", "nd4j", "nd4j-1t");
+        List<String> order = Plan.ALL_ENGINES;
         int at = order.indexOf(engine);
         return at < 0 ? order.size() : at;
     }
@@ -178,6 +186,118 @@ final class Report {
             return String.format(Locale.ROOT, "%.0f", value);
         }
         return String.format(Locale.ROOT, value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f", value);
+    }
+
+    // ---------------------------------------------------------------- issue 9's peer table
+
+    private Row row(String benchmark, String engine, Map<String, String> params) {
+        for (Row row : rows) {
+            if (row.benchmark().equals(benchmark) && row.engine().equals(engine) && row.params().equals(params)) {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    /** One line of the peer table: Quiver's engine against one peer, or against the best of several. */
+    private record PeerLine(String work, String benchmark, Map<String, String> params, String quiver, List<String> peers) {
+    }
+
+    private static String peerName(String engine) {
+        return engine.startsWith("torch") ? "libtorch" : engine.startsWith("tf") ? "TF-Java" : engine;
+    }
+
+    /**
+     * Issue 9's table: each line Quiver ÷ peer (speed; above 1: Quiver is faster) with its error bar (JMH's 99.9%
+     * intervals of both scores, combined in quadrature), printed when the run has libtorch or TF-Java results.
+     */
+    private void peerTable(StringBuilder md) {
+        if (rows.stream().noneMatch(r -> Peer.library(r.engine()) != null && !r.engine().startsWith("nd4j"))) {
+            return;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        String all = cores + " threads";
+        List<PeerLine> lines = new ArrayList<>();
+        for (String size : List.of("512", "1024", "2048")) {
+            lines.add(new PeerLine("sgemm " + size + ", 1 thread", "MatmulBench.matmul",
+                    Map.of("dtype", "float32", "size", size), "cpu-1t", List.of("tf-1t")));
+        }
+        for (String size : List.of("1024", "2048")) {
+            lines.add(new PeerLine("sgemm " + size + ", " + all, "MatmulBench.matmul",
+                    Map.of("dtype", "float32", "size", size), "cpu", List.of("tf")));
+        }
+        Map<String, String> dgemm = Map.of("dtype", "float64", "size", "1024");
+        lines.add(new PeerLine("dgemm 1024, 1 thread", "MatmulBench.matmul", dgemm, "cpu-1t", List.of("torch-1t")));
+        lines.add(new PeerLine("dgemm 1024, 1 thread", "MatmulBench.matmul", dgemm, "cpu-1t", List.of("tf-1t")));
+        lines.add(new PeerLine("dgemm 1024, 1 thread", "MatmulBench.matmul", dgemm, "cpu-1t", List.of("torch-1t", "tf-1t")));
+        Map<String, String> big = Map.of("size", "16777216");
+        lines.add(new PeerLine("float32 a+b 16M, " + all, "ElementwiseBench.add", big, "cpu", List.of("tf")));
+        lines.add(new PeerLine("float32 a+b 16M, " + all, "ElementwiseBench.add", big, "cpu", List.of("torch")));
+        lines.add(new PeerLine("float32 sum 16M, 1 thread", "ReductionBench.sum", big, "cpu-1t", List.of("torch-1t")));
+        lines.add(new PeerLine("float32 sum 16M, " + all, "ReductionBench.sum", big, "cpu", List.of("torch")));
+        lines.add(new PeerLine("float32 normal draw of 1M, 1 thread", "RandomBench.normal",
+                Map.of("dtype", "float32", "size", "1048576"), "cpu-1t", List.of("torch-1t")));
+        for (String[] batch : List.of(new String[] {"1M", "2^20"}, new String[] {"64", "64"})) {
+            for (String peer : List.of("torch", "tf")) {
+                lines.add(new PeerLine("linear-regression step, batch " + batch[1] + ", " + all
+                        + (peer.equals("torch") ? " (libtorch eager)" : " (TF-Java: one graph run)"),
+                        "TrainingBench.linearRegressionBatch" + batch[0], Map.of(), "cpu", List.of(peer)));
+            }
+        }
+        md.append("## Quiver beside libtorch and TF-Java (issue 9)\n\n")
+                .append("Quiver ÷ peer in speed (above 1: Quiver is faster), ± JMH's 99.9% error of both scores combined. ")
+                .append("Training steps in time per step.\n\n")
+                .append("| work | Quiver | peer | Quiver ÷ peer | goal | |\n|---|---|---|---|---|---|\n");
+        for (PeerLine line : lines) {
+            Row quiver = row(line.benchmark(), line.quiver(), line.params());
+            Row peer = null;
+            for (String engine : line.peers()) {
+                Row candidate = row(line.benchmark(), engine, line.params());
+                if (candidate != null && (peer == null || candidate.score() > peer.score())) {
+                    peer = candidate;
+                }
+            }
+            String against = line.peers().size() > 1
+                    ? "best peer (" + (peer == null ? "none" : peerName(peer.engine())) + ")" : peerName(line.peers().getFirst());
+            md.append("| ").append(line.work()).append(", ÷ ").append(against).append(" | ");
+            if (quiver == null || peer == null) {
+                md.append(quiver == null ? "–" : shown(quiver)).append(" | ").append(peer == null ? "–" : shown(peer))
+                        .append(" | not measured | ≥ 1.00 | |\n");
+                continue;
+            }
+            double ratio = quiver.score() / peer.score();
+            double error = ratio * Math.hypot(quiver.error() / quiver.score(), peer.error() / peer.score());
+            String verdict = ratio >= 1 ? "met" : "**missed**";
+            if (Math.abs(ratio - 1) <= error) {
+                verdict += " (within error)";
+            }
+            md.append(shown(quiver)).append(" | ").append(shown(peer)).append(" | ")
+                    .append(String.format(Locale.ROOT, "%.2f ± %s", ratio, Double.isNaN(error) ? "?"
+                            : String.format(Locale.ROOT, "%.2f", error)))
+                    .append(" | ≥ 1.00 | ").append(verdict).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /** A score with its error, in the benchmark's unit; training steps as time per step. */
+    static String shown(Row row) {
+        double score = row.score();
+        double error = row.error();
+        String unit;
+        double value;
+        double spread;
+        if (row.benchmark().startsWith("TrainingBench.")) {
+            double scale = row.benchmark().endsWith("Batch64") ? 1e6 : 1e3;
+            unit = scale == 1e6 ? "µs/step" : "ms/step";
+            value = scale / score;
+            spread = scale * error / (score * score);
+        } else {
+            Metric metric = Metric.of(row.benchmark());
+            unit = metric.unit();
+            value = metric.value(row.params(), score);
+            spread = metric.error(row.params(), score, error);
+        }
+        return format(value) + " ± " + (Double.isNaN(spread) ? "?" : format(spread)) + " " + unit;
     }
 
     // ---------------------------------------------------------------- the issue's targets

@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The tutorials' training steps, as steps per second (samples per second = steps x batch):
+ * The tutorials' training steps, as steps per second (samples per second = steps x batch; batch "1M" is 2^20):
  * <ul>
  *   <li>{@code linearRegressionBatch64} and {@code linearRegressionBatch1M}: y = 7x + 4 + noise, the batch drawn
  *       on the backend each step, mean squared error, SGD(0.03) — the examples' {@code LinearRegression} step;</li>
@@ -34,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@code PolynomialRegression} step.</li>
  * </ul>
  * The plain-Java peer is the same model with hand-derived gradients in one fused loop (what a programmer writes
- * without a tensor library). Setup trains each model from the tutorials' start and checks that it converged.
+ * without a tensor library). With {@code -Ppeers} the linear regression also runs on {@code torch} (libtorch eager:
+ * {@code randn}, {@code mse_loss}, {@code backward}, {@code torch::optim::SGD}, as the PyTorch tutorial writes it)
+ * and {@code tf} (TensorFlow Java: the same step as one graph, {@code GradientDescent.minimize}, one session run). Setup trains each model from the tutorials' start and checks that it converged.
  *
  * <pre>{@code
  * bench/run --only 'TrainingBench'
@@ -47,13 +49,22 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TrainingBench {
-    static final double TRUE_W = 7;
-    static final double TRUE_B = 4;
-    static final double LINEAR_RATE = 0.03;
+    public static final double TRUE_W = 7;
+    public static final double TRUE_B = 4;
+    public static final double LINEAR_RATE = 0.03;
     static final int LINEAR_CHECK_STEPS = 100;
 
-    /** One training step of a model; returns something that depends on it (for the Blackhole). */
-    interface Step {
+    /**
+     * One training step of a model; returns something that depends on it (for the Blackhole). Peers implement it
+     * too ({@link Peer#linearRegression}).
+     *
+     * <pre>{@code
+     * TrainingBench.Step step = Kernels.linearRegression("cpu", 64);
+     * step.run();
+     * double[] wb = step.parameters();
+     * }</pre>
+     */
+    public interface Step {
         Object run();
 
         /** The trained parameters, for the convergence check. */
@@ -77,7 +88,7 @@ public class TrainingBench {
 
         void setUp(int batch) {
             Kernels.prepare(engine);
-            step = Engines.isQuiver(engine) ? quiverLinear(batch) : javaLinear(batch);
+            step = Kernels.linearRegression(engine, batch);
             for (int i = 0; i < LINEAR_CHECK_STEPS; i++) {
                 step.run();
             }
@@ -122,7 +133,13 @@ public class TrainingBench {
         @Setup
         public void setUp() {
             Kernels.prepare(engine);
-            step = Engines.isQuiver(engine) ? quiverPolynomial() : javaPolynomial();
+            if (Engines.isQuiver(engine)) {
+                step = quiverPolynomial();
+            } else if (engine.equals(Engines.JAVA)) {
+                step = javaPolynomial();
+            } else {
+                throw new UnsupportedOperationException("polynomialNadam has no " + engine + " peer (engines: Quiver's, java)");
+            }
             for (int i = 0; i < 2000; i++) {
                 step.run();
             }

@@ -1,7 +1,8 @@
 package dev.quiver.bench.nd4j;
 
 import dev.quiver.bench.Kernel;
-import dev.quiver.bench.Nd4jPeer;
+import dev.quiver.bench.Peer;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -9,15 +10,15 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The ND4J peer ({@code org.nd4j:nd4j-native} 1.0.0-M2.1, OpenBLAS inside), written the way an ND4J user writes
  * it: allocating ops, {@code mmul} for products, in-place {@code addi} where ND4J's idiom saves a temporary.
- * Compiled only with {@code -Pnd4j}; loaded by name through {@link Nd4jPeer#load()}.
+ * Compiled only with {@code -Pnd4j}; loaded by name through {@link Peer#load(String)}.
  *
  * <pre>{@code
- * Nd4jPeer nd4j = Nd4jPeer.load();
+ * Peer nd4j = Peer.load("nd4j");
  * nd4j.threads(1);
  * Kernel product = nd4j.matmul(a, b, 0, 512, 512, 512);
  * }</pre>
  */
-public final class Nd4jKernels implements Nd4jPeer {
+public final class Nd4jKernels implements Peer {
     private int threads = Runtime.getRuntime().availableProcessors();
 
     public Nd4jKernels() {
@@ -38,29 +39,10 @@ public final class Nd4jKernels implements Nd4jPeer {
                 + " (" + Nd4j.factory().blas().getMaxThreads() + " threads), " + threads + " threads";
     }
 
-    /** A kernel whose result is an INDArray. */
-    private interface ArrayOp {
-        INDArray apply();
-    }
-
-    private static Kernel of(ArrayOp op) {
-        return new Kernel() {
-            @Override
-            public Object run() {
-                return op.apply(); // the native CPU backend is synchronous: the result is complete
-            }
-
-            @Override
-            public double[] read(Object result) {
-                INDArray array = (INDArray) result;
-                return array.rank() == 0 ? new double[] {array.getDouble(0L)} : array.ravel().toDoubleVector();
-            }
-
-            @Override
-            public void release(Object result) {
-                ((INDArray) result).close();
-            }
-        };
+    /** A kernel whose result is an INDArray (the native CPU backend is synchronous: the result is complete). */
+    private static Kernel of(Supplier<INDArray> op) {
+        return Kernel.of(op, array -> array.rank() == 0 ? new double[] {array.getDouble(0L)}
+                : array.ravel().toDoubleVector(), INDArray::close);
     }
 
     @Override

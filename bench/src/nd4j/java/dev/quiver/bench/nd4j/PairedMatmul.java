@@ -3,7 +3,7 @@ package dev.quiver.bench.nd4j;
 import dev.quiver.Quiver;
 import dev.quiver.bench.Data;
 import dev.quiver.bench.Kernel;
-import dev.quiver.bench.Nd4jPeer;
+import dev.quiver.bench.Peer;
 import dev.quiver.bench.QuiverKernels;
 import java.util.Locale;
 
@@ -26,7 +26,7 @@ public final class PairedMatmul {
     public static void main(String[] args) {
         System.setProperty("quiver.cpu.threads", "1");
         Quiver.use("cpu");
-        Nd4jPeer nd4j = Nd4jPeer.load();
+        Peer nd4j = Peer.load("nd4j");
         nd4j.threads(1);
         for (String spec : (args.length > 0 ? args[0] : "f512,f1024,f2048,d512,d1024,d2048").split(",")) {
             boolean float64 = spec.startsWith("d");
