@@ -51,8 +51,8 @@ class FullSweep {
             rows.forEach(System.out::println);
             table.addAll(rows);
         }
-        for (UlpSweep.Stats stats : table) {
-            assertTrue(stats.maxUlps <= 1.0, stats.toString());
+        for (UlpSweep.Stats stats : table) {   // the goals: sin/cos 1 ulp up to the limit, erf 2 ulp
+            assertTrue(stats.maxUlps <= (stats.function.equals("erf") ? 2.0 : 1.0), stats.toString());
         }
     }
 

@@ -20,7 +20,8 @@ import dev.quiver.spi.Expr;
  * </ul>
  * The last two pieces work on {@code |x|} and copy the sign of {@code x} onto the result.
  * The fits are least squares on Chebyshev nodes (relative error; absolute for the middle piece) in 40-digit
- * arithmetic (mpmath). Measured accuracy (ErrorFunctionTest; FullSweep over all float32): float32 within 1 ulp,
+ * arithmetic (mpmath). Measured accuracy (ErrorFunctionTest; FullSweep over all 2^32 float32 inputs): float32 at
+ * most 1.10 ulp (just below |x| = 1, where x p(x^2) is largest against the result; 0.71 on [1, 2], 0.51 above),
  * float64 within 1 ulp of a BigDecimal series (0.75 ulp on 6000 samples). 71 nodes for float32, 100 for float64
  * (with exp's).
  *
