@@ -84,7 +84,8 @@ final class HighPrecision {
     /**
      * erf in plain doubles: the Taylor series below 2.5 (its cancellation costs at most e^6.25, about 10 bits), and
      * above, {@code 1 - erfc} with erfc from its continued fraction
-     * {@code e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...))))}, 200 levels deep.
+     * {@code e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...))))}, 200 levels deep; +-1 from
+     * |x| = 6 on (erfc(6) < 2.2e-17).
      */
     static double erfDouble(double x) {
         double a = Math.abs(x);
@@ -99,6 +100,9 @@ final class HighPrecision {
                 sum += term / (2 * n + 1);
             }
             return sum * (2 / Math.sqrt(Math.PI));
+        }
+        if (a >= 6) {
+            return Math.copySign(1.0, x);
         }
         double fraction = a;
         for (int n = 200; n >= 1; n--) {

@@ -5,7 +5,7 @@ import dev.quiver.spi.Expr;
 
 /**
  * Quiver's own error function {@code erf} as an {@link Expr} formula, one definition for every backend.
- * Branch-free and table-free: both pieces are computed and a select picks one per lane.
+ * Branch-free and table-free: all three pieces are computed and selects pick one per lane.
  *
  * <ul>
  *   <li>{@code |x| < 1}: {@code erf x = x + x p(x^2)}, {@code p} a fit of {@code erf(x)/x - 1} (degree 7 in
@@ -19,8 +19,11 @@ import dev.quiver.spi.Expr;
  *       to 4 (float32) or 6 (float64), where erf already rounds to 1, so {@code erf(+-inf) = +-1}.</li>
  * </ul>
  * The last two pieces work on {@code |x|} and copy the sign of {@code x} onto the result.
- * The fits are least squares on Chebyshev nodes of the relative error in 40-digit arithmetic; measured accuracy
- * (ErrorFunctionTest; FullSweep over all float32): float32 within 1 ulp, float64 within 1 ulp of a BigDecimal series.
+ * The fits are least squares on Chebyshev nodes (relative error; absolute for the middle piece) in 40-digit
+ * arithmetic (mpmath). Measured accuracy (ErrorFunctionTest; FullSweep over all 2^32 float32 inputs): float32 at
+ * most 1.10 ulp (just below |x| = 1, where x p(x^2) is largest against the result; 0.71 on [1, 2], 0.51 above),
+ * float64 within 1 ulp of a BigDecimal series (0.75 ulp on 6000 samples). 71 nodes for float32, 100 for float64
+ * (with exp's).
  *
  * <pre>{@code
  * Expr y = ErrorFunction.erf(Expr.input(0), DType.FLOAT64);
