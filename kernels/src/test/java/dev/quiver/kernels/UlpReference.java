@@ -20,6 +20,7 @@ final class UlpReference {
     private static final BigDecimal LN2 = new BigDecimal(
             "0.69314718055994530941723212145817656807550013436025525412068000949339362196969471560586332699641868754");
     private static final BigDecimal TINY = new BigDecimal("1e-60");
+    private static final BigDecimal SQRT2 = new BigDecimal("1.41421356237309504880168872420969807856967187537694");
     /** Beyond these arguments exp overflows or underflows every dtype (returned as the markers below). */
     private static final BigDecimal EXP_MAX = BigDecimal.valueOf(800);
     /** A stand-in for an infinite result: larger than any double, compared by {@link #ulps64}. */
@@ -63,7 +64,7 @@ final class UlpReference {
         if (ref == 0 && y == 0) {
             return Double.doubleToRawLongBits(ref) == Double.doubleToRawLongBits(y) ? 0 : Double.POSITIVE_INFINITY;
         }
-        return new BigDecimal(y).subtract(new BigDecimal(ref)).abs().doubleValue() / Math.ulp(ref);
+        return inUlps(new BigDecimal(y).subtract(new BigDecimal(ref)), Math.ulp(ref));
     }
 
     /**
@@ -80,10 +81,15 @@ final class UlpReference {
                 return Math.signum(rd) == Math.signum(y) ? 0 : Double.POSITIVE_INFINITY;
             }
             BigDecimal yb = new BigDecimal(Math.copySign(0x1p1023, y)).multiply(BigDecimal.TWO);
-            return yb.subtract(ref).abs().doubleValue() / Math.ulp(Double.MAX_VALUE);
+            return inUlps(yb.subtract(ref), Math.ulp(Double.MAX_VALUE));
         }
         double ulp = Double.isInfinite(rd) ? Math.ulp(Double.MAX_VALUE) : Math.ulp(rd);
-        return new BigDecimal(y).subtract(ref).abs().doubleValue() / ulp;
+        return inUlps(new BigDecimal(y).subtract(ref), ulp);
+    }
+
+    /** {@code |difference| / ulp}, divided in BigDecimal: a fraction of the subnormal ulp is no double. */
+    private static double inUlps(BigDecimal difference, double ulp) {
+        return difference.abs().divide(new BigDecimal(ulp), MC).doubleValue();
     }
 
     /** {@code e^x} to 50 digits ({@link #OVERFLOW} above 800, zero below -800). */
@@ -119,7 +125,7 @@ final class UlpReference {
         return sum;
     }
 
-    /** {@code ln x} for {@code x > 0} to 50 significant digits (exact zero at 1). */
+    /** {@code ln x} for {@code x > 0} to 50 significant digits (relative, also near 1; exact zero at 1). */
     static BigDecimal log(BigDecimal x) {
         int e = 0;
         BigDecimal m = x;
@@ -129,12 +135,17 @@ final class UlpReference {
             m = step > 0 ? m.divide(BigDecimal.TWO.pow(step), MC) : m.multiply(BigDecimal.TWO.pow(-step));
             e += step;
         }
-        // log m = 2 atanh(s), s = (m - 1) / (m + 1) in [0, 1/3)
+        // m in [sqrt(1/2), sqrt 2): no cancellation between log m and e ln 2 for x near 1 (from below too)
+        if (m.compareTo(SQRT2) > 0) {
+            m = m.divide(BigDecimal.TWO);
+            e++;
+        }
+        // log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.18
         BigDecimal s = m.subtract(BigDecimal.ONE).divide(m.add(BigDecimal.ONE), MC);
         BigDecimal s2 = s.multiply(s, MC);
         BigDecimal sum = BigDecimal.ZERO;
         BigDecimal power = s;
-        for (int n = 0; power.signum() != 0 && power.compareTo(s.multiply(TINY)) > 0; n++) {
+        for (int n = 0; power.signum() != 0 && power.abs().compareTo(s.abs().multiply(TINY)) > 0; n++) {
             sum = sum.add(power.divide(BigDecimal.valueOf(2L * n + 1), MC), MC);
             power = power.multiply(s2, MC);
         }

@@ -15,9 +15,16 @@ import dev.quiver.spi.Philox;
  *
  * <p>Techniques (after fdlibm, musl and SLEEF, written anew): the nearest integer {@code k} of a reduced argument
  * by the magic-number trick ({@code (v + 1.5 * 2^p) - 1.5 * 2^p}, the integer read from the sum's low bits);
- * {@code ln 2} as a Cody-Waite pair ({@code x - k ln2_hi} is exact with one fma); polynomials fitted by Chebyshev
- * approximation of the remainder functions and evaluated by Horner with fma; {@code 2^k} built from bits in two
- * factors so that results reach the subnormals with one rounding.
+ * {@code ln 2} as a Cody-Waite pair ({@code x - k ln2_hi} is exact with one fma); polynomials by Horner with fma
+ * (exp's and pow's log tail fitted here by Chebyshev approximation, log's those of fdlibm and musl that
+ * {@link Philox.Twin} uses); {@code 2^k} built from bits in two
+ * factors so that results reach the subnormals with one rounding. Where cancellation would cost the last bits
+ * (expm1, tanh, pow), intermediate values are carried as unevaluated pairs {@code hi + lo} whose low parts come
+ * from exact operations (Fast2Sum/TwoSum, fma products and division remainders).
+ *
+ * <p>Accuracy: every function is below 1 ulp in both dtypes, measured against correctly rounded references:
+ * float32 over all 2^32 inputs ({@code ExponentialsSweep}; pow on a dense 2-D sample), float64 on random inputs
+ * against StrictMath and a 50-digit BigDecimal reference ({@code ExponentialsTest}).
  *
  * <pre>{@code
  * Expr x = Expr.input(0);
@@ -97,7 +104,8 @@ public final class Exponentials {
     }
 
     /**
-     * {@code e^x}. Error (measured, see {@code ExponentialsTest}): float32 below 1 ulp, float64 below 1 ulp.
+     * {@code e^x}. Error (measured): float32 at most 0.61 ulp for normal results (all 2^32 inputs), float64 0.57
+     * ulp (random sample against 50 digits); subnormal results add the second rounding (0.78 ulp).
      * {@code NaN -> NaN}, {@code +inf -> +inf}, {@code -inf -> +0}.
      */
     public static Expr exp(Expr x, DType dtype) {
@@ -214,7 +222,7 @@ public final class Exponentials {
     /**
      * {@code ln(1 + x)}, exact near 0 ({@code log1p(x) = x} for tiny {@code x}, signed zeros kept): {@code u = 1 + x}
      * rounded, its rounding error {@code c} recovered exactly (TwoSum), {@code ln(1 + x) = ln u + c / u} with
-     * {@code ln u} as in {@link #log}. Error (measured): below 2 ulp. {@code log1p(x < -1 or NaN) = NaN},
+     * {@code ln u} as in {@link #log}. Error (measured): below 1 ulp. {@code log1p(x < -1 or NaN) = NaN},
      * {@code log1p(-1) = -inf}, {@code log1p(+inf) = +inf}.
      */
     public static Expr log1p(Expr x, DType dtype) {
