@@ -423,7 +423,7 @@ public final class CpuBackend implements Backend {
                 } else if (simd != null) {
                     simd.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
+                    ScalarElementwise.unaryRow(op, type, x, (int) in.offset(), 1, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
@@ -434,7 +434,7 @@ public final class CpuBackend implements Backend {
                 if (simd != null) {
                     simd.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
+                    ScalarElementwise.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 }
             }
         } catch (RuntimeException e) {
@@ -465,7 +465,7 @@ public final class CpuBackend implements Backend {
                 } else if (simd != null) {
                     simd.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
+                    ScalarElementwise.binaryRow(op, type, x, (int) a.offset(), 1, z, (int) b.offset(), 1, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
@@ -477,7 +477,7 @@ public final class CpuBackend implements Backend {
                     simd.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
                             y, walk.offset(2), walk.stride(2), n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
+                    ScalarElementwise.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
                             y, walk.offset(2), walk.stride(2), n);
                 }
             }
@@ -502,7 +502,7 @@ public final class CpuBackend implements Backend {
                     simd.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
                             f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
                 } else {
-                    ScalarKernels.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
+                    ScalarElementwise.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
                             f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
                 }
             }
