@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The op table: every elementwise primitive ({@link Primitive.Kind#UNARY UNARY}, {@link Primitive.Kind#BINARY
@@ -20,7 +21,7 @@ import java.util.Map;
  * <pre>{@code
  * ElementwiseOps.Definition add = ElementwiseOps.of(Primitive.ADD);
  * add.arity();                        // 2
- * add.formula(DType.INT32);           // input(0) + input(1), wrapping
+ * add.formula(DType.INT32);           // input(0).add(input(1)), wrapping
  * add.supports(DType.BOOL);           // false: core rejects bool arithmetic
  * ElementwiseOps.of(Primitive.LESS).result();   // Result.BOOL
  * }</pre>
@@ -41,26 +42,39 @@ public final class ElementwiseOps {
 
     /**
      * One elementwise primitive: {@code arity} inputs (for WHERE: condition, whenTrue, whenFalse; the operand dtype
-     * is the whenTrue input's), its result rule, and its formula per family ({@code null}: not defined there).
+     * is the whenTrue input's), its result rule, and its formula per operand dtype (none: not defined there). A
+     * formula may differ between float32 and float64 (a polynomial's degree), so it is kept per dtype.
      *
      * <p>{@code temporaryIntrinsic}: the floating formula is not yet written in the formula language; until it is,
      * every backend evaluates the op with its platform's own function ({@code kernels/TemporaryIntrinsics}, the
      * one place that knows them), so these ops are not yet bit-identical across backends.
      */
-    public record Definition(Primitive op, int arity, Result result, Expr floating, Expr integer, Expr bool,
+    public record Definition(Primitive op, int arity, Result result, Map<DType, Expr> formulas,
                              boolean temporaryIntrinsic) {
+        public Definition {
+            Map<DType, Expr> copy = new EnumMap<>(DType.class);
+            copy.putAll(formulas);
+            formulas = Collections.unmodifiableMap(copy);
+        }
+
         /** The formula for operand dtype {@code dtype}, or null where the op is not defined (or is an intrinsic). */
         public Expr formula(DType dtype) {
-            return switch (Family.of(dtype)) {
-                case FLOATING -> floating;
-                case INTEGER -> integer;
-                case BOOL -> bool;
-            };
+            return formulas.get(dtype);
         }
 
         /** Whether core allows the op on operands of {@code dtype}. */
         public boolean supports(DType dtype) {
-            return formula(dtype) != null || (temporaryIntrinsic && dtype.isFloating());
+            return formulas.containsKey(dtype) || (temporaryIntrinsic && dtype.isFloating());
+        }
+
+        /** Whether the op is defined only on float32 and float64 ({@code exp}; not {@code neg}). */
+        public boolean floatingOnly() {
+            for (DType dtype : DType.values()) {
+                if (!dtype.isFloating() && supports(dtype)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** The output dtype for operands of {@code dtype}. */
@@ -126,12 +140,29 @@ public final class ElementwiseOps {
     }
 
     private static void define(Primitive op, Result result, Expr floating, Expr integer, Expr bool) {
-        TABLE.put(op, new Definition(op, arity(op), result, floating, integer, bool, false));
+        definePerDtype(op, result, floating == null ? null : dtype -> floating, integer, bool);
+    }
+
+    /** An op whose floating formula depends on the dtype ({@code exp}: a longer polynomial for float64). */
+    private static void definePerDtype(Primitive op, Result result, Function<DType, Expr> floating, Expr integer,
+                                       Expr bool) {
+        Map<DType, Expr> formulas = new EnumMap<>(DType.class);
+        for (DType dtype : DType.values()) {
+            Expr formula = switch (Family.of(dtype)) {
+                case FLOATING -> floating == null ? null : floating.apply(dtype);
+                case INTEGER -> integer;
+                case BOOL -> bool;
+            };
+            if (formula != null) {
+                formulas.put(dtype, formula);
+            }
+        }
+        TABLE.put(op, new Definition(op, arity(op), result, formulas, false));
     }
 
     // TEMPORARY: until Quiver's own exp/log/sin/cos/tanh/pow formulas land, see Definition#temporaryIntrinsic
     private static void temporaryIntrinsic(Primitive op) {
-        TABLE.put(op, new Definition(op, arity(op), Result.OPERAND, null, null, null, true));
+        TABLE.put(op, new Definition(op, arity(op), Result.OPERAND, Map.of(), true));
     }
 
     private static int arity(Primitive op) {

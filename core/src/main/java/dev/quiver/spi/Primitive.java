@@ -67,11 +67,7 @@ public enum Primitive {
 
     /** Ops only defined on floating dtypes ({@code exp} of an int32 is an error): the table has no other formula. */
     public boolean requiresFloating() {
-        if (!ElementwiseOps.isElementwise(this)) {
-            return false;
-        }
-        ElementwiseOps.Definition definition = ElementwiseOps.of(this);
-        return definition.integer() == null && definition.bool() == null;
+        return ElementwiseOps.isElementwise(this) && ElementwiseOps.of(this).floatingOnly();
     }
 
     /** The lower-case name used in error messages and kernel names: {@code greater_equal}. */
