@@ -1,6 +1,9 @@
 package dev.quiver.spi;
 
 import dev.quiver.DType;
+import dev.quiver.spi.formulas.ErrorFunction;
+import dev.quiver.spi.formulas.Exponentials;
+import dev.quiver.spi.formulas.Trigonometry;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -44,27 +47,22 @@ public final class ElementwiseOps {
      * One elementwise primitive: {@code arity} inputs (for WHERE: condition, whenTrue, whenFalse; the operand dtype
      * is the whenTrue input's), its result rule, and its formula per operand dtype (none: not defined there). A
      * formula may differ between float32 and float64 (a polynomial's degree), so it is kept per dtype.
-     *
-     * <p>{@code temporaryIntrinsic}: the floating formula is not yet written in the formula language; until it is,
-     * every backend evaluates the op with its platform's own function ({@code kernels/TemporaryIntrinsics}, the
-     * one place that knows them), so these ops are not yet bit-identical across backends.
      */
-    public record Definition(Primitive op, int arity, Result result, Map<DType, Expr> formulas,
-                             boolean temporaryIntrinsic) {
+    public record Definition(Primitive op, int arity, Result result, Map<DType, Expr> formulas) {
         public Definition {
             Map<DType, Expr> copy = new EnumMap<>(DType.class);
             copy.putAll(formulas);
             formulas = Collections.unmodifiableMap(copy);
         }
 
-        /** The formula for operand dtype {@code dtype}, or null where the op is not defined (or is an intrinsic). */
+        /** The formula for operand dtype {@code dtype}, or null where the op is not defined. */
         public Expr formula(DType dtype) {
             return formulas.get(dtype);
         }
 
         /** Whether core allows the op on operands of {@code dtype}. */
         public boolean supports(DType dtype) {
-            return formulas.containsKey(dtype) || (temporaryIntrinsic && dtype.isFloating());
+            return formulas.containsKey(dtype);
         }
 
         /** Whether the op is defined only on float32 and float64 ({@code exp}; not {@code neg}). */
@@ -98,10 +96,18 @@ public final class ElementwiseOps {
                 Expr.select(x.lt(Expr.constant(0)), Expr.constant(-1), x));
         define(Primitive.SIGN, Result.OPERAND, sign, sign, null);
         define(Primitive.SQRT, Result.OPERAND, x.sqrt(), null, null);
-        for (Primitive transcendental : new Primitive[] {Primitive.EXP, Primitive.LOG, Primitive.SIN,
-                Primitive.COS, Primitive.TANH, Primitive.POW}) {
-            temporaryIntrinsic(transcendental);
-        }
+        // Quiver's own range reductions and polynomials (spi.formulas): the same bits on every backend
+        definePerDtype(Primitive.EXP, Result.OPERAND, dtype -> Exponentials.exp(x, dtype), null, null);
+        definePerDtype(Primitive.LOG, Result.OPERAND, dtype -> Exponentials.log(x, dtype), null, null);
+        definePerDtype(Primitive.SIN, Result.OPERAND, dtype -> Trigonometry.sin(x, dtype), null, null);
+        definePerDtype(Primitive.COS, Result.OPERAND, dtype -> Trigonometry.cos(x, dtype), null, null);
+        definePerDtype(Primitive.TANH, Result.OPERAND, dtype -> Exponentials.tanh(x, dtype), null, null);
+        definePerDtype(Primitive.ERF, Result.OPERAND, dtype -> ErrorFunction.erf(x, dtype), null, null);
+        definePerDtype(Primitive.LOG1P, Result.OPERAND, dtype -> Exponentials.log1p(x, dtype), null, null);
+        definePerDtype(Primitive.EXPM1, Result.OPERAND, dtype -> Exponentials.expm1(x, dtype), null, null);
+        // log(1 + e^x) without overflow: e^-|x| <= 1
+        definePerDtype(Primitive.SOFTPLUS, Result.OPERAND, dtype -> x.max(Expr.constant(0))
+                .add(Exponentials.log1p(Exponentials.exp(x.abs().neg(), dtype), dtype)), null, null);
         define(Primitive.LOGICAL_NOT, Result.BOOL, null, null, p.not());
 
         define(Primitive.ADD, Result.OPERAND, x.add(y), x.add(y), null);
@@ -111,6 +117,7 @@ public final class ElementwiseOps {
         define(Primitive.DIV, Result.OPERAND, x.div(y), x.div(y), null);
         define(Primitive.MAXIMUM, Result.OPERAND, x.max(y), x.max(y), null);
         define(Primitive.MINIMUM, Result.OPERAND, x.min(y), x.min(y), null);
+        definePerDtype(Primitive.POW, Result.OPERAND, dtype -> Exponentials.pow(x, y, dtype), null, null);
 
         // comparisons of numbers are IEEE (NaN is unequal to everything); of bools, false < true
         define(Primitive.LESS, Result.BOOL, x.lt(y), x.lt(y), p.not().and(q));
@@ -157,12 +164,7 @@ public final class ElementwiseOps {
                 formulas.put(dtype, formula);
             }
         }
-        TABLE.put(op, new Definition(op, arity(op), result, formulas, false));
-    }
-
-    // TEMPORARY: until Quiver's own exp/log/sin/cos/tanh/pow formulas land, see Definition#temporaryIntrinsic
-    private static void temporaryIntrinsic(Primitive op) {
-        TABLE.put(op, new Definition(op, arity(op), Result.OPERAND, Map.of(), true));
+        TABLE.put(op, new Definition(op, arity(op), result, formulas));
     }
 
     private static int arity(Primitive op) {

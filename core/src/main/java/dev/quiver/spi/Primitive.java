@@ -23,6 +23,7 @@ public enum Primitive {
     NEG(Kind.UNARY), ABS(Kind.UNARY), SIGN(Kind.UNARY),
     EXP(Kind.UNARY), LOG(Kind.UNARY), SQRT(Kind.UNARY),
     SIN(Kind.UNARY), COS(Kind.UNARY), TANH(Kind.UNARY),
+    ERF(Kind.UNARY), LOG1P(Kind.UNARY), EXPM1(Kind.UNARY), SOFTPLUS(Kind.UNARY),
     LOGICAL_NOT(Kind.UNARY),
     // binary, operands of one dtype, same shape (broadcasting is an EXPAND view before the call)
     ADD(Kind.BINARY), SUB(Kind.BINARY), MUL(Kind.BINARY), DIV(Kind.BINARY), POW(Kind.BINARY),

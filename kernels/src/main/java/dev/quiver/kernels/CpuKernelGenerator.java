@@ -217,16 +217,11 @@ public final class CpuKernelGenerator {
                     dtype)).append(" x").append(i).append(" = a").append(i).append("[o").append(i).append(" + i * s")
                     .append(i).append("];\n");
         }
-        String result;
         Expr formula = definition.formula(dtype);
-        if (definition.temporaryIntrinsic()) {
-            result = TemporaryIntrinsics.java(definition.op(), dtype, names("x", definition.arity()));
-        } else {
-            result = JavaScalarRenderer.statements(formula, dtype, names("x", definition.arity()), body,
-                    "            ");
-        }
+        String result = JavaScalarRenderer.statements(formula, dtype, names("x", definition.arity()), body,
+                "            ");
         body.append("            y[yo + i * ys] = ").append(result).append(";\n        }\n");
-        if (formula != null && CRenderer.dividesIntegers(formula, dtype)) {
+        if (CRenderer.dividesIntegers(formula, dtype)) {
             // Expr's integer DIV: a zero divisor is the op's error; Java's own says only "/ by zero"
             s.append("        try {\n").append(body.toString().indent(4))
                     .append("        } catch (ArithmeticException zeroDivisor) {\n")
@@ -340,11 +335,7 @@ public final class CpuKernelGenerator {
     }
 
     private static String render(ElementwiseOps.Definition definition, DType dtype, StringBuilder out, String indent) {
-        List<String> inputs = names("x", definition.arity());
-        if (definition.temporaryIntrinsic()) {
-            return TemporaryIntrinsics.vector(definition.op(), inputs);
-        }
-        return VectorRenderer.statements(definition.formula(dtype), dtype, inputs, out, indent);
+        return VectorRenderer.statements(definition.formula(dtype), dtype, names("x", definition.arity()), out, indent);
     }
 
     private static void simdMethod(StringBuilder s, ElementwiseOps.Definition definition, DType dtype) {
@@ -365,15 +356,14 @@ public final class CpuKernelGenerator {
                     .append(";\n");
             allBroadcast.append(i == 0 ? "" : " && ").append('s').append(i).append(" == 0");
         }
-        // every input broadcast: one vector of results, computed with the same SIMD math, fills the row
+        // every input broadcast: the twin computes the one value (the same bits as a SIMD lane), which fills the
+        // row; a third copy of the formula here would push pow's row towards HotSpot's 8000-byte limit for JIT
         s.append("        if (").append(allBroadcast).append(") {\n");
+        s.append("            ScalarElementwise.").append(stem(definition.op())).append(dtypeName(dtype)).append('(');
         for (int i = 0; i < arity; i++) {
-            s.append("            final ").append(masks[i] ? mask : vector).append(" x").append(i).append(" = b")
-                    .append(i).append(";\n");
+            s.append('a').append(i).append(", o").append(i).append(", 0, ");
         }
-        String once = render(definition, dtype, s, "            ");
-        s.append("            Arrays.fill(y, yo, yo + n, ").append(once).append(maskOut ? ".laneIsSet(0)" : ".lane(0)")
-                .append(");\n            return;\n        }\n");
+        s.append("y, yo, 1, 1);\n            Arrays.fill(y, yo + 1, yo + n, y[yo]);\n            return;\n        }\n");
         s.append("        int lanes = S.length();\n        int bound = S.loopBound(n);\n        int i = 0;\n")
                 .append("        for (; i < bound; i += lanes) {\n");
         for (int i = 0; i < arity; i++) {

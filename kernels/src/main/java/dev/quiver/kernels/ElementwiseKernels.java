@@ -52,8 +52,7 @@ public final class ElementwiseKernels {
 
     /** True when the kernel of {@code op} on {@code dtype} takes the status word (integer division). */
     public static boolean usesStatus(Primitive op, DType dtype) {
-        return supports(op, dtype) && !ElementwiseOps.of(op).temporaryIntrinsic()
-                && CRenderer.dividesIntegers(ElementwiseOps.of(op).formula(dtype), dtype);
+        return supports(op, dtype) && CRenderer.dividesIntegers(ElementwiseOps.of(op).formula(dtype), dtype);
     }
 
     /**
@@ -64,18 +63,10 @@ public final class ElementwiseKernels {
         ElementwiseOps.Definition definition = ElementwiseOps.of(op);
         List<String> names = java.util.stream.IntStream.range(0, definition.arity()).mapToObj(i -> "x" + i).toList();
         StringBuilder body = new StringBuilder();
-        String result;
-        boolean[] masks = new boolean[definition.arity()];
-        String resultType;
-        if (definition.temporaryIntrinsic()) {
-            result = TemporaryIntrinsics.c(op, names);
-            resultType = typeName(operand);
-        } else {
-            Expr formula = definition.formula(operand);
-            masks = StatementWriter.maskInputs(formula, definition.arity());
-            result = CRenderer.statements(formula, operand, names, body, "    ");
-            resultType = formula.type() == Expr.Type.MASK ? "q_u8" : typeName(operand);
-        }
+        Expr formula = definition.formula(operand);
+        boolean[] masks = StatementWriter.maskInputs(formula, definition.arity());
+        String result = CRenderer.statements(formula, operand, names, body, "    ");
+        String resultType = formula.type() == Expr.Type.MASK ? "q_u8" : typeName(operand);
         StringBuilder f = new StringBuilder("DEVICE_FN ").append(resultType).append(" q_").append(program).append('(');
         for (int i = 0; i < names.size(); i++) {
             f.append(i == 0 ? "" : ", ").append(masks[i] ? "q_u8" : typeName(operand)).append(' ').append(names.get(i));
