@@ -89,7 +89,11 @@ public final class VectorRenderer {
                 }
                 case Expr.Binary b -> {
                     String a = name(b.a());
-                    String c = name(b.b());
+                    // a constant shift count stays a scalar: the Vector API then emits an immediate shift
+                    boolean shift = b.op() == Expr.BinaryOp.SHL || b.op() == Expr.BinaryOp.SHR
+                            || b.op() == Expr.BinaryOp.USHR;
+                    String c = shift && b.b() instanceof Expr.BitsConstant count
+                            ? JavaScalarRenderer.bitsLiteral(count.value(), dtype) : name(b.b());
                     boolean mask = b.type() == Expr.Type.MASK;
                     yield a + switch (b.op()) {
                         case ADD -> ".add(" + c + ")";
