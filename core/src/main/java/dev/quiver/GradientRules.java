@@ -35,6 +35,10 @@ final class GradientRules {
         unary(Primitive.SIN, (x, y, g) -> g.mul(x.cos()));
         unary(Primitive.COS, (x, y, g) -> g.mul(x.sin()).neg());
         unary(Primitive.TANH, (x, y, g) -> g.mul(y.square().neg().add(1.0)));
+        unary(Primitive.ERF, (x, y, g) -> g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))));
+        unary(Primitive.LOG1P, (x, y, g) -> g.div(x.add(1.0)));
+        unary(Primitive.EXPM1, (x, y, g) -> g.mul(y.add(1.0)));
+        unary(Primitive.SOFTPLUS, (x, y, g) -> g.mul(x.sigmoid()));
 
         // binary: a, b = inputs (same shape: broadcasting was recorded as EXPAND), y = output
         binary(Primitive.ADD, (a, b, y, g) -> g, (a, b, y, g) -> g);

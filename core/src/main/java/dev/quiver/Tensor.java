@@ -534,6 +534,29 @@ public class Tensor implements AutoCloseable {
         return Ops.unary(Primitive.TANH, this);
     }
 
+    /** The error function {@code erf(x) = 2/sqrt(pi) * integral of exp(-t^2) from 0 to x}; floating dtypes only. */
+    public Tensor erf() {
+        return Ops.unary(Primitive.ERF, this);
+    }
+
+    /** {@code log(1 + x)}, accurate for small x (where {@code x.add(1).log()} loses digits); floating dtypes only. */
+    public Tensor log1p() {
+        return Ops.unary(Primitive.LOG1P, this);
+    }
+
+    /** {@code exp(x) - 1}, accurate for small x; floating dtypes only. */
+    public Tensor expm1() {
+        return Ops.unary(Primitive.EXPM1, this);
+    }
+
+    /**
+     * {@code log(1 + exp(x))}, computed as {@code max(x, 0) + log1p(exp(-|x|))} so it never overflows; its gradient
+     * is {@code sigmoid(x)}; floating dtypes only.
+     */
+    public Tensor softplus() {
+        return Ops.unary(Primitive.SOFTPLUS, this);
+    }
+
     /** {@code 1 / (1 + exp(-x))}. */
     public Tensor sigmoid() {
         checkOpen("sigmoid");

@@ -10,6 +10,9 @@ package dev.quiver.spi;
  * {@link StridedView}'s shape, strides and offset and never reach a backend; they are listed here
  * because the tape differentiates them.
  *
+ * <p>The elementwise entries (UNARY, BINARY, WHERE) are defined once in {@link ElementwiseOps}: arity, dtype rule
+ * and formula.
+ *
  * <pre>{@code
  * Primitive.ADD.kind();          // BINARY
  * Primitive.LESS.producesBool(); // true
@@ -20,6 +23,7 @@ public enum Primitive {
     NEG(Kind.UNARY), ABS(Kind.UNARY), SIGN(Kind.UNARY),
     EXP(Kind.UNARY), LOG(Kind.UNARY), SQRT(Kind.UNARY),
     SIN(Kind.UNARY), COS(Kind.UNARY), TANH(Kind.UNARY),
+    ERF(Kind.UNARY), LOG1P(Kind.UNARY), EXPM1(Kind.UNARY), SOFTPLUS(Kind.UNARY),
     LOGICAL_NOT(Kind.UNARY),
     // binary, operands of one dtype, same shape (broadcasting is an EXPAND view before the call)
     ADD(Kind.BINARY), SUB(Kind.BINARY), MUL(Kind.BINARY), DIV(Kind.BINARY), POW(Kind.BINARY),
@@ -57,20 +61,14 @@ public enum Primitive {
         return kind;
     }
 
-    /** Comparisons and logical ops: their result is {@code bool} whatever the operand dtype. */
+    /** Comparisons and logical ops: their result is {@code bool} whatever the operand dtype ({@link ElementwiseOps}). */
     public boolean producesBool() {
-        return switch (this) {
-            case LESS, LESS_EQUAL, GREATER, GREATER_EQUAL, EQUAL, NOT_EQUAL, LOGICAL_AND, LOGICAL_OR, LOGICAL_NOT -> true;
-            default -> false;
-        };
+        return ElementwiseOps.isElementwise(this) && ElementwiseOps.of(this).result() == ElementwiseOps.Result.BOOL;
     }
 
-    /** Transcendental ops that are only defined on floating dtypes ({@code exp} of an int32 is an error). */
+    /** Ops only defined on floating dtypes ({@code exp} of an int32 is an error): the table has no other formula. */
     public boolean requiresFloating() {
-        return switch (this) {
-            case EXP, LOG, SQRT, SIN, COS, TANH, POW -> true;
-            default -> false;
-        };
+        return ElementwiseOps.isElementwise(this) && ElementwiseOps.of(this).floatingOnly();
     }
 
     /** The lower-case name used in error messages and kernel names: {@code greater_equal}. */

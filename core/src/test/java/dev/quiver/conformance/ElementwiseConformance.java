@@ -10,11 +10,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
 import dev.quiver.Tensor;
+import dev.quiver.spi.ElementwiseOps;
+import dev.quiver.spi.Primitive;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,7 +29,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every unary, binary, comparison and logical op against a float64 Java reference: float32 and float64 (and the
+ * Every elementwise op of the table ({@link ElementwiseOps}), on every dtype it defines, and the composite ops,
+ * against a float64 Java reference formula stated here per op (the rows below): float32 and float64 (and the
  * integer dtypes where the op is defined), odd lengths that leave SIMD tails, broadcasting, size 0, a large
  * tensor, NaN propagation and strided (transposed, sliced, broadcast) operands.
  */
@@ -53,6 +60,10 @@ public abstract class ElementwiseConformance extends BackendConformance {
         SIN(Tensor::sin, Math::sin, ANY, false),
         COS(Tensor::cos, Math::cos, ANY, false),
         TANH(Tensor::tanh, Math::tanh, ANY, false),
+        ERF(Tensor::erf, ElementwiseConformance::erf, ANY, false),
+        LOG1P(Tensor::log1p, Math::log1p, POSITIVE, false),
+        EXPM1(Tensor::expm1, Math::expm1, ANY, false),
+        SOFTPLUS(Tensor::softplus, v -> Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), ANY, false),
         SIGMOID(Tensor::sigmoid, v -> 1 / (1 + Math.exp(-v)), ANY, false),
         RELU(Tensor::relu, v -> Math.max(v, 0), ANY, true),
         RECIPROCAL(Tensor::reciprocal, v -> 1 / v, NONZERO, false);
@@ -68,6 +79,20 @@ public abstract class ElementwiseConformance extends BackendConformance {
             this.domain = domain;
             this.integers = integers;
         }
+    }
+
+    /**
+     * The reference erf: its Taylor series {@code 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1))}, summed until the
+     * terms vanish; exact to about 1e-13 relative on the suite's |x| <= 3 (the largest term is about 1e3).
+     */
+    static double erf(double x) {
+        double term = x;
+        double sum = 0;
+        for (int n = 0; n < 200 && Math.abs(term) > 1e-300; n++) {
+            sum += term / (2 * n + 1);
+            term *= -x * x / (n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
     }
 
     public enum Binary {
@@ -126,38 +151,117 @@ public abstract class ElementwiseConformance extends BackendConformance {
         }
     }
 
-    public Stream<Arguments> unaryCases() {
+    /**
+     * The table ops the rows above do not test: the bool-only logical ops ({@link #logicalOpsMatchReference}) and
+     * {@code where} (its own tests in the creation suite).
+     */
+    static final Set<Primitive> TESTED_ELSEWHERE = EnumSet.of(Primitive.LOGICAL_AND, Primitive.LOGICAL_OR,
+            Primitive.LOGICAL_NOT, Primitive.WHERE);
+
+    /** The reference row of table op {@code op}, or null when it is not in {@code rows}. */
+    static <E extends Enum<E>> E row(Class<E> rows, Primitive op) {
+        for (E row : rows.getEnumConstants()) {
+            if (row.name().equals(op.name())) {
+                return row;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The cases of one row enum: every table op it has a row for, on every dtype the table defines it for
+     * (so a new table entry is tested as soon as it has a row), then the composite ops ({@code square},
+     * {@code sigmoid}, ...: rows that are no primitive) on the dtypes their flag allows.
+     */
+    static <E extends Enum<E>> Stream<Arguments> cases(Class<E> rows, Predicate<E> integers) {
         List<Arguments> cases = new ArrayList<>();
-        for (Unary op : Unary.values()) {
+        Set<E> fromTable = new HashSet<>();
+        for (ElementwiseOps.Definition definition : ElementwiseOps.all()) {
+            E row = row(rows, definition.op());
+            if (row == null) {
+                continue;
+            }
+            fromTable.add(row);
             for (DType dtype : DType.values()) {
-                if (dtype.isFloating() || (dtype.isIntegral() && op.integers)) {
-                    cases.add(Arguments.of(op, dtype));
+                if (definition.supports(dtype)) {
+                    cases.add(Arguments.of(row, dtype));
+                }
+            }
+        }
+        for (E row : rows.getEnumConstants()) {
+            if (!fromTable.contains(row)) {
+                for (DType dtype : DType.values()) {
+                    if (dtype.isFloating() || (dtype.isIntegral() && integers.test(row))) {
+                        cases.add(Arguments.of(row, dtype));
+                    }
                 }
             }
         }
         return cases.stream();
+    }
+
+    public Stream<Arguments> unaryCases() {
+        return cases(Unary.class, op -> op.integers);
     }
 
     public Stream<Arguments> binaryCases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (Binary op : Binary.values()) {
-            for (DType dtype : DType.values()) {
-                if (dtype.isFloating() || (dtype.isIntegral() && op.integers)) {
-                    cases.add(Arguments.of(op, dtype));
-                }
-            }
-        }
-        return cases.stream();
+        return cases(Binary.class, op -> op.integers);
     }
 
     public Stream<Arguments> comparisonCases() {
-        List<Arguments> cases = new ArrayList<>();
-        for (Comparison op : Comparison.values()) {
-            for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)) {
-                cases.add(Arguments.of(op, dtype));
+        return cases(Comparison.class, op -> true);
+    }
+
+    /** Every op of the table has a reference row here (or is named in {@link #TESTED_ELSEWHERE}). */
+    @Test
+    public void everyTableOpHasAReferenceRow() {
+        List<String> missing = new ArrayList<>();
+        for (ElementwiseOps.Definition definition : ElementwiseOps.all()) {
+            Primitive op = definition.op();
+            if (row(Unary.class, op) == null && row(Binary.class, op) == null && row(Comparison.class, op) == null
+                    && !TESTED_ELSEWHERE.contains(op)) {
+                missing.add(op.opName());
             }
         }
-        return cases.stream();
+        assertTrue(missing.isEmpty(), "table ops without a reference row in ElementwiseConformance: " + missing);
+    }
+
+    /** Core accepts an op on exactly the dtypes the table has a formula for, and rejects the others loudly. */
+    @Test
+    public void coreAcceptsExactlyTheDtypesOfTheTable() {
+        for (ElementwiseOps.Definition definition : ElementwiseOps.all()) {
+            Unary op = row(Unary.class, definition.op());
+            if (op == null) {
+                continue;
+            }
+            for (DType dtype : DType.values()) {
+                Tensor x = tensor(new double[] {1, 2, 3}, dtype, 3);
+                checkAcceptance(definition.op(), dtype, () -> op.op.apply(x));
+            }
+        }
+        for (Binary op : Binary.values()) {
+            for (DType dtype : DType.values()) {
+                Tensor x = tensor(new double[] {1, 2, 3}, dtype, 3);
+                checkAcceptance(Primitive.valueOf(op.name()), dtype, () -> op.op.apply(x, x));
+            }
+        }
+        for (Comparison op : Comparison.values()) {
+            for (DType dtype : DType.values()) {
+                Tensor x = tensor(new double[] {1, 2, 3}, dtype, 3);
+                checkAcceptance(Primitive.valueOf(op.name()), dtype, () -> op.op.apply(x, x));
+            }
+        }
+    }
+
+    private static void checkAcceptance(Primitive op, DType dtype, java.util.function.Supplier<Tensor> call) {
+        if (ElementwiseOps.of(op).supports(dtype)) {
+            call.get();
+        } else {
+            IllegalArgumentException error = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, call::get, op.opName() + " on " + dtype + " must be rejected");
+            assertTrue(error.getMessage().contains(dtype.toString().toLowerCase(java.util.Locale.ROOT))
+                    || error.getMessage().contains(dtype.toString()), error.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- unary
@@ -436,7 +540,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
             double[] b = Reference.integers(500 + n, n, -3, 3);
             boolean[] expected = new boolean[n];
             for (int i = 0; i < n; i++) {
-                expected[i] = op.reference.test(a[i], b[i]);
+                expected[i] = op.reference.test(asDtype(a[i], dtype), asDtype(b[i], dtype));
             }
             assertBooleans(op + " " + dtype + " n=" + n, op.op.apply(tensor(a, dtype, n), tensor(b, dtype, n)),
                     new int[] {n}, expected);
@@ -446,7 +550,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
         double[] b = Reference.integers(2, 3, -2, 2);
         boolean[] expected = new boolean[12];
         for (int i = 0; i < 12; i++) {
-            expected[i] = op.reference.test(a[i / 3], b[i % 3]);
+            expected[i] = op.reference.test(asDtype(a[i / 3], dtype), asDtype(b[i % 3], dtype));
         }
         assertBooleans(op + " " + dtype + " (4, 1) with (3,)",
                 op.op.apply(tensor(a, dtype, 4, 1), tensor(b, dtype, 3)), new int[] {4, 3}, expected);
@@ -455,10 +559,15 @@ public abstract class ElementwiseConformance extends BackendConformance {
         double[] other = Reference.integers(4, 12, -2, 2);
         boolean[] expectedT = new boolean[12];
         for (int i = 0; i < 12; i++) {
-            expectedT[i] = op.reference.test(mT[i], other[i]);
+            expectedT[i] = op.reference.test(asDtype(mT[i], dtype), asDtype(other[i], dtype));
         }
         assertBooleans(op + " " + dtype + " transposed", op.op.apply(tensor(m, dtype, 3, 4).transpose(),
                 tensor(other, dtype, 4, 3)), new int[] {4, 3}, expectedT);
+    }
+
+    /** An integer as a bool tensor holds it (nonzero is true, compared as 1 > 0); numbers stay as they are. */
+    static double asDtype(double value, DType dtype) {
+        return dtype == DType.BOOL ? (value != 0 ? 1 : 0) : value;
     }
 
     @Test

@@ -79,6 +79,10 @@ public abstract class GradientConformance extends BackendConformance {
         check("sin", unary(Tensor::sin), any(6, 7));
         check("cos", unary(Tensor::cos), any(7, 7));
         check("tanh", unary(Tensor::tanh), any(8, 7));
+        check("erf", unary(Tensor::erf), any(15, 7));
+        check("log1p", unary(Tensor::log1p), positive(16, 7));
+        check("expm1", unary(Tensor::expm1), any(17, 7));
+        check("softplus", unary(Tensor::softplus), any(18, 7));
         check("sigmoid", unary(Tensor::sigmoid), any(9, 7));
         check("relu away from 0", unary(Tensor::relu), awayFromZero(10, 7));
         check("square", unary(Tensor::square), any(11, 7));

@@ -1,21 +1,20 @@
 package dev.quiver.kernels;
 
 import dev.quiver.DType;
+import dev.quiver.spi.ElementwiseOps;
+import dev.quiver.spi.Expr;
 import dev.quiver.spi.Primitive;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Every elementwise kernel, rendered from one table: a primitive maps to a C expression per dtype family, and
- * {@link #source} wraps that expression in a contiguous kernel and strided kernels of rank 1 to
- * {@value #MAX_STRIDED_RANK}. Adding an elementwise op is one row of {@link #FORMULAS}; both dialects get it.
+ * Every elementwise kernel, rendered from the op table ({@link ElementwiseOps}): a primitive's formula for the
+ * operand dtype becomes a device function {@code q_<op>_<dtype>(x0, x1, ...)} of one statement per node
+ * ({@link CRenderer}), and {@link #source} calls it from a contiguous kernel and strided kernels of rank 1 to
+ * {@value #MAX_STRIDED_RANK}. Adding an elementwise op is one entry of the table; both dialects get it.
  *
- * <p>Expressions name their inputs {@code x0}, {@code x1}, {@code x2}, the operand type {@code $T} and its
- * unsigned twin {@code $U} (integer arithmetic goes through it so it wraps as Java's does, where signed overflow
- * would be undefined in C). Semantics follow the CPU backend's scalar twins: NaN propagates through
- * {@code maximum}/{@code minimum}, float-to-int casts truncate toward zero and saturate (NaN gives 0), anything to
- * bool is {@code != 0}, and integer division by zero reports status 1 instead of trapping.
+ * <p>Casts follow the CPU backend's scalar twins: float-to-int truncates toward zero and saturates (NaN gives 0),
+ * anything to bool is {@code != 0}. Integer division by zero reports status 1 instead of trapping.
  *
  * <pre>{@code
  * KernelSource exp = ElementwiseKernels.source(Primitive.EXP, List.of(DType.FLOAT32), DType.FLOAT32, Map.of());
@@ -27,50 +26,6 @@ public final class ElementwiseKernels {
     public static final int MAX_STRIDED_RANK = 6;
     /** Status word value for an integer division by zero. */
     public static final int STATUS_DIVISION_BY_ZERO = 1;
-
-    /** A primitive's expression per dtype family; {@code null} where core never asks for it. */
-    record Formula(String floating, String integer, String bool) {
-        static Formula all(String expression) {
-            return new Formula(expression, expression, expression);
-        }
-    }
-
-    static final Map<Primitive, Formula> FORMULAS = new EnumMap<>(Primitive.class);
-
-    static {
-        String negate = "($T) (($U) 0 - ($U) x0)";
-        FORMULAS.put(Primitive.NEG, new Formula("-x0", negate, null));
-        FORMULAS.put(Primitive.ABS, new Formula("fabs(x0)", "(x0 < 0 ? " + negate + " : x0)", null));
-        FORMULAS.put(Primitive.SIGN, new Formula("(x0 > 0 ? ($T) 1 : (x0 < 0 ? ($T) -1 : x0))",
-                "($T) ((x0 > 0) - (x0 < 0))", null));
-        FORMULAS.put(Primitive.EXP, new Formula("exp(x0)", null, null));
-        FORMULAS.put(Primitive.LOG, new Formula("log(x0)", null, null));
-        FORMULAS.put(Primitive.SQRT, new Formula("sqrt(x0)", null, null));
-        FORMULAS.put(Primitive.SIN, new Formula("sin(x0)", null, null));
-        FORMULAS.put(Primitive.COS, new Formula("cos(x0)", null, null));
-        FORMULAS.put(Primitive.TANH, new Formula("tanh(x0)", null, null));
-        FORMULAS.put(Primitive.LOGICAL_NOT, new Formula(null, null, "(q_u8) (x0 == 0)"));
-
-        FORMULAS.put(Primitive.ADD, new Formula("x0 + x1", "($T) (($U) x0 + ($U) x1)", null));
-        FORMULAS.put(Primitive.SUB, new Formula("x0 - x1", "($T) (($U) x0 - ($U) x1)", null));
-        FORMULAS.put(Primitive.MUL, new Formula("x0 * x1", "($T) (($U) x0 * ($U) x1)", null));
-        FORMULAS.put(Primitive.DIV, new Formula("x0 / x1", "q_div_$T(x0, x1, status)", null));
-        FORMULAS.put(Primitive.POW, new Formula("pow(x0, x1)", null, null));
-        // NaN in either operand gives NaN (x0 + x1 is then NaN), as Java's Math.max and numpy's maximum do
-        FORMULAS.put(Primitive.MAXIMUM, new Formula("((x0 != x0 || x1 != x1) ? x0 + x1 : (x0 > x1 ? x0 : x1))",
-                "(x0 > x1 ? x0 : x1)", null));
-        FORMULAS.put(Primitive.MINIMUM, new Formula("((x0 != x0 || x1 != x1) ? x0 + x1 : (x0 < x1 ? x0 : x1))",
-                "(x0 < x1 ? x0 : x1)", null));
-        FORMULAS.put(Primitive.LESS, Formula.all("(q_u8) (x0 < x1)"));
-        FORMULAS.put(Primitive.LESS_EQUAL, Formula.all("(q_u8) (x0 <= x1)"));
-        FORMULAS.put(Primitive.GREATER, Formula.all("(q_u8) (x0 > x1)"));
-        FORMULAS.put(Primitive.GREATER_EQUAL, Formula.all("(q_u8) (x0 >= x1)"));
-        FORMULAS.put(Primitive.EQUAL, Formula.all("(q_u8) (x0 == x1)"));
-        FORMULAS.put(Primitive.NOT_EQUAL, Formula.all("(q_u8) (x0 != x1)"));
-        FORMULAS.put(Primitive.LOGICAL_AND, Formula.all("(q_u8) (x0 != 0 && x1 != 0)"));
-        FORMULAS.put(Primitive.LOGICAL_OR, Formula.all("(q_u8) (x0 != 0 || x1 != 0)"));
-        FORMULAS.put(Primitive.WHERE, Formula.all("(x0 ? x1 : x2)"));
-    }
 
     /* Integer division: by zero reports status instead of trapping (x86 raises SIGFPE, which would kill the JVM
        under PoCL), and MIN / -1 wraps to MIN as in Java instead of overflowing. */
@@ -92,13 +47,35 @@ public final class ElementwiseKernels {
 
     /** Whether {@code op} on {@code dtype} is a row of the table. */
     public static boolean supports(Primitive op, DType dtype) {
-        Formula formula = FORMULAS.get(op);
-        return formula != null && expressionFor(formula, dtype) != null;
+        return ElementwiseOps.isElementwise(op) && ElementwiseOps.of(op).supports(dtype);
     }
 
     /** True when the kernel of {@code op} on {@code dtype} takes the status word (integer division). */
     public static boolean usesStatus(Primitive op, DType dtype) {
-        return op == Primitive.DIV && !dtype.isFloating();
+        return supports(op, dtype) && CRenderer.dividesIntegers(ElementwiseOps.of(op).formula(dtype), dtype);
+    }
+
+    /**
+     * The device function {@code q_<program>(x0, ..., [status])} that evaluates {@code op}'s formula for operand
+     * dtype {@code operand}: one statement per node. Bool inputs are {@code q_u8}; a MASK result is {@code q_u8}.
+     */
+    static String function(String program, Primitive op, DType operand, boolean status) {
+        ElementwiseOps.Definition definition = ElementwiseOps.of(op);
+        List<String> names = java.util.stream.IntStream.range(0, definition.arity()).mapToObj(i -> "x" + i).toList();
+        StringBuilder body = new StringBuilder();
+        Expr formula = definition.formula(operand);
+        boolean[] masks = StatementWriter.maskInputs(formula, definition.arity());
+        String result = CRenderer.statements(formula, operand, names, body, "    ");
+        String resultType = formula.type() == Expr.Type.MASK ? "q_u8" : typeName(operand);
+        StringBuilder f = new StringBuilder("DEVICE_FN ").append(resultType).append(" q_").append(program).append('(');
+        for (int i = 0; i < names.size(); i++) {
+            f.append(i == 0 ? "" : ", ").append(masks[i] ? "q_u8" : typeName(operand)).append(' ').append(names.get(i));
+        }
+        if (status) {
+            f.append(", GLOBAL q_i32* status");
+        }
+        return f.append(") {\n").append(body).append("    return (").append(resultType).append(") (").append(result)
+                .append(");\n}\n\n").toString();
     }
 
     /**
@@ -128,17 +105,20 @@ public final class ElementwiseKernels {
             expression = castExpression(inputs.get(0), output);
         } else {
             DType operand = op == Primitive.WHERE ? inputs.get(1) : inputs.get(0);
-            Formula formula = FORMULAS.get(op);
-            expression = formula == null ? null : expressionFor(formula, operand);
-            if (expression == null) {
+            if (!supports(op, operand)) {
                 throw new IllegalArgumentException("kernels: no elementwise formula for " + op.opName() + " on "
                         + operand);
             }
-            if (usesStatus(op, operand)) {
-                status = true;
+            status = usesStatus(op, operand);
+            if (status) {
                 helper = DIVISION_HELPER.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
             }
-            expression = expression.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
+            helper += function(name, op, operand, status);
+            StringBuilder call = new StringBuilder("q_").append(name).append('(');
+            for (int i = 0; i < inputs.size(); i++) {
+                call.append(i == 0 ? "" : ", ").append('x').append(i);
+            }
+            expression = call.append(status ? ", status)" : ")").toString();
         }
         StringBuilder body = new StringBuilder(helper);
         body.append(kernel(name + "_c", 0, inputs, valueInputs, output, expression, op == null, status));
@@ -181,10 +161,6 @@ public final class ElementwiseKernels {
     /** The kernel of a program for a layout: {@code _c} when every operand is contiguous, else {@code _s<rank>}. */
     public static String kernelName(String program, int stridedRank) {
         return program + (stridedRank == 0 ? "_c" : "_s" + stridedRank);
-    }
-
-    private static String expressionFor(Formula formula, DType dtype) {
-        return dtype.isFloating() ? formula.floating() : dtype == DType.BOOL ? formula.bool() : formula.integer();
     }
 
     /** Conversion with Java's semantics, written without C's undefined behaviour (NaN or out-of-range to int). */

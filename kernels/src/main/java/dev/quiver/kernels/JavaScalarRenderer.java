@@ -2,9 +2,7 @@ package dev.quiver.kernels;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Expr;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Renders an {@link Expr} as plain scalar Java: one {@code final} local per node, in post-order, each node
@@ -26,8 +24,7 @@ public final class JavaScalarRenderer {
      * that the formula reads as a MASK is a {@code boolean} parameter, the others are of {@code dtype}.
      */
     public static String method(String name, Expr root, DType dtype, int arity) {
-        boolean[] masks = new boolean[arity];
-        markMaskInputs(root, masks, new IdentityHashMap<>());
+        boolean[] masks = StatementWriter.maskInputs(root, arity);
         StringBuilder source = new StringBuilder("static ").append(javaType(root.type(), dtype)).append(' ')
                 .append(name).append('(');
         for (int i = 0; i < arity; i++) {
@@ -41,44 +38,6 @@ public final class JavaScalarRenderer {
 
     private static List<String> inputNames(int arity) {
         return java.util.stream.IntStream.range(0, arity).mapToObj(i -> "x" + i).toList();
-    }
-
-    private static void markMaskInputs(Expr node, boolean[] masks, Map<Expr, Boolean> seen) {
-        if (seen.put(node, Boolean.TRUE) != null) {
-            return;
-        }
-        switch (node) {
-            case Expr.Input in -> {
-                if (in.index() >= masks.length) {
-                    throw new IllegalArgumentException("expr: input " + in.index() + " of an op with "
-                            + masks.length + " inputs");
-                }
-                masks[in.index()] |= in.type() == Expr.Type.MASK;
-            }
-            case Expr.Constant c -> { }
-            case Expr.BitsConstant c -> { }
-            case Expr.Unary u -> markMaskInputs(u.x(), masks, seen);
-            case Expr.Binary b -> {
-                markMaskInputs(b.a(), masks, seen);
-                markMaskInputs(b.b(), masks, seen);
-            }
-            case Expr.Fma f -> {
-                markMaskInputs(f.a(), masks, seen);
-                markMaskInputs(f.b(), masks, seen);
-                markMaskInputs(f.c(), masks, seen);
-            }
-            case Expr.Compare c -> {
-                markMaskInputs(c.a(), masks, seen);
-                markMaskInputs(c.b(), masks, seen);
-            }
-            case Expr.Select s -> {
-                markMaskInputs(s.mask(), masks, seen);
-                markMaskInputs(s.ifTrue(), masks, seen);
-                markMaskInputs(s.ifFalse(), masks, seen);
-            }
-            case Expr.Reinterpret r -> markMaskInputs(r.x(), masks, seen);
-            case Expr.Convert c -> markMaskInputs(c.x(), masks, seen);
-        }
     }
 
     /**
@@ -128,43 +87,22 @@ public final class JavaScalarRenderer {
         return dtype.byteSize() == 8 ? "(" + value + "L)" : "(" + (int) value + ")";
     }
 
-    private static final class Writer {
-        private final DType dtype;
-        private final List<String> inputNames;
-        private final StringBuilder out;
-        private final String indent;
-        private final Map<Expr, String> names = new IdentityHashMap<>();
-
+    private static final class Writer extends StatementWriter {
         Writer(DType dtype, List<String> inputNames, StringBuilder out, String indent) {
-            this.dtype = dtype;
-            this.inputNames = inputNames;
-            this.out = out;
-            this.indent = indent;
+            super(dtype, inputNames, out, indent);
         }
 
-        String name(Expr node) {
-            String known = names.get(node);
-            if (known != null) {
-                return known;
-            }
-            String expression = expression(node);
-            String name;
-            if (node instanceof Expr.Input || node instanceof Expr.Constant || node instanceof Expr.BitsConstant) {
-                name = expression;
-            } else {
-                name = "t" + names.size();
-                out.append(indent).append("final ").append(javaType(node.type(), dtype)).append(' ').append(name)
-                        .append(" = ").append(expression).append(";\n");
-            }
-            names.put(node, name);
-            return name;
+        @Override
+        String declaration(Expr.Type type) {
+            return "final " + javaType(type, dtype);
         }
 
         private boolean floating() {
             return dtype.isFloating();
         }
 
-        private String expression(Expr node) {
+        @Override
+        String expression(Expr node) {
             return switch (node) {
                 case Expr.Input in -> inputNames.get(in.index());
                 case Expr.Constant c -> valueLiteral(c.value(), dtype);

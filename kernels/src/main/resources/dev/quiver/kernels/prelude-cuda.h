@@ -22,3 +22,8 @@ typedef double q_f64;
 #define NGROUPS(d) ((q_i64) Q_AXIS(gridDim, d))
 #define Q_INFINITY_F32 __int_as_float(0x7f800000)
 #define Q_INFINITY_F64 __longlong_as_double(0x7ff0000000000000LL)
+/* A floating value's raw bits and back (Float.floatToRawIntBits / Float.intBitsToFloat) */
+#define q_bits_f32(x) __float_as_int(x)
+#define q_value_f32(x) __int_as_float(x)
+#define q_bits_f64(x) ((q_i64) __double_as_longlong(x))
+#define q_value_f64(x) __longlong_as_double((long long) (x))

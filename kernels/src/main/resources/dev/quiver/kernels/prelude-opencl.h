@@ -3,6 +3,9 @@
 #ifdef Q_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
+/* No contraction of a * b + c into one fma: rendered formulas are one statement per rounding, and must give the
+ * CPU's bits; fma only where a formula says fma. */
+#pragma OPENCL FP_CONTRACT OFF
 typedef uchar q_u8;
 typedef int q_i32;
 typedef uint q_u32;
@@ -26,3 +29,10 @@ typedef double q_f64;
 #define NGROUPS(d) ((q_i64) get_num_groups(d))
 #define Q_INFINITY_F32 INFINITY
 #define Q_INFINITY_F64 ((double) INFINITY)
+/* A floating value's raw bits and back (Float.floatToRawIntBits / Float.intBitsToFloat) */
+#define q_bits_f32(x) as_int(x)
+#define q_value_f32(x) as_float(x)
+#ifdef Q_FP64
+#define q_bits_f64(x) as_long(x)
+#define q_value_f64(x) as_double(x)
+#endif

@@ -425,7 +425,7 @@ public final class CpuBackend implements Backend {
                 } else if (simd != null) {
                     simd.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
+                    ScalarElementwise.unaryRow(op, type, x, io, is, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
@@ -436,7 +436,7 @@ public final class CpuBackend implements Backend {
                 if (simd != null) {
                     simd.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 } else {
-                    ScalarKernels.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
+                    ScalarElementwise.unaryRow(op, type, x, walk.offset(0), walk.stride(0), y, walk.offset(1), walk.stride(1), n);
                 }
             }
         } catch (RuntimeException e) {
@@ -470,7 +470,7 @@ public final class CpuBackend implements Backend {
                 } else if (simd != null) {
                     simd.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
+                    ScalarElementwise.binaryRow(op, type, x, ao, as, z, bo, bs, y, (int) out.offset(), 1, n);
                 }
                 return;
             }
@@ -482,7 +482,7 @@ public final class CpuBackend implements Backend {
                     simd.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
                             y, walk.offset(2), walk.stride(2), n);
                 } else {
-                    ScalarKernels.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
+                    ScalarElementwise.binaryRow(op, type, x, walk.offset(0), walk.stride(0), z, walk.offset(1), walk.stride(1),
                             y, walk.offset(2), walk.stride(2), n);
                 }
             }
@@ -510,7 +510,7 @@ public final class CpuBackend implements Backend {
                     simd.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
                             f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
                 } else {
-                    ScalarKernels.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
+                    ScalarElementwise.whereRow(type, c, walk.offset(0), walk.stride(0), t, walk.offset(1), walk.stride(1),
                             f, walk.offset(2), walk.stride(2), y, walk.offset(3), walk.stride(3), n);
                 }
             }

@@ -7,11 +7,11 @@ import java.lang.invoke.MethodHandles;
 /**
  * SIMD elementwise kernels for float32 and float64 on the Vector API, over 1-D rows from {@link StridedWalk}.
  * A row is handled by SIMD when the output has stride 1 and each input has stride 1 or 0 (a broadcast scalar
- * becomes a broadcast vector); any other row, and every int/bool row, goes to the {@link ScalarKernels} twin.
+ * becomes a broadcast vector); any other row, and every int/bool row, goes to the {@link ScalarElementwise} twin.
  *
  * <p>This class only chooses; the SIMD loops are {@code Float32Elementwise} and {@code Float64Elementwise},
- * generated at build time from {@code src/main/templates/X-Elementwise.java} so that both dtypes run
- * the same code. Each is loaded at this class's vector width (see {@link Simd}).
+ * generated at build time from the op table ({@code dev.quiver.spi.ElementwiseOps}) by kernels'
+ * {@code CpuKernelGenerator}, as are their twins. Each is loaded at this class's vector width (see {@link Simd}).
  */
 final class Elementwise implements Simd.ElementwiseKernels {
     private static final int BITS = Simd.shape(MethodHandles.lookup()).vectorBitSize();
@@ -39,8 +39,8 @@ final class Elementwise implements Simd.ElementwiseKernels {
             return;
         }
         Simd.FloatingRows rows = simd(type);
-        if (rows == null || op == Primitive.LOGICAL_NOT || os != 1 || !unitOrBroadcast(is)) {
-            ScalarKernels.unaryRow(op, type, in, io, is, out, oo, os, n);
+        if (rows == null || os != 1 || !unitOrBroadcast(is)) {
+            ScalarElementwise.unaryRow(op, type, in, io, is, out, oo, os, n);
         } else {
             rows.unary(op, in, io, is, out, oo, n);
         }
@@ -52,12 +52,9 @@ final class Elementwise implements Simd.ElementwiseKernels {
         if (n == 0) {
             return;
         }
-        boolean logical = op == Primitive.LOGICAL_AND || op == Primitive.LOGICAL_OR;
         Simd.FloatingRows rows = simd(type);
-        if (rows == null || logical || os != 1 || !unitOrBroadcast(as) || !unitOrBroadcast(bs)) {
-            ScalarKernels.binaryRow(op, type, a, ao, as, b, bo, bs, out, oo, os, n);
-        } else if (op.producesBool()) {
-            rows.compare(op, a, ao, as, b, bo, bs, (boolean[]) out, oo, n);
+        if (rows == null || os != 1 || !unitOrBroadcast(as) || !unitOrBroadcast(bs)) {
+            ScalarElementwise.binaryRow(op, type, a, ao, as, b, bo, bs, out, oo, os, n);
         } else {
             rows.binary(op, a, ao, as, b, bo, bs, out, oo, n);
         }
@@ -71,7 +68,7 @@ final class Elementwise implements Simd.ElementwiseKernels {
         }
         Simd.FloatingRows rows = simd(type);
         if (rows == null || os != 1 || !unitOrBroadcast(cs) || !unitOrBroadcast(ts) || !unitOrBroadcast(fss)) {
-            ScalarKernels.whereRow(type, c, co, cs, t, to, ts, f, fo, fss, out, oo, os, n);
+            ScalarElementwise.whereRow(type, c, co, cs, t, to, ts, f, fo, fss, out, oo, os, n);
         } else {
             rows.where(c, co, cs, t, to, ts, f, fo, fss, out, oo, n);
         }

@@ -21,9 +21,9 @@ import jdk.incubator.vector.VectorShape;
  * ({@link #shape}). Each copy is compiled on its own with its own constant: one source, full speed at every
  * width. Loaded as an ordinary class (no class data) a kernel class falls back to the preferred shape.
  *
- * <p>The kernel classes with vector code are generated per floating dtype from the templates in
- * {@code src/main/templates} ({@code Float32Elementwise}, {@code Float64Reductions}, {@code Float32Matmul}, ...,
- * see README.md there); {@link Elementwise}, {@link Reductions} and {@link Matmul} pick one by dtype
+ * <p>The kernel classes with vector code are generated per floating dtype: the elementwise rows from the op table
+ * ({@code Float32Elementwise}, by kernels' {@code CpuKernelGenerator}), reductions and matmul from the templates in
+ * {@code src/main/templates} ({@code Float64Reductions}, {@code Float32Matmul}, ..., see README.md there); {@link Elementwise}, {@link Reductions} and {@link Matmul} pick one by dtype
  * and load it at their own width.
  */
 final class Simd {
@@ -56,10 +56,8 @@ final class Simd {
     interface FloatingRows {
         void unary(Primitive op, Object x, int xo, int xs, Object y, int yo, int n);
 
+        /** Arithmetic into the dtype's array, comparisons into a {@code boolean[]}. */
         void binary(Primitive op, Object a, int ao, int as, Object b, int bo, int bs, Object y, int yo, int n);
-
-        /** A comparison row into booleans. */
-        void compare(Primitive op, Object a, int ao, int as, Object b, int bo, int bs, boolean[] y, int yo, int n);
 
         void where(boolean[] c, int co, int cs, Object t, int to, int ts, Object f, int fo, int fs, Object y, int yo, int n);
 

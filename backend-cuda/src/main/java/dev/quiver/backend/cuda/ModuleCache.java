@@ -120,9 +120,12 @@ final class ModuleCache {
         return bytes;
     }
 
-    /** NVRTC's options for a program: the target, C++17, and the source's defines. */
+    /**
+     * NVRTC's options for a program: the target, C++17, no fused multiply-add contraction (rendered formulas
+     * round once per statement, like the CPU and OpenCL; fma only where a formula says fma), and the defines.
+     */
     static List<String> options(CompileTarget target, KernelSource source) {
-        List<String> options = new ArrayList<>(List.of(target.option(), "--std=c++17"));
+        List<String> options = new ArrayList<>(List.of(target.option(), "--std=c++17", "--fmad=false"));
         if (!source.options().isEmpty()) {
             options.addAll(Arrays.asList(source.options().split(" ")));
         }

@@ -91,6 +91,8 @@ class CudaCubinCompileTest {
         List<String> options = ModuleCache.options(new CompileTarget(true, 90), source);
         assertEquals("--gpu-architecture=sm_90", options.get(0));
         assertTrue(options.contains("--std=c++17"), options.toString());
+        // the rendered formulas round once per statement on every backend: no a * b + c contraction
+        assertTrue(options.contains("--fmad=false"), options.toString());
         source.defines().forEach((key, value) -> assertTrue(options.contains("-D" + key + "=" + value), options.toString()));
     }
 
