@@ -575,11 +575,12 @@ public class Tensor implements AutoCloseable {
         return weakScalar("reciprocal", 1.0).div(this);   // the 1 is a kernel argument, not a filled tensor
     }
 
-    /** {@code max(x, 0)}; its gradient at 0 is 0, as in TensorFlow. */
+    /** {@code max(x, 0)}; {@code relu(NaN) = NaN} and its gradient at 0 is 0, as in TensorFlow. */
     public Tensor relu() {
         checkOpen("relu");
         Ops.requireNumeric("relu", this);
-        return where(greater(0.0), this, weakScalar("relu", 0));
+        // x <= 0 is false for NaN, so NaN takes the x branch and passes through (x > 0 would turn it into 0)
+        return where(lessEqual(0.0), weakScalar("relu", 0), this);
     }
 
     // ================================================================ comparisons and logic (bool results)

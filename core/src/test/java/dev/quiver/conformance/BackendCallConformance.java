@@ -36,7 +36,7 @@ public abstract class BackendCallConformance extends BackendConformance {
         assertArrayEquals(new float[] {1, -0.5f, 1 / 3f, 2, 1 / 7f}, reciprocal.toFloatArray());
         counting.reset();
         Tensor relu = x.relu();
-        assertEquals(Map.of("allocate", 2, "binary", 1, "where", 1), counting.calls(), "relu: where(x > 0, x, 0)");
+        assertEquals(Map.of("allocate", 2, "binary", 1, "where", 1), counting.calls(), "relu: where(x <= 0, 0, x)");
         assertArrayEquals(new float[] {1, 0, 3, 0.5f, 7}, relu.toFloatArray());
     }
 

@@ -629,8 +629,10 @@ public abstract class ElementwiseConformance extends BackendConformance {
                 double[] exp = new double[n];
                 double[] max = new double[n];
                 double[] min = new double[n];
+                double[] relu = new double[n];
                 for (int i = 0; i < n; i++) {
                     added[i] = x[i] + y[i];
+                    relu[i] = Math.max(x[i], 0);   // NaN stays NaN (TensorFlow's nn_test: relu(nan) == nan)
                     exp[i] = Math.exp(x[i]);
                     max[i] = Math.max(x[i], y[i]);
                     min[i] = Math.min(x[i], y[i]);
@@ -638,6 +640,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
                 String what = dtype + " n=" + n;
                 assertValues("add NaN " + what, tx.add(ty), dtype, new int[] {n}, added);
                 assertValues("exp NaN " + what, tx.exp(), dtype, new int[] {n}, exp);
+                assertValues("relu NaN " + what, tx.relu(), dtype, new int[] {n}, relu);
                 assertValues("maximum NaN first " + what, tx.maximum(ty), dtype, new int[] {n}, max);
                 assertValues("maximum NaN second " + what, ty.maximum(tx), dtype, new int[] {n}, max);
                 assertValues("minimum NaN first " + what, tx.minimum(ty), dtype, new int[] {n}, min);
