@@ -100,7 +100,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
         SUB(Tensor::sub, (a, b) -> a - b, ANY, ANY, true),
         MUL(Tensor::mul, (a, b) -> a * b, ANY, ANY, true),
         DIV(Tensor::div, (a, b) -> a / b, ANY, NONZERO, true),
-        POW(Tensor::pow, Math::pow, POSITIVE, SMALL_EXPONENT, false),
+        POW(Tensor::pow, Reference::pow, POSITIVE, SMALL_EXPONENT, false),
         MAXIMUM(Tensor::maximum, Math::max, ANY, ANY, true),
         MINIMUM(Tensor::minimum, Math::min, ANY, ANY, true);
 
@@ -654,6 +654,23 @@ public abstract class ElementwiseConformance extends BackendConformance {
                 assertTrue(Double.isNaN(tensor(tail, dtype, n).max().doubleValue()), "max, NaN last " + what);
                 assertTrue(Double.isNaN(tensor(tail, dtype, n).sum().doubleValue()), "sum, NaN last " + what);
             }
+        }
+    }
+
+    /** pow's special values are C99's (numpy's, TensorFlow's) on every backend: 1^NaN = 1^(+-inf) = 1, x^0 = 1. */
+    @Test
+    public void powSpecialValuesFollowC99() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        double[] x = {1, 1, 1, -1, -1, nan, nan, inf, -1, 2, -2, 0.5, 0, -0.0};
+        double[] y = {nan, inf, -inf, inf, -inf, 0, -0.0, 0, nan, inf, 0.5, -inf, -1, -3};
+        double[] expected = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            expected[i] = Reference.pow(x[i], y[i]);
+        }
+        for (DType dtype : FLOATS) {
+            assertValues("pow special values " + dtype, tensor(x, dtype, x.length).pow(tensor(y, dtype, y.length)),
+                    dtype, new int[] {x.length}, expected);
         }
     }
 

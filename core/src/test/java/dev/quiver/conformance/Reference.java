@@ -26,6 +26,17 @@ public final class Reference {
     private Reference() {
     }
 
+    /**
+     * C99's {@code pow}, which Quiver follows on every backend (as numpy and TensorFlow do): {@link Math#pow}
+     * except {@code 1^y = 1} for every {@code y} (NaN too) and {@code (-1)^(+-inf) = 1}, where Java says NaN.
+     */
+    public static double pow(double x, double y) {
+        if (x == 1 || y == 0 || (x == -1 && Double.isInfinite(y))) {
+            return 1;
+        }
+        return Math.pow(x, y);
+    }
+
     // ---------------------------------------------------------------- data
 
     /** Seeded uniform values in {@code [low, high)}, rounded to what {@code dtype} holds (ints are rounded). */

@@ -30,6 +30,17 @@ final class UlpReference {
     }
 
     /**
+     * C99's {@code pow} (numpy's and TensorFlow's too): {@link StrictMath#pow} except {@code 1^y = 1} for every
+     * {@code y} (NaN too) and {@code (-1)^(+-inf) = 1}, where Java says NaN.
+     */
+    static double powC99(double x, double y) {
+        if (x == 1 || y == 0 || (x == -1 && Double.isInfinite(y))) {
+            return 1;
+        }
+        return StrictMath.pow(x, y);
+    }
+
+    /**
      * The error of a float32 result {@code y} in ulps of the reference's float ({@code ref} a double that is
      * within 2^-52 of the true value): fractional, so a correctly rounded result is at most 0.5. Infinite when
      * the kind differs (NaN vs number, zero sign); an infinite {@code y} against a finite reference counts as

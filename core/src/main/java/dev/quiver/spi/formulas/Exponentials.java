@@ -253,9 +253,11 @@ public final class Exponentials {
     }
 
     /**
-     * {@code x^y} with {@link Math#pow}'s special cases: {@code y = +-0 -> 1} (NaN base too), {@code y = 1 -> x},
-     * NaN if either is NaN otherwise ({@code 1^NaN} too), {@code |x| = 1} with infinite {@code y} is NaN, zero and
+     * {@code x^y} with C99's special cases (those of C's {@code pow}, numpy and TensorFlow, so that every backend
+     * agrees with them): {@code y = +-0 -> 1} (NaN base too), {@code x = 1 -> 1} (NaN or infinite {@code y} too),
+     * {@code x = -1} with infinite {@code y} is 1, {@code y = 1 -> x}, NaN if either is NaN otherwise, zero and
      * infinite bases by the signs, a negative base needs an integral {@code y} (odd: negative result) or gives
+     * NaN. These are {@link Math#pow}'s rules except for {@code 1^NaN} and {@code (+-1)^(+-inf)}, which Java makes
      * NaN. The magnitude is {@code e^(y ln|x|)} with {@code ln|x|} as a pair accurate to about twice the dtype's
      * precision and {@code y ln|x| = z_hi + z_lo} (exact product by fma), {@code z_lo} folded into exp's reduced
      * argument. Error (measured): below 1 ulp.
@@ -290,10 +292,12 @@ public final class Exponentials {
         Expr signed = Expr.select(negative, unsigned.neg(), unsigned);
         Expr finiteNegative = x.lt(zero).and(xInf.not());
         Expr real = Expr.select(finiteNegative.and(integral.not()), nan, signed);
-        Expr yInf = Expr.select(ax.eq(c(1)), nan, Expr.select(ax.gt(c(1)).xor(y.lt(zero)), inf, zero));
+        Expr one = c(1);
+        Expr yInf = Expr.select(ax.eq(one), one, Expr.select(ax.gt(one).xor(y.lt(zero)), inf, zero));
         Expr finiteY = Expr.select(ay.eq(inf), yInf, real);
         Expr notNan = Expr.select(x.ne(x).or(y.ne(y)), nan, finiteY);
-        return Expr.select(y.eq(zero), c(1), Expr.select(y.eq(c(1)), x, notNan));
+        // C99: 1^y = 1 and x^0 = 1 even for a NaN y or x
+        return Expr.select(y.eq(zero).or(x.eq(one)), one, Expr.select(y.eq(one), x, notNan));
     }
 
     /**
