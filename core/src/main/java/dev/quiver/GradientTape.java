@@ -346,9 +346,12 @@ public final class GradientTape implements AutoCloseable {
     /** Records one op on every recording tape of this thread that watches one of its inputs. */
     static void record(Primitive op, Tensor[] inputs, Tensor output, Node.Attributes attributes) {
         ActiveTapes tapes = ACTIVE.get();
-        if (tapes.isEmpty() || !output.dtype().isFloating()) {
-            return; // ints and bools carry no gradient
+        if (tapes.isEmpty()) {
+            return;
         }
+        // ints and bools carry no gradient, so no node; but reading a trainable variable still watches it (as in
+        // TensorFlow: max(variables) compares them, then returns one whose gradient must not be lost)
+        boolean floating = output.dtype().isFloating();
         Node node = null;
         boolean cleared = false;
         for (Mark reference : tapes) {
@@ -364,7 +367,7 @@ public final class GradientTape implements AutoCloseable {
             for (Tensor input : inputs) {
                 watches |= tape.tracks(input);
             }
-            if (watches) {
+            if (watches && floating) {
                 if (node == null) {
                     node = new Node(op, inputs, output, attributes);
                 }

@@ -317,6 +317,30 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
         }
     }
 
+    /**
+     * TensorFlow's testPythonMax: choosing a variable by comparisons (bool results) reads, and so watches, the
+     * variables; the chosen one is then its own target, with gradient 1, the others None.
+     */
+    @Test
+    public void aVariableChosenByAComparisonKeepsItsGradient() {
+        List<Variable> x = List.of(new Variable(Tensor.constant(2.0), "a"), new Variable(Tensor.constant(3.0), "b"),
+                new Variable(Tensor.constant(5.0), "c"));
+        try (GradientTape tape = new GradientTape()) {
+            Variable f = x.get(0);
+            for (Variable candidate : x.subList(1, x.size())) {
+                if (candidate.greater(f).booleanValue()) {
+                    f = candidate;
+                }
+            }
+            List<Tensor> grads = tape.gradient(f, x);
+            assertEquals(5.0, f.doubleValue());
+            assertNull(grads.get(0));
+            assertNull(grads.get(1));
+            assertNotNull(grads.get(2), "the variable max() chose keeps its gradient (TF: [None, None, 1.0])");
+            assertEquals(1.0, grads.get(2).doubleValue());
+        }
+    }
+
     @Test
     public void integerOpsCarryNoGradient() {
         Tensor x = f64(1, 2);
