@@ -140,21 +140,31 @@ public final class GradientTape implements AutoCloseable {
 
     /**
      * Watches {@code tensors} so that gradients with respect to them can be taken (constants need this). All are
-     * checked before any is watched.
+     * checked before any is watched. An int or bool tensor carries no gradient: as TensorFlow does, it is not
+     * watched, a warning naming it is logged ({@link System.Logger}, logger {@code dev.quiver.GradientTape}), and
+     * its gradient is {@code null}:
+     * <pre>{@code
+     * tape.watch(Tensor.constant(new int[] {1, 2}));   // logs a warning; tape.gradient(y, thatTensor) is null
+     * }</pre>
      */
     public void watch(Tensor... tensors) {
         checkUsable("watch");
         Errors.notNull(tensors, "watch", "tensors");
         for (int i = 0; i < tensors.length; i++) {
-            Tensor tensor = Errors.notNull(tensors[i], "watch", tensors.length == 1 ? "the tensor" : "tensor " + i);
-            tensor.checkOpen("watch");
-            if (!tensor.dtype().isFloating()) {
-                throw Errors.invalid("watch", tensor.backend(), "only floating tensors carry gradients, got "
-                        + tensor.dtype() + " of shape " + tensor.shape());
-            }
+            Errors.notNull(tensors[i], "watch", tensors.length == 1 ? "the tensor" : "tensor " + i).checkOpen("watch");
         }
-        for (Tensor tensor : tensors) {
-            track(tensor);
+        for (int i = 0; i < tensors.length; i++) {
+            Tensor tensor = tensors[i];
+            if (tensor.dtype().isFloating()) {
+                track(tensor);
+            } else {
+                String which = (tensors.length == 1 ? "the tensor" : "tensor " + i)
+                        + (tensor instanceof Variable variable ? " (variable '" + variable.name() + "')" : "");
+                LOG.log(System.Logger.Level.WARNING, "GradientTape.watch: the dtype of the watched tensor must be "
+                        + "floating (float32 or float64), got " + tensor.dtype() + " for " + which + " of shape "
+                        + tensor.shape() + " on " + tensor.backend().name() + "; it is not watched and its "
+                        + "gradient is null (None), as in TensorFlow");
+            }
         }
     }
 

@@ -350,11 +350,27 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
             assertValues("a round trip through int32 blocks that path", tape.gradient(y, x), DType.FLOAT64,
                     new int[] {2}, new double[] {1, 2});
         }
-        assertThrows(IllegalArgumentException.class, () -> {
-            try (GradientTape tape = new GradientTape()) {
-                tape.watch(Tensor.constant(new int[] {1}));
-            }
-        }, "watching an int tensor is an error");
+    }
+
+    /** TensorFlow: watching an int or bool tensor logs a warning, and its gradient is None; floats still count. */
+    @Test
+    public void watchingAnIntTensorWarnsAndGivesNoGradient() {
+        Tensor ints = Tensor.constant(new int[] {1, 2});
+        Tensor x = f64(3);
+        try (LogCapture log = new LogCapture(GradientTape.class.getName());
+             GradientTape tape = new GradientTape(true)) {
+            tape.watch(ints, x);
+            tape.watch(Tensor.constant(new boolean[] {true}));
+            Tensor y = ints.cast(DType.FLOAT64).sum().mul(x);
+            assertNull(tape.gradient(y, ints), "an int32 tensor carries no gradient (None)");
+            assertValues("the float source beside it", tape.gradient(y, x), DType.FLOAT64, new int[] {1},
+                    new double[] {3});
+            List<String> messages = log.messages();
+            assertEquals(2, messages.size(), messages.toString());
+            assertTrue(messages.get(0).startsWith("WARNING") && messages.get(0).contains("int32")
+                    && messages.get(0).contains("tensor 0") && messages.get(0).contains("(2,)"), messages.get(0));
+            assertTrue(messages.get(1).contains("bool") && messages.get(1).contains("the tensor"), messages.get(1));
+        }
     }
 
     @Test
