@@ -266,7 +266,7 @@ public final class GradientTape implements AutoCloseable {
         }
         claimUse("gradient");
         try {
-            Map<Tensor, Tensor> grads = backward(target, Tensor.onesLike(target));
+            Map<Tensor, Tensor> grads = backward(target, Tensor.onesLike(target), persistent);
             List<Tensor> result = new ArrayList<>(sources.size());
             for (Tensor source : sources) {
                 Tensor grad = grads.get(source);
@@ -296,7 +296,7 @@ public final class GradientTape implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 Tensor seed = Tensor.fill("jacobian", target.backend(), Shape.of(count), 0, target.dtype());
                 target.backend().fill(seed.slice(new int[] {i}, new int[] {1}).view(), 1);
-                Tensor grad = backward(target, seed.reshape(target.shape())).get(source);
+                Tensor grad = backward(target, seed.reshape(target.shape()), false).get(source);
                 connected |= grad != null;
                 rows.add(grad != null ? grad : Tensor.zerosLike(source));
             }
@@ -480,13 +480,20 @@ public final class GradientTape implements AutoCloseable {
     // ---------------------------------------------------------------- backward pass
 
     /** Reverse-mode sweep from {@code target} with upstream {@code seed}; returns the gradient of every tracked tensor. */
-    private Map<Tensor, Tensor> backward(Tensor target, Tensor seed) {
+    /**
+     * The gradients of {@code target} (seeded with {@code seed}) for every tensor this tape tracks. Outer tapes
+     * record the backward pass (higher-order gradients); this tape records it too when {@code recordSelf}, so that a
+     * persistent tape can differentiate its own gradient (TensorFlow's testHigherOrderGradient). The nodes it
+     * appends lie after the ones walked here, so the walk does not see them.
+     */
+    private Map<Tensor, Tensor> backward(Tensor target, Tensor seed, boolean recordSelf) {
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         if (!marked(target)) {
             return grads;
         }
         grads.put(target, seed);
-        pauses++; // this tape does not record its own backward pass; outer tapes do (higher-order gradients)
+        int pause = recordSelf ? 0 : 1;
+        pauses += pause;
         try {
             for (int i = nodes.size() - 1; i >= 0; i--) {
                 Node node = nodes.get(i);
@@ -513,7 +520,7 @@ public final class GradientTape implements AutoCloseable {
                 }
             }
         } finally {
-            pauses--;
+            pauses -= pause;
         }
         return grads;
     }

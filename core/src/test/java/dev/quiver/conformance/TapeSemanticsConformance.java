@@ -103,6 +103,25 @@ public abstract class TapeSemanticsConformance extends BackendConformance {
         }
     }
 
+    /** TensorFlow's testHigherOrderGradient: one persistent tape differentiates its own gradients (y = x^3, x = 3). */
+    @Test
+    public void aPersistentTapeDifferentiatesItsOwnGradient() {
+        Tensor x = Tensor.scalar(3.0);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(x);
+            Tensor y = x.pow(3);
+            Tensor dy = tape.gradient(y, x);
+            assertEquals(27.0, dy.doubleValue(), 1e-4, "dy/dx = 3x^2");
+            Tensor d2y = tape.gradient(dy, x);
+            assertNotNull(d2y, "the first gradient was recorded on the persistent tape");
+            assertEquals(18.0, d2y.doubleValue(), 1e-4, "d2y/dx2 = 6x");
+            Tensor d3y = tape.gradient(d2y, x);
+            assertNotNull(d3y);
+            assertEquals(6.0, d3y.doubleValue(), 1e-4, "d3y/dx3 = 6");
+            assertEquals(27.0, tape.gradient(y, x).doubleValue(), 1e-4, "asking again gives the same answer");
+        }
+    }
+
     @Test
     public void nestedTapesGiveSecondDerivatives() {
         Tensor x = Tensor.scalar(3.0);
