@@ -76,12 +76,12 @@ public final class ErrorFunction {
         };
         Expr a = x.abs().min(Expr.constant(k.saturation));   // min keeps NaN
         Expr hi = a.mul(a);
-        Expr small = Expr.fma(x, Trigonometry.horner(hi, k.small, 0), x);
-        Expr middle = Expr.constant(k.erf15).add(Trigonometry.horner(a.sub(Expr.constant(1.5)), k.middle, 0));
+        Expr small = Expr.fma(x, Polynomials.lowestFirst(hi, k.small, 0), x);
+        Expr middle = Expr.constant(k.erf15).add(Polynomials.lowestFirst(a.sub(Expr.constant(1.5)), k.middle, 0));
         Expr lo = Expr.fma(a, a, hi.neg());
         Expr gauss = Exponentials.exp(hi.neg(), dtype);
         Expr u = Expr.constant(1).div(a).sub(Expr.constant(k.center));
-        Expr scaled = gauss.mul(Trigonometry.horner(u, k.tail, 0));
+        Expr scaled = gauss.mul(Polynomials.lowestFirst(u, k.tail, 0));
         Expr tail = Expr.constant(1).sub(Expr.fma(scaled, lo.neg(), scaled));
         Expr large = Expr.select(a.lt(Expr.constant(2)), middle, tail);
         Expr signed = large.reinterpret().or(x.reinterpret().and(Expr.bits(k.signBit))).reinterpret();

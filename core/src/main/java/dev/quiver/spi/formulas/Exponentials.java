@@ -246,7 +246,8 @@ public final class Exponentials {
         Expr s = fm.div(c(2).add(fm));
         Expr z = s.mul(s);
         Expr w = z.mul(z);
-        Expr r = z.mul(horner(w, f.logOdd())).add(w.mul(horner(w, f.logEven())));
+        Expr r = z.mul(Polynomials.highestFirst(w, f.logOdd()))
+                .add(w.mul(Polynomials.highestFirst(w, f.logEven())));
         Expr hfsq = c(0.5).mul(fm).mul(fm);
         Expr inner = Expr.fma(s, hfsq.add(r), lo);
         return Expr.fma(k, c(f.logLn2Hi()), fm.sub(hfsq.sub(inner)));
@@ -318,7 +319,7 @@ public final class Exponentials {
         Expr zLo = Expr.fma(sHi, sHi, zHi.neg()).add(c(2).mul(sHi).mul(sLo));
         Expr cubeHi = sHi.mul(zHi);
         Expr cubeLo = Expr.fma(sHi, zHi, cubeHi.neg()).add(Expr.fma(sHi, zLo, sLo.mul(zHi)));
-        Expr t = zHi.mul(horner(zHi, f.powPoly()));
+        Expr t = zHi.mul(Polynomials.highestFirst(zHi, f.powPoly()));
         Expr twoThirds = c(2.0 / 3);
         Expr innerHi = twoThirds.add(t);
         Expr innerLo = twoThirds.sub(innerHi).add(t).add(c(f.twoThirdsLo()));
@@ -357,7 +358,7 @@ public final class Exponentials {
     private static Pair expm1Reduced(Reduced red, Expr small, Format f) {
         Expr r = red.hi.add(small);
         Expr rLo = red.hi.sub(r).add(small);
-        Expr p = r.mul(r).mul(horner(r, f.expPoly()));
+        Expr p = r.mul(r).mul(Polynomials.highestFirst(r, f.expPoly()));
         Expr eHi = r.add(p);
         return new Pair(eHi, r.sub(eHi).add(p).add(Expr.fma(rLo, r, rLo)));
     }
@@ -381,15 +382,6 @@ public final class Exponentials {
     /** {@code 2^k} for BITS {@code k} in the normal exponent range. */
     private static Expr powerOfTwo(Expr kBits, Format f) {
         return kBits.add(Expr.bits(f.bias())).shiftLeft(f.mantissaBits()).reinterpret();
-    }
-
-    /** {@code coefficients[0] x^n + ... + coefficients[n]} by Horner with fma. */
-    private static Expr horner(Expr x, double[] coefficients) {
-        Expr p = c(coefficients[0]);
-        for (int i = 1; i < coefficients.length; i++) {
-            p = Expr.fma(p, x, c(coefficients[i]));
-        }
-        return p;
     }
 
     private static Expr c(double value) {

@@ -93,15 +93,6 @@ public final class Trigonometry {
         return Expr.constant(value);
     }
 
-    /** Horner in {@code z} with fma, highest coefficient last in {@code coefficients}, from index {@code from}. */
-    static Expr horner(Expr z, double[] coefficients, int from) {
-        Expr p = c(coefficients[coefficients.length - 1]);
-        for (int i = coefficients.length - 2; i >= from; i--) {
-            p = Expr.fma(z, p, c(coefficients[i]));
-        }
-        return p;
-    }
-
     /** {@code sin(x)} when {@code offset} is 0, {@code cos(x)} when it is 1 (a quarter turn later). */
     private static Expr sinCos(Expr x, Constants k, int offset) {
         // 1. quadrant
@@ -123,11 +114,11 @@ public final class Trigonometry {
         // 3. kernels on [-pi/4, pi/4] (fdlibm __kernel_sin, __kernel_cos with the tail rl)
         Expr z = rh.mul(rh);
         Expr v = z.mul(rh);
-        Expr sinTail = horner(z, k.s, 1);
+        Expr sinTail = Polynomials.lowestFirst(z, k.s, 1);
         Expr sine = rh.sub(z.mul(c(0.5).mul(rl).sub(v.mul(sinTail))).sub(rl).sub(v.mul(c(k.s[0]))));
         Expr halfZ = c(0.5).mul(z);
         Expr w = c(1).sub(halfZ);
-        Expr cosTail = z.mul(z).mul(horner(z, k.c, 0));
+        Expr cosTail = z.mul(z).mul(Polynomials.lowestFirst(z, k.c, 0));
         Expr cosine = w.add(c(1).sub(w).sub(halfZ).add(cosTail.sub(rh.mul(rl))));
         // 4. quadrant: odd picks the other kernel, bit 1 flips the sign
         Expr odd = quadrant.and(Expr.bits(1)).ne(Expr.bits(0));
