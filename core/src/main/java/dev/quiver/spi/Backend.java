@@ -95,6 +95,36 @@ public interface Backend extends AutoCloseable {
      */
     void random(RandomDistribution distribution, long seed, long counter, double first, double second, StridedView out);
 
+    /**
+     * Whether {@link #fused} and {@link #fusedReduce} run as single kernels here. The compiler of traced steps fuses
+     * only for a backend that says so, and says when it does not; the default methods are the unfused slow twin.
+     */
+    default boolean runsFusedKernels() {
+        return false;
+    }
+
+    /**
+     * Runs {@code kernel} elementwise: {@code inputs[i]} (any strides, broadcast, or a {@link HostScalar}) and
+     * {@code outputs[j]} (contiguous) all have one shape; output {@code j} receives register
+     * {@code kernel.outputs()[j]}. Must give the bits of the kernel's steps run one by one as {@link #unary},
+     * {@link #binary}, {@link #where} and {@link #copy} calls, which is what this default does (allocating a
+     * temporary per step: a backend that fuses overrides it and {@link #runsFusedKernels()}).
+     */
+    default void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        FusedElementwise.runUnfused(this, kernel, inputs, outputs);
+    }
+
+    /**
+     * {@link #reduce} of the single output of {@code kernel} computed from {@code inputs}, without writing that output
+     * to memory: every input is a view of the block shape {@code (outer, reduced, inner)} (any strides, broadcast or a
+     * {@link HostScalar}), {@code out} is contiguous {@code (outer, inner)}, {@code op} is SUM, MAX or MIN. The order
+     * of a SUM may differ from {@link #reduce}'s (the result within float rounding of it). The default runs the
+     * kernel into a temporary, then {@link #reduce}.
+     */
+    default void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+        FusedElementwise.runUnfusedReduce(this, kernel, inputs, op, out);
+    }
+
     /** Waits until all issued work is done; surfaces any deferred device error. */
     void synchronize();
 

@@ -1,0 +1,249 @@
+package dev.quiver.spi;
+
+import dev.quiver.DType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A chain of elementwise primitives that a compiled step runs as one kernel: each {@link Step} applies one table
+ * primitive ({@link ElementwiseOps}) or a CAST to earlier registers, and no intermediate result is written to
+ * memory. Register {@code r} is input {@code r} for {@code r < inputTypes().size()}, else the result of step
+ * {@code r - inputTypes().size()}. Every step computes exactly what the primitive's own backend call computes
+ * (the same formula, node for node), so a fused kernel gives the bits of the unfused calls.
+ *
+ * <p>Made by the compiler of traced steps, run by {@link Backend#fused} and {@link Backend#fusedReduce}; its
+ * {@link #toString()} is canonical (equal kernels, equal strings), so backends key their program caches by it.
+ *
+ * <pre>{@code
+ * // out = (x - y)^2 for float32 x, y: registers 0 = x, 1 = y, 2 = x - y, 3 = 2 * 2
+ * FusedElementwise squaredError = new FusedElementwise(List.of(DType.FLOAT32, DType.FLOAT32), List.of(
+ *         new FusedElementwise.Step(Primitive.SUB, new int[] {0, 1}, DType.FLOAT32),
+ *         new FusedElementwise.Step(Primitive.MUL, new int[] {2, 2}, DType.FLOAT32)), new int[] {3});
+ * }</pre>
+ *
+ * @param inputTypes the dtype of each input view (a bool input is a MASK register)
+ * @param steps      the primitives in evaluation order; each names its operands by register
+ * @param outputs    the registers written to the output views, in order
+ */
+public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] outputs) {
+
+    /**
+     * One primitive applied to registers.
+     *
+     * @param op       a UNARY, BINARY or WHERE primitive of the table, or CAST (one operand converted to {@code type})
+     * @param operands the registers it reads, in the primitive's operand order
+     * @param type     the dtype of its result (bool for comparisons)
+     */
+    public record Step(Primitive op, int[] operands, DType type) {
+        public Step {
+            Objects.requireNonNull(op, "op");
+            Objects.requireNonNull(type, "type");
+            operands = operands.clone();
+        }
+
+        @Override
+        public int[] operands() {
+            return operands.clone();
+        }
+
+        /** The register read as operand {@code i} (no copy, for the kernels' inner loops). */
+        public int operand(int i) {
+            return operands[i];
+        }
+
+        /** The number of operands. */
+        public int arity() {
+            return operands.length;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Step step && op == step.op && type == step.type
+                    && Arrays.equals(operands, step.operands);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(op, type, Arrays.hashCode(operands));
+        }
+
+        @Override
+        public String toString() {
+            return op.opName() + Arrays.toString(operands) + ":" + type.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    public FusedElementwise {
+        inputTypes = List.copyOf(inputTypes);
+        steps = List.copyOf(steps);
+        outputs = outputs.clone();
+        int registers = inputTypes.size();
+        for (Step step : steps) {
+            boolean table = ElementwiseOps.isElementwise(step.op());
+            if (!table && step.op() != Primitive.CAST) {
+                throw new IllegalArgumentException("fused: " + step.op().opName() + " is not an elementwise primitive");
+            }
+            if (table && ElementwiseOps.of(step.op()).arity() != step.arity()
+                    || !table && step.arity() != 1) {
+                throw new IllegalArgumentException("fused: " + step + " has the wrong number of operands");
+            }
+            for (int operand : step.operands) {
+                if (operand < 0 || operand >= registers) {
+                    throw new IllegalArgumentException("fused: " + step + " reads register " + operand
+                            + " before it is defined (" + registers + " defined)");
+                }
+            }
+            registers++;
+        }
+        for (int output : outputs) {
+            if (output < 0 || output >= registers) {
+                throw new IllegalArgumentException("fused: output register " + output + " of " + registers);
+            }
+        }
+    }
+
+    @Override
+    public int[] outputs() {
+        return outputs.clone();
+    }
+
+    /** The number of registers: inputs plus steps. */
+    public int registerCount() {
+        return inputTypes.size() + steps.size();
+    }
+
+    /** The dtype of register {@code r}. */
+    public DType registerType(int r) {
+        return r < inputTypes.size() ? inputTypes.get(r) : steps.get(r - inputTypes.size()).type();
+    }
+
+    /**
+     * The dtype in which step {@code s} computes: the operand dtype of its formula (for WHERE the value operands',
+     * for CAST the source's), which is the row of the table a backend renders.
+     */
+    public DType operandType(int s) {
+        Step step = steps.get(s);
+        return registerType(step.op() == Primitive.WHERE ? step.operand(1) : step.operand(0));
+    }
+
+    /** The dtypes of the outputs, in order. */
+    public List<DType> outputTypes() {
+        List<DType> types = new ArrayList<>(outputs.length);
+        for (int output : outputs) {
+            types.add(registerType(output));
+        }
+        return types;
+    }
+
+    /**
+     * The slow twin of a fused kernel: each step as its own backend call into a full-size temporary (released at
+     * once), so its bits are by definition those of the unfused program. {@link Backend#fused}'s default, and the
+     * reference the fused kernels are tested against.
+     */
+    public static void runUnfused(Backend backend, FusedElementwise kernel, StridedView[] inputs,
+                                  StridedView[] outputs) {
+        kernel.checkOperands("fused", inputs, outputs.length);
+        int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs[0].shape();
+        StridedView[] registers = new StridedView[kernel.registerCount()];
+        System.arraycopy(inputs, 0, registers, 0, inputs.length);
+        List<DeviceBuffer> temporaries = new ArrayList<>();
+        try {
+            for (int s = 0; s < kernel.steps().size(); s++) {
+                Step step = kernel.steps().get(s);
+                int r = kernel.inputTypes().size() + s;
+                StridedView first = registers[step.operand(0)];
+                if (step.op() == Primitive.CAST && first.buffer() instanceof HostScalar scalar) {
+                    registers[r] = new StridedView(HostScalar.of(step.type(), scalar.value()), shape,
+                            new long[shape.length], 0);
+                    continue;
+                }
+                DeviceBuffer buffer = backend.allocate(step.type(), elements(shape));
+                temporaries.add(buffer);
+                StridedView out = StridedView.contiguous(buffer, shape);
+                switch (step.op().kind()) {
+                    case UNARY -> backend.unary(step.op(), first, out);
+                    case BINARY -> backend.binary(step.op(), first, registers[step.operand(1)], out);
+                    case WHERE -> backend.where(first, registers[step.operand(1)], registers[step.operand(2)], out);
+                    default -> backend.copy(first, out); // CAST
+                }
+                registers[r] = out;
+            }
+            int[] outs = kernel.outputs;
+            for (int j = 0; j < outs.length; j++) {
+                StridedView source = registers[outs[j]];
+                if (source.buffer() instanceof HostScalar scalar) {
+                    backend.fill(outputs[j], scalar.value());
+                } else {
+                    backend.copy(source, outputs[j]);
+                }
+            }
+        } finally {
+            temporaries.forEach(DeviceBuffer::release);
+        }
+    }
+
+    /** The slow twin of {@link Backend#fusedReduce}: the kernel into a temporary, then {@link Backend#reduce}. */
+    public static void runUnfusedReduce(Backend backend, FusedElementwise kernel, StridedView[] inputs, Primitive op,
+                                        StridedView out) {
+        kernel.checkOperands("fusedReduce", inputs, 1);
+        int[] block = inputs[0].shape();
+        DeviceBuffer temporary = backend.allocate(kernel.outputTypes().getFirst(),
+                elements(block));
+        try {
+            StridedView values = StridedView.contiguous(temporary, block);
+            runUnfused(backend, kernel, inputs, new StridedView[] {values});
+            backend.reduce(op, values, out);
+        } finally {
+            temporary.release();
+        }
+    }
+
+    /** Inputs match the input types and share one shape; {@code outputCount} outputs are expected. */
+    void checkOperands(String method, StridedView[] inputs, int outputCount) {
+        if (inputs.length != inputTypes.size() || outputCount != outputs.length) {
+            throw new IllegalArgumentException(method + ": " + this + " takes " + inputTypes.size() + " inputs and "
+                    + outputs.length + " outputs, got " + inputs.length + " and " + outputCount);
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].dtype() != inputTypes.get(i) || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
+                throw new IllegalArgumentException(method + ": input " + i + " is " + inputs[i] + ", expected "
+                        + inputTypes.get(i) + " of shape " + Arrays.toString(inputs[0].shape()));
+            }
+        }
+    }
+
+    private static long elements(int[] shape) {
+        long size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        return size;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof FusedElementwise kernel && inputTypes.equals(kernel.inputTypes)
+                && steps.equals(kernel.steps) && Arrays.equals(outputs, kernel.outputs);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(inputTypes, steps, Arrays.hashCode(outputs));
+    }
+
+    /** Canonical: {@code fused(f32,f32; sub[0, 1]:f32, mul[2, 2]:f32 -> [3])}. */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("fused(");
+        for (int i = 0; i < inputTypes.size(); i++) {
+            text.append(i == 0 ? "" : ",").append(inputTypes.get(i).name().toLowerCase(java.util.Locale.ROOT));
+        }
+        text.append("; ");
+        for (int i = 0; i < steps.size(); i++) {
+            text.append(i == 0 ? "" : ", ").append(steps.get(i));
+        }
+        return text.append(" -> ").append(Arrays.toString(outputs)).append(')').toString();
+    }
+}
