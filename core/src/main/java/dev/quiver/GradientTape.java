@@ -295,7 +295,7 @@ public final class GradientTape implements AutoCloseable {
             boolean connected = false;
             for (int i = 0; i < count; i++) {
                 Tensor seed = Tensor.fill("jacobian", target.backend(), Shape.of(count), 0, target.dtype());
-                target.backend().fill(seed.slice(new int[] {i}, new int[] {1}).view(), 1);
+                target.device().fill(seed.slice(new int[] {i}, new int[] {1}).view(), 1);
                 Tensor grad = backward(target, seed.reshape(target.shape()), false).get(source);
                 connected |= grad != null;
                 rows.add(grad != null ? grad : Tensor.zerosLike(source));

@@ -33,7 +33,7 @@ final class Ops {
         Tensor out = Tensor.allocate(method, x.backend(), x.shape(), op.producesBool() ? DType.BOOL : x.dtype());
         // called directly, not through run(..., lambda): the most frequent ops pay for no lambda
         try {
-            x.backend().unary(op, x.view(), out.view());
+            x.device().unary(op, x.view(), out.view());
         } catch (RuntimeException failure) {
             throw Errors.failed(method, x, failure);
         }
@@ -88,7 +88,7 @@ final class Ops {
         Tensor right = expand(cast(b, common), shape);
         Tensor out = Tensor.allocate(method, a.backend(), shape, op.producesBool() ? DType.BOOL : common);
         try {
-            a.backend().binary(op, left.view(), right.view(), out.view());
+            a.device().binary(op, left.view(), right.view(), out.view());
         } catch (RuntimeException failure) {
             throw Errors.failed(method, left, failure);
         }
@@ -113,7 +113,7 @@ final class Ops {
         Tensor t = expand(cast(whenTrue, common), shape);
         Tensor f = expand(cast(whenFalse, common), shape);
         Tensor out = Tensor.allocate("where", backend, shape, common);
-        run("where", t, () -> backend.where(c.view(), t.view(), f.view(), out.view()));
+        run("where", t, () -> Tracer.device(backend).where(c.view(), t.view(), f.view(), out.view()));
         return record(Primitive.WHERE, out, null, c, t, f);
     }
 
@@ -130,7 +130,7 @@ final class Ops {
             return record(Primitive.CAST, out, null, x);
         }
         Tensor out = Tensor.allocate("cast", x.backend(), x.shape(), dtype);
-        run("cast", x, () -> x.backend().copy(x.view(), out.view()));
+        run("cast", x, () -> x.device().copy(x.view(), out.view()));
         return record(Primitive.CAST, out, null, x);
     }
 
@@ -143,7 +143,7 @@ final class Ops {
             return x;
         }
         Tensor out = Tensor.allocate("copy", x.backend(), x.shape(), x.dtype());
-        run("copy", x, () -> x.backend().copy(x.view(), out.view()));
+        run("copy", x, () -> x.device().copy(x.view(), out.view()));
         return record(Primitive.COPY, out, null, x);
     }
 
@@ -162,7 +162,7 @@ final class Ops {
     private static Tensor materialize(String method, Tensor x) {
         HostScalar scalar = (HostScalar) x.storage.buffer;
         Tensor out = Tensor.allocate(method, x.backend(), x.shape(), x.dtype());
-        run(method, x, () -> x.backend().fill(out.view(), scalar.value()));
+        run(method, x, () -> x.device().fill(out.view(), scalar.value()));
         return record(Primitive.COPY, out, null, x);
     }
 
@@ -276,8 +276,8 @@ final class Ops {
         }
         StridedView window = new StridedView(out.storage.buffer, x.shape().dims(), strides, offset);
         run("pad", x, () -> {
-            x.backend().fill(out.view(), 0);
-            x.backend().copy(x.view(), window);
+            x.device().fill(out.view(), 0);
+            x.device().copy(x.view(), window);
         });
         return record(Primitive.PAD, out, bounds, x);
     }
@@ -327,7 +327,7 @@ final class Ops {
             starts[p] = start;
             StridedView window = new StridedView(out.storage.buffer, part.shape().dims(), strides,
                     start * strides[along]);
-            run(method, part, () -> part.backend().copy(part.view(), window));
+            run(method, part, () -> part.device().copy(part.view(), window));
             start += part.shape().dim(along);
         }
         return record(Primitive.CONCAT, out, new Node.ConcatAxis(along), inputs);
@@ -422,7 +422,7 @@ final class Ops {
                 new long[] {reducedCount * inner, inner, 1}, owner.offset);
         StridedView target = new StridedView(out.storage.buffer, new int[] {(int) outer, (int) inner},
                 new long[] {inner, 1}, 0);
-        run(name, x, () -> x.backend().reduce(op, block, target));
+        run(name, x, () -> x.device().reduce(op, block, target));
         java.lang.ref.Reference.reachabilityFence(owner); // a StridedView does not keep its storage alive
         return record(op, out, new Node.ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
     }
@@ -440,7 +440,7 @@ final class Ops {
             return new Tensor(x.storage, Shape.of(dims), strides, x.offset);
         }
         Tensor dense = Tensor.allocate(method, x.backend(), Shape.of(dims), x.dtype());
-        run(method, x, () -> x.backend().copy(view, dense.view()));
+        run(method, x, () -> x.device().copy(view, dense.view()));
         return dense;
     }
 
@@ -480,7 +480,7 @@ final class Ops {
         StridedView viewA = batchedView(left, batch);
         StridedView viewB = batchedView(right, batch);
         StridedView viewOut = StridedView.contiguous(out.storage.buffer, batch, m, n);
-        run("matmul", left, () -> backend.matmul(viewA, viewB, viewOut));
+        run("matmul", left, () -> Tracer.device(backend).matmul(viewA, viewB, viewOut));
         return record(Primitive.MATMUL, out, null, left, right);
     }
 

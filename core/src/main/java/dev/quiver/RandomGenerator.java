@@ -91,9 +91,20 @@ public final class RandomGenerator {
         }
         Backend backend = Quiver.backend();
         Shape resolved = shape != null ? shape : Shape.of(method, backend, dims);
+        Tracer.noteDraw(this, counter);
         Tensor out = Tensor.random(method, backend, distribution, resolved, first, second, seed, counter, dtype);
         counter += resolved.size();
         return out;
+    }
+
+    /** How many values this stream has given so far: the counter its next draw starts at. */
+    public synchronized long position() {
+        return counter;
+    }
+
+    /** Moves the stream on by {@code values} (a compiled step's replays draw on the device, not through here). */
+    synchronized void skip(long values) {
+        counter += values;
     }
 
     /** The seed this stream was made with. */

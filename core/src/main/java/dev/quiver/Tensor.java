@@ -57,7 +57,7 @@ public class Tensor implements AutoCloseable {
     static Tensor allocate(String method, Backend backend, Shape shape, DType dtype) {
         DeviceBuffer buffer;
         try {
-            buffer = backend.allocate(dtype, shape.size());
+            buffer = Tracer.device(backend).allocate(dtype, shape.size());
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed(method, backend, shape, dtype, failure);
         }
@@ -136,7 +136,7 @@ public class Tensor implements AutoCloseable {
         Object typed = HostArrays.toTyped(flat, dtype, method, backend);
         DeviceBuffer buffer;
         try {
-            buffer = backend.upload(typed);
+            buffer = Tracer.device(backend).upload(typed);
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed(method, backend, flat.shape(), dtype, failure);
         }
@@ -155,6 +155,15 @@ public class Tensor implements AutoCloseable {
      */
     public static Tensor scalar(double value, DType dtype) {
         return fill("scalar", Quiver.backend(), Shape.scalar(), value, dtype);
+    }
+
+    /**
+     * A scalar of {@code dtype} on {@code backend} (the others use the backend in use): for state that must live
+     * beside given tensors, such as an optimizer's step count beside its variables.
+     */
+    public static Tensor scalar(Backend backend, double value, DType dtype) {
+        Errors.notNull(backend, "scalar", "backend");
+        return fill("scalar", backend, Shape.scalar(), value, dtype);
     }
 
     /** A float32 tensor of {@code shape} with every element {@code value}, made on the device. */
@@ -195,7 +204,7 @@ public class Tensor implements AutoCloseable {
         }
         Tensor out = allocate(method, backend, shape, dtype);
         try { // not Ops.run(lambda): zeros/ones are on a program's first path, and cold start pays for a lambda
-            backend.fill(out.view(), value);
+            Tracer.device(backend).fill(out.view(), value);
         } catch (RuntimeException failure) {
             throw Errors.failed(method, out, failure);
         }
@@ -328,7 +337,7 @@ public class Tensor implements AutoCloseable {
         }
         Tensor out = allocate(method, backend, shape, dtype);
         try {
-            backend.random(distribution, seed, counter, first, second, out.view());
+            Tracer.device(backend).random(distribution, seed, counter, first, second, out.view());
         } catch (RuntimeException failure) {
             throw Errors.failed(method, out, failure);
         }
@@ -399,11 +408,21 @@ public class Tensor implements AutoCloseable {
     }
 
     /**
+     * The backend to call for this tensor's work: its own, or while a step is being traced on this thread, the
+     * tracer's recorder in front of it ({@link Tracer}). Core calls backends only through this and
+     * {@link Tracer#device(Backend)}, so that nothing escapes a trace.
+     */
+    Backend device() {
+        return Tracer.device(storage.backend);
+    }
+
+    /**
      * How this tensor lies in its buffer: for backends and advanced users. The buffer of a number given to an op
      * ({@code x.mul(2.0)}) or of a rank-0 factory tensor is a {@link HostScalar}, which only the inputs of the
      * elementwise backend calls accept.
      */
     public StridedView view() {
+        Tracer.touch(storage);
         return new StridedView(storage.buffer, shape.dims(), strides.clone(), offset);
     }
 
@@ -1010,6 +1029,7 @@ public class Tensor implements AutoCloseable {
         if (storage.buffer instanceof HostScalar scalar) {
             return scalar.toArray((int) size()); // the value is on the host already: no transfer
         }
+        Tracer.refuseRead(method, this);
         Tensor dense = isContiguous() ? this : Ops.contiguous(stopGradient());
         Object values = backend().download(dense.storage.buffer, dense.offset, size());
         java.lang.ref.Reference.reachabilityFence(dense); // the buffer is released when its tensor is collected
@@ -1036,6 +1056,7 @@ public class Tensor implements AutoCloseable {
     }
 
     void checkOpen(String method) {
+        Tracer.touch(storage);
         if (closed) {
             throw Errors.state(method, backend(), "tensor of shape " + shape + " and dtype " + storage.buffer.dtype()
                     + " was closed");

@@ -64,10 +64,11 @@ public class Variable extends Tensor {
 
     private static Storage copyOf(Tensor initial) {
         Errors.notNull(initial, "Variable", "initial").checkOpen("Variable");
+        Tracer.refuseVariable(initial);
         Backend backend = initial.backend();
         Tensor copy = Tensor.allocate("Variable", backend, initial.shape(), initial.dtype());
         Tensor source = Ops.onDevice("Variable", initial);
-        Ops.run("Variable", initial, () -> backend.copy(source.view(), copy.view()));
+        Ops.run("Variable", initial, () -> Tracer.device(backend).copy(source.view(), copy.view()));
         Reference.reachabilityFence(source);
         return copy.storage;
     }
@@ -85,7 +86,7 @@ public class Variable extends Tensor {
     /** Overwrites the value with {@code value} (broadcast to this shape; same dtype required). Returns this. */
     public Variable assign(Tensor value) {
         Tensor source = Ops.onDevice("assign", checkedValue("assign", value));
-        Ops.run("assign", this, () -> backend().copy(source.view(), view()));
+        Ops.run("assign", this, () -> device().copy(source.view(), view()));
         Reference.reachabilityFence(source); // a view does not keep its buffer alive: the tensor must
         return this;
     }
@@ -93,7 +94,7 @@ public class Variable extends Tensor {
     /** Sets every element to {@code value}, which this variable's dtype must hold exactly. Returns this. */
     public Variable assign(double value) {
         checkNumber("assign", value);
-        Ops.run("assign", this, () -> backend().fill(view(), value));
+        Ops.run("assign", this, () -> device().fill(view(), value));
         return this;
     }
 
@@ -119,7 +120,7 @@ public class Variable extends Tensor {
 
     private Variable update(Primitive op, String method, Tensor value) {
         Tensor source = checkedValue(method, value);
-        Ops.run(method, this, () -> backend().binary(op, view(), source.view(), view()));
+        Ops.run(method, this, () -> device().binary(op, view(), source.view(), view()));
         Reference.reachabilityFence(source);
         return this;
     }
@@ -181,7 +182,7 @@ public class Variable extends Tensor {
     public Tensor value() {
         checkOpen("value");
         Tensor copy = Tensor.allocate("value", backend(), shape(), dtype());
-        Ops.run("value", this, () -> backend().copy(view(), copy.view()));
+        Ops.run("value", this, () -> device().copy(view(), copy.view()));
         return copy;
     }
 

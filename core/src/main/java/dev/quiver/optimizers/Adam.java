@@ -2,10 +2,12 @@ package dev.quiver.optimizers;
 
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import dev.quiver.spi.Backend;
 
 /**
  * Adam (Kingma and Ba), Keras 3 formulas: {@code m += (g - m)(1 - beta1)}, {@code v += (g^2 - v)(1 - beta2)},
- * {@code w -= m * lr * sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon)}.
+ * {@code w -= m * lr * sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon)}. The powers of beta are float64
+ * variables on the device, multiplied by beta at each step, so the step count never becomes a host number.
  *
  * <pre>{@code
  * Optimizer adam = new Adam(0.001);   // beta1 0.9, beta2 0.999, epsilon 1e-7
@@ -15,6 +17,10 @@ public final class Adam extends Optimizer {
     private final double beta1;
     private final double beta2;
     private final double epsilon;
+    // beta^t as float64 device variables (TF 1's beta1_power): the step's coefficient never is a host number
+    private Variable beta1Power;
+    private Variable beta2Power;
+    private Tensor alpha;
 
     /** Keras' defaults: beta1 0.9, beta2 0.999, epsilon 1e-7. */
     public Adam(double learningRate) {
@@ -41,12 +47,25 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(Variable variable, Tensor gradient, Variable[] slots, long step) {
+    protected void createStepState(Backend backend) {
+        beta1Power = stepState(backend, "beta1_power", 1);
+        beta2Power = stepState(backend, "beta2_power", 1);
+    }
+
+    @Override
+    protected void beforeStep() {
+        beta1Power.assign(beta1Power.mul(beta1));
+        beta2Power.assign(beta2Power.mul(beta2));
+        // lr * sqrt(1 - beta2^t) / (1 - beta1^t), in float64 on the device
+        alpha = beta2Power.neg().add(1).sqrt().mul(learningRate()).div(beta1Power.neg().add(1));
+    }
+
+    @Override
+    protected void update(Variable variable, Tensor gradient, Variable[] slots) {
         Variable m = slots[0];
         Variable v = slots[1];
-        double alpha = learningRate() * Math.sqrt(1 - Math.pow(beta2, step)) / (1 - Math.pow(beta1, step));
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        variable.assignSub(m.mul(alpha).div(v.sqrt().add(epsilon)));
+        variable.assignSub(m.mul(alpha.cast(variable.dtype())).div(v.sqrt().add(epsilon)));
     }
 }

@@ -2,6 +2,7 @@ package dev.quiver.optimizers;
 
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import dev.quiver.spi.Backend;
 
 /**
  * Nadam: Adam with Nesterov momentum (Dozat), with Keras 3's formulas and momentum-decay schedule
@@ -12,7 +13,8 @@ import dev.quiver.Variable;
  *   v_hat = v / (1 - beta2^t)
  *   w -= lr * m_hat / (sqrt(v_hat) + epsilon)
  * </pre>
- * The products of {@code u} are host numbers: they depend only on the step count, not on data.
+ * The powers and products live on the device as float64 variables, so the step count never becomes a host number
+ * and a compiled step replays correctly at every step.
  *
  * <pre>{@code
  * Optimizer nadam = new Nadam(0.01);   // beta1 0.9, beta2 0.999, epsilon 1e-7
@@ -23,7 +25,13 @@ public final class Nadam extends Optimizer {
     private final double beta1;
     private final double beta2;
     private final double epsilon;
-    private double uProduct = 1.0;
+    // float64 device variables: 0.96^t, the product of the u's, beta2^t; and the step's coefficients from them
+    private Variable decayPower;
+    private Variable uProduct;
+    private Variable beta2Power;
+    private Tensor momentumCoefficient;
+    private Tensor gradientCoefficient;
+    private Tensor secondMomentCorrection;
 
     /** Keras' defaults: beta1 0.9, beta2 0.999, epsilon 1e-7. */
     public Nadam(double learningRate) {
@@ -44,31 +52,45 @@ public final class Nadam extends Optimizer {
         this.epsilon = requirePositive("epsilon", epsilon);
     }
 
-    private double u(long step) {
-        return beta1 * (1.0 - 0.5 * Math.pow(MOMENTUM_DECAY, step));
-    }
-
     @Override
     protected int slotCount() {
         return 2;
     }
 
     @Override
-    protected void beforeStep(long step) {
-        uProduct *= u(step);
+    protected void createStepState(Backend backend) {
+        decayPower = stepState(backend, "momentum_decay_power", 1);
+        uProduct = stepState(backend, "u_product", 1);
+        beta2Power = stepState(backend, "beta2_power", 1);
+    }
+
+    /** {@code u = beta1 (1 - 0.5 decay)} for a device scalar {@code decay = 0.96^t}. */
+    private Tensor u(Tensor decay) {
+        return decay.mul(-0.5).add(1).mul(beta1);
     }
 
     @Override
-    protected void update(Variable variable, Tensor gradient, Variable[] slots, long step) {
+    protected void beforeStep() {
+        decayPower.assign(decayPower.mul(MOMENTUM_DECAY));
+        Tensor uT = u(decayPower);
+        Tensor uNext = u(decayPower.mul(MOMENTUM_DECAY));
+        uProduct.assign(uProduct.mul(uT));
+        Tensor uProductNext = uProduct.mul(uNext);
+        beta2Power.assign(beta2Power.mul(beta2));
+        momentumCoefficient = uNext.div(uProductNext.neg().add(1));
+        gradientCoefficient = uT.neg().add(1).div(uProduct.neg().add(1));
+        secondMomentCorrection = beta2Power.neg().add(1);
+    }
+
+    @Override
+    protected void update(Variable variable, Tensor gradient, Variable[] slots) {
         Variable m = slots[0];
         Variable v = slots[1];
-        double uT = u(step);
-        double uNext = u(step + 1);
-        double uProductNext = uProduct * uNext;
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        Tensor mHat = m.mul(uNext / (1 - uProductNext)).add(gradient.mul((1 - uT) / (1 - uProduct)));
-        Tensor vHat = v.div(1 - Math.pow(beta2, step));
+        Tensor mHat = m.mul(momentumCoefficient.cast(variable.dtype()))
+                .add(gradient.mul(gradientCoefficient.cast(variable.dtype())));
+        Tensor vHat = v.div(secondMomentCorrection.cast(variable.dtype()));
         variable.assignSub(mHat.mul(learningRate()).div(vHat.sqrt().add(epsilon)));
     }
 }

@@ -1,8 +1,10 @@
 package dev.quiver.optimizers;
 
+import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import dev.quiver.spi.Backend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -12,9 +14,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Updates variables from their gradients, with Keras' formulas and defaults. Per-variable state (momentum,
- * second moments) lives in {@link Variable}s on the same backend as the parameter, so a training loop never moves
- * data to the host; the step count and the scalar coefficients derived from it are host numbers passed as scalars.
+ * Updates variables from their gradients, with Keras' formulas and defaults. All state lives in {@link Variable}s on
+ * the backend of the parameters: per-variable slots (momentum, second moments), the step count
+ * ({@link #iterations()}, an int64 variable as Keras') and whatever a subclass derives from it (Adam's powers of
+ * beta). So a training loop never moves data to the host, and a step traced once ({@link dev.quiver.TrainingStep})
+ * replays correctly at any step count: nothing that changes from step to step is a host number (PyTorch calls such
+ * optimizers "capturable").
  *
  * <p>A call is all or nothing: {@link #applyGradients} checks every (gradient, variable) pair first, and a rejected
  * call changes no variable, creates no optimizer state and takes no step. Hyper-parameters are checked when the
@@ -35,7 +40,8 @@ public abstract class Optimizer {
     private final Map<Variable, Variable[]> slots = new IdentityHashMap<>();
     // variables already warned about a missing gradient: once each, not once per step
     private final Set<Variable> warnedMissing = Collections.newSetFromMap(new IdentityHashMap<>());
-    private long iterations;
+    // made with the first step's state, on the parameters' backend
+    private Variable iterations;
 
     /**
      * An optimizer with the given step size.
@@ -52,8 +58,16 @@ public abstract class Optimizer {
         return learningRate;
     }
 
-    /** How many steps {@link #applyGradients} has taken (Keras' {@code optimizer.iterations}). */
+    /**
+     * How many steps {@link #applyGradients} has taken (Keras' {@code optimizer.iterations}), replays of a compiled
+     * step included: the count lives on the device, so this reads it (and waits for pending work).
+     */
     public long iterations() {
+        return iterations == null ? 0 : iterations.longValue();
+    }
+
+    /** The step count as a device variable (int64 scalar), null before the first step; subclasses derive from it. */
+    protected final Variable iterationsVariable() {
         return iterations;
     }
 
@@ -98,16 +112,20 @@ public abstract class Optimizer {
             for (int i = 0; i < gradients.size(); i++) {
                 state.add(gradients.get(i) == null ? null : slotsFor(variables.get(i)));
             }
-            long step = iterations + 1;
-            beforeStep(step);
+            if (iterations == null) {
+                Variable first = variables.get(0);
+                iterations = new Variable(Tensor.scalar(first.backend(), 0, DType.INT64), "iterations", false);
+                createStepState(first.backend());
+            }
+            iterations.assignAdd(1);
+            beforeStep();
             for (int i = 0; i < gradients.size(); i++) {
                 Tensor gradient = gradients.get(i);
                 if (gradient != null) {
                     Variable variable = variables.get(i);
-                    update(variable, gradient.cast(variable.dtype()), state.get(i), step);
+                    update(variable, gradient.cast(variable.dtype()), state.get(i));
                 }
             }
-            iterations = step;
             return null;
         });
     }
@@ -195,12 +213,27 @@ public abstract class Optimizer {
     /** How many state tensors each variable needs (e.g. Adam: 2). */
     protected abstract int slotCount();
 
-    /** Called once per step before the variables are updated; {@code step} counts from 1. */
-    protected void beforeStep(long step) {
+    /**
+     * Makes the optimizer's step-dependent state on {@code backend} (the parameters'), once, before the first step:
+     * device variables such as Adam's powers of beta, made with {@link #stepState}. Nothing by default.
+     */
+    protected void createStepState(Backend backend) {
+    }
+
+    /** A float64 scalar variable on {@code backend} for step-dependent state, starting at {@code initial}. */
+    protected static Variable stepState(Backend backend, String name, double initial) {
+        return new Variable(Tensor.scalar(backend, initial, DType.FLOAT64), name, false);
+    }
+
+    /**
+     * Called once per step before the variables are updated, after {@link #iterationsVariable()} counted the step:
+     * derive the step's coefficients here, as device tensors, never as host numbers that change with the step.
+     */
+    protected void beforeStep() {
     }
 
     /** Updates one variable in place; {@code slots} are zero-initialised variables shaped like it. */
-    protected abstract void update(Variable variable, Tensor gradient, Variable[] slots, long step);
+    protected abstract void update(Variable variable, Tensor gradient, Variable[] slots);
 
     /** The optimizer state of one variable (for checkpoints and tests); empty before its first update. */
     public List<Variable> slots(Variable variable) {

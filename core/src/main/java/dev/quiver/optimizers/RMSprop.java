@@ -45,7 +45,7 @@ public final class RMSprop extends Optimizer {
     }
 
     @Override
-    protected void update(Variable variable, Tensor gradient, Variable[] slots, long step) {
+    protected void update(Variable variable, Tensor gradient, Variable[] slots) {
         Variable velocity = slots[0];
         velocity.assign(velocity.mul(rho).add(gradient.square().mul(1 - rho)));
         Tensor denominator;

@@ -39,7 +39,7 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected void update(Variable variable, Tensor gradient, Variable[] slots, long step) {
+    protected void update(Variable variable, Tensor gradient, Variable[] slots) {
         Tensor scaledGradient = gradient.mul(learningRate());
         if (momentum == 0) {
             variable.assignSub(scaledGradient);

@@ -3,6 +3,7 @@ package dev.quiver.conformance;
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
@@ -28,8 +29,19 @@ public final class CountingBackend implements Backend {
     private int oneElementAllocations;
 
     public CountingBackend(Backend target) {
-        this.target = target;
+        this(target, false);
     }
+
+    /**
+     * A counting wrapper that, with {@code slowTwinFusion}, claims to run fused kernels but runs them with the SPI's
+     * unfused slow twin: the compiler's fusion pass is then tested on any backend, against the same backend unfused.
+     */
+    public CountingBackend(Backend target, boolean slowTwinFusion) {
+        this.target = target;
+        this.slowTwinFusion = slowTwinFusion;
+    }
+
+    private final boolean slowTwinFusion;
 
     /** Calls per method since the last {@link #reset()}, in name order. */
     public Map<String, Integer> calls() {
@@ -134,6 +146,31 @@ public final class CountingBackend implements Backend {
                        StridedView out) {
         count("random");
         target.random(distribution, seed, counter, first, second, out);
+    }
+
+    @Override
+    public boolean runsFusedKernels() {
+        return slowTwinFusion || target.runsFusedKernels();
+    }
+
+    @Override
+    public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        count("fused");
+        if (slowTwinFusion) {
+            FusedElementwise.runUnfused(target, kernel, inputs, outputs);
+        } else {
+            target.fused(kernel, inputs, outputs);
+        }
+    }
+
+    @Override
+    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+        count("fusedReduce");
+        if (slowTwinFusion) {
+            FusedElementwise.runUnfusedReduce(target, kernel, inputs, op, out);
+        } else {
+            target.fusedReduce(kernel, inputs, op, out);
+        }
     }
 
     @Override

@@ -1,0 +1,282 @@
+package dev.quiver;
+
+import dev.quiver.spi.Backend;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.RandomDistribution;
+import dev.quiver.spi.StridedView;
+import java.util.function.UnaryOperator;
+
+/**
+ * One backend call of a traced step, as data: what {@link Tracer} records and a compiled {@link Program} replays.
+ * Its views name buffers the compiler later binds to memory ({@link #rebind}); {@link #reads()} and
+ * {@link #writes()} are what the fusion pass and the memory plan reason about.
+ *
+ * <pre>{@code
+ * Call call = new Call.Binary(Primitive.MUL, x, w, out);
+ * call.run(backend, 0);            // backend.binary(MUL, x, w, out)
+ * }</pre>
+ */
+sealed interface Call {
+
+    /** Runs the call; {@code stepCounter} is the position of the step's random streams (see {@link Random}). */
+    void run(Backend backend, long stepCounter);
+
+    /** The views read, in operand order. */
+    StridedView[] reads();
+
+    /** The views written. */
+    StridedView[] writes();
+
+    /** The same call over the buffers {@code binding} maps each buffer to. */
+    Call rebind(UnaryOperator<DeviceBuffer> binding);
+
+    /** Short text for {@link Program#describe()}: {@code mul}, {@code sum}, {@code fused(...)}. */
+    String label();
+
+    private static StridedView bind(StridedView view, UnaryOperator<DeviceBuffer> binding) {
+        DeviceBuffer buffer = binding.apply(view.buffer());
+        return buffer == view.buffer() ? view : new StridedView(buffer, view.shape(), view.strides(), view.offset());
+    }
+
+    private static StridedView[] bind(StridedView[] views, UnaryOperator<DeviceBuffer> binding) {
+        StridedView[] bound = new StridedView[views.length];
+        for (int i = 0; i < views.length; i++) {
+            bound[i] = bind(views[i], binding);
+        }
+        return bound;
+    }
+
+    record Fill(StridedView out, double value) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.fill(out, value);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[0];
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Fill(bind(out, binding), value);
+        }
+
+        public String label() {
+            return "fill";
+        }
+    }
+
+    record Unary(Primitive op, StridedView in, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.unary(op, in, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {in};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Unary(op, bind(in, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return op.opName();
+        }
+    }
+
+    record Binary(Primitive op, StridedView a, StridedView b, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.binary(op, a, b, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {a, b};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Binary(op, bind(a, binding), bind(b, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return op.opName();
+        }
+    }
+
+    record Where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.where(condition, whenTrue, whenFalse, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {condition, whenTrue, whenFalse};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Where(bind(condition, binding), bind(whenTrue, binding), bind(whenFalse, binding),
+                    bind(out, binding));
+        }
+
+        public String label() {
+            return "where";
+        }
+    }
+
+    record Copy(StridedView in, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.copy(in, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {in};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Copy(bind(in, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return in.dtype() == out.dtype() ? "copy" : "cast";
+        }
+    }
+
+    record Reduce(Primitive op, StridedView in, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.reduce(op, in, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {in};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Reduce(op, bind(in, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return op.opName();
+        }
+    }
+
+    record Matmul(StridedView a, StridedView b, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.matmul(a, b, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {a, b};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Matmul(bind(a, binding), bind(b, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return "matmul";
+        }
+    }
+
+    /**
+     * A draw from a Philox stream. With {@code streamRelative} the counter is {@code counter} past the step's
+     * position in its {@link RandomGenerator} (so every replay draws new numbers, as the eager loop does); otherwise
+     * it is the absolute {@code counter} (a seeded factory such as {@code Tensor.randomNormal(shape, m, s, seed)},
+     * which draws the same numbers every time).
+     */
+    record Random(RandomDistribution distribution, long seed, boolean streamRelative, long counter, double first,
+                  double second, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.random(distribution, seed, streamRelative ? stepCounter + counter : counter, first, second, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[0];
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Random(distribution, seed, streamRelative, counter, first, second, bind(out, binding));
+        }
+
+        public String label() {
+            return distribution.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Elementwise chains made one kernel by {@link Fusion}. */
+    record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.fused(kernel, inputs, outputs);
+        }
+
+        public StridedView[] reads() {
+            return inputs.clone();
+        }
+
+        public StridedView[] writes() {
+            return outputs.clone();
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Fused(kernel, bind(inputs, binding), bind(outputs, binding));
+        }
+
+        public String label() {
+            return "fused[" + kernel.steps().stream().map(step -> step.op().opName())
+                    .collect(java.util.stream.Collectors.joining(" ")) + "]";
+        }
+    }
+
+    /** An elementwise chain feeding a reduction, made one kernel by {@link Fusion}. */
+    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.fusedReduce(kernel, inputs, op, out);
+        }
+
+        public StridedView[] reads() {
+            return inputs.clone();
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new FusedReduce(kernel, bind(inputs, binding), op, bind(out, binding));
+        }
+
+        public String label() {
+            return op.opName() + "(fused[" + kernel.steps().stream().map(step -> step.op().opName())
+                    .collect(java.util.stream.Collectors.joining(" ")) + "])";
+        }
+    }
+}

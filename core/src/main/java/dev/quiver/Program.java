@@ -1,0 +1,274 @@
+package dev.quiver;
+
+import dev.quiver.spi.Backend;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.StridedView;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A traced step compiled for replay: the recorded {@link Call}s, fused ({@link Fusion}) where the backend runs fused
+ * kernels, with a static memory plan (every intermediate gets its buffer once, here; buffers whose lifetimes do not
+ * overlap share memory), bound to real buffers. {@link #replay} runs the calls in order with no allocation, no
+ * validation, no tape and no host decision; only the position of the step's random stream changes per step.
+ *
+ * <pre>{@code
+ * Program program = Program.compile(tracer, inputBuffers, outputs, true);
+ * program.replay(backend, 100, null);
+ * }</pre>
+ */
+final class Program implements AutoCloseable {
+    private final Backend backend;
+    private final List<Call> unbound;
+    private final List<Call> recorded;
+    private final DeviceBuffer[] inputSlots;
+    private final Map<DeviceBuffer, DeviceBuffer> plan = new IdentityHashMap<>();
+    private final List<DeviceBuffer> owned = new ArrayList<>();
+    // the storages of everything the step touched: a replay reads buffers whose tensors the step has long dropped
+    private final Set<Storage> kept;
+    private final RandomGenerator generator;
+    private final long drawsPerStep;
+    private final long intermediateBytes;
+    private final long plannedBytes;
+    private Call[] bound;
+    private DeviceBuffer[] boundInputs;
+    private boolean closed;
+
+    private Program(Tracer tracer, DeviceBuffer[] inputSlots, Set<DeviceBuffer> liveOut, boolean fuse) {
+        this.backend = tracer.backend();
+        this.recorded = List.copyOf(tracer.calls());
+        this.inputSlots = inputSlots;
+        this.kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        this.kept.addAll(tracer.kept());
+        Map<RandomGenerator, Long> starts = tracer.streamStarts();
+        this.generator = starts.isEmpty() ? null : starts.keySet().iterator().next();
+        this.drawsPerStep = generator == null ? 0 : generator.position() - starts.get(generator);
+        checkExternalBuffersKept(tracer);
+        this.unbound = fuse ? Fusion.fuse(recorded, liveOut) : recorded;
+        long[] bytes = planMemory(tracer, liveOut);
+        this.intermediateBytes = bytes[0];
+        this.plannedBytes = bytes[1];
+        for (Tracer.Traced traced : tracer.buffers()) {
+            if (!traced.constant) {
+                traced.real.release(); // the traced run's own memory; the plan has its own
+            }
+        }
+    }
+
+    /**
+     * Compiles what {@code tracer} recorded. {@code inputSlots} are the buffers of the step's inputs at trace time
+     * (rebound per call); {@code liveOut} the traced buffers that must hold their values after a replay (outputs).
+     */
+    static Program compile(Tracer tracer, DeviceBuffer[] inputSlots, Set<DeviceBuffer> liveOut, boolean fuse) {
+        return new Program(tracer, inputSlots, liveOut, fuse);
+    }
+
+    /** The real buffer a traced or outside buffer is bound to (inputs excluded). */
+    DeviceBuffer planned(DeviceBuffer buffer) {
+        DeviceBuffer real = plan.get(buffer);
+        return real != null ? real : buffer;
+    }
+
+    /** A view of the trace bound to the plan (for outputs). */
+    StridedView planned(StridedView view) {
+        return new StridedView(planned(view.buffer()), view.shape(), view.strides(), view.offset());
+    }
+
+    /**
+     * Every buffer from outside the trace that a call uses must belong to a storage the step touched, or the garbage
+     * collector could release it under a replay: a loud check instead of a silent use after free.
+     */
+    private void checkExternalBuffersKept(Tracer tracer) {
+        Set<DeviceBuffer> reachable = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Storage storage : kept) {
+            reachable.add(storage.buffer);
+        }
+        for (DeviceBuffer input : inputSlots) {
+            reachable.add(input);
+        }
+        for (Call call : recorded) {
+            for (StridedView view : concat(call.reads(), call.writes())) {
+                DeviceBuffer buffer = view.buffer();
+                if (!(buffer instanceof Tracer.Traced) && !Tracer.isHostScalar(buffer) && !reachable.contains(buffer)) {
+                    throw new IllegalStateException("compile: internal error: call " + call.label() + " uses "
+                            + view + " whose tensor the tracer did not see; please report it");
+                }
+            }
+        }
+    }
+
+    private static StridedView[] concat(StridedView[] a, StridedView[] b) {
+        StridedView[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    /**
+     * Gives each traced buffer the calls use a real buffer: in call order, a buffer takes a free one of its dtype and
+     * length (freed after the last call that uses it) or a new one. Outputs are never freed. Returns the bytes the
+     * trace allocated and the bytes the plan holds.
+     */
+    private long[] planMemory(Tracer tracer, Set<DeviceBuffer> liveOut) {
+        Map<DeviceBuffer, Integer> lastUse = new IdentityHashMap<>();
+        List<List<DeviceBuffer>> firstUses = new ArrayList<>();
+        for (int i = 0; i < unbound.size(); i++) {
+            List<DeviceBuffer> first = new ArrayList<>();
+            for (StridedView view : concat(unbound.get(i).reads(), unbound.get(i).writes())) {
+                if (view.buffer() instanceof Tracer.Traced traced) {
+                    if (traced.constant) {
+                        plan.put(traced, traced.real);
+                    } else if (lastUse.put(traced, i) == null) {
+                        first.add(traced);
+                    }
+                }
+            }
+            firstUses.add(first);
+        }
+        for (DeviceBuffer out : liveOut) {
+            lastUse.put(out, Integer.MAX_VALUE);
+        }
+        long traceBytes = 0;
+        for (Tracer.Traced traced : tracer.buffers()) {
+            if (!traced.constant) {
+                traceBytes += traced.length() * traced.dtype().byteSize();
+            } else {
+                owned.add(traced.real);
+            }
+        }
+        Map<String, List<DeviceBuffer>> free = new java.util.HashMap<>();
+        long planBytes = 0;
+        for (int i = 0; i < unbound.size(); i++) {
+            for (DeviceBuffer buffer : firstUses.get(i)) {
+                String key = buffer.dtype() + ":" + buffer.length();
+                List<DeviceBuffer> pool = free.get(key);
+                DeviceBuffer real;
+                if (pool != null && !pool.isEmpty()) {
+                    real = pool.removeLast();
+                } else {
+                    real = backend.allocate(buffer.dtype(), buffer.length());
+                    owned.add(real);
+                    planBytes += buffer.length() * buffer.dtype().byteSize();
+                }
+                plan.put(buffer, real);
+            }
+            // freed after the call, so no call writes over an operand it is still reading
+            Set<DeviceBuffer> done = new LinkedHashSet<>();
+            for (StridedView view : concat(unbound.get(i).reads(), unbound.get(i).writes())) {
+                if (view.buffer() instanceof Tracer.Traced traced && !traced.constant
+                        && lastUse.get(traced) == i) {
+                    done.add(traced);
+                }
+            }
+            for (DeviceBuffer buffer : done) {
+                free.computeIfAbsent(buffer.dtype() + ":" + buffer.length(), k -> new ArrayList<>())
+                        .add(plan.get(buffer));
+            }
+        }
+        return new long[] {traceBytes, planBytes};
+    }
+
+    /** Binds the calls to the plan and to {@code inputs} (the step's input buffers, in slot order). */
+    private void bind(DeviceBuffer[] inputs) {
+        if (bound != null && java.util.Arrays.equals(inputs, boundInputs)) {
+            return;
+        }
+        Map<DeviceBuffer, DeviceBuffer> binding = new IdentityHashMap<>(plan);
+        for (int i = 0; i < inputSlots.length; i++) {
+            binding.put(inputSlots[i], inputs[i]);
+        }
+        Call[] calls = new Call[unbound.size()];
+        for (int i = 0; i < calls.length; i++) {
+            calls[i] = unbound.get(i).rebind(buffer -> binding.getOrDefault(buffer, buffer));
+        }
+        bound = calls;
+        boundInputs = inputs.clone();
+    }
+
+    /**
+     * Runs the program {@code steps} times on {@code inputs}; {@code afterStep} (may be null) is called after each
+     * step with its index, for recording. Each step draws the next numbers of the step's random stream.
+     */
+    void replay(DeviceBuffer[] inputs, long steps, java.util.function.LongConsumer afterStep) {
+        if (closed) {
+            throw new IllegalStateException("replay: the compiled program was closed");
+        }
+        bind(inputs);
+        Call[] calls = bound;
+        for (long step = 0; step < steps; step++) {
+            long counter = generator == null ? 0 : generator.position();
+            for (int i = 0; i < calls.length; i++) {
+                try {
+                    calls[i].run(backend, counter);
+                } catch (RuntimeException failure) {
+                    throw new IllegalStateException("replay: call " + i + " (" + calls[i].label() + ") of the "
+                            + "compiled step failed on " + backend.name() + ": " + failure.getMessage(), failure);
+                }
+            }
+            if (afterStep != null) {
+                afterStep.accept(step);
+            }
+            if (generator != null) {
+                generator.skip(drawsPerStep);
+            }
+        }
+    }
+
+    /** The backend calls one replayed step makes. */
+    int callsPerStep() {
+        return unbound.size();
+    }
+
+    /** The backend calls the traced (eager) step made. */
+    int tracedCalls() {
+        return recorded.size();
+    }
+
+    /** The memory the plan holds for intermediates, in bytes. */
+    long plannedBytes() {
+        return plannedBytes;
+    }
+
+    /** What the eager step allocated for intermediates, in bytes. */
+    long intermediateBytes() {
+        return intermediateBytes;
+    }
+
+    /** One line per call of the traced step or of the compiled program ({@code compiled}). */
+    String describe(boolean compiled) {
+        StringBuilder text = new StringBuilder();
+        List<Call> list = compiled ? unbound : recorded;
+        Map<DeviceBuffer, String> names = new IdentityHashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            Call call = list.get(i);
+            text.append(String.format("%3d  %-40s", i, call.label()));
+            text.append(name(call.writes(), names)).append(" <- ").append(name(call.reads(), names)).append('\n');
+        }
+        return text.toString();
+    }
+
+    private String name(StridedView[] views, Map<DeviceBuffer, String> names) {
+        List<String> parts = new ArrayList<>();
+        for (StridedView view : views) {
+            DeviceBuffer buffer = view.buffer();
+            String name = Tracer.isHostScalar(buffer) ? buffer.toString()
+                    : names.computeIfAbsent(buffer, b -> (b instanceof Tracer.Traced ? "t" : "v") + names.size());
+            parts.add(name + java.util.Arrays.toString(view.shape()));
+        }
+        return String.join(", ", parts);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            owned.forEach(DeviceBuffer::release);
+            owned.clear();
+            kept.clear();
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package dev.quiver.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.quiver.DType;
+import dev.quiver.Losses;
+import dev.quiver.Quiver;
+import dev.quiver.RandomGenerator;
+import dev.quiver.Tensor;
+import dev.quiver.TestAccess;
+import dev.quiver.TrainingStep;
+import dev.quiver.Variable;
+import dev.quiver.optimizers.Adam;
+import dev.quiver.optimizers.Nadam;
+import dev.quiver.optimizers.Optimizer;
+import dev.quiver.optimizers.SGD;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Compiled training steps ({@link TrainingStep}) against the eager loop they were traced from: the same numbers (bit
+ * for bit without fusion, within float rounding with it), the random stream continued at every replay, history
+ * buffers, a replay that allocates nothing, and the errors of what cannot be traced.
+ */
+public abstract class CompiledStepConformance extends BackendConformance {
+    private static final int STEPS = 12;
+
+    /** Linear regression y = 7x + 4 + noise from w = 10, b = 1, with the batch drawn inside the step. */
+    private record LinearRegression(Variable w, Variable b, RandomGenerator random, int batch) {
+        static LinearRegression fresh(int batch) {
+            return new LinearRegression(Variable.of(10.0f, "w"), Variable.of(1.0f, "b"), new RandomGenerator(7), batch);
+        }
+
+        Tensor loss() {
+            Tensor x = random.normal(batch, 1);
+            Tensor y = x.mul(7.0).add(4.0).add(random.normal(batch, 1).mul(0.5));
+            return Losses.meanSquaredError(y, x.mul(w).add(b));
+        }
+    }
+
+    /** The quadratic fit of the tutorial with Nadam: fixed data, three coefficients. */
+    private record Quadratic(Variable a, Variable b, Variable c, Tensor x, Tensor y) {
+        static Quadratic fresh(DType dtype) {
+            Tensor x = Tensor.linspace(-2, 2, 37, dtype);
+            Tensor y = x.square().mul(3.0).sub(x.mul(2.0)).add(1.0);
+            return new Quadratic(new Variable(Tensor.scalar(0.5, dtype), "a"),
+                    new Variable(Tensor.scalar(0.25, dtype), "b"), new Variable(Tensor.scalar(-0.5, dtype), "c"), x, y);
+        }
+
+        Tensor loss() {
+            return Losses.meanSquaredError(y, x.square().mul(a).add(x.mul(b)).add(c));
+        }
+    }
+
+    private static float[] eagerLosses(Optimizer optimizer, List<Variable> variables, Supplier<Tensor> loss, int steps,
+                                       Map<Variable, float[]> values) {
+        float[] losses = new float[steps];
+        for (Map.Entry<Variable, float[]> entry : values.entrySet()) {
+            assertEquals(steps * entry.getKey().size(), entry.getValue().length);
+        }
+        for (int i = 0; i < steps; i++) {
+            losses[i] = optimizer.minimize(loss, variables).floatValue();
+            for (Map.Entry<Variable, float[]> entry : values.entrySet()) {
+                float[] now = entry.getKey().toFloatArray();
+                System.arraycopy(now, 0, entry.getValue(), i * now.length, now.length);
+            }
+        }
+        return losses;
+    }
+
+    @Test
+    void unfusedReplayOfLinearRegressionGivesTheEagerBitsWithTheStreamContinued() {
+        LinearRegression eager = LinearRegression.fresh(64);
+        float[] eagerW = new float[STEPS];
+        float[] eagerB = new float[STEPS];
+        float[] eagerLoss = eagerLosses(new SGD(0.03), List.of(eager.w, eager.b), eager::loss, STEPS,
+                Map.of(eager.w, eagerW, eager.b, eagerB));
+
+        LinearRegression compiled = LinearRegression.fresh(64);
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(compiled.w, compiled.b), compiled::loss,
+                false)) {
+            TrainingStep.History history = step.run(STEPS, compiled.w, compiled.b);
+            assertArrayEquals(eagerLoss, history.losses().toFloatArray(), "losses, step by step");
+            assertArrayEquals(eagerW, history.of(compiled.w).toFloatArray(), "w, step by step");
+            assertArrayEquals(eagerB, history.of(compiled.b).toFloatArray(), "b, step by step");
+            assertEquals(eager.random.position(), compiled.random.position(), "the stream moved on as in the eager loop");
+            // a second run continues where the first stopped
+            float eagerNext = new SGD(0.03).minimize(eager::loss, List.of(eager.w, eager.b)).floatValue();
+            TrainingStep.History next = step.run(1, compiled.w);
+            assertEquals(eagerNext, next.losses().floatValue(), "the next run's loss");
+            assertEquals(eager.w.floatValue(), next.of(compiled.w).floatValue(), "w after the next run");
+        }
+    }
+
+    @Test
+    void fusedReplayOfLinearRegressionMatchesEagerWithinRounding() {
+        LinearRegression eager = LinearRegression.fresh(1001);
+        float[] eagerW = new float[STEPS];
+        float[] eagerLoss = eagerLosses(new SGD(0.03), List.of(eager.w, eager.b), eager::loss, STEPS,
+                Map.of(eager.w, eagerW));
+        LinearRegression compiled = LinearRegression.fresh(1001);
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(compiled.w, compiled.b), compiled::loss)) {
+            TrainingStep.History history = step.run(STEPS, compiled.w);
+            float[] w = history.of(compiled.w).toFloatArray();
+            float[] loss = history.losses().toFloatArray();
+            for (int i = 0; i < STEPS; i++) {
+                assertEquals(eagerW[i], w[i], 1e-5 * Math.abs(eagerW[i]), "w at step " + i);
+                assertEquals(eagerLoss[i], loss[i], 1e-5 * Math.abs(eagerLoss[i]), "loss at step " + i);
+            }
+            assertTrue(step.callsPerStep() < step.eagerCallsPerStep() || !Quiver.backend().runsFusedKernels(),
+                    step.describe());
+        }
+    }
+
+    @Test
+    void theFusionPassKeepsTheNumbersWhateverTheBackendsFusedKernels() {
+        // fused kernels run by the SPI's slow twin: what the fusion pass groups must compute what the eager calls did
+        CountingBackend fusing = new CountingBackend(Quiver.backend(), true);
+        for (boolean nadam : new boolean[] {false, true}) {
+            Variable eagerW = new Variable(TestAccess.on(fusing, new float[] {0.5f, -1, 2}), "w");
+            Variable eagerB = new Variable(TestAccess.on(fusing, 1.0f), "b");
+            Variable w = new Variable(TestAccess.on(fusing, new float[] {0.5f, -1, 2}), "w");
+            Variable b = new Variable(TestAccess.on(fusing, 1.0f), "b");
+            Tensor x = TestAccess.on(fusing, new float[][] {{1, 2, 3}, {-1, 0.5f, 2}, {0, -2, 1}, {3, 1, -1},
+                    {0.25f, 0.5f, -0.75f}});
+            Tensor y = TestAccess.on(fusing, new float[] {1, -2, 0.5f, 3, 0});
+            Function<List<Variable>, Supplier<Tensor>> model = vs -> () -> Losses.meanSquaredError(y,
+                    x.matmul(vs.get(0).reshape(3, 1)).reshape(5).add(vs.get(1)).tanh().mul(2.0).sub(0.5));
+            Optimizer eagerOptimizer = nadam ? new Nadam(0.1) : new SGD(0.1, 0.9, true);
+            float[] eagerLoss = eagerLosses(eagerOptimizer, List.of(eagerW, eagerB), model.apply(List.of(eagerW,
+                    eagerB)), STEPS, Map.of());
+            try (TrainingStep step = TrainingStep.compile(nadam ? new Nadam(0.1) : new SGD(0.1, 0.9, true),
+                    List.of(w, b), model.apply(List.of(w, b)))) {
+                float[] loss = step.run(STEPS).losses().toFloatArray();
+                for (int i = 0; i < STEPS; i++) {
+                    assertEquals(eagerLoss[i], loss[i], 2e-6 * Math.abs(eagerLoss[i]), "loss at step " + i);
+                }
+                assertArrayEquals(eagerW.toFloatArray(), w.toFloatArray(), 2e-6f, "w after the steps");
+                assertTrue(step.callsPerStep() < step.eagerCallsPerStep(), step.describe());
+                System.out.println((nadam ? "Nadam" : "SGD") + " step, fusion by the slow twin on "
+                        + fusing.name() + ":\n" + step.describe());
+            }
+        }
+    }
+
+    @Test
+    void adamAndNadamKeepTheirStepStateOnTheDeviceSoReplaysMatchTheEagerLoop() {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            for (Function<Double, Optimizer> make : List.<Function<Double, Optimizer>>of(Nadam::new, Adam::new)) {
+                Quadratic eager = Quadratic.fresh(dtype);
+                Optimizer eagerOptimizer = make.apply(0.05);
+                List<Variable> eagerVariables = List.of(eager.a, eager.b, eager.c);
+                double[] eagerA = new double[STEPS];
+                for (int i = 0; i < STEPS; i++) {
+                    eagerOptimizer.minimize(eager::loss, eagerVariables);
+                    eagerA[i] = eager.a.doubleValue();
+                }
+                Quadratic compiled = Quadratic.fresh(dtype);
+                Optimizer optimizer = make.apply(0.05);
+                try (TrainingStep step = TrainingStep.compile(optimizer, List.of(compiled.a, compiled.b, compiled.c),
+                        compiled::loss, false)) {
+                    double[] a = step.run(STEPS, compiled.a).of(compiled.a).toDoubleArray();
+                    assertArrayEquals(eagerA, a, optimizer.getClass().getSimpleName() + " " + dtype);
+                    assertEquals(STEPS, optimizer.iterations(), "replays count as steps");
+                }
+            }
+        }
+    }
+
+    @Test
+    void aReplayAllocatesNothingAndMakesFewerCallsThanTheEagerStep() {
+        CountingBackend counting = new CountingBackend(Quiver.backend());
+        Variable w = new Variable(TestAccess.on(counting, 10.0f), "w");
+        Variable b = new Variable(TestAccess.on(counting, 1.0f), "b");
+        Tensor x = TestAccess.on(counting, new float[] {-1.5f, -0.5f, 0.25f, 1, 2.5f});
+        Tensor y = x.mul(7.0).add(4.0);
+        try (TrainingStep step = TrainingStep.compile(new Nadam(0.1), List.of(w, b),
+                () -> Losses.meanSquaredError(y, x.mul(w).add(b)))) {
+            step.run(3);
+            counting.reset();
+            step.run(5);
+            Map<String, Integer> calls = counting.calls();
+            assertEquals(0, calls.getOrDefault("allocate", 0) - 1, "a run allocates its loss history only: " + calls);
+            assertEquals(5 * step.callsPerStep() + 5, counting.total() - 1, "calls of 5 replays (and the history "
+                    + "copy per step): " + calls + "\n" + step.describe());
+            assertTrue(step.callsPerStep() <= step.eagerCallsPerStep(), step.describe());
+        }
+    }
+
+    @Test
+    void whatCannotBeReplayedIsRefusedWhileTracingNamingTheMethod() {
+        Variable w = Variable.of(2.0f, "w");
+        Tensor x = Tensor.of(new float[] {1, 2, 3});
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.1), List.of(w), () -> {
+            Tensor loss = x.mul(w).square().mean();
+            if (loss.floatValue() > 1e9) { // a host decision on a device value
+                throw new AssertionError("unreachable");
+            }
+            return loss;
+        })) {
+            step.run(1); // the eager step may read
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> step.run(1));
+            assertTrue(error.getMessage().contains("floatValue") && error.getMessage().contains("compiled step"),
+                    error.getMessage());
+        }
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.1), List.of(w), () -> {
+            Variable inside = new Variable(x);
+            return inside.mul(w).sum();
+        })) {
+            step.run(1);
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> step.run(1));
+            assertTrue(error.getMessage().contains("Variable") && error.getMessage().contains("inside a compiled step"),
+                    error.getMessage());
+        }
+    }
+}
