@@ -66,6 +66,6 @@ public final class Adam extends Optimizer {
         Variable v = slots[1];
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        variable.assignSub(m.mul(alpha.cast(variable.dtype())).div(v.sqrt().add(epsilon)));
+        variable.assignSub(m.mul(inDType(alpha, variable.dtype())).div(v.sqrt().add(epsilon)));
     }
 }

@@ -88,9 +88,9 @@ public final class Nadam extends Optimizer {
         Variable v = slots[1];
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        Tensor mHat = m.mul(momentumCoefficient.cast(variable.dtype()))
-                .add(gradient.mul(gradientCoefficient.cast(variable.dtype())));
-        Tensor vHat = v.div(secondMomentCorrection.cast(variable.dtype()));
+        Tensor mHat = m.mul(inDType(momentumCoefficient, variable.dtype()))
+                .add(gradient.mul(inDType(gradientCoefficient, variable.dtype())));
+        Tensor vHat = v.div(inDType(secondMomentCorrection, variable.dtype()));
         variable.assignSub(mHat.mul(learningRate()).div(vHat.sqrt().add(epsilon)));
     }
 }

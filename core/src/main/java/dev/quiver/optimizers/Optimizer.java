@@ -118,6 +118,7 @@ public abstract class Optimizer {
                 createStepState(first.backend());
             }
             iterations.assignAdd(1);
+            castCache.clear();
             beforeStep();
             for (int i = 0; i < gradients.size(); i++) {
                 Tensor gradient = gradients.get(i);
@@ -219,6 +220,17 @@ public abstract class Optimizer {
      */
     protected void createStepState(Backend backend) {
     }
+
+    /**
+     * {@code coefficient} (a float64 device scalar of this step) in {@code dtype}, cast once per step and dtype
+     * however many variables use it: the cache is cleared before each {@link #beforeStep()}.
+     */
+    protected final Tensor inDType(Tensor coefficient, DType dtype) {
+        return castCache.computeIfAbsent(coefficient, c -> new java.util.EnumMap<>(DType.class))
+                .computeIfAbsent(dtype, coefficient::cast);
+    }
+
+    private final Map<Tensor, Map<DType, Tensor>> castCache = new IdentityHashMap<>();
 
     /** A float64 scalar variable on {@code backend} for step-dependent state, starting at {@code initial}. */
     protected static Variable stepState(Backend backend, String name, double initial) {
