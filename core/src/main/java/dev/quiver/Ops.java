@@ -147,6 +147,13 @@ final class Ops {
         return record(Primitive.COPY, out, null, x);
     }
 
+    /** A new dense copy of {@code x} (a device tensor), always: for outputs that must own their buffer. */
+    static Tensor copy(String method, Tensor x) {
+        Tensor out = Tensor.allocate(method, x.backend(), x.shape(), x.dtype());
+        run(method, x, () -> x.device().copy(x.view(), out.view()));
+        return record(Primitive.COPY, out, null, x);
+    }
+
     /**
      * {@code x} in a device buffer, for the backend calls that take only those (copy, reduce, matmul, variables):
      * the tensor itself, or for a {@link HostScalar} a dense copy made by {@link #materialize}.

@@ -33,6 +33,25 @@ public final class Quiver {
     private Quiver() {
     }
 
+    /**
+     * {@code body} compiled: traced on its first call for each input signature (backend, dtypes, shapes), then replayed,
+     * fused where the backend runs fused kernels ({@link CompiledFunction}). Quiver's {@code tf.function}.
+     *
+     * <pre>{@code
+     * CompiledFunction f = Quiver.function(in -> List.of(in.get(0).mul(in.get(1)).add(1.0).exp()));
+     * Tensor out = f.call(x, y).getFirst();
+     * }</pre>
+     */
+    public static CompiledFunction function(java.util.function.Function<List<Tensor>, List<Tensor>> body) {
+        return new CompiledFunction(body, true);
+    }
+
+    /** {@link #function(java.util.function.Function)} choosing whether to fuse (without: the eager bits exactly). */
+    public static CompiledFunction function(java.util.function.Function<List<Tensor>, List<Tensor>> body,
+                                            boolean fuse) {
+        return new CompiledFunction(body, fuse);
+    }
+
     /** The backend in use, choosing it on first call as the class comment describes. */
     public static Backend backend() {
         Backend backend = current;

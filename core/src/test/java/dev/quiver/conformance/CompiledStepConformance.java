@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.CompiledFunction;
 import dev.quiver.DType;
 import dev.quiver.Losses;
 import dev.quiver.Quiver;
 import dev.quiver.RandomGenerator;
+import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.TestAccess;
 import dev.quiver.TrainingStep;
@@ -217,6 +219,110 @@ public abstract class CompiledStepConformance extends BackendConformance {
             IllegalStateException error = assertThrows(IllegalStateException.class, () -> step.run(1));
             assertTrue(error.getMessage().contains("Variable") && error.getMessage().contains("inside a compiled step"),
                     error.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- compiled functions
+
+    /** A random graph of table ops with broadcasting, reductions, views and matmul over three inputs. */
+    private static List<Tensor> randomGraph(long seed, List<Tensor> in) {
+        java.util.Random random = new java.util.Random(seed);
+        List<Tensor> values = new java.util.ArrayList<>(in);
+        for (int i = 0; i < 14; i++) {
+            Tensor x = values.get(random.nextInt(values.size()));
+            Tensor y = values.get(random.nextInt(values.size()));
+            boolean fits = x.shape().equals(y.shape()) || x.rank() == 2 && y.rank() <= 2
+                    && (y.rank() < 2 || y.shape().dim(0) == 1 || y.shape().dim(0) == x.shape().dim(0))
+                    && (y.rank() < 1 || y.shape().dim(-1) == 1 || y.shape().dim(-1) == x.shape().dim(-1));
+            Tensor next = switch (random.nextInt(12)) {
+                case 0 -> x.tanh();
+                case 1 -> x.mul(0.5).exp();
+                case 2 -> x.abs().sqrt().add(0.25);
+                case 3 -> fits ? x.add(y) : x.neg();
+                case 4 -> fits ? x.mul(y) : x.sin();
+                case 5 -> fits ? x.sub(y).mul(1.5) : x.square();
+                case 6 -> fits ? x.maximum(y) : x.cos();
+                case 7 -> fits ? Tensor.where(x.greater(y), x, y.mul(-1.0)) : x.abs().log1p();
+                case 8 -> x.rank() == 2 ? x.sum(new int[] {random.nextInt(2)}, true) : x.mul(3.0);
+                case 9 -> x.rank() == 2 ? x.mean(random.nextInt(2)) : x.sub(1.0);
+                case 10 -> x.rank() == 2 ? x.transpose().matmul(x).div(10.0) : x.div(y.abs().add(1.0).max());
+                default -> fits ? x.div(y.abs().add(1.0)) : x.relu();
+            };
+            values.add(next);
+        }
+        return List.of(values.get(values.size() - 1), values.get(values.size() - 3).sum(), values.get(5));
+    }
+
+    private static void assertClose(Tensor expected, Tensor actual, String what) {
+        assertEquals(expected.shape(), actual.shape(), what + ": shape");
+        double[] e = expected.cast(DType.FLOAT64).toDoubleArray();
+        double[] a = actual.cast(DType.FLOAT64).toDoubleArray();
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-5 * Math.max(1, Math.abs(e[i])), what + " element " + i);
+        }
+    }
+
+    @Test
+    void compiledFunctionsOfRandomGraphsAgreeWithEagerAndReplayNewInputs() {
+        for (boolean slowTwin : new boolean[] {false, true}) {
+            CountingBackend backend = new CountingBackend(Quiver.backend(), slowTwin);
+            RandomGenerator data = new RandomGenerator(11);
+            for (long seed = 0; seed < 25; seed++) {
+                long graph = seed;
+                CompiledFunction compiled = Quiver.function(in -> randomGraph(graph, in));
+                for (int call = 0; call < 3; call++) {
+                    List<Tensor> inputs = List.of(TestAccess.on(backend, data.normal(5, 7).toFloatArray()).reshape(5, 7),
+                            TestAccess.on(backend, data.normal(1, 7).toFloatArray()).reshape(1, 7),
+                            TestAccess.on(backend, data.normal(5, 1).toFloatArray()).reshape(5, 1));
+                    List<Tensor> eager = randomGraph(graph, inputs);
+                    List<Tensor> outputs = compiled.call(inputs);
+                    for (int i = 0; i < eager.size(); i++) {
+                        assertClose(eager.get(i), outputs.get(i), "graph " + graph + " call " + call + " output " + i
+                                + (slowTwin ? " (slow-twin fusion)" : "") + "\n" + compiled.describe());
+                    }
+                }
+                assertEquals(1, compiled.tracedSignatures(), "one signature, traced once");
+                compiled.close();
+            }
+        }
+    }
+
+    @Test
+    void anElementwiseChainFeedingASumBecomesOneFusedReduction() {
+        CountingBackend fusing = new CountingBackend(Quiver.backend(), true);
+        Tensor x = TestAccess.on(fusing, new float[] {1, 2, 3, 4, 5, 6, 7});
+        Tensor y = TestAccess.on(fusing, new float[] {0.5f, -1, 2, 8, 1, 0, -3});
+        try (CompiledFunction f = Quiver.function(in -> List.of(in.get(0).sub(in.get(1)).square().sum()))) {
+            assertEquals(x.sub(y).square().sum().floatValue(), f.call(x, y).getFirst().floatValue(), 1e-5f);
+            fusing.reset();
+            assertEquals(x.sub(y).square().sum().floatValue(), f.call(x, y).getFirst().floatValue(), 1e-5f);
+            assertTrue(f.describe().contains("sum(fused[sub mul])"), f.describe());
+            assertEquals(1, fusing.calls().getOrDefault("fusedReduce", 0), "one kernel: " + fusing.calls());
+        }
+    }
+
+    @Test
+    void aNewShapeTracesAgainAndARandomStreamContinuesAcrossCalls() {
+        RandomGenerator random = new RandomGenerator(3);
+        RandomGenerator twin = new RandomGenerator(3);
+        try (CompiledFunction f = Quiver.function(in -> List.of(in.get(0).add(random.normal(in.get(0).shape()))))) {
+            for (int[] dims : new int[][] {{4}, {4}, {2, 3}, {4}, {2, 3}}) {
+                Tensor x = Tensor.ones(dims);
+                Tensor expected = x.add(twin.normal(Shape.of(dims)));
+                assertArrayEquals(expected.toFloatArray(), f.call(x).getFirst().toFloatArray(),
+                        "shape " + java.util.Arrays.toString(dims));
+            }
+            assertEquals(2, f.tracedSignatures());
+        }
+    }
+
+    @Test
+    void tracingErrorsNameTheOpAndTheShapes() {
+        try (CompiledFunction f = Quiver.function(in -> List.of(in.get(0).matmul(in.get(1))))) {
+            IllegalStateException error = assertThrows(IllegalStateException.class,
+                    () -> f.call(Tensor.ones(2, 3), Tensor.ones(4, 5)));
+            assertTrue(error.getMessage().contains("matmul") && error.getMessage().contains("(2, 3)")
+                    && error.getMessage().contains("(4, 5)"), error.getMessage());
         }
     }
 }
