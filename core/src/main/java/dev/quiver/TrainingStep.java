@@ -5,12 +5,14 @@ import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.StridedView;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -46,15 +48,19 @@ import java.util.function.Supplier;
 public final class TrainingStep implements AutoCloseable {
     private final Optimizer optimizer;
     private final List<Variable> variables;
-    private final Supplier<Tensor> loss;
+    private final Function<List<Tensor>, Tensor> loss;
     private final boolean fuse;
-    private Program program;
-    private StridedView tracedLoss;
-    private Tensor lossShape; // the traced loss's shape and dtype
+    // one program per input signature (none for a step without inputs)
+    private final Map<String, Compiled> programs = new HashMap<>();
+    private Compiled last;
     private boolean warmedUp;
     private boolean closed;
 
-    private TrainingStep(Optimizer optimizer, List<? extends Variable> variables, Supplier<Tensor> loss, boolean fuse) {
+    private record Compiled(Program program, StridedView loss) {
+    }
+
+    private TrainingStep(Optimizer optimizer, List<? extends Variable> variables, Function<List<Tensor>, Tensor> loss,
+                         boolean fuse) {
         this.optimizer = Errors.notNull(optimizer, "TrainingStep.compile", "optimizer");
         Errors.notNull(variables, "TrainingStep.compile", "variables");
         if (variables.isEmpty()) {
@@ -73,7 +79,7 @@ public final class TrainingStep implements AutoCloseable {
      * fused kernels. Nothing runs until {@link #run}.
      */
     public static TrainingStep compile(Optimizer optimizer, List<? extends Variable> variables, Supplier<Tensor> loss) {
-        return new TrainingStep(optimizer, variables, loss, true);
+        return compile(optimizer, variables, loss, true);
     }
 
     /**
@@ -82,6 +88,23 @@ public final class TrainingStep implements AutoCloseable {
      */
     public static TrainingStep compile(Optimizer optimizer, List<? extends Variable> variables, Supplier<Tensor> loss,
                                        boolean fuse) {
+        Errors.notNull(loss, "TrainingStep.compile", "loss");
+        return new TrainingStep(optimizer, variables, batch -> loss.get(), fuse);
+    }
+
+    /**
+     * A step that takes a batch: {@link #step(List)} binds the given tensors as the inputs of {@code loss}, tracing
+     * once per input signature (dtypes, shapes), like {@code tf.function}. For data fed from the host or from a
+     * dataset on the device.
+     *
+     * <pre>{@code
+     * TrainingStep step = TrainingStep.compile(new SGD(0.1), List.of(w, b),
+     *         batch -> Losses.meanSquaredError(batch.get(1), batch.get(0).mul(w).add(b)), true);
+     * Tensor loss = step.step(xBatch, yBatch);
+     * }</pre>
+     */
+    public static TrainingStep compile(Optimizer optimizer, List<? extends Variable> variables,
+                                       Function<List<Tensor>, Tensor> loss, boolean fuse) {
         return new TrainingStep(optimizer, variables, loss, fuse);
     }
 
@@ -139,60 +162,103 @@ public final class TrainingStep implements AutoCloseable {
             values.put(variable, Tensor.allocate("TrainingStep.run", backend, Shape.of(dims), variable.dtype()));
         }
         Tensor[] losses = new Tensor[1];
-        int step = 0;
-        if (!warmedUp && step < steps) {
-            // the eager first step makes the optimizer's state, which a trace must find already there
-            Tensor value = optimizer.minimize(loss, variables);
-            warmedUp = true;
-            record(backend, value.view(), step++, steps, losses, values);
-        }
-        if (program == null && step < steps) {
-            trace(backend);
-            record(backend, Tracer.real(tracedLoss), step++, steps, losses, values);
-            compileTrace();
-        }
-        if (step < steps) {
-            int first = step;
-            StridedView lossView = program.planned(tracedLoss);
-            program.replay(new DeviceBuffer[0], steps - step,
-                    replayed -> record(backend, lossView, first + (int) replayed, steps, losses, values));
-        }
+        take(List.of(), steps, (lossView, row) -> record(backend, lossView, row, steps, losses, values));
         if (losses[0] == null) {
             losses[0] = Tensor.zeros(Shape.of(0), variables.getFirst().dtype());
         }
         return new History(losses[0], values);
     }
 
-    private Tracer tracer;
-    private Set<DeviceBuffer> liveOut;
+    /** Receives the loss of step {@code row} of a run, as a view of device memory valid during the call. */
+    private interface LossSink {
+        void accept(StridedView loss, int row);
+    }
 
-    private void trace(Backend backend) {
-        tracer = Tracer.start(backend);
+    /**
+     * One step on {@code batch} (the inputs of a step made with a loss function of a batch), tracing it first for a
+     * new input signature; returns its loss as a new tensor. The host waits for nothing.
+     */
+    public Tensor step(Tensor... batch) {
+        return step(List.of(Errors.notNull(batch, "TrainingStep.step", "batch")));
+    }
+
+    /** {@link #step(Tensor...)} for a list. */
+    public Tensor step(List<Tensor> batch) {
+        checkOpen("step");
+        Errors.notNull(batch, "TrainingStep.step", "batch");
+        Tensor[] loss = new Tensor[1];
+        Backend backend = variables.getFirst().backend();
+        take(batch, 1, (lossView, row) -> {
+            loss[0] = Tensor.allocate("TrainingStep.step", backend, Shape.of(lossView.shape()), lossView.dtype());
+            backend.copy(lossView, loss[0].view());
+        });
+        return loss[0];
+    }
+
+    /** Takes {@code steps} steps on {@code batch}: eager first, then traced, then replayed; {@code sink} gets each loss. */
+    private void take(List<Tensor> batch, int steps, LossSink sink) {
+        Backend backend = variables.getFirst().backend();
+        List<Tensor> inputs = new ArrayList<>(batch.size());
+        StringBuilder signature = new StringBuilder();
+        for (int i = 0; i < batch.size(); i++) {
+            Tensor input = Errors.notNull(batch.get(i), "TrainingStep.step", "batch tensor " + i);
+            input.checkOpen("TrainingStep.step");
+            if (input.backend() != backend) {
+                throw new IllegalArgumentException("TrainingStep.step: batch tensor " + i + " (" + input.dtype() + " "
+                        + input.shape() + ") lives on backend " + input.backend().name() + ", the variables on "
+                        + backend.name() + "; make both on one backend");
+            }
+            // an input is bound by its buffer: give the program a dense buffer of exactly its elements
+            Tensor dense = GradientTape.noRecording(() -> Ops.contiguous(Ops.onDevice("TrainingStep.step", input)));
+            signature.append(input.dtype()).append(input.shape()).append(' ');
+            inputs.add(dense);
+        }
+        DeviceBuffer[] buffers = new DeviceBuffer[inputs.size()];
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = inputs.get(i).storage.buffer;
+        }
+        int row = 0;
+        if (!warmedUp && row < steps) {
+            // the eager first step makes the optimizer's state, which a trace must find already there
+            Tensor value = optimizer.minimize(() -> loss.apply(List.copyOf(inputs)), variables);
+            warmedUp = true;
+            sink.accept(value.view(), row++);
+        }
+        Compiled compiled = programs.get(signature.toString());
+        if (compiled == null && row < steps) {
+            compiled = trace(backend, inputs, buffers, sink, row++);
+            programs.put(signature.toString(), compiled);
+        }
+        if (row < steps) {
+            int first = row;
+            StridedView lossView = compiled.program.planned(compiled.loss);
+            compiled.program.replay(buffers, steps - row, replayed -> sink.accept(lossView, first + (int) replayed));
+        }
+        if (compiled != null) {
+            last = compiled;
+        }
+        java.lang.ref.Reference.reachabilityFence(inputs);
+    }
+
+    /** Traces one step (which runs), hands its loss to {@code sink}, and compiles it. */
+    private Compiled trace(Backend backend, List<Tensor> inputs, DeviceBuffer[] buffers, LossSink sink, int row) {
+        Tracer tracer = Tracer.start(backend);
         Tensor value;
         try {
-            value = optimizer.minimize(loss, variables);
+            value = optimizer.minimize(() -> loss.apply(List.copyOf(inputs)), variables);
         } catch (RuntimeException failure) {
-            tracer.stop();
-            tracer = null;
             throw new IllegalStateException("TrainingStep: tracing the step failed: " + failure.getMessage(), failure);
         } finally {
-            if (tracer != null) {
-                tracer.stop();
-            }
+            tracer.stop();
         }
-        if (value.isHostScalar() || !(value.storage.buffer instanceof Tracer.Traced)) {
+        if (!(value.storage.buffer instanceof Tracer.Traced traced) || traced.constant) {
             throw new IllegalStateException("TrainingStep: the loss (" + value.dtype() + " " + value.shape()
                     + ") was not computed inside the step; return a tensor computed from the variables");
         }
-        tracedLoss = value.view();
-        lossShape = value;
-        liveOut = Collections.newSetFromMap(new IdentityHashMap<>());
+        sink.accept(Tracer.real(value.view()), row);
+        Set<DeviceBuffer> liveOut = Collections.newSetFromMap(new IdentityHashMap<>());
         liveOut.add(value.storage.buffer);
-    }
-
-    private void compileTrace() {
-        program = Program.compile(tracer, new DeviceBuffer[0], liveOut, fuse);
-        tracer = null;
+        return new Compiled(Program.compile(tracer, buffers, liveOut, fuse), value.view());
     }
 
     /** Copies the step's loss and the recorded variables into row {@code step} of the history buffers. */
@@ -219,13 +285,13 @@ public final class TrainingStep implements AutoCloseable {
     /** Backend calls per replayed step, and the eager step's, for comparison ({@code ./quiver compare}). */
     public int callsPerStep() {
         requireCompiled("callsPerStep");
-        return program.callsPerStep();
+        return last.program.callsPerStep();
     }
 
     /** Backend calls the traced (eager) step made. */
     public int eagerCallsPerStep() {
         requireCompiled("eagerCallsPerStep");
-        return program.tracedCalls();
+        return last.program.tracedCalls();
     }
 
     /**
@@ -234,6 +300,7 @@ public final class TrainingStep implements AutoCloseable {
      */
     public String describe() {
         requireCompiled("describe");
+        Program program = last.program;
         return "traced step: " + program.tracedCalls() + " backend calls, " + program.intermediateBytes()
                 + " bytes of intermediates\n" + program.describe(false) + "compiled: " + program.callsPerStep()
                 + " calls per step, memory plan " + program.plannedBytes() + " bytes\n" + program.describe(true);
@@ -241,7 +308,7 @@ public final class TrainingStep implements AutoCloseable {
 
     private void requireCompiled(String method) {
         checkOpen(method);
-        if (program == null) {
+        if (last == null) {
             throw new IllegalStateException("TrainingStep." + method + ": not compiled yet; run at least 2 steps");
         }
     }
@@ -257,9 +324,8 @@ public final class TrainingStep implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            if (program != null) {
-                program.close();
-            }
+            programs.values().forEach(compiled -> compiled.program.close());
+            programs.clear();
         }
     }
 }

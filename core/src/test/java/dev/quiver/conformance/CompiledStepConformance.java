@@ -196,6 +196,27 @@ public abstract class CompiledStepConformance extends BackendConformance {
     }
 
     @Test
+    void aStepFedBatchesBindsThemAndTracesOncePerBatchShape() {
+        RandomGenerator data = new RandomGenerator(5);
+        Variable eagerW = Variable.of(10.0f, "w");
+        Variable eagerB = Variable.of(1.0f, "b");
+        Variable w = Variable.of(10.0f, "w");
+        Variable b = Variable.of(1.0f, "b");
+        SGD eagerOptimizer = new SGD(0.05);
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.05), List.of(w, b),
+                batch -> Losses.meanSquaredError(batch.get(1), batch.get(0).mul(w).add(b)), false)) {
+            for (int size : new int[] {16, 16, 16, 16, 9, 16, 9, 9}) {
+                Tensor x = data.normal(size, 1);
+                Tensor y = x.mul(7.0).add(4.0);
+                float eagerLoss = eagerOptimizer.minimize(() -> Losses.meanSquaredError(y, x.mul(eagerW).add(eagerB)),
+                        List.of(eagerW, eagerB)).floatValue();
+                assertEquals(eagerLoss, step.step(x, y).floatValue(), "loss of a batch of " + size);
+                assertEquals(eagerW.floatValue(), w.floatValue(), "w after a batch of " + size);
+            }
+        }
+    }
+
+    @Test
     void whatCannotBeReplayedIsRefusedWhileTracingNamingTheMethod() {
         Variable w = Variable.of(2.0f, "w");
         Tensor x = Tensor.of(new float[] {1, 2, 3});
