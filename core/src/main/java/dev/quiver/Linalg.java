@@ -22,6 +22,9 @@ import java.util.List;
  * Tensor l = Linalg.cholesky(a);              // [[2, 0], [1, 1.414...]]
  * Tensor x = Linalg.solve(a, b);              // [[0.5], [0]]
  * Linalg.QR qr = Linalg.qr(a);                // qr.q() @ qr.r() == a
+ * // a straight-line fit y = b0 + b1 t through (0, 1), (1, 3), (2, 5): beta = [[1], [2]]
+ * Tensor design = Tensor.of(new double[][] {{1, 0}, {1, 1}, {1, 2}}, DType.FLOAT64);
+ * Tensor y = Tensor.of(new double[][] {{1}, {3}, {5}}, DType.FLOAT64);
  * Tensor beta = Linalg.lstsq(design, y);      // argmin ||design beta - y||
  * }</pre>
  *

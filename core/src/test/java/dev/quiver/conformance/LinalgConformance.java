@@ -575,6 +575,9 @@ public abstract class LinalgConformance extends BackendConformance {
         }
     }
 
-    /** What Householder QR in float64 reaches on Filip on every backend here, less a margin (see the report). */
-    static final double FILIP_DIGITS = 7;
+    /**
+     * What Householder QR in float64 reaches on Filip, less a margin: measured 8.1 to 8.4 digits per coefficient on
+     * the CPU backend and 7.9 to 8.1 on OpenCL (PoCL), whose reductions add in another order.
+     */
+    static final double FILIP_DIGITS = 7.5;
 }
