@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.quiver.DType;
 import dev.quiver.GradientCheck;
+import dev.quiver.GradientTape;
 import dev.quiver.Linalg;
 import dev.quiver.Quiver;
 import dev.quiver.Tensor;
@@ -472,6 +473,25 @@ public abstract class LinalgConformance extends BackendConformance {
         }, wide);
         check("lstsq overdetermined (both arguments)", in -> Linalg.lstsq(in.get(0), in.get(1)), tall, y);
         check("lstsq minimum norm (both arguments)", in -> Linalg.lstsq(in.get(0), in.get(1)), wide, w);
+    }
+
+    @Test
+    public void choleskyGradientReachesOnlyTheLowerTriangleItReads() {
+        Tensor a = tensor(positiveDefinite(71, 1, 3, F64), F64, 0, 3, 3);
+        double[] g;
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(a);
+            g = tape.gradient(Linalg.cholesky(a).sum(), a).toDoubleArray();
+        }
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (j > i) {
+                    assertEquals(0.0, g[i * 3 + j], "upper element (" + i + ", " + j + ") is never read");
+                } else {
+                    assertTrue(g[i * 3 + j] != 0, "lower element (" + i + ", " + j + ") has a gradient");
+                }
+            }
+        }
     }
 
     static Tensor eye(int n) {
