@@ -203,6 +203,51 @@ sealed interface Call {
         }
     }
 
+    record Gather(StridedView params, StridedView indices, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.gather(params, indices, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {params, indices};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new Gather(bind(params, binding), bind(indices, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return "gather";
+        }
+    }
+
+    /** Adds into {@code out}, which it therefore also reads. */
+    record ScatterAdd(StridedView updates, StridedView indices, StridedView out) implements Call {
+        public void run(Backend backend, long stepCounter) {
+            backend.scatterAdd(updates, indices, out);
+        }
+
+        public StridedView[] reads() {
+            return new StridedView[] {updates, indices, out};
+        }
+
+        public StridedView[] writes() {
+            return new StridedView[] {out};
+        }
+
+        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
+            return new ScatterAdd(bind(updates, binding), bind(indices, binding), bind(out, binding));
+        }
+
+        public String label() {
+            return "scatter_add";
+        }
+    }
+
     /**
      * A draw from a Philox stream. With {@code streamRelative} the counter is {@code counter} past the step's
      * position in its {@link RandomGenerator} (so every replay draws new numbers, as the eager loop does); otherwise

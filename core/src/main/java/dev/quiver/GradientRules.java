@@ -100,6 +100,12 @@ final class GradientRules {
             Node.SliceBounds bounds = sliceBounds(node);
             return new Tensor[] {g.slice(bounds.begin(), node.inputs()[0].shape().dims())};
         });
+        RULES.put(Primitive.REVERSE, (node, g, needed) -> new Tensor[] {g.reverse(reversedAxes(node))});
+        // gather's gradient is TensorFlow's IndexedSlices densified: g's rows added back where they were read
+        RULES.put(Primitive.GATHER, (node, g, needed) -> new Tensor[] {
+                Ops.scatterAdd(g, node.inputs()[1], node.inputs()[0].shape(), indexAxis(node)), null});
+        RULES.put(Primitive.SCATTER_ADD, (node, g, needed) -> new Tensor[] {
+                Ops.gather(g, node.inputs()[1], indexAxis(node)), null});
         RULES.put(Primitive.CONCAT, (node, g, needed) -> {
             int axis = concatAxis(node);
             Tensor[] grads = new Tensor[node.inputs().length];
@@ -186,6 +192,20 @@ final class GradientRules {
         throw wrongAttributes(node, Node.ReduceAxes.class);
     }
 
+    private static int[] reversedAxes(Node node) {
+        if (node.attributes() instanceof Node.ReversedAxes(int[] axes)) {
+            return axes;
+        }
+        throw wrongAttributes(node, Node.ReversedAxes.class);
+    }
+
+    private static int indexAxis(Node node) {
+        if (node.attributes() instanceof Node.IndexAxis(int axis)) {
+            return axis;
+        }
+        throw wrongAttributes(node, Node.IndexAxis.class);
+    }
+
     private static int concatAxis(Node node) {
         if (node.attributes() instanceof Node.ConcatAxis(int axis)) {
             return axis;
@@ -230,7 +250,8 @@ final class GradientRules {
         return summed.reshape(shape);
     }
 
-    private static Tensor swapLastTwo(Tensor x) {
+    /** {@code x} with its last two axes swapped (a view): a matrix transpose over any batch dimensions. */
+    static Tensor swapLastTwo(Tensor x) {
         int[] order = new int[x.rank()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;

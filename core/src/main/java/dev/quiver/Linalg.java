@@ -318,7 +318,7 @@ public final class Linalg {
         Shape shape = axis == 1 ? Shape.of(1, n, 1) : Shape.of(1, 1, n);
         DeviceBuffer buffer;
         try {
-            buffer = backend.upload(values);
+            buffer = Tracer.device(backend).upload(values);
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed("linalg", backend, shape, DType.INT32, failure);
         }

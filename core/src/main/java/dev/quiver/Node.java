@@ -28,7 +28,8 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
      * }
      * }</pre>
      */
-    sealed interface Attributes permits SourceShape, Permutation, SliceBounds, ReduceAxes, ConcatAxis {
+    sealed interface Attributes permits SourceShape, Permutation, SliceBounds, ReduceAxes, ConcatAxis, ReversedAxes,
+            IndexAxis {
     }
 
     /** RESHAPE and EXPAND: the input's shape, which the gradient is brought back to. */
@@ -49,5 +50,13 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
 
     /** CONCAT: the axis the inputs were joined along (normalized, {@code >= 0}). */
     record ConcatAxis(int axis) implements Attributes {
+    }
+
+    /** REVERSE: the axes that were reversed (normalized, {@code >= 0}). */
+    record ReversedAxes(int[] axes) implements Attributes {
+    }
+
+    /** GATHER and SCATTER_ADD: the axis the indices pick along (normalized, {@code >= 0}). */
+    record IndexAxis(int axis) implements Attributes {
     }
 }

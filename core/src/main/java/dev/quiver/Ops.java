@@ -274,19 +274,223 @@ final class Ops {
 
     /** The adjoint of {@link #slice}: zeros of {@code bounds.full} with {@code x} written at {@code bounds.begin}. */
     static Tensor pad(Tensor g, Node.SliceBounds bounds) {
-        Tensor x = onDevice("pad", g);
-        Tensor out = Tensor.allocate("pad", x.backend(), bounds.full(), x.dtype());
+        return pad("pad", g, bounds, 0);
+    }
+
+    /**
+     * {@code value} everywhere in {@code bounds.full}, with {@code g} written at {@code bounds.begin}: the adjoint of
+     * {@link #slice} ({@code value} 0) and {@code tf.pad} in constant mode. Its gradient is the slice, whatever the
+     * value.
+     */
+    static Tensor pad(String method, Tensor g, Node.SliceBounds bounds, double value) {
+        Tensor x = onDevice(method, g);
+        Tensor out = Tensor.allocate(method, x.backend(), bounds.full(), x.dtype());
         long offset = 0;
         long[] strides = bounds.full().contiguousStrides();
         for (int i = 0; i < strides.length; i++) {
             offset += bounds.begin()[i] * strides[i];
         }
         StridedView window = new StridedView(out.storage.buffer, x.shape().dims(), strides, offset);
-        run("pad", x, () -> {
-            x.device().fill(out.view(), 0);
+        run(method, x, () -> {
+            x.device().fill(out.view(), value);
             x.device().copy(x.view(), window);
         });
         return record(Primitive.PAD, out, bounds, x);
+    }
+
+    /**
+     * {@code x} reversed along {@code axes} ({@code tf.reverse}), a view: each reversed axis starts at its last
+     * element and steps back (a negative stride), so nothing is copied.
+     */
+    static Tensor reverse(Tensor x, int[] axes) {
+        x.checkOpen("reverse");
+        Errors.notNull(axes, "reverse", "axes");
+        int rank = x.rank();
+        boolean[] reversed = new boolean[rank];
+        for (int axis : axes) {
+            int a = Shape.normalizeAxis(axis, rank, "reverse", x.backend());
+            if (reversed[a]) {
+                throw Errors.invalid("reverse", x.backend(), "axis " + axis + " repeated in " + Arrays.toString(axes)
+                        + " for shape " + x.shape());
+            }
+            reversed[a] = true;
+        }
+        if (axes.length == 0) {
+            return x;
+        }
+        long[] strides = x.strides.clone();
+        long offset = x.offset;
+        int[] normalized = new int[axes.length];
+        for (int i = 0, n = 0; i < rank; i++) {
+            if (reversed[i]) {
+                normalized[n++] = i;
+                int extent = x.shape().dim(i);
+                if (extent > 0) { // an empty axis has no last element to start from
+                    offset += (extent - 1) * strides[i];
+                }
+                strides[i] = -strides[i];
+            }
+        }
+        Tensor out = new Tensor(x.storage, x.shape(), strides, offset);
+        return record(Primitive.REVERSE, out, new Node.ReversedAxes(normalized), x);
+    }
+
+    // ---------------------------------------------------------------- gather and its adjoint
+
+    /**
+     * {@code tf.gather(params, indices, axis)}: the result has shape {@code params.shape[:axis] + indices.shape +
+     * params.shape[axis+1:]}. One backend call, O(result) work; an index outside the axis is an error naming gather,
+     * the index and the shape (on a device, where the result is read).
+     */
+    static Tensor gather(Tensor params, Tensor indices, int axis) {
+        params.checkOpen("gather");
+        Errors.notNull(indices, "gather", "indices").checkOpen("gather");
+        checkSameBackend("gather", params, indices);
+        Backend backend = params.backend();
+        if (params.rank() == 0) {
+            throw Errors.invalid("gather", backend, "params must have rank >= 1, got a scalar " + params.dtype());
+        }
+        requireIndices("gather", indices, params.shape());
+        int along = Shape.normalizeAxis(axis, params.rank(), "gather", backend);
+        Shape outShape = indexedShape(params.shape(), along, indices.shape());
+        Tensor source = onDevice("gather", params);
+        Tensor index = flatIndices("gather", indices);
+        StridedView paramsView = threeAxisView(source, along);
+        if (paramsView == null) {
+            source = contiguous(source);
+            paramsView = threeAxisView(source, along);
+        }
+        Tensor out = Tensor.allocate("gather", backend, outShape, params.dtype());
+        int[] blocks = blocks(params.shape(), along);
+        StridedView target = StridedView.contiguous(out.storage.buffer, blocks[0], index.shape().dim(0), blocks[2]);
+        StridedView sourceView = paramsView;
+        Tensor owner = source;
+        run("gather", params, () -> Tracer.device(backend).gather(sourceView, index.view(), target));
+        java.lang.ref.Reference.reachabilityFence(owner);
+        return record(Primitive.GATHER, out, new Node.IndexAxis(along), source, indices);
+    }
+
+    /**
+     * The adjoint of {@link #gather}: zeros of {@code shape} with {@code updates[..., j, ...]} added at
+     * {@code indices[j]} along {@code axis} (a repeated index adds up), like TensorFlow's densified
+     * {@code IndexedSlices} gradient of gather.
+     */
+    static Tensor scatterAdd(Tensor updates, Tensor indices, Shape shape, int axis) {
+        updates.checkOpen("scatterAdd");
+        Backend backend = updates.backend();
+        requireIndices("scatterAdd", indices, shape);
+        requireNumeric("scatterAdd", updates);
+        Shape expected = indexedShape(shape, axis, indices.shape());
+        if (!updates.shape().equals(expected)) {
+            throw Errors.invalid("scatterAdd", backend, "updates of shape " + updates.shape() + " do not match "
+                    + expected + " (shape " + shape + ", indices " + indices.shape() + ", axis " + axis + ")");
+        }
+        Tensor source = onDevice("scatterAdd", updates);
+        Tensor index = flatIndices("scatterAdd", indices);
+        int[] blocks = blocks(shape, axis);
+        StridedView updatesView = threeAxisView(source, axis, indices.rank());
+        if (updatesView == null) {
+            source = contiguous(source);
+            updatesView = threeAxisView(source, axis, indices.rank());
+        }
+        Tensor out = Tensor.allocate("scatterAdd", backend, shape, updates.dtype());
+        StridedView target = StridedView.contiguous(out.storage.buffer, blocks[0], blocks[1], blocks[2]);
+        StridedView sourceView = updatesView;
+        Tensor owner = source;
+        run("scatterAdd", updates, () -> {
+            Tracer.device(backend).fill(out.view(), 0);
+            Tracer.device(backend).scatterAdd(sourceView, index.view(), target);
+        });
+        java.lang.ref.Reference.reachabilityFence(owner);
+        return record(Primitive.SCATTER_ADD, out, new Node.IndexAxis(axis), source, indices);
+    }
+
+    private static void requireIndices(String method, Tensor indices, Shape shape) {
+        if (indices.dtype() != DType.INT32 && indices.dtype() != DType.INT64) {
+            throw Errors.invalid(method, indices.backend(), "indices must be int32 or int64, got " + indices.dtype()
+                    + " of shape " + indices.shape() + " (params shape " + shape + ")");
+        }
+    }
+
+    /** {@code shape} with axis {@code axis} replaced by the dimensions of {@code indices}. */
+    private static Shape indexedShape(Shape shape, int axis, Shape indices) {
+        int[] dims = new int[shape.rank() - 1 + indices.rank()];
+        int next = 0;
+        for (int i = 0; i < axis; i++) {
+            dims[next++] = shape.dim(i);
+        }
+        for (int i = 0; i < indices.rank(); i++) {
+            dims[next++] = indices.dim(i);
+        }
+        for (int i = axis + 1; i < shape.rank(); i++) {
+            dims[next++] = shape.dim(i);
+        }
+        return Shape.of(dims);
+    }
+
+    /** {@code (outer, shape[axis], inner)}: the products of the dimensions before and after {@code axis}. */
+    private static int[] blocks(Shape shape, int axis) {
+        long outer = 1;
+        long inner = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= shape.dim(i);
+        }
+        for (int i = axis + 1; i < shape.rank(); i++) {
+            inner *= shape.dim(i);
+        }
+        return new int[] {Math.toIntExact(outer), shape.dim(axis), Math.toIntExact(inner)};
+    }
+
+    /** The indices as a 1-D tensor (a view when they are dense or already 1-D; a device copy of a host scalar). */
+    private static Tensor flatIndices(String method, Tensor indices) {
+        Tensor index = onDevice(method, indices).stopGradient();
+        if (index.rank() == 1) {
+            return index;
+        }
+        return contiguous(index).reshape((int) index.size());
+    }
+
+    private static StridedView threeAxisView(Tensor x, int axis) {
+        return threeAxisView(x, axis, 1);
+    }
+
+    /**
+     * {@code x} as an {@code (outer, middle, inner)} view where the middle block is axes {@code [axis, axis+count)}:
+     * the same buffer when each block's axes merge into one stride, else null (the caller copies first).
+     */
+    private static StridedView threeAxisView(Tensor x, int axis, int count) {
+        int[] dims = x.shape().dims();
+        long[] merged = new long[3];
+        int[] extents = new int[3];
+        int[][] ranges = {{0, axis}, {axis, axis + count}, {axis + count, dims.length}};
+        for (int block = 0; block < 3; block++) {
+            long extent = 1;
+            long stride = 0;
+            boolean started = false;
+            for (int i = ranges[block][1] - 1; i >= ranges[block][0]; i--) {
+                if (dims[i] == 1) {
+                    continue;
+                }
+                if (!started) {
+                    stride = x.strides[i];
+                    started = true;
+                } else if (x.strides[i] != stride * extent) {
+                    return null;
+                }
+                extent *= dims[i];
+            }
+            for (int i = ranges[block][0]; i < ranges[block][1]; i++) {
+                if (dims[i] == 0) {
+                    extent = 0;
+                }
+            }
+            if (extent > Integer.MAX_VALUE) {
+                return null;
+            }
+            extents[block] = (int) extent;
+            merged[block] = stride;
+        }
+        return new StridedView(x.storage.buffer, extents, merged, x.offset);
     }
 
     static Tensor concat(List<Tensor> parts, int axis) {
@@ -452,53 +656,136 @@ final class Ops {
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, b, false, false);
+    }
+
+    /**
+     * {@code tf.matmul(a, b, transpose_a, transpose_b)} with numpy's rules for the rest: a 1-D operand is a row
+     * (left) or a column (right) whose added axis is removed from the result; the batch dimensions (all but the last
+     * two) broadcast and may be any number. The backend takes one batch axis: the broadcast batch dimensions are
+     * merged into it as a view when their strides allow (a broadcast operand has stride 0 throughout) and copied
+     * otherwise; a transposed operand is a view, never a copy.
+     */
+    static Tensor matmul(Tensor a, Tensor b, boolean transposeA, boolean transposeB) {
         a.checkOpen("matmul");
         Errors.notNull(b, "matmul", "other").checkOpen("matmul");
         checkSameBackend("matmul", a, b);
         Backend backend = a.backend();
-        if (a.rank() < 2 || b.rank() < 2 || a.rank() > 3 || b.rank() > 3) {
-            throw Errors.invalid("matmul", backend, "expects 2-D or batched 3-D operands, got shapes "
-                    + a.shape() + " and " + b.shape());
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw Errors.invalid("matmul", backend, "expects operands of rank >= 1, got shapes " + a.shape() + " and "
+                    + b.shape() + "; use mul for a scalar");
         }
-        if (a.shape().dim(-1) != b.shape().dim(-2)) {
-            throw Errors.invalid("matmul", backend, "inner dimensions differ: shapes " + a.shape() + " and "
-                    + b.shape() + " (" + a.shape().dim(-1) + " vs " + b.shape().dim(-2) + ")");
+        if ((transposeA && a.rank() < 2) || (transposeB && b.rank() < 2)) {
+            throw Errors.invalid("matmul", backend, "a transpose flag needs an operand of rank >= 2, got shapes "
+                    + a.shape() + " and " + b.shape() + " with transposeA=" + transposeA + ", transposeB="
+                    + transposeB);
         }
         if (a.dtype() == DType.BOOL || b.dtype() == DType.BOOL) {
             throw Errors.invalid("matmul", backend, "not defined for bool (shapes " + a.shape() + " and "
                     + b.shape() + ")");
         }
-        int batchA = a.rank() == 3 ? a.shape().dim(0) : 1;
-        int batchB = b.rank() == 3 ? b.shape().dim(0) : 1;
-        if (batchA != batchB && batchA != 1 && batchB != 1) {
-            throw Errors.invalid("matmul", backend, "batch dimensions differ: shapes " + a.shape() + " and "
-                    + b.shape());
-        }
         DType common = DType.promote(a.dtype(), b.dtype());
         Tensor left = onDevice("matmul", cast(a, common));
         Tensor right = onDevice("matmul", cast(b, common));
-        int batch = batchA == 1 ? batchB : batchA; // numpy: a batch of 1 broadcasts, even against 0
-        int m = a.shape().dim(-2);
-        int k = a.shape().dim(-1);
-        int n = b.shape().dim(-1);
-        boolean batched = a.rank() == 3 || b.rank() == 3;
-        Shape outShape = batched ? Shape.of(batch, m, n) : Shape.of(m, n);
+        boolean vectorLeft = left.rank() == 1;
+        boolean vectorRight = right.rank() == 1;
+        left = vectorLeft ? left.reshape(1, left.shape().dim(0)) : transposeA ? GradientRules.swapLastTwo(left) : left;
+        right = vectorRight ? right.reshape(right.shape().dim(0), 1) : transposeB ? GradientRules.swapLastTwo(right) : right;
+        if (left.shape().dim(-1) != right.shape().dim(-2)) {
+            throw Errors.invalid("matmul", backend, "inner dimensions differ: shapes " + a.shape() + " and "
+                    + b.shape() + (transposeA || transposeB ? " with transposeA=" + transposeA + ", transposeB="
+                    + transposeB : "") + " (" + left.shape().dim(-1) + " vs " + right.shape().dim(-2) + ")");
+        }
+        Shape batchA = leadingDims(left);
+        Shape batchB = leadingDims(right);
+        Shape batchShape;
+        try {
+            batchShape = Shape.broadcast("matmul", backend, batchA, batchB);
+        } catch (IllegalArgumentException mismatch) {
+            throw Errors.invalid("matmul", backend, "batch dimensions " + batchA + " and " + batchB
+                    + " do not broadcast: shapes " + a.shape() + " and " + b.shape());
+        }
+        int batch = Math.toIntExact(batchShape.size());
+        int m = left.shape().dim(-2);
+        int k = left.shape().dim(-1);
+        int n = right.shape().dim(-1);
+        StridedView viewA = batchedView(left, batchShape);
+        if (viewA == null) { // batch strides that do not merge into one: copy the broadcast operand
+            left = contiguous(expand(left, withLastTwo(batchShape, left)));
+            viewA = batchedView(left, batchShape);
+        }
+        StridedView viewB = batchedView(right, batchShape);
+        if (viewB == null) {
+            right = contiguous(expand(right, withLastTwo(batchShape, right)));
+            viewB = batchedView(right, batchShape);
+        }
+        Shape outShape = withLastTwo(batchShape, m, n);
         Tensor out = Tensor.allocate("matmul", backend, outShape, common);
-        StridedView viewA = batchedView(left, batch);
-        StridedView viewB = batchedView(right, batch);
         StridedView viewOut = StridedView.contiguous(out.storage.buffer, batch, m, n);
-        run("matmul", left, () -> Tracer.device(backend).matmul(viewA, viewB, viewOut));
-        return record(Primitive.MATMUL, out, null, left, right);
+        StridedView first = viewA;
+        StridedView second = viewB;
+        Tensor owner = right; // keeps the buffer of `second` reachable while the backend reads it
+        run("matmul", left, () -> Tracer.device(backend).matmul(first, second, viewOut));
+        java.lang.ref.Reference.reachabilityFence(owner);
+        Tensor product = record(Primitive.MATMUL, out, null, left, right);
+        if (vectorLeft || vectorRight) { // numpy: the axis added to a vector operand is removed again
+            int[] dims = outShape.dims();
+            int[] kept = new int[dims.length - (vectorLeft ? 1 : 0) - (vectorRight ? 1 : 0)];
+            int next = 0;
+            for (int i = 0; i < dims.length; i++) {
+                if (!(vectorLeft && i == dims.length - 2) && !(vectorRight && i == dims.length - 1)) {
+                    kept[next++] = dims[i];
+                }
+            }
+            return product.reshape(kept);
+        }
+        return product;
     }
 
-    private static StridedView batchedView(Tensor x, int batch) {
-        int rows = x.shape().dim(-2);
-        int columns = x.shape().dim(-1);
-        long rowStride = x.strides[x.rank() - 2];
-        long columnStride = x.strides[x.rank() - 1];
-        long batchStride = x.rank() == 3 && x.shape().dim(0) == batch ? x.strides[0] : 0;
-        return new StridedView(x.storage.buffer, new int[] {batch, rows, columns},
-                new long[] {batchStride, rowStride, columnStride}, x.offset);
+    /** All dimensions but the last two: a matmul operand's batch shape. */
+    private static Shape leadingDims(Tensor x) {
+        return Shape.of(Arrays.copyOf(x.shape().dims(), x.rank() - 2));
+    }
+
+    /** {@code batch} followed by the last two dimensions of {@code x}. */
+    private static Shape withLastTwo(Shape batch, Tensor x) {
+        return withLastTwo(batch, x.shape().dim(-2), x.shape().dim(-1));
+    }
+
+    private static Shape withLastTwo(Shape batch, int rows, int columns) {
+        int[] dims = Arrays.copyOf(batch.dims(), batch.rank() + 2);
+        dims[batch.rank()] = rows;
+        dims[batch.rank() + 1] = columns;
+        return Shape.of(dims);
+    }
+
+    /**
+     * {@code x} as the backend's {@code (batch, rows, columns)} view, its batch dimensions broadcast to
+     * {@code batchShape} (stride 0) and merged into one axis; null when their strides do not merge.
+     */
+    private static StridedView batchedView(Tensor x, Shape batchShape) {
+        int rank = x.rank();
+        int extra = batchShape.rank() - (rank - 2);
+        long stride = 0;
+        long extent = 1;
+        boolean started = false;
+        for (int i = batchShape.rank() - 1; i >= 0; i--) {
+            int size = batchShape.dim(i);
+            int own = i - extra;
+            long step = own < 0 || x.shape().dim(own) != size ? 0 : x.strides[own];
+            if (size == 1) {
+                continue;
+            }
+            if (!started) {
+                stride = step;
+                started = true;
+            } else if (step != stride * extent) {
+                return null;
+            }
+            extent *= size;
+        }
+        return new StridedView(x.storage.buffer, new int[] {Math.toIntExact(batchShape.size()), x.shape().dim(-2),
+                x.shape().dim(-1)}, new long[] {stride, x.strides[rank - 2], x.strides[rank - 1]}, x.offset);
     }
 
     // ---------------------------------------------------------------- plumbing

@@ -755,7 +755,8 @@ public class Tensor implements AutoCloseable {
 
     /**
      * Matrix product, like {@code tf.matmul} and Python's {@code @}: 2-D {@code (m, k) @ (k, n)}, or batched
-     * 3-D {@code (b, m, k) @ (b, k, n)}, where a 2-D operand (or batch 1) is broadcast over the batch.
+     * {@code (..., m, k) @ (..., k, n)} whose batch dimensions broadcast (numpy rules); a 1-D operand is a row (left)
+     * or a column (right) whose added axis is removed from the result.
      */
     public Tensor matmul(Tensor other) {
         return Ops.matmul(this, other);
@@ -887,6 +888,238 @@ public class Tensor implements AutoCloseable {
             expanded.add(tensor.expandDims(at));
         }
         return Ops.concat("stack", expanded, at);
+    }
+
+    // ---------------------------------------------------------------- indexing, tiling, padding (TensorFlow parity)
+
+    /**
+     * Rows picked by index along axis 0, like {@code tf.gather(params, indices)}: see {@link #gather(Tensor, int)}.
+     */
+    public Tensor gather(Tensor indices) {
+        return Ops.gather(this, indices, 0);
+    }
+
+    /**
+     * Elements picked by index along {@code axis}, like {@code tf.gather(params, indices, axis=axis)}: the result
+     * has shape {@code shape[:axis] + indices.shape + shape[axis+1:]}. {@code indices} is int32 or int64 of any
+     * shape; an index outside {@code [0, shape[axis])} is an error naming gather, the index and the shape (on a
+     * device backend it is thrown where the result is read). Differentiable in this tensor: the gradient adds the
+     * upstream rows back where they were read (a repeated index adds up), one scatter-add, no one-hot matrix.
+     *
+     * <pre>{@code
+     * Tensor table = Tensor.constant(new double[][] {{1, 2}, {3, 4}, {5, 6}});
+     * table.gather(Tensor.constant(new int[] {2, 0, 2}));      // [[5, 6], [1, 2], [5, 6]]
+     * table.gather(Tensor.constant(new int[] {1}), 1);         // [[2], [4], [6]]
+     * }</pre>
+     */
+    public Tensor gather(Tensor indices, int axis) {
+        return Ops.gather(this, indices, axis);
+    }
+
+    /** {@code tf.one_hot(indices, depth)}: float32, 1 at each index and 0 elsewhere, on a new last axis. */
+    public Tensor oneHot(int depth) {
+        return oneHot(depth, 1, 0, -1, DType.FLOAT32);
+    }
+
+    /**
+     * {@code tf.one_hot(indices, depth, on_value, off_value, axis, dtype)}: this int tensor's values as one-hot
+     * vectors along a new axis {@code axis} ({@code -1}: last) of length {@code depth}, {@code onValue} at the index
+     * and {@code offValue} elsewhere. An index outside {@code [0, depth)} gives a vector of {@code offValue} only,
+     * as in TensorFlow. Not differentiable (its input is an index).
+     *
+     * <pre>{@code
+     * Tensor.constant(new int[] {0, 2, 5}).oneHot(3, 1, 0, -1, DType.FLOAT32);   // [[1,0,0], [0,0,1], [0,0,0]]
+     * }</pre>
+     */
+    public Tensor oneHot(int depth, double onValue, double offValue, int axis, DType dtype) {
+        checkOpen("oneHot");
+        Errors.notNull(dtype, "oneHot", "dtype");
+        if (!dtype().isIntegral()) {
+            throw Errors.invalid("oneHot", backend(), "indices must be int32 or int64, got " + dtype() + " of shape "
+                    + shape);
+        }
+        if (depth < 0) {
+            throw Errors.invalid("oneHot", backend(), "depth must be >= 0, got " + depth);
+        }
+        int at = Shape.normalizeAxis(axis, rank() + 1, "oneHot", backend());
+        int[] positions = new int[depth];
+        int[] rangeDims = new int[rank() + 1];
+        java.util.Arrays.fill(rangeDims, 1);
+        rangeDims[at] = depth;
+        for (int i = 0; i < depth; i++) {
+            positions[i] = i;
+        }
+        Tensor range = upload(backend(), HostArrays.flatten(positions, "oneHot", backend()), dtype(), "oneHot")
+                .reshape(rangeDims);
+        // O(result) work: the result itself has depth entries per index
+        return where(expandDims(at).equal(range), hostScalar(backend(), dtype, onValue),
+                hostScalar(backend(), dtype, offValue));
+    }
+
+    /**
+     * {@code tf.split(x, parts, axis)}: {@code parts} equal views along {@code axis}, whose length
+     * {@code parts} must divide.
+     */
+    public List<Tensor> split(int parts, int axis) {
+        checkOpen("split");
+        int at = Shape.normalizeAxis(axis, rank(), "split", backend());
+        if (parts <= 0 || shape.dim(at) % parts != 0) {
+            throw Errors.invalid("split", backend(), "cannot split axis " + axis + " of shape " + shape + " into "
+                    + parts + " equal parts");
+        }
+        int[] sizes = new int[parts];
+        java.util.Arrays.fill(sizes, shape.dim(at) / parts);
+        return split(sizes, axis);
+    }
+
+    /**
+     * {@code tf.split(x, sizes, axis)}: views of {@code sizes[i]} elements along {@code axis}, in order; one size may
+     * be {@code -1} (the rest). The sizes must add up to the axis' length.
+     *
+     * <pre>{@code
+     * List<Tensor> parts = Tensor.ones(2, 7).split(new int[] {3, -1, 1}, 1);   // shapes (2, 3), (2, 3), (2, 1)
+     * }</pre>
+     */
+    public List<Tensor> split(int[] sizes, int axis) {
+        checkOpen("split");
+        Errors.notNull(sizes, "split", "sizes");
+        int at = Shape.normalizeAxis(axis, rank(), "split", backend());
+        int length = shape.dim(at);
+        int[] resolved = sizes.clone();
+        int inferred = -1;
+        long known = 0;
+        for (int i = 0; i < resolved.length; i++) {
+            if (resolved[i] == -1 && inferred < 0) {
+                inferred = i;
+            } else if (resolved[i] < 0) {
+                throw Errors.invalid("split", backend(), "sizes must be >= 0 with at most one -1, got "
+                        + java.util.Arrays.toString(sizes) + " for shape " + shape);
+            } else {
+                known += resolved[i];
+            }
+        }
+        if (inferred >= 0 && known <= length) {
+            resolved[inferred] = (int) (length - known);
+            known = length;
+        }
+        if (known != length) {
+            throw Errors.invalid("split", backend(), "sizes " + java.util.Arrays.toString(sizes) + " do not add up to "
+                    + length + ", the length of axis " + axis + " of shape " + shape);
+        }
+        List<Tensor> parts = new ArrayList<>(resolved.length);
+        int start = 0;
+        for (int size : resolved) {
+            parts.add(slice(at, start, start + size));
+            start += size;
+        }
+        return parts;
+    }
+
+    /**
+     * {@code tf.tile(x, multiples)}: this tensor repeated {@code multiples[i]} times along axis {@code i} (one
+     * multiple per axis). A broadcast view made dense: the gradient sums the copies back.
+     *
+     * <pre>{@code
+     * Tensor.constant(new int[][] {{1, 2}}).tile(2, 3);   // [[1 2 1 2 1 2] [1 2 1 2 1 2]]
+     * }</pre>
+     */
+    public Tensor tile(int... multiples) {
+        checkOpen("tile");
+        Errors.notNull(multiples, "tile", "multiples");
+        if (multiples.length != rank()) {
+            throw Errors.invalid("tile", backend(), "needs one multiple per axis of shape " + shape + ", got "
+                    + java.util.Arrays.toString(multiples));
+        }
+        int[] split = new int[2 * rank()];
+        int[] repeated = new int[2 * rank()];
+        int[] result = new int[rank()];
+        for (int i = 0; i < rank(); i++) {
+            if (multiples[i] < 0) {
+                throw Errors.invalid("tile", backend(), "multiples must be >= 0, got "
+                        + java.util.Arrays.toString(multiples) + " for shape " + shape);
+            }
+            split[2 * i] = 1;
+            split[2 * i + 1] = shape.dim(i);
+            repeated[2 * i] = multiples[i];
+            repeated[2 * i + 1] = shape.dim(i);
+            result[i] = Math.multiplyExact(multiples[i], shape.dim(i));
+        }
+        return reshape(split).broadcastTo(Shape.of("tile", backend(), repeated))
+                .reshape(Shape.of("tile", backend(), result));
+    }
+
+    /** {@code tf.pad(x, paddings)}: zeros around this tensor, {@code paddings[i] = {before, after}} for axis i. */
+    public Tensor pad(int[][] paddings) {
+        return pad(paddings, 0);
+    }
+
+    /**
+     * {@code tf.pad(x, paddings, constant_values=value)} (constant mode): {@code paddings[i][0]} elements of
+     * {@code value} before axis {@code i} and {@code paddings[i][1]} after. {@code value} must fit this tensor's dtype.
+     * The gradient is the slice of the upstream gradient where this tensor sits.
+     *
+     * <pre>{@code
+     * Tensor.constant(new int[] {1, 2}).pad(new int[][] {{1, 2}}, 9);   // [9 1 2 9 9]
+     * }</pre>
+     */
+    public Tensor pad(int[][] paddings, double value) {
+        checkOpen("pad");
+        Errors.notNull(paddings, "pad", "paddings");
+        if (paddings.length != rank()) {
+            throw Errors.invalid("pad", backend(), "needs one {before, after} pair per axis of shape " + shape
+                    + ", got " + paddings.length);
+        }
+        if (!dtype().isFloating() && value != Math.rint(value)) {
+            throw Errors.invalid("pad", backend(), "the value " + value + " does not fit " + dtype() + " (shape "
+                    + shape + ")");
+        }
+        int[] full = new int[rank()];
+        int[] begin = new int[rank()];
+        for (int i = 0; i < rank(); i++) {
+            int[] pair = paddings[i];
+            if (pair == null || pair.length != 2 || pair[0] < 0 || pair[1] < 0) {
+                throw Errors.invalid("pad", backend(), "paddings[" + i + "] must be {before, after} with both >= 0, "
+                        + "got " + java.util.Arrays.toString(pair) + " for shape " + shape);
+            }
+            begin[i] = pair[0];
+            full[i] = Math.addExact(Math.addExact(shape.dim(i), pair[0]), pair[1]);
+        }
+        return Ops.pad("pad", this, new Node.SliceBounds(Shape.of("pad", backend(), full), begin), value);
+    }
+
+    /**
+     * {@code tf.reverse(x, axes)}: the order of the elements reversed along each of {@code axes}. A view (negative
+     * strides), no copy.
+     *
+     * <pre>{@code
+     * Tensor.constant(new int[][] {{1, 2, 3}, {4, 5, 6}}).reverse(1);   // [[3 2 1] [6 5 4]]
+     * }</pre>
+     */
+    public Tensor reverse(int... axes) {
+        return Ops.reverse(this, axes);
+    }
+
+    /**
+     * {@code tf.matmul(a, b, transpose_a=..., transpose_b=...)}: the product with either operand's last two axes
+     * swapped first, as a view (no copy). Otherwise as {@link #matmul(Tensor)}.
+     */
+    public Tensor matmul(Tensor other, boolean transposeA, boolean transposeB) {
+        return Ops.matmul(this, other, transposeA, transposeB);
+    }
+
+    /**
+     * {@code tf.einsum} for one or two operands: {@code "bij,bjk->bik"}, {@code "ij,jk->ik"}, {@code "ij,j->i"},
+     * {@code "i,i->"}, {@code "i,j->ij"}, {@code "bi,bi->b"}, {@code "ij->ji"}, {@code "ij->"}, ... (implicit output,
+     * {@code "ij,jk"}, as numpy: the letters used once, sorted). Computed with permute, reshape, sum and one batched
+     * matmul, so it is differentiable. Ellipses, a letter repeated within one operand (diagonals) and more than two
+     * operands are rejected with an error saying so.
+     *
+     * <pre>{@code
+     * Tensor c = Tensor.einsum("bij,bjk->bik", a, b);   // same as a.matmul(b)
+     * }</pre>
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.evaluate(equation, operands);
     }
 
     /** This tensor converted to {@code dtype} (float to int truncates toward zero; to bool is {@code != 0}). */

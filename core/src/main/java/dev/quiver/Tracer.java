@@ -290,6 +290,18 @@ final class Tracer {
         }
 
         @Override
+        public void gather(StridedView params, StridedView indices, StridedView out) {
+            backend.gather(real(params), real(indices), real(out));
+            calls.add(new Call.Gather(params, indices, out));
+        }
+
+        @Override
+        public void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
+            backend.scatterAdd(real(updates), real(indices), real(out));
+            calls.add(new Call.ScatterAdd(updates, indices, out));
+        }
+
+        @Override
         public void random(RandomDistribution distribution, long seed, long counter, double first, double second,
                            StridedView out) {
             backend.random(distribution, seed, counter, first, second, real(out));

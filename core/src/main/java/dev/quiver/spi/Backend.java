@@ -88,6 +88,35 @@ public interface Backend extends AutoCloseable {
     void matmul(StridedView a, StridedView b, StridedView out);
 
     /**
+     * Rows picked by index, {@code out[o, j, i] = params[o, indices[j], i]} ({@code tf.gather} along one axis):
+     * {@code params} is {@code (outer, axis, inner)} with any strides, {@code indices} a 1-D int32 or int64 view
+     * {@code (n)} with any stride, {@code out} contiguous {@code (outer, n, inner)} of the dtype of {@code params}.
+     * An index outside {@code [0, axis)} is an error made by {@link #indexOutOfRange}: thrown by the call on a
+     * backend that runs it at once, and where the result (or anything computed from it) is read on one that queues
+     * it.
+     */
+    void gather(StridedView params, StridedView indices, StridedView out);
+
+    /**
+     * The adjoint of {@link #gather}: {@code out[o, indices[j], i] += updates[o, j, i]} for {@code j} in increasing
+     * order (a repeated index adds up, in the same order on every backend, so every backend gives the same bits).
+     * {@code updates} is {@code (outer, n, inner)} with any strides, {@code indices} as for gather, {@code out}
+     * contiguous {@code (outer, axis, inner)}, numeric, holding what is added to (core fills it with zeros first).
+     * Out-of-range indices are reported as by {@link #gather} and add nothing.
+     */
+    void scatterAdd(StridedView updates, StridedView indices, StridedView out);
+
+    /**
+     * The error every backend gives for an index outside {@code [0, limit)} of {@code op} (gather, scatter_add):
+     * {@code gather: indices[3] = 7 is out of range [0, 5)}, like TensorFlow's {@code indices[3] = 7 is not in
+     * [0, 5)}.
+     */
+    static IllegalArgumentException indexOutOfRange(String op, long position, long value, long limit) {
+        return new IllegalArgumentException(op + ": indices[" + position + "] = " + value + " is out of range [0, "
+                + limit + ")");
+    }
+
+    /**
      * Fills contiguous floating {@code out} from the counter-based Philox-4x32-10 generator, so the same
      * {@code (seed, counter)} gives the same bits on every backend. Element {@code i} is element
      * {@code counter + i} of the stream of key {@code seed}, taken from Philox block {@code (counter + i) / 4}

@@ -6,7 +6,7 @@ package dev.quiver.spi;
  * list and nothing more, and the tape needs exactly one gradient rule per differentiable entry.
  *
  * <p>The {@link Kind} says which {@link Backend} method runs a primitive. Movement primitives
- * ({@code RESHAPE}, {@code PERMUTE}, {@code EXPAND}, {@code SLICE}) are views: they change a
+ * ({@code RESHAPE}, {@code PERMUTE}, {@code EXPAND}, {@code SLICE}, {@code REVERSE}) are views: they change a
  * {@link StridedView}'s shape, strides and offset and never reach a backend; they are listed here
  * because the tape differentiates them.
  *
@@ -39,14 +39,16 @@ public enum Primitive {
     MATMUL(Kind.MATMUL),
     // strided copy with dtype conversion
     CAST(Kind.COPY), COPY(Kind.COPY),
-    // views: no backend call
-    RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW),
+    // views: no backend call (REVERSE is a view with negative strides)
+    RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW), REVERSE(Kind.VIEW),
+    // rows picked by an int index tensor along one axis, and its adjoint (rows added back where they came from)
+    GATHER(Kind.INDEX), SCATTER_ADD(Kind.INDEX),
     // joins inputs along one axis; writes a tensor into zeros at an offset (the adjoint of SLICE).
     // Core runs both as backend fill + strided copy.
     CONCAT(Kind.COPY), PAD(Kind.COPY);
 
     /** Which backend entry point runs a primitive. */
-    public enum Kind { UNARY, BINARY, WHERE, REDUCE, MATMUL, COPY, VIEW }
+    public enum Kind { UNARY, BINARY, WHERE, REDUCE, MATMUL, COPY, VIEW, INDEX }
 
     private final Kind kind;
     // computed once: backends name the op on every call (buffer checks, error paths), so no string per call

@@ -41,6 +41,27 @@ public abstract class BackendCallConformance extends BackendConformance {
     }
 
     @Test
+    void transposedMatmulAndGatherCopyNothing() {
+        CountingBackend counting = new CountingBackend(Quiver.backend());
+        Tensor a = TestAccess.on(counting, new float[][] {{1, 2, 3}, {4, 5, 6}});      // stored (k, m) = (2, 3)
+        Tensor b = TestAccess.on(counting, new float[][] {{1, 0}, {0, 1}, {1, 1}});    // stored (n, k) = (3, 2)
+        Tensor rows = TestAccess.on(counting, new int[] {1, 0, 1});
+        counting.reset();
+        Tensor product = a.matmul(b, true, true);                                       // (3, 2) @ (2, 3)
+        assertEquals(Map.of("allocate", 1, "matmul", 1), counting.calls(), "transpose flags are views: no copy");
+        assertArrayEquals(new float[] {1, 4, 5, 2, 5, 7, 3, 6, 9}, product.toFloatArray());
+        counting.reset();
+        Tensor picked = a.gather(rows);
+        assertEquals(Map.of("allocate", 1, "gather", 1), counting.calls(),
+                "gather is one call writing its result, no one-hot matrix");
+        assertArrayEquals(new float[] {4, 5, 6, 1, 2, 3, 4, 5, 6}, picked.toFloatArray());
+        counting.reset();
+        Tensor reversed = a.reverse(1);
+        assertEquals(Map.of(), counting.calls(), "reverse is a view");
+        assertArrayEquals(new float[] {3, 2, 1, 6, 5, 4}, reversed.toFloatArray());
+    }
+
+    @Test
     void nadamStepOfTheEquationPuzzleAllocatesOnlyOpOutputs() {
         CountingBackend counting = new CountingBackend(Quiver.backend());
         Variable a = new Variable(TestAccess.on(counting, 0.1f), "A");

@@ -142,6 +142,18 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public void gather(StridedView params, StridedView indices, StridedView out) {
+        count("gather");
+        target.gather(params, indices, out);
+    }
+
+    @Override
+    public void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
+        count("scatterAdd");
+        target.scatterAdd(updates, indices, out);
+    }
+
+    @Override
     public void random(RandomDistribution distribution, long seed, long counter, double first, double second,
                        StridedView out) {
         count("random");

@@ -70,8 +70,12 @@ public abstract class ErrorConformance extends BackendConformance {
                 "(2, 3)", "(4, 5)");
         assertMessage(IllegalArgumentException.class, () -> Tensor.ones(2, 2, 3).matmul(Tensor.ones(3, 3, 4)),
                 "matmul", "(2, 2, 3)", "(3, 3, 4)");
-        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(3, 1)), "matmul",
-                "(3,)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(4, 1)), "matmul",
+                "(3,)", "(4, 1)");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.scalar(2).matmul(Tensor.ones(1, 1)), "matmul",
+                "rank >= 1");
+        assertMessage(IllegalArgumentException.class, () -> Tensor.ones(3).matmul(Tensor.ones(3, 2), true, false),
+                "matmul", "transpose");
         assertMessage(IllegalArgumentException.class, () -> Tensor.constant(new boolean[][] {{true}})
                 .matmul(Tensor.constant(new boolean[][] {{true}})), "matmul", "bool");
     }

@@ -342,4 +342,42 @@ public abstract class GradientConformance extends BackendConformance {
         check("d/dx of broadcast x^2", gradientOf(x -> x.broadcastTo(Shape.of(4, 3)).square()), any(146, 3));
         check("d/dx of max(x)^2", gradientOf(x -> x.max(new int[] {1}, false).square()), distinct(147, 3, 4));
     }
+
+    // ---------------------------------------------------------------- gather, shape ops, matmul forms, einsum
+
+    @Test
+    public void gatherShapeOpsMatmulFormsAndEinsum() {
+        Tensor repeats = Tensor.constant(new int[] {2, 0, 2, 4, 2});
+        Tensor grid = Tensor.constant(new long[][] {{1, 1}, {0, 2}});
+        check("gather axis 0, repeated indices (scatter-add)", unary(x -> x.gather(repeats).sin()), any(201, 5, 3));
+        check("gather axis 1, (2, 2) int64 indices", unary(x -> x.gather(grid, 1).square()), any(202, 4, 3, 2));
+        check("gather of a transposed view", unary(x -> x.transpose().gather(repeats, 1).exp()), any(203, 5, 3));
+        check("split", unary(x -> {
+            List<Tensor> parts = x.split(new int[] {1, -1}, 1);
+            return parts.get(0).mul(parts.get(1).sum(new int[] {1}, true));
+        }), any(204, 3, 4));
+        check("tile (2, 3)", unary(x -> x.tile(2, 3).sin()), any(205, 2, 3));
+        check("pad with 2", unary(x -> x.pad(new int[][] {{1, 0}, {2, 3}}, 2).square()), any(206, 3, 2));
+        check("reverse axes 0 and 2", unary(x -> x.reverse(0, 2).mul(x)), any(207, 3, 2, 4));
+        check("matmul transposeA transposeB", binary((a, b) -> a.matmul(b, true, true)), any(208, 4, 3),
+                any(209, 5, 4));
+        check("matmul vector @ matrix", binary(Tensor::matmul), any(210, 4), any(211, 4, 3));
+        check("matmul matrix @ vector", binary(Tensor::matmul), any(212, 3, 4), any(213, 4));
+        check("matmul (2, 1, 3, 4) @ (3, 4, 2)", binary(Tensor::matmul), any(214, 2, 1, 3, 4), any(215, 3, 4, 2));
+        check("einsum bij,bkj->bki", binary((a, b) -> Tensor.einsum("bij,bkj->bki", a, b)), any(216, 2, 3, 4),
+                any(217, 2, 5, 4));
+        check("einsum ijk,jl->li (a summed letter)", binary((a, b) -> Tensor.einsum("ijk,jl->li", a, b)),
+                any(218, 2, 3, 4), any(219, 3, 5));
+        // second order through gather: d/dx sum(gather(x)^3) = scatter-add(3 gather(x)^2), whose gradient is a gather
+        Tensor x = t(new double[] {1, 2, 3}, 3);
+        Tensor picks = Tensor.constant(new int[] {0, 2, 2});
+        try (GradientTape outer = new GradientTape(); GradientTape inner = new GradientTape()) {
+            outer.watch(x);
+            inner.watch(x);
+            Tensor first = inner.gradient(x.gather(picks).pow(3).sum(), x);
+            Reference.assertValues("gather first derivative", first, F64, new int[] {3}, new double[] {3, 0, 54});
+            Reference.assertValues("gather second derivative", outer.gradient(first.sum(), x), F64, new int[] {3},
+                    new double[] {6, 0, 36});
+        }
+    }
 }

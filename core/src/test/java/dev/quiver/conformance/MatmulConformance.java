@@ -138,4 +138,149 @@ public abstract class MatmulConformance extends BackendConformance {
         assertValues("float32 @ float64", b.matmul(c), DType.FLOAT64, new int[] {2, 2},
                 new double[] {-2.5, -3, 2.75, 5});
     }
+
+    // ---------------------------------------------------------------- flags, vectors, any batch rank, einsum
+
+    /**
+     * {@code einsum} in Java, by definition: every assignment of the letters, the product of the operands' elements
+     * added into the output element it names.
+     */
+    static double[] einsumReference(String equation, double[][] values, int[][] dims, int[] outDims) {
+        String[] sides = equation.split("->", -1);
+        String[] inputs = sides[0].split(",");
+        String output = sides[1];
+        java.util.Map<Character, Integer> sizes = new java.util.LinkedHashMap<>();
+        for (int o = 0; o < inputs.length; o++) {
+            for (int i = 0; i < inputs[o].length(); i++) {
+                sizes.put(inputs[o].charAt(i), dims[o][i]);
+            }
+        }
+        char[] letters = new char[sizes.size()];
+        int[] extents = new int[sizes.size()];
+        int next = 0;
+        for (var entry : sizes.entrySet()) {
+            letters[next] = entry.getKey();
+            extents[next++] = entry.getValue();
+        }
+        double[] out = new double[Reference.size(outDims)];
+        int[] at = new int[letters.length];
+        long total = Reference.size(extents);
+        for (long step = 0; step < total; step++) {
+            long rest = step;
+            for (int d = letters.length - 1; d >= 0; d--) {
+                at[d] = (int) (rest % extents[d]);
+                rest /= extents[d];
+            }
+            double product = 1;
+            for (int o = 0; o < inputs.length; o++) {
+                product *= values[o][flat(inputs[o], dims[o], letters, at)];
+            }
+            out[flat(output, outDims, letters, at)] += product;
+        }
+        return out;
+    }
+
+    private static int flat(String names, int[] dims, char[] letters, int[] at) {
+        int index = 0;
+        for (int i = 0; i < names.length(); i++) {
+            index = index * dims[i] + at[new String(letters).indexOf(names.charAt(i))];
+        }
+        return index;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64", "INT32", "INT64"})
+    public void transposeFlagsVectorsAndBroadcastBatchDims(DType dtype) {
+        int m = 5;
+        int k = 7;
+        int n = 3;
+        double[] a = draw(60, m * k, dtype);
+        double[] b = draw(61, k * n, dtype);
+        double[] expected = Reference.matmul(a, 1, b, 1, m, k, n, null);
+        Tensor stored = tensor(Reference.permute(a, new int[] {m, k}, new int[] {1, 0}), dtype, k, m);
+        Tensor storedB = tensor(Reference.permute(b, new int[] {k, n}, new int[] {1, 0}), dtype, n, k);
+        assertValues("transposeA", stored.matmul(tensor(b, dtype, k, n), true, false), dtype, new int[] {m, n},
+                expected);
+        assertValues("transposeB", tensor(a, dtype, m, k).matmul(storedB, false, true), dtype, new int[] {m, n},
+                expected);
+        assertValues("transposeA and transposeB", stored.matmul(storedB, true, true), dtype, new int[] {m, n},
+                expected);
+        Tensor[] views = {stored.transpose(), storedB.transpose()};
+        org.junit.jupiter.api.Assertions.assertSame(stored.view().buffer(), views[0].view().buffer());
+
+        // 1-D operands: (k,) @ (k, n) -> (n,), (m, k) @ (k,) -> (m,), (k,) @ (k,) -> ()
+        double[] v = draw(62, k, dtype);
+        assertValues("vector @ matrix", tensor(v, dtype, k).matmul(tensor(b, dtype, k, n)), dtype, new int[] {n},
+                Reference.matmul(v, 1, b, 1, 1, k, n, null));
+        assertValues("matrix @ vector", tensor(a, dtype, m, k).matmul(tensor(v, dtype, k)), dtype, new int[] {m},
+                Reference.matmul(a, 1, v, 1, m, k, 1, null));
+        assertValues("vector @ vector", tensor(v, dtype, k).matmul(tensor(v, dtype, k)), dtype, new int[0],
+                Reference.matmul(v, 1, v, 1, 1, k, 1, null));
+        double[] batchA = draw(63, 3 * m * k, dtype);
+        assertValues("batch (3, m, k) @ vector", tensor(batchA, dtype, 3, m, k).matmul(tensor(v, dtype, k)), dtype,
+                new int[] {3, m}, Reference.matmul(batchA, 3, v, 1, m, k, 1, null));
+
+        // rank 4 with broadcast batch dims: (2, 1, m, k) @ (3, k, n) -> (2, 3, m, n)
+        double[] a4 = draw(64, 2 * m * k, dtype);
+        double[] b3 = draw(65, 3 * k * n, dtype);
+        double[] expected4 = new double[2 * 3 * m * n];
+        for (int i = 0; i < 2; i++) {
+            for (int j = 0; j < 3; j++) {
+                double[] block = Reference.matmul(java.util.Arrays.copyOfRange(a4, i * m * k, (i + 1) * m * k), 1,
+                        java.util.Arrays.copyOfRange(b3, j * k * n, (j + 1) * k * n), 1, m, k, n, null);
+                System.arraycopy(block, 0, expected4, (i * 3 + j) * m * n, m * n);
+            }
+        }
+        assertValues("(2, 1, m, k) @ (3, k, n)", tensor(a4, dtype, 2, 1, m, k).matmul(tensor(b3, dtype, 3, k, n)),
+                dtype, new int[] {2, 3, m, n}, expected4);
+        // (6, m, k) as (2, 3, m, k) @ (k, n): batch dims that merge into one axis, no copy
+        double[] a6 = draw(66, 6 * m * k, dtype);
+        assertValues("(2, 3, m, k) @ (k, n)", tensor(a6, dtype, 2, 3, m, k).matmul(tensor(b, dtype, k, n)), dtype,
+                new int[] {2, 3, m, n}, Reference.matmul(a6, 6, b, 1, m, k, n, null));
+        assertValues("(1, 1, 1, k) @ (2, 1, k, n), rank 4 broadcast of both", tensor(v, dtype, 1, 1, 1, k)
+                .matmul(tensor(draw(67, 2 * k * n, dtype), dtype, 2, 1, k, n)), dtype, new int[] {2, 1, 1, n},
+                Reference.matmul(v, 1, draw(67, 2 * k * n, dtype), 2, 1, k, n, null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64", "INT64"})
+    public void einsumMatchesItsDefinition(DType dtype) {
+        Object[][] cases = {
+                {"bij,bjk->bik", new int[][] {{3, 5, 7}, {3, 7, 2}}, new int[] {3, 5, 2}},
+                {"ij,jk->ik", new int[][] {{5, 7}, {7, 3}}, new int[] {5, 3}},
+                {"ij,j->i", new int[][] {{5, 7}, {7}}, new int[] {5}},
+                {"i,i->", new int[][] {{17}, {17}}, new int[0]},
+                {"i,j->ij", new int[][] {{4}, {3}}, new int[] {4, 3}},
+                {"bi,bi->b", new int[][] {{3, 9}, {3, 9}}, new int[] {3}},
+                {"ij->ji", new int[][] {{4, 7}}, new int[] {7, 4}},
+                {"ij->", new int[][] {{4, 7}}, new int[0]},
+                {"ijk->kj", new int[][] {{2, 3, 4}}, new int[] {4, 3}},
+                {"ij,kj->ik", new int[][] {{5, 7}, {3, 7}}, new int[] {5, 3}},
+                {"bij,bkj->bki", new int[][] {{2, 3, 4}, {2, 5, 4}}, new int[] {2, 5, 3}},
+                {"ijk,jl->li", new int[][] {{2, 3, 4}, {3, 5}}, new int[] {5, 2}},
+        };
+        for (Object[] c : cases) {
+            String equation = (String) c[0];
+            int[][] dims = (int[][]) c[1];
+            double[][] values = new double[dims.length][];
+            Tensor[] operands = new Tensor[dims.length];
+            for (int o = 0; o < dims.length; o++) {
+                values[o] = draw(70 + o, Reference.size(dims[o]), dtype);
+                operands[o] = tensor(values[o], dtype, dims[o]);
+            }
+            assertValues("einsum " + equation, Tensor.einsum(equation, operands), dtype, (int[]) c[2],
+                    einsumReference(equation, values, dims, (int[]) c[2]));
+        }
+        Tensor a = tensor(draw(80, 12, dtype), dtype, 3, 4);
+        Tensor b = tensor(draw(81, 20, dtype), dtype, 4, 5);
+        assertValues("implicit output ij,jk", Tensor.einsum("ij,jk", a, b), dtype, new int[] {3, 5},
+                a.matmul(b).toDoubleArray());
+        Object[][] bad = {{"ii->i", new Tensor[] {a}, "diagonal"}, {"...ij->ij", new Tensor[] {a}, "ellipses"},
+                {"ij,jk,kl->il", new Tensor[] {a, b, b}, "two"}, {"ij,jk->iz", new Tensor[] {a, b}, "'z'"},
+                {"ijk->i", new Tensor[] {a}, "letters"}, {"ij,jk->ik", new Tensor[] {a, a}, "size"}};
+        for (Object[] c : bad) {
+            ErrorConformance.assertMessage(IllegalArgumentException.class,
+                    () -> Tensor.einsum((String) c[0], (Tensor[]) c[1]), "einsum", (String) c[0], (String) c[2]);
+        }
+    }
 }

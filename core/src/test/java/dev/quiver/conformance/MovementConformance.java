@@ -253,4 +253,229 @@ public abstract class MovementConformance extends BackendConformance {
         }
         assertEquals(0, t.broadcastTo(Shape.of(2, 3, 4)).view().strides()[0], "broadcast axis has stride 0");
     }
+
+    // ---------------------------------------------------------------- gather, oneHot, split, tile, pad, reverse
+
+    /** {@code tf.gather} in Java: {@code out[o, j, i] = x[o, indices[j], i]} over the row-major (outer, axis, inner). */
+    static double[] gatherReference(double[] x, int[] dims, long[] indices, int axis) {
+        int outer = 1;
+        int inner = 1;
+        for (int i = 0; i < axis; i++) {
+            outer *= dims[i];
+        }
+        for (int i = axis + 1; i < dims.length; i++) {
+            inner *= dims[i];
+        }
+        double[] out = new double[outer * indices.length * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < indices.length; j++) {
+                for (int i = 0; i < inner; i++) {
+                    out[(o * indices.length + j) * inner + i] = x[(int) ((o * dims[axis] + indices[j]) * inner + i)];
+                }
+            }
+        }
+        return out;
+    }
+
+    static Tensor indexTensor(long[] values, DType dtype, int... dims) {
+        double[] asDoubles = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            asDoubles[i] = values[i];
+        }
+        return tensor(asDoubles, dtype, dims);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64", "INT32", "INT64"})
+    public void gatherMatchesReference(DType dtype) {
+        int[] dims = {5, 7, 3};
+        double[] x = dtype.isFloating() ? Reference.uniform(40, 105, -4, 4, dtype) : Reference.integers(40, 105, -50, 50);
+        Tensor t = tensor(x, dtype, dims);
+        for (DType indexType : Reference.INTS) {
+            for (int axis = 0; axis < 3; axis++) {
+                long[] picks = {dims[axis] - 1, 0, 2, 2, 1, dims[axis] - 1, 0};   // repeats, first and last
+                int[] expectedDims = dims.clone();
+                expectedDims[axis] = picks.length;
+                assertValues("gather axis " + axis + " " + indexType, t.gather(indexTensor(picks, indexType, 7), axis),
+                        dtype, expectedDims, gatherReference(x, dims, picks, axis));
+            }
+            // indices of rank 2 and rank 0, negative axis
+            long[] grid = {4, 0, 3, 1, 1, 2};
+            assertValues("gather (2, 3) indices axis 0 " + indexType, t.gather(indexTensor(grid, indexType, 2, 3)),
+                    dtype, new int[] {2, 3, 7, 3}, gatherReference(x, dims, grid, 0));
+            assertValues("gather scalar index axis -1 " + indexType, t.gather(indexTensor(new long[] {2}, indexType),
+                    -1), dtype, new int[] {5, 7}, gatherReference(x, dims, new long[] {2}, 2));
+            assertValues("gather no index", t.gather(indexTensor(new long[0], indexType, 0), 1), dtype,
+                    new int[] {5, 0, 3}, new double[0]);
+        }
+        // strided params (a transpose, a slice) and strided indices (a slice of a larger index tensor)
+        double[] xT = Reference.permute(x, dims, new int[] {2, 1, 0});   // (3, 7, 5)
+        long[] picks = {6, 1, 6, 3};
+        assertValues("gather of a transposed view", t.transpose().gather(indexTensor(picks, DType.INT32, 4), 1),
+                dtype, new int[] {3, 4, 5}, gatherReference(xT, new int[] {3, 7, 5}, picks, 1));
+        double[] sliced = Reference.slice(x, dims, new int[] {1, 0, 1}, new int[] {3, 7, 2});
+        assertValues("gather of a slice", t.slice(new int[] {1, 0, 1}, new int[] {3, 7, 2})
+                        .gather(indexTensor(picks, DType.INT64, 4), 1), dtype, new int[] {3, 4, 2},
+                gatherReference(sliced, new int[] {3, 7, 2}, picks, 1));
+        Tensor everyOther = indexTensor(new long[] {2, 9, 0, 9, 4, 9}, DType.INT32, 3, 2).slice(1, 0, 1).reshape(3);
+        assertValues("gather with strided indices", t.gather(everyOther), dtype, new int[] {3, 7, 3},
+                gatherReference(x, dims, new long[] {2, 0, 4}, 0));
+        // a long axis, an odd length that leaves a tail in any grid
+        double[] column = Reference.integers(41, 1031, -9, 9);
+        long[] many = new long[1031];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = (i * 37L) % 1031;
+        }
+        assertValues("gather 1031 of 1031", tensor(column, dtype, 1031).gather(indexTensor(many, DType.INT64, 1031)),
+                dtype, new int[] {1031}, gatherReference(column, new int[] {1031}, many, 0));
+    }
+
+    @Test
+    public void gatherOfBoolAndIndexErrorsNameTheIndexAndTheShape() {
+        Tensor flags = Tensor.constant(new boolean[] {true, false, true});
+        assertBooleans("gather bool", flags.gather(Tensor.constant(new int[] {1, 2, 1})), new int[] {3},
+                new boolean[] {false, true, false});
+        Tensor table = tensor(Reference.uniform(42, 15, -1, 1, DType.FLOAT32), DType.FLOAT32, 5, 3);
+        for (long bad : new long[] {7, 5, -1}) {
+            for (DType indexType : Reference.INTS) {
+                Tensor indices = indexTensor(new long[] {0, 4, bad, 1}, indexType, 4);
+                RuntimeException error = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                        () -> table.gather(indices).add(1.0).toFloatArray());
+                String message = String.valueOf(error.getMessage());
+                for (String fragment : new String[] {"gather", "indices[2] = " + bad, "[0, 5)"}) {
+                    org.junit.jupiter.api.Assertions.assertTrue(message.contains(fragment),
+                            "should contain '" + fragment + "': " + message);
+                }
+            }
+        }
+        // the backend keeps working, and an unrelated result reads normally
+        assertValues("gather after an error", table.gather(Tensor.constant(new int[] {4})), DType.FLOAT32,
+                new int[] {1, 3}, Reference.slice(table.toDoubleArray(), new int[] {5, 3}, new int[] {4, 0},
+                        new int[] {1, 3}));
+        RuntimeException floats = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> table.gather(Tensor.constant(new double[] {1})));
+        org.junit.jupiter.api.Assertions.assertTrue(floats.getMessage().contains("int32 or int64"), floats.getMessage());
+    }
+
+    @Test
+    public void oneHotFollowsTensorFlow() {
+        for (DType indexType : Reference.INTS) {
+            Tensor indices = indexTensor(new long[] {0, 2, -1, 3, 1}, indexType, 5);
+            assertValues("oneHot depth 3", indices.oneHot(3), DType.FLOAT32, new int[] {5, 3}, new double[] {
+                    1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0});
+            assertValues("oneHot on 5 off -1 axis 0 int64", indices.oneHot(3, 5, -1, 0, DType.INT64), DType.INT64,
+                    new int[] {3, 5}, new double[] {5, -1, -1, -1, -1, -1, -1, -1, -1, 5, -1, 5, -1, -1, -1});
+            Tensor grid = indexTensor(new long[] {1, 0, 0, 1}, indexType, 2, 2);
+            assertValues("oneHot of (2, 2) float64", grid.oneHot(2, 1, 0, -1, DType.FLOAT64), DType.FLOAT64,
+                    new int[] {2, 2, 2}, new double[] {0, 1, 1, 0, 1, 0, 0, 1});
+        }
+    }
+
+    @Test
+    public void splitTileAndPad() {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.INT32}) {
+            int[] dims = {3, 7};
+            double[] x = Reference.integers(43, 21, -9, 9);
+            Tensor t = tensor(x, dtype, dims);
+            List<Tensor> parts = t.split(new int[] {2, -1, 1}, 1);
+            assertEquals(3, parts.size());
+            assertValues("split sizes 0", parts.get(0), dtype, new int[] {3, 2},
+                    Reference.slice(x, dims, new int[] {0, 0}, new int[] {3, 2}));
+            assertValues("split sizes 1", parts.get(1), dtype, new int[] {3, 4},
+                    Reference.slice(x, dims, new int[] {0, 2}, new int[] {3, 4}));
+            assertValues("split sizes 2", parts.get(2), dtype, new int[] {3, 1},
+                    Reference.slice(x, dims, new int[] {0, 6}, new int[] {3, 1}));
+            List<Tensor> thirds = t.split(3, 0);
+            for (int i = 0; i < 3; i++) {
+                assertValues("split equal " + i, thirds.get(i), dtype, new int[] {1, 7},
+                        Reference.slice(x, dims, new int[] {i, 0}, new int[] {1, 7}));
+            }
+            ErrorConformance.assertMessage(IllegalArgumentException.class, () -> t.split(2, 1), "split", "(3, 7)");
+            ErrorConformance.assertMessage(IllegalArgumentException.class, () -> t.split(new int[] {3, 3}, 1),
+                    "split", "7");
+
+            double[] tiled = new double[6 * 14];
+            for (int r = 0; r < 6; r++) {
+                for (int c = 0; c < 14; c++) {
+                    tiled[r * 14 + c] = x[(r % 3) * 7 + c % 7];
+                }
+            }
+            assertValues("tile (2, 2)", t.tile(2, 2), dtype, new int[] {6, 14}, tiled);
+            double[] tT = Reference.permute(x, dims, new int[] {1, 0});
+            double[] tiledT = new double[7 * 9];
+            for (int r = 0; r < 7; r++) {
+                for (int c = 0; c < 9; c++) {
+                    tiledT[r * 9 + c] = tT[r * 3 + c % 3];
+                }
+            }
+            assertValues("tile of a transposed view (1, 3)", t.transpose().tile(1, 3), dtype, new int[] {7, 9}, tiledT);
+            assertValues("tile by 0", t.tile(0, 1), dtype, new int[] {0, 7}, new double[0]);
+
+            double[] padded = new double[6 * 8];
+            java.util.Arrays.fill(padded, 4);
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 7; c++) {
+                    padded[(r + 1) * 8 + c] = x[r * 7 + c];
+                }
+            }
+            assertValues("pad {{1, 2}, {0, 1}} with 4", t.pad(new int[][] {{1, 2}, {0, 1}}, 4), dtype,
+                    new int[] {6, 8}, padded);
+            double[] zeros = new double[3 * 9];
+            for (int r = 0; r < 3; r++) {
+                for (int c = 0; c < 7; c++) {
+                    zeros[r * 9 + c + 2] = x[r * 7 + c];
+                }
+            }
+            assertValues("pad with zeros", t.pad(new int[][] {{0, 0}, {2, 0}}), dtype, new int[] {3, 9}, zeros);
+            ErrorConformance.assertMessage(IllegalArgumentException.class, () -> t.pad(new int[][] {{1, -1}, {0, 0}}),
+                    "pad", "paddings[0]");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"FLOAT32", "FLOAT64", "INT32", "INT64", "BOOL"})
+    public void reverseIsANegativeStrideViewThatEveryOpReads(DType dtype) {
+        int[] dims = {4, 5, 33};
+        double[] x = dtype == DType.BOOL ? Reference.integers(44, 660, 0, 1) : Reference.integers(44, 660, -60, 60);
+        Tensor t = tensor(x, dtype, dims);
+        for (int[] axes : new int[][] {{0}, {1}, {2}, {-1, 0}, {0, 1, 2}, {}}) {
+            double[] expected = new double[x.length];
+            for (int a = 0; a < 4; a++) {
+                for (int b = 0; b < 5; b++) {
+                    for (int c = 0; c < 33; c++) {
+                        int[] at = {a, b, c};
+                        for (int axis : axes) {
+                            int normal = (axis + 3) % 3;
+                            at[normal] = dims[normal] - 1 - at[normal];
+                        }
+                        expected[(a * 5 + b) * 33 + c] = x[(at[0] * 5 + at[1]) * 33 + at[2]];
+                    }
+                }
+            }
+            Tensor reversed = t.reverse(axes);
+            String what = "reverse " + java.util.Arrays.toString(axes) + " " + dtype;
+            assertValues(what, reversed, dtype, dims, expected);   // read back through the strided copy
+            if (axes.length > 0) {
+                assertSame(t.view().buffer(), reversed.view().buffer(), what + " is a view");
+            }
+            // a strided copy of a view of the reversed view, and the reversed view as an elementwise operand
+            double[] expectedT = Reference.permute(expected, dims, new int[] {2, 0, 1});
+            assertValues(what + " then transpose", reversed.transpose(2, 0, 1), dtype, new int[] {33, 4, 5}, expectedT);
+            assertValues(what + " then reshape (copy)", reversed.reshape(20, 33), dtype, new int[] {20, 33}, expected);
+            if (dtype != DType.BOOL) {
+                double[] doubled = expected.clone();
+                for (int i = 0; i < doubled.length; i++) {
+                    doubled[i] = 2 * doubled[i];
+                }
+                assertValues(what + " + itself", reversed.add(reversed), dtype, dims, doubled);
+                assertValues(what + " slice", reversed.slice(new int[] {1, 1, 3}, new int[] {2, 3, 29}), dtype,
+                        new int[] {2, 3, 29}, Reference.slice(expected, dims, new int[] {1, 1, 3},
+                                new int[] {2, 3, 29}));
+                Reference.Reduced sum = Reference.reduce(expected, dims, new int[] {1}, Reference.Reduction.SUM);
+                assertValues(what + " sum axis 1", reversed.sum(1), dtype, new int[] {4, 33}, sum.values());
+            }
+        }
+        assertValues("reverse of an empty axis", tensor(new double[0], dtype, 0, 3).reverse(0), dtype,
+                new int[] {0, 3}, new double[0]);
+    }
 }

@@ -27,6 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * }</pre>
  */
 public final class LaunchPlanner {
+    /**
+     * Status word value for an index outside its axis (gather, scatter_add); the words after it hold the position,
+     * the value and the limit as 64-bit integers (see gather.qk).
+     */
+    public static final int STATUS_INDEX_OUT_OF_RANGE = 2;
     /** Work-items per group for elementwise and random kernels. */
     private static final int ELEMENTWISE_GROUP = 256;
     /** Matmul tile: a TILE x TILE block of the output per work-group, OUTPUTS_PER_ITEM outputs per work-item. */
@@ -369,6 +374,57 @@ public final class LaunchPlanner {
         return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "matmul.qk", defines));
     }
 
+    // ---------------------------------------------------------------- gather and scatter_add
+
+    /** {@code out[o, j, i] = params[o, indices[j], i]}, as {@link dev.quiver.spi.Backend#gather} specifies. */
+    public List<Launch> gather(StridedView params, StridedView indices, StridedView out) {
+        long total = out.size();
+        if (total == 0) {
+            return List.of();
+        }
+        List<KernelArg> args = indexArgs(total, out.shape()[1], params.shape()[1], out.shape()[2], params, indices,
+                out);
+        return List.of(grid1d(gatherSource(params.dtype(), indices.dtype()), "gather", total, args,
+                describe("gather", out, params, indices), true));
+    }
+
+    /**
+     * {@code out[o, indices[j], i] += updates[o, j, i]}, as {@link dev.quiver.spi.Backend#scatterAdd} specifies: one
+     * work-item per {@code (o, i)} column, walking {@code j} in order (no atomics, the CPU's order of additions).
+     */
+    public List<Launch> scatterAdd(StridedView updates, StridedView indices, StridedView out) {
+        long columns = (long) out.shape()[0] * out.shape()[2];
+        if (columns == 0 || indices.shape()[0] == 0) {
+            return List.of();
+        }
+        List<KernelArg> args = indexArgs(columns, indices.shape()[0], out.shape()[1], out.shape()[2], updates, indices,
+                out);
+        return List.of(grid1d(gatherSource(out.dtype(), indices.dtype()), "scatter_add", columns, args,
+                describe("scatter_add", out, updates, indices), true));
+    }
+
+    /** The arguments gather and scatter_add share: sizes, the strided (outer, axis, inner) operand, indices, out. */
+    private static List<KernelArg> indexArgs(long items, long n, long limit, long inner, StridedView strided,
+                                             StridedView indices, StridedView out) {
+        return List.of(new KernelArg.I64(items), new KernelArg.I64(n), new KernelArg.I64(limit),
+                new KernelArg.I64(inner),
+                new KernelArg.Buffer(strided.buffer()), new KernelArg.I64(strided.offset()),
+                new KernelArg.I64(strided.strides()[0]), new KernelArg.I64(strided.strides()[1]),
+                new KernelArg.I64(strided.strides()[2]),
+                new KernelArg.Buffer(indices.buffer()), new KernelArg.I64(indices.offset()),
+                new KernelArg.I64(indices.strides()[0]),
+                new KernelArg.Buffer(out.buffer()), new KernelArg.I64(out.offset()), new KernelArg.StatusWord());
+    }
+
+    KernelSource gatherSource(DType dtype, DType indexType) {
+        Map<String, String> defines = new HashMap<>(baseDefines);
+        defines.put("T", ElementwiseKernels.typeName(dtype));
+        defines.put("I", ElementwiseKernels.typeName(indexType));
+        defines.put("STATUS_INDEX", Integer.toString(STATUS_INDEX_OUT_OF_RANGE));
+        String name = "gather_" + ElementwiseKernels.shortName(dtype) + "_" + ElementwiseKernels.shortName(indexType);
+        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "gather.qk", defines));
+    }
+
     // ---------------------------------------------------------------- random
 
     /** Philox numbers into contiguous floating {@code out}, as {@link dev.quiver.spi.Backend#random} specifies. */
@@ -399,7 +455,7 @@ public final class LaunchPlanner {
         return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "philox.qk", defines));
     }
 
-    /** Every reduce, matmul and random program for the floating and integer dtypes (for compile checks). */
+    /** Every reduce, matmul, gather and random program for the floating and integer dtypes (for compile checks). */
     public List<KernelSource> allResourceSources() {
         List<KernelSource> sources = new ArrayList<>();
         for (DType type : List.of(DType.FLOAT32, DType.FLOAT64, DType.INT32, DType.INT64)) {
@@ -410,6 +466,9 @@ public final class LaunchPlanner {
                 sources.add(reduceSource(op, type));
             }
             sources.add(matmulSource(type));
+            for (DType index : List.of(DType.INT32, DType.INT64)) {
+                sources.add(gatherSource(type, index));
+            }
             if (type.isFloating()) {
                 for (RandomDistribution distribution : RandomDistribution.values()) {
                     sources.add(randomSource(distribution, type));

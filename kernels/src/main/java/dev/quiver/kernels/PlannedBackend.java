@@ -175,6 +175,20 @@ public abstract class PlannedBackend<M> implements Backend {
     }
 
     @Override
+    public synchronized void gather(StridedView params, StridedView indices, StridedView out) {
+        own(params.buffer(), "gather");
+        own(indices.buffer(), "gather");
+        run("gather", planner.gather(params, indices, out), out, params, indices);
+    }
+
+    @Override
+    public synchronized void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
+        own(updates.buffer(), "scatter_add");
+        own(indices.buffer(), "scatter_add");
+        run("scatter_add", planner.scatterAdd(updates, indices, out), out, updates, indices);
+    }
+
+    @Override
     public synchronized void random(RandomDistribution distribution, long seed, long counter, double first,
                                     double second, StridedView out) {
         run("random", planner.random(distribution, seed, counter, first, second, out), out);
@@ -247,7 +261,19 @@ public abstract class PlannedBackend<M> implements Backend {
         recentOps.clear();
         for (DeferredCheck<M> check : unread) {
             int value = readStatusWord(check.status(), check.description());
-            check.complete(value == 0 ? null : statusError(value, name(), deviceName(), check.description()));
+            RuntimeException error = null;
+            if (value == LaunchPlanner.STATUS_INDEX_OUT_OF_RANGE) {
+                // the reporting kernel wrote (position, value, limit) after the word: name the index as the CPU does
+                long[] details = new long[3];
+                read(check.status(), 8, details, 24, "the status details of " + check.description());
+                String op = check.description().split(" ", 2)[0];
+                error = Backend.indexOutOfRange(op, details[0], details[1], details[2]);
+                error = new IllegalArgumentException(error.getMessage() + " on " + name() + " (" + deviceName()
+                        + ") in " + check.description() + "; every tensor computed from its result fails the same way");
+            } else if (value != 0) {
+                error = statusError(value, name(), deviceName(), check.description());
+            }
+            check.complete(error);
             allocator().give(check.status(), CachingAllocator.GRANULE);
         }
         unread.clear();

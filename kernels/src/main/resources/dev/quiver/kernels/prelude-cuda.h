@@ -20,6 +20,8 @@ typedef double q_f64;
 #define LSIZE(d) ((q_i64) Q_AXIS(blockDim, d))
 #define GROUP_ID(d) ((q_i64) Q_AXIS(blockIdx, d))
 #define NGROUPS(d) ((q_i64) Q_AXIS(gridDim, d))
+/* compare-and-swap of a global int, returning the old value */
+#define Q_ATOMIC_CAS_I32(p, expected, desired) atomicCAS((int*) (p), (expected), (desired))
 #define Q_INFINITY_F32 __int_as_float(0x7f800000)
 #define Q_INFINITY_F64 __longlong_as_double(0x7ff0000000000000LL)
 /* A floating value's raw bits and back (Float.floatToRawIntBits / Float.intBitsToFloat) */

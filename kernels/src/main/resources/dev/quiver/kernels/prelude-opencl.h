@@ -27,6 +27,8 @@ typedef double q_f64;
 #define LSIZE(d) ((q_i64) get_local_size(d))
 #define GROUP_ID(d) ((q_i64) get_group_id(d))
 #define NGROUPS(d) ((q_i64) get_num_groups(d))
+/* compare-and-swap of a global int, returning the old value (OpenCL 1.1 core) */
+#define Q_ATOMIC_CAS_I32(p, expected, desired) atomic_cmpxchg((volatile GLOBAL int*) (p), (expected), (desired))
 #define Q_INFINITY_F32 INFINITY
 #define Q_INFINITY_F64 ((double) INFINITY)
 /* A floating value's raw bits and back (Float.floatToRawIntBits / Float.intBitsToFloat) */

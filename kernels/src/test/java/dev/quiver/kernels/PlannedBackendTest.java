@@ -42,6 +42,7 @@ class PlannedBackendTest {
             }
         });
         int divisionStatus;   // what a division kernel "writes" into its status word
+        long[] statusDetails = new long[3];   // what a gather kernel writes after it: position, value, limit
 
         Recording() {
             super(new LaunchPlanner(new DeviceLimits(1024, 132, true, false)));
@@ -104,6 +105,9 @@ class PlannedBackendTest {
         @Override
         protected void read(Long memory, long offsetBytes, Object hostArray, long bytes, String what) {
             events.add(what + " from byte " + offsetBytes);
+            if (words.containsKey(memory) && hostArray instanceof long[] details) {
+                System.arraycopy(statusDetails, 0, details, 0, details.length);
+            }
         }
 
         @Override
@@ -172,6 +176,25 @@ class PlannedBackendTest {
                 "a read status word goes back to the allocator, and the next division reuses it: "
                         + backend.allocator.describe());
         assertTrue(backend.allocator.describe().contains("1 reuses"), backend.allocator.describe());
+    }
+
+    @Test
+    void aGatherIndexOutOfRangeIsReadWithItsDetailsAndNamesTheIndex() {
+        Recording backend = new Recording();
+        DeviceBuffer params = backend.allocate(DType.FLOAT32, 15);
+        DeviceBuffer indices = backend.allocate(DType.INT64, 4);
+        DeviceBuffer out = backend.allocate(DType.FLOAT32, 12);
+        backend.divisionStatus = LaunchPlanner.STATUS_INDEX_OUT_OF_RANGE;
+        backend.statusDetails = new long[] {2, 7, 5};
+        backend.gather(StridedView.contiguous(params, 1, 5, 3), StridedView.contiguous(indices, 4),
+                StridedView.contiguous(out, 1, 4, 3));
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> backend.download(out, 0, 12));
+        assertEquals("gather: indices[2] = 7 is out of range [0, 5) on recording (H200) in gather float32 (1, 4, 3) "
+                + "<- float32 (1, 5, 3) int64 (4,); every tensor computed from its result fails the same way",
+                error.getMessage());
+        assertTrue(backend.events.stream().anyMatch(e -> e.startsWith("the status details of gather")
+                && e.endsWith("from byte 8")), backend.events.toString());
     }
 
     @Test

@@ -649,6 +649,103 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void gather(StridedView params, StridedView indices, StridedView out) {
+        Object x = data(params, "gather");
+        Object index = data(indices, "gather");
+        Object y = data(out, "gather");
+        int outer = params.shape()[0];
+        int limit = params.shape()[1];
+        int inner = params.shape()[2];
+        int n = indices.shape()[0];
+        try {
+            for (int o = 0; o < outer; o++) {
+                for (int j = 0; j < n; j++) {
+                    long row = checkedIndex("gather", index, indices, j, limit);
+                    int from = Math.toIntExact(params.offset() + o * params.strides()[0] + row * params.strides()[1]);
+                    int to = Math.toIntExact(out.offset() + ((long) o * n + j) * inner);
+                    // one row of the result: the strided copy the copy kernel's scalar twin makes
+                    ScalarKernels.copyRow(params.dtype(), x, from, Math.toIntExact(params.strides()[2]), out.dtype(), y,
+                            to, 1, inner);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "gather", params, indices, out);
+        }
+    }
+
+    @Override
+    public void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
+        Object x = data(updates, "scatter_add");
+        Object index = data(indices, "scatter_add");
+        Object y = data(out, "scatter_add");
+        int outer = out.shape()[0];
+        int limit = out.shape()[1];
+        int inner = out.shape()[2];
+        int n = indices.shape()[0];
+        try {
+            // j in increasing order for each output row, as the device kernel does: the same sums, the same bits
+            for (int o = 0; o < outer; o++) {
+                for (int j = 0; j < n; j++) {
+                    long row = checkedIndex("scatter_add", index, indices, j, limit);
+                    long from = updates.offset() + o * updates.strides()[0] + j * updates.strides()[1];
+                    long to = out.offset() + ((long) o * limit + row) * inner;
+                    addRow(out.dtype(), x, from, updates.strides()[2], y, to, inner);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw failure(e, "scatter_add", updates, indices, out);
+        }
+    }
+
+    /** Index {@code j} of a 1-D int32/int64 view, or the error every backend gives when it is outside the limit. */
+    private static long checkedIndex(String op, Object index, StridedView indices, int j, int limit) {
+        int at = Math.toIntExact(indices.offset() + j * indices.strides()[0]);
+        long value = index instanceof int[] ints ? ints[at] : ((long[]) index)[at];
+        if (value < 0 || value >= limit) {
+            throw Backend.indexOutOfRange(op, j, value, limit);
+        }
+        return value;
+    }
+
+    /** {@code y[to + i] += x[from + i * stride]} for {@code i < n}. */
+    private static void addRow(DType type, Object x, long from, long stride, Object y, long to, int n) {
+        int xo = Math.toIntExact(from);
+        int xs = Math.toIntExact(stride);
+        int yo = Math.toIntExact(to);
+        switch (type) {
+            case FLOAT32 -> {
+                float[] in = (float[]) x;
+                float[] target = (float[]) y;
+                for (int i = 0; i < n; i++) {
+                    target[yo + i] += in[xo + i * xs];
+                }
+            }
+            case FLOAT64 -> {
+                double[] in = (double[]) x;
+                double[] target = (double[]) y;
+                for (int i = 0; i < n; i++) {
+                    target[yo + i] += in[xo + i * xs];
+                }
+            }
+            case INT32 -> {
+                int[] in = (int[]) x;
+                int[] target = (int[]) y;
+                for (int i = 0; i < n; i++) {
+                    target[yo + i] += in[xo + i * xs];
+                }
+            }
+            case INT64 -> {
+                long[] in = (long[]) x;
+                long[] target = (long[]) y;
+                for (int i = 0; i < n; i++) {
+                    target[yo + i] += in[xo + i * xs];
+                }
+            }
+            case BOOL -> throw new UnsupportedOperationException("scatter_add is not defined for bool");
+        }
+    }
+
+    @Override
     public void random(RandomDistribution distribution, long seed, long counter, double first, double second, StridedView out) {
         DType type = out.dtype();
         if (!type.isFloating()) {

@@ -89,6 +89,11 @@ class GemmPlanTest {
         StridedView empty = view(DType.FLOAT32, 1, 4, 0, 0, 0, 1, 0);
         assertNull(GemmPlan.of(empty, view(DType.FLOAT32, 1, 0, 4, 0, 4, 1, 0), out), "k = 0 fills zeros instead");
         assertFalse(GemmPlan.of(good, good, out).transposeFirst());
+        // tensor.reverse(...) views step backwards: cuBLAS has no negative leading dimension or batch stride
+        assertNull(GemmPlan.of(view(DType.FLOAT32, 1, 4, 4, 16, -4, 1, 12), good, out), "reversed rows");
+        assertNull(GemmPlan.of(good, view(DType.FLOAT32, 1, 4, 4, 16, 4, -1, 3), out), "reversed columns");
+        assertNull(GemmPlan.of(view(DType.FLOAT32, 2, 4, 4, -16, 4, 1, 16), view(DType.FLOAT32, 2, 4, 4, 16, 4, 1, 0),
+                view(DType.FLOAT32, 2, 4, 4, 16, 4, 1, 0)), "a reversed batch");
     }
 
     private static double[] random(long seed, int n) {
