@@ -10,13 +10,19 @@ import dev.quiver.spi.Primitive;
  * new Node(Primitive.RESHAPE, new Tensor[] {x}, y, new Node.SourceShape(Shape.of(2, 3)));
  * }</pre>
  *
- * @param op         the primitive
+ * @param op         the primitive; {@code null} for a {@link GradientTape#customGradient} node, whose
+ *                   {@link CustomBackward} attributes carry the user's backward function instead
  * @param inputs     the operands as the primitive saw them (after promotion and broadcasting)
  * @param output     the result
  * @param attributes what the rule needs besides the tensors (axes, the input shape, slice bounds); null for the
  *                   primitives that need nothing else (elementwise ops, matmul, cast, copy)
  */
 record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes) {
+
+    /** The name errors use: the primitive's, or {@code customGradient}. */
+    String name() {
+        return op == null ? "customGradient" : op.opName();
+    }
 
     /**
      * What a gradient rule needs besides the tensors, one record per kind, so that a rule pattern-matches the kind
@@ -28,7 +34,8 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
      * }
      * }</pre>
      */
-    sealed interface Attributes permits SourceShape, Permutation, SliceBounds, ReduceAxes, ConcatAxis {
+    sealed interface Attributes permits SourceShape, Permutation, SliceBounds, ReduceAxes, ConcatAxis,
+            CustomBackward {
     }
 
     /** RESHAPE and EXPAND: the input's shape, which the gradient is brought back to. */
@@ -49,5 +56,10 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
 
     /** CONCAT: the axis the inputs were joined along (normalized, {@code >= 0}). */
     record ConcatAxis(int axis) implements Attributes {
+    }
+
+    /** A {@link GradientTape#customGradient} node: the user's backward function, which replaces a gradient rule. */
+    record CustomBackward(java.util.function.Function<Tensor, java.util.List<Tensor>> backward)
+            implements Attributes {
     }
 }

@@ -19,7 +19,8 @@ class NodeAttributesTest {
         Set<String> kinds = Arrays.stream(Node.Attributes.class.getPermittedSubclasses())
                 .peek(kind -> assertTrue(kind.isRecord(), kind + " is a record"))
                 .map(Class::getSimpleName).collect(Collectors.toSet());
-        assertEquals(Set.of("SourceShape", "Permutation", "SliceBounds", "ReduceAxes", "ConcatAxis"), kinds);
+        assertEquals(Set.of("SourceShape", "Permutation", "SliceBounds", "ReduceAxes", "ConcatAxis",
+                "CustomBackward"), kinds);
     }
 
     @Test
