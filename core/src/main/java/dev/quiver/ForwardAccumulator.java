@@ -1,9 +1,11 @@
 package dev.quiver;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +44,11 @@ public final class ForwardAccumulator implements AutoCloseable {
 
     private final Thread owner = Thread.currentThread();
     private final WeakReference<ForwardAccumulator> reference = new WeakReference<>(this);
-    // tangents by tensor identity: a view of a tensor (stopGradient, a reshape) is another tensor, with its own
-    private final Map<Tensor, Tensor> tangents = new IdentityHashMap<>();
+    // tangents by tensor identity (a view of a tensor, stopGradient or a reshape, is another tensor, with its own),
+    // held weakly by the tensor: a result the program dropped takes its tangent with it, so a loop run under an
+    // accumulator does not grow (TensorFlow's testDeadTensorsJVPCleared). A tangent never refers to its primal.
+    private final Map<TensorKey, Tensor> tangents = new HashMap<>();
+    private final ReferenceQueue<Tensor> dropped = new ReferenceQueue<>();
     private int pauses;
     private boolean closed;
 
@@ -112,7 +117,8 @@ public final class ForwardAccumulator implements AutoCloseable {
         // the sum is an op: paused, so that this accumulator does not take it for a computation to follow
         pauses++;
         try {
-            tangents.merge(primal, tangent, Tensor::add);
+            Tensor current = tangentOf(primal);
+            putTangent(primal, current == null ? tangent : current.add(tangent));
         } finally {
             pauses--;
         }
@@ -148,7 +154,7 @@ public final class ForwardAccumulator implements AutoCloseable {
             Tensor primal = Errors.notNull(primals.get(i), "ForwardAccumulator.jvp",
                     primals.size() == 1 ? "primal" : "primal " + i);
             primal.checkOpen("ForwardAccumulator.jvp");
-            Tensor tangent = tangents.get(primal);
+            Tensor tangent = tangentOf(primal);
             if (tangent == null && unconnected == GradientTape.Unconnected.ZERO) {
                 tangent = Tensor.zerosLike(primal);
             }
@@ -184,7 +190,7 @@ public final class ForwardAccumulator implements AutoCloseable {
             }
             Tensor[] inputTangents = null;
             for (int j = 0; j < inputs.length; j++) {
-                Tensor tangent = accumulator.tangents.get(inputs[j]);
+                Tensor tangent = accumulator.tangentOf(inputs[j]);
                 if (tangent != null) {
                     if (inputTangents == null) {
                         inputTangents = new Tensor[inputs.length];
@@ -197,10 +203,55 @@ public final class ForwardAccumulator implements AutoCloseable {
             }
             List<ForwardAccumulator> paused = pauseFrom(i);
             try {
-                accumulator.tangents.put(node.output(), JvpRules.jvp(node, inputTangents));
+                accumulator.putTangent(node.output(), JvpRules.jvp(node, inputTangents));
             } finally {
                 resume(paused);
             }
+        }
+    }
+
+    private Tensor tangentOf(Tensor tensor) {
+        return tangents.get(new TensorKey(tensor, null));
+    }
+
+    private void putTangent(Tensor tensor, Tensor tangent) {
+        dropCollected();
+        tangents.put(new TensorKey(tensor, dropped), tangent);
+    }
+
+    /** How many tensors carry a tangent, after dropping those of collected tensors (for tests). */
+    int tangentCount() {
+        dropCollected();
+        return tangents.size();
+    }
+
+    private void dropCollected() {
+        for (Reference<? extends Tensor> gone; (gone = dropped.poll()) != null; ) {
+            tangents.remove(gone);
+        }
+    }
+
+    /** A tensor as a map key by identity, held weakly; a cleared key equals only itself (so it can be removed). */
+    private static final class TensorKey extends WeakReference<Tensor> {
+        private final int hash;
+
+        TensorKey(Tensor tensor, ReferenceQueue<Tensor> queue) {
+            super(tensor, queue);
+            hash = System.identityHashCode(tensor);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (this == other) {
+                return true;
+            }
+            Tensor tensor = get();
+            return tensor != null && other instanceof TensorKey key && key.get() == tensor;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 

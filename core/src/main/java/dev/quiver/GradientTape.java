@@ -393,8 +393,8 @@ public final class GradientTape implements AutoCloseable {
     /**
      * TensorFlow's {@code tape.batch_jacobian}: for a target {@code (b, y1, ...)} whose row {@code i} depends only on
      * row {@code i} of a source {@code (b, x1, ...)}, the per-row Jacobians, shape {@code (b, y1, ..., x1, ...)}:
-     * one backward pass per element of a target row, not per element of the target. Both need rank 2 or more and
-     * the same first dimension. {@code null} when unconnected. Counts as one use of the tape.
+     * one backward pass per element of a target row, not per element of the target. Both must have rank at least 2
+     * and the same first dimension. {@code null} when unconnected. Counts as one use of the tape.
      * <pre>{@code
      * Tensor x = Tensor.randomNormal(new int[] {8, 3}, 0, 1, 42);   // a batch of 8 points
      * tape.watch(x);
@@ -412,8 +412,8 @@ public final class GradientTape implements AutoCloseable {
         Errors.notNull(source, "batchJacobian", "source").checkOpen("batchJacobian");
         Errors.notNull(unconnected, "batchJacobian", "unconnected");
         if (target.rank() < 2 || source.rank() < 2 || target.shape().dim(0) != source.shape().dim(0)) {
-            throw Errors.invalid("batchJacobian", target.backend(), "the target and the source need rank 2 or more "
-                    + "and the same first (batch) dimension, got target " + target.shape() + " and source "
+            throw Errors.invalid("batchJacobian", target.backend(), "the target and the source must have rank at "
+                    + "least 2 and the same first (batch) dimension, got target " + target.shape() + " and source "
                     + source.shape());
         }
         claimUse("batchJacobian");

@@ -71,4 +71,9 @@ public final class TestAccess {
     public static IllegalStateException missingJvpRule(Tensor x) {
         return JvpRules.missingRule(new Node(dev.quiver.spi.Primitive.SUM, new Tensor[] {x}, x.sum(), null));
     }
+
+    /** How many tensors {@code accumulator} holds a tangent for (those of collected tensors dropped first). */
+    public static int tangentCount(ForwardAccumulator accumulator) {
+        return accumulator.tangentCount();
+    }
 }

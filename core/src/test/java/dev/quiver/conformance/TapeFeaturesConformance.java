@@ -94,6 +94,78 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
         }
     }
 
+    /**
+     * TF testTwoTargets, testTapeNoOpGradientWithMultiTargetAllSource, testTapeNoOpGradientMultiTarget2By2,
+     * testVariablesAndConstantsProduceTheSameGradients and testSelectivelyWatchVariables.
+     */
+    @Test
+    public void moreMultiTargetCasesFromTensorFlow() {
+        Tensor x = Tensor.scalar(3.0);
+        Tensor y = Tensor.scalar(2.0);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(x, y);
+            List<Tensor> grads = tape.gradient(List.of(x.mul(2.0), y.mul(3.0)), List.of(x, y));
+            assertEquals(2.0, grads.get(0).doubleValue());
+            assertEquals(3.0, grads.get(1).doubleValue());
+        }
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(x);
+            Tensor same = x;
+            assertEquals(2.0, tape.gradient(List.of(same, same), x).doubleValue(), "[y, y] with y = x");
+        }
+        Tensor twoByTwo = Tensor.fill(new int[] {2, 2}, 2.0);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(twoByTwo);
+            assertValues("d[a, a]/da", tape.gradient(List.of(twoByTwo, twoByTwo), List.of(twoByTwo)).getFirst(),
+                    DType.FLOAT32, new int[] {2, 2}, new double[] {2, 2, 2, 2});
+        }
+        List<Tensor> fromConstants;
+        Tensor a = Tensor.scalar(2.0);
+        Tensor b = Tensor.scalar(2.0);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(a, b);
+            fromConstants = tape.gradient(List.of(a.pow(3), b.pow(2)), List.of(a, b));
+        }
+        Variable va = new Variable(Tensor.scalar(2.0));
+        Variable vb = new Variable(Tensor.scalar(2.0));
+        List<Tensor> fromVariables;
+        try (GradientTape tape = new GradientTape()) {
+            fromVariables = tape.gradient(List.of(va.pow(3), vb.pow(2)), List.of(va, vb));
+        }
+        for (List<Tensor> grads : List.of(fromConstants, fromVariables)) {
+            assertEquals(12.0, grads.get(0).doubleValue(), 1e-5);
+            assertEquals(4.0, grads.get(1).doubleValue(), 1e-6);
+        }
+        Variable x1 = new Variable(Tensor.scalar(1.0));
+        Variable x2 = new Variable(Tensor.scalar(1.0));
+        try (GradientTape tape = new GradientTape(false, false)) {
+            tape.watch(x2);
+            Tensor y1 = x1.pow(2);
+            Tensor z = x2.pow(3);
+            assertEquals(List.of(x2), tape.watched());
+            List<Tensor> grads = tape.gradient(List.of(y1, z), List.of(x1, x2));
+            assertNull(grads.get(0));
+            assertEquals(3.0, grads.get(1).doubleValue(), 1e-6);
+        }
+    }
+
+    /** TF testWatchingIsTapeLocal: nested tapes, each with its own watches, over lists of targets and sources. */
+    @Test
+    public void watchingIsTapeLocalWithListTargets() {
+        Variable x1 = new Variable(Tensor.scalar(2.0), "x1", false);
+        Variable x2 = new Variable(Tensor.scalar(2.0), "x2", false);
+        try (GradientTape tape1 = new GradientTape(); GradientTape tape2 = new GradientTape()) {
+            tape1.watch(x1);
+            tape2.watch(x1, x2);
+            Tensor y = x1.pow(3);
+            Tensor z = x2.pow(2);
+            List<Tensor> first = tape2.gradient(List.of(y, z), List.of(x1, x2));
+            List<Tensor> second = tape1.gradient(first, List.of(x1, x2));
+            assertEquals(12.0, second.get(0).doubleValue(), 1e-5);
+            assertNull(second.get(1), "tape1 never watched x2");
+        }
+    }
+
     /** TF testOutputGradUsedInComputation: gradient([x*y, x], [x], output_gradients=[1, 2]) = y + 2. */
     @Test
     public void outputGradientsWeighTheTargets() {
@@ -152,6 +224,27 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
             tape.reset();
             loss = loss.add(v.mul(v));
             assertEquals(2.0, tape.gradient(loss, v).doubleValue(), 1e-6);
+        }
+    }
+
+    /** TF testAutomaticWatchedVariables, testExplicitWatchedVariables, testWatchedVariablesRespectReset. */
+    @Test
+    public void resetEmptiesTheWatchedList() {
+        Variable v = new Variable(Tensor.scalar(1.0), "v");
+        Variable z = new Variable(Tensor.scalar(2.0), "z");
+        try (GradientTape tape = new GradientTape()) {
+            assertTrue(tape.watched().isEmpty());
+            Tensor loss = v.mul(v);
+            assertEquals(List.of(v), tape.watched());
+            tape.reset();
+            assertTrue(tape.watched().isEmpty());
+            loss = loss.add(v.mul(v));
+            assertEquals(List.of(v), tape.watched());
+            tape.reset();
+            tape.watch(z);
+            assertEquals(List.of(z), tape.watched());
+            assertEquals(1.0, tape.gradient(z, z).doubleValue());
+            assertEquals(List.of(z), tape.watched(), "the watched list outlives the one gradient call");
         }
     }
 
@@ -255,6 +348,37 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
         assertTrue(anyNonZero);
     }
 
+    /**
+     * TF test_nested_jacobian (a batch Jacobian of a Jacobian: the Hessian of sum(x^2) per row, 2I) and
+     * BatchJacobianTest.test_parallel_iterations (x @ w: every row's Jacobian is w transposed).
+     */
+    @Test
+    public void batchJacobianOfAJacobianAndOfAMatmul() {
+        Tensor x = Tensor.ones(DType.FLOAT64, 10, 2);
+        Tensor hessians;
+        try (GradientTape outer = new GradientTape(); GradientTape inner = new GradientTape()) {
+            outer.watch(x);
+            inner.watch(x);
+            Tensor y = x.square().sum();
+            Tensor dyDx = inner.jacobian(y, x);
+            hessians = outer.batchJacobian(dyDx, x);
+        }
+        double[] expected = new double[40];
+        for (int i = 0; i < 10; i++) {
+            expected[4 * i] = 2;
+            expected[4 * i + 3] = 2;
+        }
+        assertValues("2I per row", hessians, F64, new int[] {10, 2, 2}, expected);
+        Tensor rows = Tensor.constant(new double[][] {{1, 2}, {3, 4}}, F64);
+        Tensor w = Tensor.constant(new double[][] {{1, 2, 3, 4}, {5, 6, 7, 8}}, F64);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(rows);
+            Tensor y = rows.matmul(w);
+            assertValues("w transposed per row", tape.batchJacobian(y, rows), F64, new int[] {2, 4, 2},
+                    new double[] {1, 5, 2, 6, 3, 7, 4, 8, 1, 5, 2, 6, 3, 7, 4, 8});
+        }
+    }
+
     @Test
     public void batchJacobianUnconnectedAndEmpty() {
         Tensor x = random(3, -1, 1, 2, 3);
@@ -283,10 +407,10 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
             tape.watch(vector);
             Tensor out = vector.square();
             assertMessage(assertThrows(IllegalArgumentException.class, () -> tape.batchJacobian(out, vector)),
-                    "rank 2 or more", "(2,)");
+                    "must have rank at least 2", "(2,)");
             Tensor rows = x.sum(1); // (2,)
             assertMessage(assertThrows(IllegalArgumentException.class, () -> tape.batchJacobian(rows, x)),
-                    "rank 2 or more", "target (2,)");
+                    "must have rank at least 2", "target (2,)");
         }
     }
 
@@ -320,6 +444,94 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
             Tensor y = GradientTape.customGradient(x, in -> CustomGradient.of(in, dy -> dy.mul(2.0)));
             assertEquals(1.0, y.doubleValue());
             assertEquals(2.0, tape.gradient(y, x).doubleValue(), 1e-6, "the custom backward, not the identity's 1");
+        }
+    }
+
+    /**
+     * TF testCustomGradientInEagerAndGraph (x*x with gradient 4 dy), testGradientsFunctionInCustomGradient (a body
+     * that takes a gradient itself), testCustomGradientEmptyError (a backward returning no gradient) and testErrors
+     * (an exception in the backward function reaches the caller).
+     */
+    @Test
+    public void customGradientCasesFromTensorFlow() {
+        Tensor c = Tensor.scalar(1.0);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(c);
+            Tensor g = GradientTape.customGradient(c, x -> CustomGradient.of(x.mul(x), dy -> dy.mul(4.0)));
+            assertEquals(4.0, tape.gradient(g, c).doubleValue());
+        }
+        Tensor inside = GradientTape.customGradient(c, x -> {
+            Tensor y;
+            try (GradientTape tape = new GradientTape()) {
+                tape.watch(x);
+                y = tape.gradient(x.mul(x), x);
+            }
+            return CustomGradient.of(y, dy -> dy.mul(2.0));
+        });
+        assertEquals(2.0, inside.doubleValue());
+        Variable v = new Variable(Tensor.scalar(1.0));
+        try (GradientTape tape = new GradientTape()) {
+            Tensor y = GradientTape.customGradient(v, x -> new CustomGradient(x, dy -> List.of()));
+            assertMessage(assertThrows(IllegalStateException.class, () -> tape.gradient(y, List.of(v))),
+                    "customGradient", "0 gradients for 1 inputs");
+        }
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(c);
+            Tensor y = GradientTape.customGradient(c, x -> CustomGradient.of(x, dy -> {
+                throw new ArithmeticException("from the backward function");
+            }));
+            assertMessage(assertThrows(ArithmeticException.class, () -> tape.gradient(y, c)),
+                    "from the backward function");
+        }
+    }
+
+    /**
+     * TF testOverrideSecondOrderWithCustomGradient: the backward function itself uses a custom gradient, which
+     * then sets the second derivative: f(c) = c + 10 with f' = -1.1 and f'' = -2.1.
+     */
+    @Test
+    public void customGradientOverridesTheSecondOrderToo() {
+        Tensor c = Tensor.scalar(1.0, F64);
+        Function<Tensor, Tensor> f = input -> GradientTape.customGradient(input, x -> CustomGradient.of(x.add(10.0),
+                dz -> dz.mul(GradientTape.customGradient(x, unused -> CustomGradient.of(Tensor.scalar(-1.1, F64),
+                        ddz -> ddz.mul(-2.1))))));
+        double fc = 11.0;
+        try (GradientTape outer = new GradientTape(); GradientTape inner = new GradientTape()) {
+            outer.watch(c);
+            inner.watch(c);
+            Tensor d = f.apply(c).pow(4);
+            Tensor dd = inner.gradient(d, c);
+            assertEquals(4 * Math.pow(fc, 3) * -1.1, dd.doubleValue(), 1e-9);
+            assertEquals(3 * 4 * fc * fc * -1.1 * -1.1 + 4 * Math.pow(fc, 3) * -2.1,
+                    outer.gradient(dd, c).doubleValue(), 1e-8);
+        }
+    }
+
+    /**
+     * TF testCustomGradientForwardprop: a watched output gradient, a two-input custom gradient inside the backward
+     * function; the second order (2.2) and the transpose (3.1) come from its backward.
+     */
+    @Test
+    public void customGradientWithAWatchedOutputGradient() {
+        Tensor c = Tensor.scalar(1.0);
+        Function<Tensor, Tensor> f = input -> GradientTape.customGradient(input, x -> CustomGradient.of(
+                x.stopGradient().mul(2.0), dz -> GradientTape.customGradient(List.of(x, dz),
+                        unused -> new CustomGradient(Tensor.scalar(2.1),
+                                ddz -> List.of(Tensor.scalar(2.2), Tensor.scalar(3.1))))));
+        try (GradientTape t = new GradientTape(true)) {
+            Tensor gc;
+            Tensor outputGrad = Tensor.ones(new int[0]);
+            try (GradientTape tt = new GradientTape()) {
+                t.watch(c);
+                tt.watch(c);
+                t.watch(outputGrad);
+                Tensor output = f.apply(c);
+                assertEquals(2.0, output.doubleValue());
+                gc = tt.gradient(output, c, outputGrad);
+                assertEquals(2.1, gc.doubleValue(), 1e-6);
+            }
+            assertEquals(2.2, t.gradient(gc, c).doubleValue(), 1e-6);
+            assertEquals(3.1, t.gradient(gc, outputGrad).doubleValue(), 1e-6);
         }
     }
 
@@ -537,6 +749,86 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
         assertEquals(72.0, accumulator.jvp(y).doubleValue());
     }
 
+    /**
+     * TF testGradPureForward and testHigherOrderPureForward (x^3.5 at 1.1): nested accumulators give the second
+     * derivative, an inner accumulator does not follow an outer one's JVP computation, and three nested forward
+     * derivatives give the third.
+     */
+    @Test
+    public void pureForwardHigherOrders() {
+        Tensor primal = Tensor.scalar(1.1, F64);
+        Tensor out;
+        ForwardAccumulator inner;
+        try (ForwardAccumulator outer = new ForwardAccumulator(primal, Tensor.scalar(1.0, F64))) {
+            try (ForwardAccumulator acc = new ForwardAccumulator(primal, Tensor.scalar(1.0, F64))) {
+                inner = acc;
+                out = primal.pow(3.5);
+            }
+            Tensor innerJvp = inner.jvp(out);
+            assertEquals(Math.pow(1.1, 3.5), out.doubleValue(), 1e-14);
+            assertEquals(3.5 * Math.pow(1.1, 2.5), innerJvp.doubleValue(), 1e-14);
+            assertEquals(3.5 * 2.5 * Math.pow(1.1, 1.5), outer.jvp(innerJvp).doubleValue(), 1e-13);
+            assertNull(inner.jvp(outer.jvp(out)), "the inner accumulator does not see the outer one's JVP ops");
+        }
+        Function<Tensor, Tensor> f = x -> x.pow(3.5);
+        for (int order = 0; order < 3; order++) {
+            Function<Tensor, Tensor> inside = f;
+            f = x -> {
+                try (ForwardAccumulator acc = new ForwardAccumulator(x, Tensor.scalar(1.0, F64))) {
+                    return acc.jvp(inside.apply(x));
+                }
+            };
+        }
+        assertEquals(3.5 * 2.5 * 1.5 * Math.pow(1.1, 0.5), f.apply(primal).doubleValue(), 1e-12);
+    }
+
+    /** TF testJVPPacking: an outer accumulator that watches the inner one's tangent follows it through the JVP. */
+    @Test
+    public void anOuterAccumulatorWatchingAnInnerTangent() {
+        Tensor two = Tensor.scalar(2.0, F64);
+        Tensor primal = Tensor.scalar(1.0, F64);
+        Tensor innerTangent = Tensor.scalar(3.0, F64);
+        try (ForwardAccumulator outer = new ForwardAccumulator(List.of(primal, innerTangent),
+                List.of(Tensor.scalar(2.0, F64), Tensor.scalar(4.0, F64)));
+             ForwardAccumulator inner = new ForwardAccumulator(primal, innerTangent)) {
+            Tensor out = primal.mul(two);
+            assertEquals(6.0, inner.jvp(out).doubleValue());
+            assertEquals(4.0, outer.jvp(out).doubleValue());
+            assertEquals(8.0, outer.jvp(inner.jvp(out)).doubleValue());
+        }
+    }
+
+    /** TF testExceptionInCustomGradientNotSwallowed: the JVP of a custom gradient runs its backward function. */
+    @Test
+    public void anExceptionInACustomBackwardReachesTheForwardCaller() {
+        Tensor c = Tensor.scalar(1.0);
+        try (ForwardAccumulator accumulator = new ForwardAccumulator(c, Tensor.scalar(2.0))) {
+            assertMessage(assertThrows(IllegalArgumentException.class, () -> GradientTape.customGradient(c,
+                    x -> CustomGradient.of(Tensor.scalar(1.0), dy -> {
+                        throw new IllegalArgumentException("test_error_string");
+                    }))), "test_error_string");
+            assertNotNull(accumulator.jvp(c));
+        }
+    }
+
+    /** TF testDeadTensorsJVPCleared: a result the program dropped does not keep its tangent in the accumulator. */
+    @Test
+    public void droppedResultsTakeTheirTangentsWithThem() {
+        Tensor x = f64(1, 2, 3);
+        try (ForwardAccumulator accumulator = new ForwardAccumulator(x, f64(1, 1, 1))) {
+            for (int i = 0; i < 200; i++) {
+                x.mul(2.0).sum(); // each step's results are garbage at once
+            }
+            int count = TestAccess.tangentCount(accumulator);
+            for (int attempt = 0; attempt < 50 && count > 1; attempt++) {
+                System.gc();
+                count = TestAccess.tangentCount(accumulator);
+            }
+            assertEquals(1, count, "only x itself, which this test still holds, keeps a tangent");
+            assertValues("x's tangent", accumulator.jvp(x), F64, new int[] {3}, new double[] {1, 1, 1});
+        }
+    }
+
     @Test
     public void unconnectedResultsAndStopGradient() {
         Tensor x = f64(1, 2);
@@ -664,6 +956,12 @@ public abstract class TapeFeaturesConformance extends BackendConformance {
             backwardOverForward = tape.gradient(jvp, x);
         }
         assertValues("backward over forward", backwardOverForward, F64, new int[] {4}, expected);
+        try (GradientTape tape = new GradientTape(true)) { // TF testVariablesHVP: back over back, output_gradients
+            tape.watch(x);
+            Tensor first = tape.gradient(f.apply(x), x);
+            assertValues("backward over backward", tape.gradient(List.of(first), List.of(x), List.of(v),
+                    GradientTape.Unconnected.NONE).getFirst(), F64, new int[] {4}, expected);
+        }
         assertNotEquals(0.0, expected[0]);
     }
 
