@@ -24,6 +24,10 @@ import java.util.Map;
  *   <li>tapes belong to the thread that opened them; {@link #close()} stops recording and releases what the tape
  *       holds. Recording stops at close, so ask for gradients inside the try block.</li>
  * </ul>
+ * Beyond one target and one source, as in TensorFlow: a list of targets (their gradients summed) and
+ * {@code outputGradients} (one cotangent per target), {@link #reset()}, {@link #jacobian(Tensor, List)} of several
+ * sources, {@link #batchJacobian}, and {@link #customGradient} ({@code tf.custom_gradient}). Forward mode is
+ * {@link ForwardAccumulator}.
  *
  * <pre>{@code
  * Tensor x = Tensor.scalar(3.0);
@@ -465,6 +469,8 @@ public final class GradientTape implements AutoCloseable {
      * that reads its intermediates still has their second derivatives); the value it returns is handed out as a
      * new tensor that tapes connect to {@code input} only through the backward function. A
      * {@link ForwardAccumulator} takes the JVP from the same function (its transpose). See {@link CustomGradient}.
+     * Gradients reach only the inputs: pass a variable the body reads as an input too (TensorFlow's
+     * {@code grad_fn(..., variables=...)} has no counterpart here).
      * <pre>{@code
      * Tensor y = GradientTape.customGradient(x, in -> CustomGradient.of(in.square(), dy -> dy.mul(in).mul(2.0)));
      * }</pre>
