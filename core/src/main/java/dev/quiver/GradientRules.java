@@ -124,6 +124,9 @@ final class GradientRules {
 
     /** The input gradients of {@code node} given the upstream gradient {@code g}. */
     static Tensor[] backward(Node node, Tensor g, boolean[] needed) {
+        if (node.attributes() instanceof Node.CustomBackward custom) {
+            return customBackward(node, custom, g, needed);
+        }
         Rule rule = RULES.get(node.op());
         if (rule == null) {
             if (NOT_DIFFERENTIABLE.contains(node.op())) {
@@ -132,6 +135,36 @@ final class GradientRules {
             throw new IllegalStateException("no gradient rule for " + node.op().opName());
         }
         return rule.backward(node, g, needed);
+    }
+
+    /**
+     * A {@link GradientTape#customGradient} node: the user's backward function in place of a rule, its answer
+     * checked (one gradient per input, each of its input's shape and dtype), since a wrong one would otherwise
+     * surface far away, in an optimizer or an unrelated add.
+     */
+    private static Tensor[] customBackward(Node node, Node.CustomBackward custom, Tensor g, boolean[] needed) {
+        Tensor[] inputs = node.inputs();
+        java.util.List<Tensor> grads = custom.backward().apply(g);
+        if (grads == null || grads.size() != inputs.length) {
+            throw Errors.state("customGradient", g.backend(), "the backward function returned "
+                    + (grads == null ? "null" : grads.size() + " gradients") + " for " + inputs.length
+                    + " inputs of shapes " + java.util.Arrays.toString(java.util.Arrays.stream(inputs)
+                    .map(Tensor::shape).toArray()) + "; return one per input (null for none)");
+        }
+        Tensor[] result = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor grad = grads.get(i);
+            if (grad == null || !needed[i]) {
+                continue;
+            }
+            if (!grad.shape().equals(inputs[i].shape()) || grad.dtype() != inputs[i].dtype()) {
+                throw Errors.state("customGradient", g.backend(), "the backward function's gradient " + i + " is "
+                        + grad.dtype() + " " + grad.shape() + ", but input " + i + " is " + inputs[i].dtype() + " "
+                        + inputs[i].shape() + "; a gradient has its input's shape and dtype");
+            }
+            result[i] = grad;
+        }
+        return result;
     }
 
     /** Whether a rule exists (for the completeness test). */
@@ -164,49 +197,49 @@ final class GradientRules {
 
     // ---------------------------------------------------------------- attributes, by kind
 
-    private static Shape sourceShape(Node node) {
+    static Shape sourceShape(Node node) {
         if (node.attributes() instanceof Node.SourceShape(Shape shape)) {
             return shape;
         }
         throw wrongAttributes(node, Node.SourceShape.class);
     }
 
-    private static int[] permutation(Node node) {
+    static int[] permutation(Node node) {
         if (node.attributes() instanceof Node.Permutation(int[] axes)) {
             return axes;
         }
         throw wrongAttributes(node, Node.Permutation.class);
     }
 
-    private static Node.SliceBounds sliceBounds(Node node) {
+    static Node.SliceBounds sliceBounds(Node node) {
         if (node.attributes() instanceof Node.SliceBounds bounds) {
             return bounds;
         }
         throw wrongAttributes(node, Node.SliceBounds.class);
     }
 
-    private static Node.ReduceAxes reduceAxes(Node node) {
+    static Node.ReduceAxes reduceAxes(Node node) {
         if (node.attributes() instanceof Node.ReduceAxes axes) {
             return axes;
         }
         throw wrongAttributes(node, Node.ReduceAxes.class);
     }
 
-    private static int[] reversedAxes(Node node) {
+    static int[] reversedAxes(Node node) {
         if (node.attributes() instanceof Node.ReversedAxes(int[] axes)) {
             return axes;
         }
         throw wrongAttributes(node, Node.ReversedAxes.class);
     }
 
-    private static int indexAxis(Node node) {
+    static int indexAxis(Node node) {
         if (node.attributes() instanceof Node.IndexAxis(int axis)) {
             return axis;
         }
         throw wrongAttributes(node, Node.IndexAxis.class);
     }
 
-    private static int concatAxis(Node node) {
+    static int concatAxis(Node node) {
         if (node.attributes() instanceof Node.ConcatAxis(int axis)) {
             return axis;
         }
@@ -227,11 +260,18 @@ final class GradientRules {
 
     /** max/min: the gradient goes to the elements equal to the result, split evenly between ties. */
     private static Tensor[] extremum(Node node, Tensor g, boolean[] needed) {
+        return new Tensor[] {extremumWeights(node).mul(spread(node, g))};
+    }
+
+    /**
+     * How much each input element of a max/min node counts in its result: {@code 1 / ties} where it equals the
+     * result, 0 elsewhere (shaped like the input). The gradient and the JVP share it, so they split ties alike.
+     */
+    static Tensor extremumWeights(Node node) {
         Node.ReduceAxes axes = reduceAxes(node);
         Tensor x = node.inputs()[0];
         Tensor hits = x.equal(node.output().reshape(axes.keptShape())).cast(x.dtype());
-        Tensor count = hits.sum(axes.axes(), true);
-        return new Tensor[] {hits.div(count).mul(spread(node, g))};
+        return hits.div(hits.sum(axes.axes(), true));
     }
 
     /** Sums a broadcast gradient back to {@code shape}: over added leading axes and axes that were size 1. */

@@ -10,13 +10,19 @@ import dev.quiver.spi.Primitive;
  * new Node(Primitive.RESHAPE, new Tensor[] {x}, y, new Node.SourceShape(Shape.of(2, 3)));
  * }</pre>
  *
- * @param op         the primitive
+ * @param op         the primitive; {@code null} for a {@link GradientTape#customGradient} node, whose
+ *                   {@link CustomBackward} attributes carry the user's backward function instead
  * @param inputs     the operands as the primitive saw them (after promotion and broadcasting)
  * @param output     the result
  * @param attributes what the rule needs besides the tensors (axes, the input shape, slice bounds); null for the
  *                   primitives that need nothing else (elementwise ops, matmul, cast, copy)
  */
 record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes) {
+
+    /** The name errors use: the primitive's, or {@code customGradient}. */
+    String name() {
+        return op == null ? "customGradient" : op.opName();
+    }
 
     /**
      * What a gradient rule needs besides the tensors, one record per kind, so that a rule pattern-matches the kind
@@ -29,7 +35,7 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
      * }</pre>
      */
     sealed interface Attributes permits SourceShape, Permutation, SliceBounds, ReduceAxes, ConcatAxis, ReversedAxes,
-            IndexAxis {
+            IndexAxis, CustomBackward {
     }
 
     /** RESHAPE and EXPAND: the input's shape, which the gradient is brought back to. */
@@ -58,5 +64,10 @@ record Node(Primitive op, Tensor[] inputs, Tensor output, Attributes attributes)
 
     /** GATHER and SCATTER_ADD: the axis the indices pick along (normalized, {@code >= 0}). */
     record IndexAxis(int axis) implements Attributes {
+    }
+
+    /** A {@link GradientTape#customGradient} node: the user's backward function, which replaces a gradient rule. */
+    record CustomBackward(java.util.function.Function<Tensor, java.util.List<Tensor>> backward)
+            implements Attributes {
     }
 }

@@ -20,7 +20,7 @@ class NodeAttributesTest {
                 .peek(kind -> assertTrue(kind.isRecord(), kind + " is a record"))
                 .map(Class::getSimpleName).collect(Collectors.toSet());
         assertEquals(Set.of("SourceShape", "Permutation", "SliceBounds", "ReduceAxes", "ConcatAxis", "ReversedAxes",
-                "IndexAxis"), kinds);
+                "IndexAxis", "CustomBackward"), kinds);
     }
 
     @Test

@@ -63,4 +63,17 @@ public final class TestAccess {
         return new Tensor(new Storage(other, other.upload(here.download("test"))), here.shape(),
                 here.shape().contiguousStrides(), 0);
     }
+
+    /**
+     * The error {@link ForwardAccumulator} gives for a primitive without a JVP rule, for a SUM node of {@code x}:
+     * every primitive has one today, and the message must be right before the first one without does not.
+     */
+    public static IllegalStateException missingJvpRule(Tensor x) {
+        return JvpRules.missingRule(new Node(dev.quiver.spi.Primitive.SUM, new Tensor[] {x}, x.sum(), null));
+    }
+
+    /** How many tensors {@code accumulator} holds a tangent for (those of collected tensors dropped first). */
+    public static int tangentCount(ForwardAccumulator accumulator) {
+        return accumulator.tangentCount();
+    }
 }
