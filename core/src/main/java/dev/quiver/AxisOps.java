@@ -16,8 +16,9 @@ import java.util.stream.LongStream;
  * <p>Two of them are not the obvious composition, for cost:
  * <ul>
  *   <li>cumsum is a work-efficient scan (Blelloch's, as JAX's {@code associative_scan}): the sums of neighbouring
- *       pairs are scanned recursively, then interleaved with the sums in between: about 5n element operations in
- *       {@code 2 log2 n} rounds of a few ops each. The product with a triangular matrix of ones would be O(n^2) (1e12
+ *       pairs are scanned recursively, then interleaved with the sums in between: n additions and about 5n element
+ *       copies in {@code ceil(log2 n)} levels of six backend calls each (Hillis–Steele's shift-and-add would be
+ *       n log2 n, 20n for n = 1e6). The product with a triangular matrix of ones would be O(n^2) (1e12
  *       multiply-adds for n = 1e6) and would turn a later NaN or infinity into NaN everywhere before it
  *       ({@code inf * 0}); the scan only ever adds elements that belong to the sum. Its gradient is the opposite
  *       scan (reverse cumsum), through the slices' and pads' rules.</li>
@@ -25,6 +26,8 @@ import java.util.stream.LongStream;
  *       {@code ceil(log2 n)} rounds, exact for integers (wrapping as TensorFlow's does), and its gradient is right at
  *       zeros without any division (the product of the others flows back through each multiplication).</li>
  * </ul>
+ * argmax/argmin compare each lane with its max/min and take the smallest index that matches; the indices
+ * {@code 0 .. n-1} are uploaded once per call (n values of the index dtype).
  */
 final class AxisOps {
     private AxisOps() {
@@ -35,6 +38,9 @@ final class AxisOps {
     /** {@code exp(x - max) / sum(exp(x - max))} along {@code axis}; the max is a constant to the tape, as in TF. */
     static Tensor softmax(Tensor x, int axis) {
         int[] axes = {floatingAxis("softmax", x, axis)};
+        if (x.size() == 0) {
+            return x; // nothing to normalize (and no max of an empty lane to shift by)
+        }
         Tensor exponentials = shiftedByMax("softmax", x, axes).exp();
         return exponentials.div(Ops.reduce(Primitive.SUM, "softmax", exponentials, axes, true));
     }
@@ -42,18 +48,29 @@ final class AxisOps {
     /** {@code (x - max) - log(sum(exp(x - max)))} along {@code axis}. */
     static Tensor logSoftmax(Tensor x, int axis) {
         int[] axes = {floatingAxis("logSoftmax", x, axis)};
+        if (x.size() == 0) {
+            return x;
+        }
         Tensor shifted = shiftedByMax("logSoftmax", x, axes);
         return shifted.sub(Ops.reduce(Primitive.SUM, "logSoftmax", shifted.exp(), axes, true).log());
     }
 
     /**
      * TF's {@code reduce_logsumexp}: {@code log(sum(exp(x - m))) + m} with {@code m} the max where it is finite and 0
-     * where it is not, so a lane of {@code -inf} gives {@code -inf} (not NaN) and a {@code +inf} gives {@code +inf}.
+     * where it is not, so a lane of {@code -inf} gives {@code -inf} (not NaN), a {@code +inf} gives {@code +inf}, and
+     * so does a lane of no elements ({@code -inf}).
      */
     static Tensor logSumExp(Tensor x, int[] axes, boolean keepDims) {
         String method = "logSumExp";
         x.checkOpen(method);
         Ops.requireFloating(method, x);
+        boolean[] reduced = Ops.reducedAxes(method, x, axes);
+        for (int i = 0; i < reduced.length; i++) {
+            if (reduced[i] && x.shape().dim(i) == 0) {
+                // TF: the max of nothing is -inf, not finite, so the shift is 0 and the result log(0) = -inf
+                return Ops.reduce(Primitive.SUM, method, x, axes, keepDims).log();
+            }
+        }
         Tensor rawMax = Ops.reduce(Primitive.MAX, method, x, axes, true);
         Tensor finite = rawMax.abs().less(Double.POSITIVE_INFINITY);
         Tensor max = Tensor.where(finite, rawMax, rawMax.weakScalar(method, 0)).stopGradient();

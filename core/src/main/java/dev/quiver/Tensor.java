@@ -779,7 +779,8 @@ public class Tensor implements AutoCloseable {
     /**
      * {@code log(sum(exp(x)))} over {@code axes} ({@code null}: all), keeping them as size 1 when {@code keepDims};
      * computed as {@code log(sum(exp(x - m))) + m} with {@code m} the max (0 where the max is infinite, as in
-     * TensorFlow): {@code [1000, 1000]} gives {@code 1000 + log 2}, all {@code -inf} gives {@code -inf}.
+     * TensorFlow): {@code [1000, 1000]} gives {@code 1000 + log 2}; all {@code -inf}, or no elements, give
+     * {@code -inf}. Floating dtypes only.
      */
     public Tensor logSumExp(int[] axes, boolean keepDims) {
         return AxisOps.logSumExp(this, axes, keepDims);

@@ -459,6 +459,13 @@ public abstract class AxisOpsConformance extends BackendConformance {
             assertValues("reduceProd (3, 0) axis 0", rows.reduceProd(new int[] {0}, true), dtype, new int[] {1, 0},
                     new double[0]);
             assertValues("softmax (3, 0) axis 0", rows.softmax(0), dtype, new int[] {3, 0}, new double[0]);
+            assertValues("softmax (3, 0) axis 1", rows.softmax(), dtype, new int[] {3, 0}, new double[0]);
+            assertValues("logSoftmax (3, 0) axis 1", rows.logSoftmax(), dtype, new int[] {3, 0}, new double[0]);
+            double inf = Double.POSITIVE_INFINITY;
+            assertValues("logSumExp of no elements is -inf, as TF", rows.logSumExp(new int[] {1}, true), dtype,
+                    new int[] {3, 1}, new double[] {-inf, -inf, -inf});
+            assertValues("logSumExp of (3, 0)", rows.logSumExp(), dtype, new int[0], new double[] {-inf});
+            assertValues("logSumExp (3, 0) axis 0", rows.logSumExp(0), dtype, new int[] {0}, new double[0]);
             assertTrue(Double.isNaN(rows.reduceVariance().doubleValue()), "variance of nothing is NaN (0/0), as TF");
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> rows.argmax(1));
             assertTrue(error.getMessage().contains("argmax"), error.getMessage());
