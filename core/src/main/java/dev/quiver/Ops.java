@@ -570,18 +570,7 @@ final class Ops {
         }
         Tensor x = onDevice(name, input);
         int rank = x.rank();
-        boolean[] reduced = new boolean[rank];
-        if (axes == null) {
-            Arrays.fill(reduced, true);
-        } else {
-            for (int axis : axes) {
-                int a = Shape.normalizeAxis(axis, rank, name, x.backend());
-                if (reduced[a]) {
-                    throw Errors.invalid(name, x.backend(), "axis " + axis + " repeated in " + Arrays.toString(axes));
-                }
-                reduced[a] = true;
-            }
-        }
+        boolean[] reduced = reducedAxes(name, x, axes);
         int[] keptDims = x.shape().dims();
         int[] reducedAxes = new int[countTrue(reduced)];
         int[] outDims = new int[keepDims ? rank : rank - reducedAxes.length];
@@ -636,6 +625,26 @@ final class Ops {
         run(name, x, () -> x.device().reduce(op, block, target));
         java.lang.ref.Reference.reachabilityFence(owner); // a StridedView does not keep its storage alive
         return record(op, out, new Node.ReduceAxes(reducedAxes, Shape.of(keptDims)), x);
+    }
+
+    /**
+     * Which axes of {@code x} a reduction over {@code axes} reduces ({@code null}: all; negative axes count from the
+     * end); an axis out of range or given twice is an error naming {@code method}.
+     */
+    static boolean[] reducedAxes(String method, Tensor x, int[] axes) {
+        boolean[] reduced = new boolean[x.rank()];
+        if (axes == null) {
+            Arrays.fill(reduced, true);
+            return reduced;
+        }
+        for (int axis : axes) {
+            int a = Shape.normalizeAxis(axis, x.rank(), method, x.backend());
+            if (reduced[a]) {
+                throw Errors.invalid(method, x.backend(), "axis " + axis + " repeated in " + Arrays.toString(axes));
+            }
+            reduced[a] = true;
+        }
+        return reduced;
     }
 
     /** {@code x} permuted by {@code order} as a dense buffer view (copying only when it is not one already). */

@@ -751,6 +751,188 @@ public class Tensor implements AutoCloseable {
         return Ops.reduce(Primitive.MIN, this, axes, keepDims);
     }
 
+    // ---------------------------------------------------------------- along an axis: softmax, arg-extrema, scans
+    // Compositions of the primitives (AxisOps says how and why), so they run on every backend and differentiate.
+
+    /** {@link #softmax(int)} along the last axis: {@code tf.nn.softmax(x)}. */
+    public Tensor softmax() {
+        return AxisOps.softmax(this, -1);
+    }
+
+    /**
+     * {@code exp(x) / sum(exp(x))} along {@code axis}, computed as {@code exp(x - max)} over its sum so that no
+     * exponent overflows ({@code [1000, 1000]} gives {@code [0.5, 0.5]}); the max is a constant to the tape, as in
+     * TensorFlow. A lane holding NaN (or {@code +inf}) gives NaN. Floating dtypes only.
+     *
+     * <pre>{@code
+     * Tensor p = Tensor.constant(new double[][] {{1, 2, 3}}).softmax(-1);   // [[0.090 0.245 0.665]]
+     * }</pre>
+     */
+    public Tensor softmax(int axis) {
+        return AxisOps.softmax(this, axis);
+    }
+
+    /** {@link #logSoftmax(int)} along the last axis: {@code tf.nn.log_softmax(x)}. */
+    public Tensor logSoftmax() {
+        return AxisOps.logSoftmax(this, -1);
+    }
+
+    /**
+     * {@code log(softmax(x))} along {@code axis}, computed as {@code (x - max) - log(sum(exp(x - max)))}: finite
+     * where the composition would give {@code log(0) = -inf} ({@code [1000, 0]} gives {@code [0, -1000]}).
+     */
+    public Tensor logSoftmax(int axis) {
+        return AxisOps.logSoftmax(this, axis);
+    }
+
+    /** {@code log(sum(exp(x)))} of all elements (a scalar), like {@code tf.reduce_logsumexp(x)}. */
+    public Tensor logSumExp() {
+        return AxisOps.logSumExp(this, null, false);
+    }
+
+    /** {@code log(sum(exp(x)))} over {@code axes}. */
+    public Tensor logSumExp(int... axes) {
+        return AxisOps.logSumExp(this, axes, false);
+    }
+
+    /**
+     * {@code log(sum(exp(x)))} over {@code axes} ({@code null}: all), keeping them as size 1 when {@code keepDims};
+     * computed as {@code log(sum(exp(x - m))) + m} with {@code m} the max (0 where the max is infinite, as in
+     * TensorFlow): {@code [1000, 1000]} gives {@code 1000 + log 2}; all {@code -inf}, or no elements, give
+     * {@code -inf}. Floating dtypes only.
+     */
+    public Tensor logSumExp(int[] axes, boolean keepDims) {
+        return AxisOps.logSumExp(this, axes, keepDims);
+    }
+
+    /**
+     * The index of the largest element along {@code axis}, as int64 ({@code tf.math.argmax(x, axis)}); ties give the
+     * first index; a NaN counts as the largest, so the first NaN's index (numpy's rule; TensorFlow does not define
+     * one). Not differentiable. An axis of length 0 is an error.
+     *
+     * <pre>{@code
+     * Tensor.constant(new double[][] {{1, 5, 5}, {7, 0, 2}}).argmax(1);   // [1 0], int64
+     * }</pre>
+     */
+    public Tensor argmax(int axis) {
+        return AxisOps.argExtremum("argmax", Primitive.MAX, this, axis, DType.INT64);
+    }
+
+    /** {@link #argmax(int)} as {@code outputType}, int32 or int64 (TensorFlow's {@code output_type}). */
+    public Tensor argmax(int axis, DType outputType) {
+        return AxisOps.argExtremum("argmax", Primitive.MAX, this, axis, outputType);
+    }
+
+    /** The index of the smallest element along {@code axis} (int64); ties and NaN as in {@link #argmax(int)}. */
+    public Tensor argmin(int axis) {
+        return AxisOps.argExtremum("argmin", Primitive.MIN, this, axis, DType.INT64);
+    }
+
+    /** {@link #argmin(int)} as {@code outputType}, int32 or int64. */
+    public Tensor argmin(int axis, DType outputType) {
+        return AxisOps.argExtremum("argmin", Primitive.MIN, this, axis, outputType);
+    }
+
+    /** Product of all elements (a scalar), like {@code tf.reduce_prod(x)}; of no elements, 1. */
+    public Tensor reduceProd() {
+        return AxisOps.reduceProd(this, null, false);
+    }
+
+    /** Product over {@code axes}. */
+    public Tensor reduceProd(int... axes) {
+        return AxisOps.reduceProd(this, axes, false);
+    }
+
+    /**
+     * Product over {@code axes} ({@code null}: all), keeping them as size 1 when {@code keepDims}. Integers wrap on
+     * overflow, as in TensorFlow. The gradient is the product of the other elements, right at zeros too
+     * ({@code [2, 0, 3]} gives {@code [0, 6, 0]}).
+     */
+    public Tensor reduceProd(int[] axes, boolean keepDims) {
+        return AxisOps.reduceProd(this, axes, keepDims);
+    }
+
+    /** Population variance of all elements (a scalar), like {@code tf.math.reduce_variance(x)}. */
+    public Tensor reduceVariance() {
+        return AxisOps.reduceVariance("reduceVariance", this, null, false);
+    }
+
+    /** Population variance over {@code axes}. */
+    public Tensor reduceVariance(int... axes) {
+        return AxisOps.reduceVariance("reduceVariance", this, axes, false);
+    }
+
+    /**
+     * Population variance {@code mean((x - mean(x))^2)} over {@code axes} ({@code null}: all), keeping them as size
+     * 1 when {@code keepDims} (divides by n, as TensorFlow; numpy's {@code ddof=0}). Floating dtypes only.
+     */
+    public Tensor reduceVariance(int[] axes, boolean keepDims) {
+        return AxisOps.reduceVariance("reduceVariance", this, axes, keepDims);
+    }
+
+    /** Population standard deviation of all elements (a scalar), like {@code tf.math.reduce_std(x)}. */
+    public Tensor reduceStd() {
+        return reduceStd(null, false);
+    }
+
+    /** Population standard deviation over {@code axes}. */
+    public Tensor reduceStd(int... axes) {
+        return reduceStd(axes, false);
+    }
+
+    /**
+     * {@code sqrt(reduceVariance(axes, keepDims))}. Its gradient is NaN where the variance is 0 (a constant lane),
+     * as TensorFlow's.
+     */
+    public Tensor reduceStd(int[] axes, boolean keepDims) {
+        return AxisOps.reduceVariance("reduceStd", this, axes, keepDims).sqrt();
+    }
+
+    /** Whether any element of a bool tensor is true (a bool scalar), like {@code tf.reduce_any(x)}. */
+    public Tensor reduceAny() {
+        return AxisOps.reduceLogical("reduceAny", true, this, null, false);
+    }
+
+    /** Whether any element over {@code axes} is true. */
+    public Tensor reduceAny(int... axes) {
+        return AxisOps.reduceLogical("reduceAny", true, this, axes, false);
+    }
+
+    /** Whether any element over {@code axes} ({@code null}: all) is true; over no elements, false. */
+    public Tensor reduceAny(int[] axes, boolean keepDims) {
+        return AxisOps.reduceLogical("reduceAny", true, this, axes, keepDims);
+    }
+
+    /** Whether every element of a bool tensor is true (a bool scalar), like {@code tf.reduce_all(x)}. */
+    public Tensor reduceAll() {
+        return AxisOps.reduceLogical("reduceAll", false, this, null, false);
+    }
+
+    /** Whether every element over {@code axes} is true. */
+    public Tensor reduceAll(int... axes) {
+        return AxisOps.reduceLogical("reduceAll", false, this, axes, false);
+    }
+
+    /** Whether every element over {@code axes} ({@code null}: all) is true; over no elements, true. */
+    public Tensor reduceAll(int[] axes, boolean keepDims) {
+        return AxisOps.reduceLogical("reduceAll", false, this, axes, keepDims);
+    }
+
+    /** Running sums along {@code axis}: {@code tf.math.cumsum(x, axis)}; {@code [1, 2, 3]} gives {@code [1, 3, 6]}. */
+    public Tensor cumsum(int axis) {
+        return AxisOps.cumsum(this, axis, false, false);
+    }
+
+    /**
+     * Running sums along {@code axis} with TensorFlow's flags: {@code exclusive} leaves each element out of its own
+     * sum ({@code [1, 2, 3]} gives {@code [0, 1, 3]}), {@code reverse} sums from the end ({@code [6, 5, 3]}; both:
+     * {@code [5, 3, 0]}). Numeric dtypes; integers wrap on overflow. The gradient is the cumsum of the upstream
+     * gradient with {@code reverse} flipped. O(n log n) additions in {@code ceil(log2 n)} steps.
+     */
+    public Tensor cumsum(int axis, boolean exclusive, boolean reverse) {
+        return AxisOps.cumsum(this, axis, exclusive, reverse);
+    }
+
     // ================================================================ linear algebra
 
     /**

@@ -222,6 +222,85 @@ public abstract class GradientConformance extends BackendConformance {
         };
     }
 
+    // ---------------------------------------------------------------- along axes: softmax, reduceProd, cumsum...
+
+    @Test
+    public void axisOps() {
+        for (int axis : new int[] {-1, 0, 1}) {
+            check("softmax axis " + axis, unary(x -> x.softmax(axis)), any(151, 3, 4, 5));
+            check("logSoftmax axis " + axis, unary(x -> x.logSoftmax(axis)), any(152, 3, 4, 5));
+            for (boolean exclusive : new boolean[] {false, true}) {
+                for (boolean reverse : new boolean[] {false, true}) {
+                    check("cumsum axis " + axis + (exclusive ? " exclusive" : "") + (reverse ? " reverse" : ""),
+                            unary(x -> x.cumsum(axis, exclusive, reverse).square()), any(153, 3, 7, 2));
+                }
+            }
+        }
+        check("softmax of logits near 1000 (the max is a constant)", unary(x -> x.add(1000.0).softmax()), any(154, 4, 6));
+        check("logSoftmax of logits near -1000", unary(x -> x.sub(1000.0).logSoftmax(0)), any(155, 5, 3));
+        for (int[] axes : new int[][] {null, {1}, {0, 2}, {-1}}) {
+            for (boolean keepDims : new boolean[] {false, true}) {
+                String suffix = " axes " + Arrays.toString(axes) + (keepDims ? " keepDims" : "");
+                check("logSumExp" + suffix, unary(x -> x.mul(30.0).logSumExp(axes, keepDims)), any(156, 3, 4, 5));
+                check("reduceProd" + suffix, unary(x -> x.reduceProd(axes, keepDims)), awayFromZero(157, 3, 4, 5));
+                check("reduceVariance" + suffix, unary(x -> x.reduceVariance(axes, keepDims)), any(158, 3, 4, 5));
+                check("reduceStd" + suffix, unary(x -> x.reduceStd(axes, keepDims)), any(159, 3, 4, 5));
+            }
+        }
+        // products with zeros: central differences are exact for a product (linear in each element)
+        Tensor zeros = t(new double[] {2, 0, 3, 0, 0, 1.5, -1, 2, 0.5, 0.7, 0, -2}, 4, 3);
+        check("reduceProd rows with no, one and two zeros", unary(x -> x.reduceProd(1)), zeros);
+        check("reduceProd columns with zeros", unary(x -> x.reduceProd(0)), zeros);
+        check("reduceProd of all, one zero", unary(Tensor::reduceProd), t(new double[] {1.5, -2, 0, 0.5, 3}, 5));
+        check("softmax through a strided view", unary(x -> x.transpose().softmax(0)), any(160, 4, 3));
+    }
+
+    @Test
+    public void axisOpGradientsAtKnownPoints() {
+        Tensor x = t(new double[] {2, 0, 3, 0, 0, 3}, 2, 3);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(x);
+            // TF's reduce_prod gradient: the product of the others, also where an element is 0
+            Reference.assertValues("reduceProd gradient at zeros", tape.gradient(x.reduceProd(1), x), F64,
+                    new int[] {2, 3}, new double[] {0, 6, 0, 0, 0, 0});
+        }
+        double[] upstream = {0.5, -1, 2, 0.25, 3};
+        Tensor w = t(upstream, 5);
+        double[][] expected = {
+                {4.75, 4.25, 5.25, 3.25, 3},      // forward cumsum: the gradient is the reverse cumsum
+                {0.5, -0.5, 1.5, 1.75, 4.75},     // reverse: the forward cumsum
+                {4.25, 5.25, 3.25, 3, 0},         // exclusive: the exclusive reverse cumsum
+                {0, 0.5, -0.5, 1.5, 1.75}};       // exclusive reverse: the exclusive forward cumsum
+        for (int c = 0; c < 4; c++) {
+            boolean exclusive = c >= 2;
+            boolean reverse = c % 2 == 1;
+            Tensor y = t(new double[] {1, 2, 3, 4, 5}, 5);
+            try (GradientTape tape = new GradientTape()) {
+                tape.watch(y);
+                Tensor weighted = y.cumsum(0, exclusive, reverse).mul(w).sum();
+                Reference.assertValues("cumsum gradient" + (exclusive ? " exclusive" : "") + (reverse ? " reverse" : ""),
+                        tape.gradient(weighted, y), F64, new int[] {5}, expected[c]);
+            }
+        }
+        Tensor logits = t(new double[] {1000, 1000, -1000}, 3);
+        try (GradientTape tape = new GradientTape()) {
+            tape.watch(logits);
+            Tensor first = logits.softmax().slice(0, 0, 1).sum();
+            Reference.assertValues("softmax gradient at 1000 is finite: p0 (1 - p0), -p0 p1, 0", tape.gradient(first,
+                    logits), F64, new int[] {3}, new double[] {0.25, -0.25, 0});
+        }
+    }
+
+    @Test
+    public void axisOpSecondOrderGradientsPassTheNumericalCheck() {
+        check("d/dx of softmax", gradientOf(x -> x.softmax().square()), any(161, 2, 4));
+        check("d/dx of logSumExp", gradientOf(x -> x.logSumExp(1)), any(162, 3, 4));
+        check("d/dx of reduceProd with a zero", gradientOf(x -> x.reduceProd().square()),
+                t(new double[] {1.5, -2, 0, 0.5}, 4));
+        check("d/dx of reduceVariance", gradientOf(x -> x.reduceVariance(0).square()), any(163, 5, 2));
+        check("d/dx of cumsum(x)^3", gradientOf(x -> x.cumsum(0, false, true).pow(3)), positive(164, 6));
+    }
+
     // ---------------------------------------------------------------- matmul
 
     @Test

@@ -229,8 +229,23 @@ public final class Reference {
     public record Reduced(double[] values, double[] scale, int[] keptDims, int[] outDims) {
     }
 
-    /** Reduces over {@code axes} ({@code null}: all; negatives count from the end). */
-    public static Reduced reduce(double[] x, int[] dims, int[] axes, Reduction op) {
+    /**
+     * The elements each output of a reduction over {@code axes} reads.
+     *
+     * @param members  per output (row-major), the flat input indices it reduces, in row-major order (for one axis:
+     *                 the lane along it, first to last)
+     * @param keptDims the input shape with the reduced axes set to 1
+     * @param outDims  the output shape without them
+     */
+    public record Groups(int[][] members, int[] keptDims, int[] outDims) {
+        /** The output shape with or without the reduced axes. */
+        public int[] dims(boolean keepDims) {
+            return keepDims ? keptDims : outDims;
+        }
+    }
+
+    /** Who reduces into whom for a reduction over {@code axes} ({@code null}: all; negatives count from the end). */
+    public static Groups groups(int[] dims, int[] axes) {
         int rank = dims.length;
         boolean[] reduced = new boolean[rank];
         if (axes == null) {
@@ -257,16 +272,10 @@ public final class Reference {
                 outDims[j++] = dims[i];
             }
         }
-        double[] values = new double[size(kept)];
-        double[] scale = new double[values.length];
-        double initial = switch (op) {
-            case SUM, MEAN -> 0;
-            case MAX -> Double.NEGATIVE_INFINITY;
-            case MIN -> Double.POSITIVE_INFINITY;
-        };
-        Arrays.fill(values, initial);
+        int[][] members = new int[size(kept)][count];
+        int[] filled = new int[members.length];
         long[] keptStrides = Shape.of(kept).contiguousStrides();
-        for (int flat = 0; flat < x.length; flat++) {
+        for (int flat = 0; flat < size(dims); flat++) {
             int rest = flat;
             long target = 0;
             for (int axis = rank - 1; axis >= 0; axis--) {
@@ -276,24 +285,41 @@ public final class Reference {
                     target += coordinate * keptStrides[axis];
                 }
             }
-            int t = (int) target;
-            double v = x[flat];
-            values[t] = switch (op) {
-                case SUM, MEAN -> values[t] + v;
-                case MAX -> Math.max(values[t], v);
-                case MIN -> Math.min(values[t], v);
-            };
-            scale[t] += Math.abs(v);
+            members[(int) target][filled[(int) target]++] = flat;
         }
-        if (op == Reduction.MEAN) {
-            for (int i = 0; i < values.length; i++) {
-                values[i] /= count;
-                scale[i] /= count;
+        return new Groups(members, kept, outDims);
+    }
+
+    /** Reduces over {@code axes} ({@code null}: all; negatives count from the end). */
+    public static Reduced reduce(double[] x, int[] dims, int[] axes, Reduction op) {
+        Groups groups = groups(dims, axes);
+        double[] values = new double[groups.members().length];
+        double[] scale = new double[values.length];
+        for (int g = 0; g < values.length; g++) {
+            int[] members = groups.members()[g];
+            double value = switch (op) {
+                case SUM, MEAN -> 0;
+                case MAX -> Double.NEGATIVE_INFINITY;
+                case MIN -> Double.POSITIVE_INFINITY;
+            };
+            for (int i : members) {
+                double v = x[i];
+                value = switch (op) {
+                    case SUM, MEAN -> value + v;
+                    case MAX -> Math.max(value, v);
+                    case MIN -> Math.min(value, v);
+                };
+                scale[g] += Math.abs(v);
             }
+            if (op == Reduction.MEAN) {
+                value /= members.length;
+                scale[g] /= members.length;
+            }
+            values[g] = value;
         }
         // max and min are exact: compare them relative to the value, not to the sum of magnitudes
         boolean exact = op == Reduction.MAX || op == Reduction.MIN;
-        return new Reduced(values, exact ? null : scale, kept, outDims);
+        return new Reduced(values, exact ? null : scale, groups.keptDims(), groups.outDims());
     }
 
     /**
