@@ -126,7 +126,7 @@ final class AxisOps {
         DeviceBuffer buffer;
         Shape shape = Shape.of(n);
         try {
-            buffer = backend.upload(values);
+            buffer = Tracer.device(backend).upload(values);
         } catch (RuntimeException failure) {
             throw Errors.allocationFailed(method, backend, shape, dtype, failure);
         }
