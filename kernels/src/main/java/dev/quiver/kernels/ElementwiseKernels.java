@@ -111,7 +111,7 @@ public final class ElementwiseKernels {
             }
             status = usesStatus(op, operand);
             if (status) {
-                helper = DIVISION_HELPER.replace("$T", typeName(operand)).replace("$U", unsignedTypeName(operand));
+                helper = divisionHelper(operand);
             }
             helper += function(name, op, operand, status);
             StringBuilder call = new StringBuilder("q_").append(name).append('(');
@@ -121,11 +121,17 @@ public final class ElementwiseKernels {
             expression = call.append(status ? ", status)" : ")").toString();
         }
         StringBuilder body = new StringBuilder(helper);
-        body.append(kernel(name + "_c", 0, inputs, valueInputs, output, expression, op == null, status));
-        for (int rank = 1; rank <= MAX_STRIDED_RANK; rank++) {
-            body.append(kernel(name + "_s" + rank, rank, inputs, valueInputs, output, expression, op == null, status));
+        String fill = op == null ? ", " + typeName(output) + " value" : "";
+        for (int rank = 0; rank <= MAX_STRIDED_RANK; rank++) {
+            body.append(kernel(kernelName(name, rank), rank, List.of(output), inputs, valueInputs, fill, status, "",
+                    List.of(expression)));
         }
         return new KernelSource(name, body.toString(), defines);
+    }
+
+    /** The integer division helper {@code q_div_<T>} of {@code dtype}, which {@link CRenderer} calls for DIV. */
+    static String divisionHelper(DType dtype) {
+        return DIVISION_HELPER.replace("$T", typeName(dtype)).replace("$U", unsignedTypeName(dtype));
     }
 
     /**
@@ -182,14 +188,24 @@ public final class ElementwiseKernels {
     }
 
     /**
-     * One kernel; an input whose bit is set in {@code valueInputs} is a by-value argument {@code inI_value}, with no
-     * offset and no strides (every element is that value), in the position its pointer would have had.
+     * One kernel writing {@code outputs} (named {@code out}, or {@code out0, out1, ...} when there are several) from
+     * {@code inputs} read into locals {@code x0, x1, ...}; {@code statements} (lines, may be empty) then compute, and
+     * output {@code j} receives {@code results.get(j)}. An input whose bit is set in {@code valueInputs} is a by-value
+     * argument {@code inI_value}, with no offset and no strides (every element is that value), in the position its
+     * pointer would have had. Every input is read before any output is written, so an output may alias an input.
+     * {@code rank} 0 is the contiguous kernel; {@code extraParameters} ({@code ", q_f32 value"} of a fill) follow
+     * the inputs.
      */
-    private static String kernel(String name, int rank, List<DType> inputs, int valueInputs, DType output,
-                                 String expression, boolean fill, boolean status) {
+    static String kernel(String name, int rank, List<DType> outputs, List<DType> inputs, int valueInputs,
+                         String extraParameters, boolean status, String statements, List<String> results) {
+        List<String> outs = outputs.size() == 1 ? List.of("out")
+                : java.util.stream.IntStream.range(0, outputs.size()).mapToObj(j -> "out" + j).toList();
         StringBuilder k = new StringBuilder();
-        k.append("KERNEL void ").append(name).append("(q_i64 n, GLOBAL ").append(typeName(output))
-                .append("* out, q_i64 out_offset");
+        k.append("KERNEL void ").append(name).append("(q_i64 n");
+        for (int j = 0; j < outs.size(); j++) {
+            k.append(", GLOBAL ").append(typeName(outputs.get(j))).append("* ").append(outs.get(j)).append(", q_i64 ")
+                    .append(outs.get(j)).append("_offset");
+        }
         for (int i = 0; i < inputs.size(); i++) {
             if (byValue(valueInputs, i)) {
                 k.append(", ").append(typeName(inputs.get(i))).append(" in").append(i).append("_value");
@@ -198,34 +214,34 @@ public final class ElementwiseKernels {
                         .append(", q_i64 in").append(i).append("_offset");
             }
         }
-        if (fill) {
-            k.append(", ").append(typeName(output)).append(" value");
-        }
+        k.append(extraParameters);
         if (status) {
             k.append(", GLOBAL q_i32* status");
         }
         for (int d = 1; d < rank; d++) {
             k.append(", q_i64 dim").append(d);
         }
-        for (int operand = -1; operand < inputs.size(); operand++) {
-            for (int d = 0; d < rank && !byValue(valueInputs, operand); d++) {
-                k.append(", q_i64 ").append(strideName(operand, d));
+        List<String> walked = new java.util.ArrayList<>(outs);   // the operands in memory, outputs first
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!byValue(valueInputs, i)) {
+                walked.add("in" + i);
+            }
+        }
+        for (String operand : walked) {
+            for (int d = 0; d < rank; d++) {
+                k.append(", q_i64 ").append(operand).append("_stride").append(d);
             }
         }
         k.append(") {\n    for (q_i64 i = GID(0); i < n; i += GSIZE(0)) {\n");
         if (rank == 0) {
-            k.append("        q_i64 at_out = out_offset + i;\n");
-            for (int i = 0; i < inputs.size(); i++) {
-                if (!byValue(valueInputs, i)) {
-                    k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset + i;\n");
-                }
+            for (String operand : walked) {
+                k.append("        q_i64 ").append(position(operand)).append(" = ").append(operand)
+                        .append("_offset + i;\n");
             }
         } else {
-            k.append("        q_i64 rest = i;\n        q_i64 at_out = out_offset;\n");
-            for (int i = 0; i < inputs.size(); i++) {
-                if (!byValue(valueInputs, i)) {
-                    k.append("        q_i64 at").append(i).append(" = in").append(i).append("_offset;\n");
-                }
+            k.append("        q_i64 rest = i;\n");
+            for (String operand : walked) {
+                k.append("        q_i64 ").append(position(operand)).append(" = ").append(operand).append("_offset;\n");
             }
             // peel coordinates from the innermost dimension outward; dimension 0 takes what is left
             for (int d = rank - 1; d >= 0; d--) {
@@ -234,12 +250,9 @@ public final class ElementwiseKernels {
                     k.append("        q_i64 c").append(d).append(" = rest % dim").append(d).append(";\n")
                             .append("        rest /= dim").append(d).append(";\n");
                 }
-                k.append("        at_out += ").append(coordinate).append(" * ").append(strideName(-1, d)).append(";\n");
-                for (int i = 0; i < inputs.size(); i++) {
-                    if (!byValue(valueInputs, i)) {
-                        k.append("        at").append(i).append(" += ").append(coordinate).append(" * ")
-                                .append(strideName(i, d)).append(";\n");
-                    }
+                for (String operand : walked) {
+                    k.append("        ").append(position(operand)).append(" += ").append(coordinate).append(" * ")
+                            .append(operand).append("_stride").append(d).append(";\n");
                 }
             }
         }
@@ -247,18 +260,23 @@ public final class ElementwiseKernels {
             k.append("        ").append(typeName(inputs.get(i))).append(" x").append(i).append(" = in").append(i)
                     .append(byValue(valueInputs, i) ? "_value" : "[at" + i + "]").append(";\n");
         }
-        k.append("        out[at_out] = (").append(typeName(output)).append(") (").append(expression).append(");\n");
+        k.append(statements);
+        for (int j = 0; j < outs.size(); j++) {
+            k.append("        ").append(outs.get(j)).append('[').append(position(outs.get(j))).append("] = (")
+                    .append(typeName(outputs.get(j))).append(") (").append(results.get(j)).append(");\n");
+        }
         k.append("    }\n}\n\n");
         return k.toString();
     }
 
-    /** Whether input {@code operand} (-1: the output, never) is taken by value. */
-    private static boolean byValue(int valueInputs, int operand) {
-        return operand >= 0 && (valueInputs & (1 << operand)) != 0;
+    /** The local holding an operand's element index: {@code at_out}, {@code at_out1}, {@code at0} for {@code in0}. */
+    private static String position(String operand) {
+        return operand.startsWith("out") ? "at_" + operand : "at" + operand.substring(2);
     }
 
-    private static String strideName(int operand, int dim) {
-        return (operand < 0 ? "out_stride" : "in" + operand + "_stride") + dim;
+    /** Whether input {@code operand} is taken by value. */
+    static boolean byValue(int valueInputs, int operand) {
+        return (valueInputs & (1 << operand)) != 0;
     }
 
     /** The kernel C type of a dtype: {@code q_f32}, {@code q_f64}, {@code q_i32}, {@code q_i64}, {@code q_u8}. */

@@ -2,6 +2,7 @@ package dev.quiver.kernels;
 
 import dev.quiver.DType;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
 
 /**
  * Turns each {@link dev.quiver.spi.Backend} operation into kernel {@link Launch}es, once for every device
@@ -37,6 +39,11 @@ public final class LaunchPlanner {
     /** Matmul tile: a TILE x TILE block of the output per work-group, OUTPUTS_PER_ITEM outputs per work-item. */
     private static final int MATMUL_TILE = 16;
     private static final int MATMUL_OUTPUTS_PER_ITEM = 4;
+    /**
+     * The most arguments a planned kernel takes: OpenCL guarantees 1024 bytes of them (8 bytes each here), and the
+     * CUDA backend packs this many slots. Only fused kernels come near it (many operands of a high rank).
+     */
+    public static final int MAX_KERNEL_ARGUMENTS = 128;
     /** CUDA's grid limit on its second and third axes; OpenCL devices allow at least this. */
     private static final long MAX_GROUPS_YZ = 65_535;
 
@@ -48,6 +55,7 @@ public final class LaunchPlanner {
     private final Map<String, String> baseDefines;
     private final Map<ElementwiseKey, KernelSource> elementwiseSources = new ConcurrentHashMap<>();
     private final Map<String, KernelSource> resourceSources = new ConcurrentHashMap<>();
+    private final Map<FusedKey, KernelSource> fusedSources = new ConcurrentHashMap<>();
 
     /** A planner that takes every fast path: contiguous kernels and split (two-stage) reductions. */
     public LaunchPlanner(DeviceLimits limits) {
@@ -154,24 +162,56 @@ public final class LaunchPlanner {
 
     private List<Launch> elementwise(Primitive op, List<StridedView> inputs, StridedView out, KernelArg fillValue) {
         DType[] dtypes = new DType[inputs.size()];
-        int valueInputs = 0;
-        int valueCount = 0;
+        int valueInputs = valueInputs(inputs);
         for (int i = 0; i < dtypes.length; i++) {
             dtypes[i] = inputs.get(i).dtype();
-            if (inputs.get(i).buffer() instanceof HostScalar) {
-                valueInputs |= 1 << i;
-                valueCount++;
-            }
         }
         List<DType> types = List.of(dtypes);
         KernelSource source = elementwiseSource(op, types, valueInputs, out.dtype());
         StridedView[] all = new StridedView[inputs.size() + 1];
         all[0] = out;
+        for (int i = 0; i < inputs.size(); i++) {
+            all[i + 1] = inputs.get(i);
+        }
+        OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), all);
+        boolean status = op != null && ElementwiseKernels.usesStatus(op, types.get(0));
+        return elementwiseLaunches(new StridedView[] {out}, inputs, fillValue, status, description,
+                rank -> source, false);
+    }
+
+    /** Bit {@code i} set when input {@code i} is a {@link HostScalar}, passed to the kernel by value. */
+    private static int valueInputs(List<StridedView> inputs) {
+        int valueInputs = 0;
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).buffer() instanceof HostScalar) {
+                valueInputs |= 1 << i;
+            }
+        }
+        return valueInputs;
+    }
+
+    /**
+     * The launches of an elementwise kernel over {@code outputs} and {@code inputs} of one shape (arguments as
+     * {@link ElementwiseKernels#kernel} declares them): dimensions merged over the operands in memory, the
+     * contiguous kernel when the merged layout allows, else the strided kernel of the merged rank, and ranks
+     * beyond the largest strided kernel (or beyond {@link #MAX_KERNEL_ARGUMENTS}) looped here, one launch per slice.
+     *
+     * @param sourceOfRank     the program holding the kernel of a rank (0: contiguous)
+     * @param programPerRank   each rank is a program of its own whose one kernel has the program's name (fused);
+     *                         else one program holds every rank, as {@link ElementwiseKernels#kernelName} names them
+     */
+    private List<Launch> elementwiseLaunches(StridedView[] outputs, List<StridedView> inputs, KernelArg fillValue,
+                                             boolean status, OpDescription description,
+                                             IntFunction<KernelSource> sourceOfRank, boolean programPerRank) {
+        int valueInputs = valueInputs(inputs);
+        int valueCount = Integer.bitCount(valueInputs);
+        StridedView[] all = new StridedView[outputs.length + inputs.size()];
         // the layout is merged over the operands in memory only: a value passed by value has no strides
         StridedView[] views = new StridedView[all.length - valueCount];
-        views[0] = out;
-        for (int i = 0, v = 1; i < inputs.size(); i++) {
-            all[i + 1] = inputs.get(i);
+        System.arraycopy(outputs, 0, all, 0, outputs.length);
+        System.arraycopy(outputs, 0, views, 0, outputs.length);
+        for (int i = 0, v = outputs.length; i < inputs.size(); i++) {
+            all[outputs.length + i] = inputs.get(i);
             if ((valueInputs & (1 << i)) == 0) {
                 views[v++] = inputs.get(i);
             }
@@ -181,13 +221,21 @@ public final class LaunchPlanner {
         if (n == 0) {
             return List.of();
         }
-        OpDescription description = describe(op == null ? "fill" : op == Primitive.CAST ? "cast" : op.opName(), all);
-        boolean status = op != null && ElementwiseKernels.usesStatus(op, types.get(0));
         // a contiguous layout runs the _c kernel over all n elements; a strided one runs _s<rank>, and ranks beyond
         // the largest strided kernel loop over their outermost dimensions here, one launch per slice
         boolean contiguous = fastPaths && layout.contiguous();
         int rank = contiguous ? 0 : Math.max(1, layout.rank());
-        int hostRank = Math.max(0, rank - ElementwiseKernels.MAX_STRIDED_RANK);
+        // n, a pointer and an offset per operand (a value: one), the fill value, the status word: then per kernel
+        // dimension one size (but the first) and a stride per operand in memory
+        int fixedArguments = 1 + 2 * all.length - valueCount + (fillValue != null ? 1 : 0) + (status ? 1 : 0);
+        int maxKernelRank = Math.min(ElementwiseKernels.MAX_STRIDED_RANK,
+                (MAX_KERNEL_ARGUMENTS - fixedArguments + 1) / (views.length + 1));
+        if (fixedArguments > MAX_KERNEL_ARGUMENTS || !contiguous && maxKernelRank < 1) {
+            throw new IllegalArgumentException("kernels: " + description + " needs more than "
+                    + MAX_KERNEL_ARGUMENTS + " kernel arguments even in its rank-1 strided kernel (" + all.length
+                    + " operands)");
+        }
+        int hostRank = Math.max(0, rank - maxKernelRank);
         int kernelRank = rank - hostRank;
         if (layout.rank() == 0 && rank == 1) {   // one element, walked by the rank-1 strided kernel
             layout = new MergedLayout(new long[] {1}, new long[views.length][1], layout.offsets());
@@ -198,7 +246,8 @@ public final class LaunchPlanner {
             innerSize *= d;
         }
         long slices = n / innerSize;
-        String kernel = ElementwiseKernels.kernelName(source.name(), kernelRank);
+        KernelSource source = sourceOfRank.apply(kernelRank);
+        String kernel = programPerRank ? source.name() : ElementwiseKernels.kernelName(source.name(), kernelRank);
         List<Launch> launches = new ArrayList<>();
         for (long slice = 0; slice < slices; slice++) {
             long[] offsets = layout.offsets().clone();
@@ -237,6 +286,137 @@ public final class LaunchPlanner {
             launches.add(grid1d(source, kernel, innerSize, args, description, status));
         }
         return launches;
+    }
+
+    // ---------------------------------------------------------------- fused
+
+    /**
+     * Which fused program: the chain, its by-value inputs, and the layout's kernel rank (elementwise) or the
+     * reduction op (reduce).
+     */
+    private record FusedKey(FusedElementwise kernel, int valueInputs, int rank, Primitive reduction) {
+    }
+
+    /**
+     * {@code kernel} over {@code inputs} (any strides, broadcast, or {@link HostScalar}s) into {@code outputs}, one
+     * kernel, as {@link dev.quiver.spi.Backend#fused} specifies ({@link FusedKernels#source}).
+     */
+    public List<Launch> fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        checkFused("fused", kernel, inputs, outputs.length);
+        int[] shape = inputs[0].shape();
+        List<DType> outputTypes = kernel.outputTypes();
+        for (int j = 0; j < outputs.length; j++) {
+            if (outputs[j].dtype() != outputTypes.get(j) || !Arrays.equals(outputs[j].shape(), shape)) {
+                throw new IllegalArgumentException("fused: output " + j + " of " + kernel + " is " + outputs[j]
+                        + ", expected " + outputTypes.get(j) + " of shape " + Arrays.toString(shape));
+            }
+        }
+        List<StridedView> inputList = List.of(inputs);
+        int valueInputs = valueInputs(inputList);
+        StridedView[] all = new StridedView[outputs.length + inputs.length];
+        System.arraycopy(outputs, 0, all, 0, outputs.length);
+        System.arraycopy(inputs, 0, all, outputs.length, inputs.length);
+        OpDescription description = new OpDescription(kernel, all, outputs.length, "");
+        return elementwiseLaunches(outputs, inputList, null, FusedKernels.usesStatus(kernel), description,
+                rank -> fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, rank, null),
+                        key -> FusedKernels.source(kernel, valueInputs, rank, baseDefines)), true);
+    }
+
+    /**
+     * {@link #reduce} of {@code kernel}'s single output computed from {@code inputs}, views of the block {@code
+     * (outer, reduced, inner)} (any strides, broadcast, or {@link HostScalar}s), into contiguous {@code out}
+     * {@code (outer, inner)}, without writing the chain's output: the first stage runs the chain as the reduction's
+     * prologue ({@link FusedKernels#reduceSource}); a second stage, when the reduction is split, is the plain one over
+     * {@code scratch} (see {@link #reduceScratchLength}, of the output's dtype). The split is the plain reduction's
+     * for the same block, so the order of a SUM is too.
+     */
+    public List<Launch> fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out,
+                                    DeviceBuffer scratch) {
+        String method = "fusedReduce";
+        checkFused(method, kernel, inputs, 1);
+        DType dtype = kernel.outputTypes().getFirst();
+        int[] block = inputs[0].shape();
+        if (op.kind() != Primitive.Kind.REDUCE || block.length != 3 || out.dtype() != dtype
+                || out.size() != (long) block[0] * block[2] || dtype == DType.BOOL) {
+            throw new IllegalArgumentException(method + ": " + op.opName() + " of " + kernel + " over a block "
+                    + Arrays.toString(block) + " into " + out + ": needs SUM, MAX or MIN of a numeric output over a "
+                    + "rank-3 block (outer, reduced, inner), into (outer, inner) of the output's dtype");
+        }
+        long outer = block[0];
+        long reduced = block[1];
+        long inner = block[2];
+        if (outer * inner == 0) {
+            return List.of();
+        }
+        int valueInputs = valueInputs(List.of(inputs));
+        boolean status = FusedKernels.usesStatus(kernel);
+        KernelSource source = fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, 0, op), key -> {
+            Map<String, String> defines = reduceDefines(op, dtype);
+            String name = FusedKernels.programName(kernel, valueInputs) + "_" + op.opName()
+                    + (defines.containsKey("ITEM_SLICES") ? "_slices" : "");
+            return FusedKernels.reduceSource(kernel, valueInputs, name, defines);
+        });
+        StridedView[] all = new StridedView[inputs.length + 1];
+        all[0] = out;
+        System.arraycopy(inputs, 0, all, 1, inputs.length);
+        OpDescription description = new OpDescription(new ReducedChain(op, kernel), all, 1, "");
+        long chunks = reduceChunks(inputs[0]);
+        List<KernelArg> args = new ArrayList<>(List.of(new KernelArg.I64(reduced), new KernelArg.I64(inner),
+                new KernelArg.I64(chunks)));
+        for (StridedView input : inputs) {
+            if (input.buffer() instanceof HostScalar scalar) {
+                args.add(KernelArg.scalar(scalar.dtype(), scalar.value()));
+            } else {
+                args.add(new KernelArg.Buffer(input.buffer()));
+                args.add(new KernelArg.I64(input.offset()));
+                for (long stride : input.strides()) {
+                    args.add(new KernelArg.I64(stride));
+                }
+            }
+        }
+        if (status) {
+            args.add(new KernelArg.StatusWord());
+        }
+        args.add(new KernelArg.Buffer(chunks == 1 ? out.buffer() : scratch));
+        args.add(new KernelArg.I64(chunks == 1 ? out.offset() : 0));
+        if (args.size() > MAX_KERNEL_ARGUMENTS) {
+            throw new IllegalArgumentException("kernels: " + description + " needs " + args.size() + " kernel "
+                    + "arguments, more than " + MAX_KERNEL_ARGUMENTS);
+        }
+        long outputs = outer * inner;
+        Launch first = new Launch(source, "reduce_axis", new long[] {outputs * chunks}, new long[] {reduceGroup},
+                args, chunks == 1 ? description : description.withSuffix(" (partials)"), status);
+        if (chunks == 1) {
+            return List.of(first);
+        }
+        return List.of(first, reduceLaunch(reduceSource(op, dtype), chunks, 1, 1, scratch, 0, out.buffer(),
+                out.offset(), outputs, description));
+    }
+
+    /** The op of a fused reduction, formatted only for a message: {@code sum of fused(...)}. */
+    private record ReducedChain(Primitive op, FusedElementwise kernel) {
+        @Override
+        public String toString() {
+            return op.opName() + " of " + kernel;
+        }
+    }
+
+    /** Inputs match the kernel's input dtypes and share one shape; {@code outputCount} outputs are expected. */
+    private static void checkFused(String method, FusedElementwise kernel, StridedView[] inputs, int outputCount) {
+        if (inputs.length != kernel.inputTypes().size() || outputCount != kernel.outputs().length
+                || inputs.length == 0) {
+            throw new IllegalArgumentException(method + ": " + kernel + " takes " + kernel.inputTypes().size()
+                    + " inputs and " + kernel.outputs().length + " outputs, got " + inputs.length + " and "
+                    + outputCount);
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].dtype() != kernel.inputTypes().get(i)
+                    || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
+                throw new IllegalArgumentException(method + ": input " + i + " of " + kernel + " is " + inputs[i]
+                        + ", expected " + kernel.inputTypes().get(i) + " of shape "
+                        + Arrays.toString(inputs[0].shape()));
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reduce
@@ -301,6 +481,14 @@ public final class LaunchPlanner {
     }
 
     KernelSource reduceSource(Primitive op, DType dtype) {
+        Map<String, String> defines = reduceDefines(op, dtype);
+        String name = "reduce_" + op.opName() + "_" + ElementwiseKernels.shortName(dtype)
+                + (defines.containsKey("ITEM_SLICES") ? "_slices" : "");
+        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "reduce.qk", defines));
+    }
+
+    /** The defines of {@code reduce.qk} for {@code op} on {@code dtype} on this device. */
+    private Map<String, String> reduceDefines(Primitive op, DType dtype) {
         String t = ElementwiseKernels.typeName(dtype);
         if (op.kind() != Primitive.Kind.REDUCE) {
             throw new IllegalArgumentException("kernels: " + op.opName() + " is not a reduction");
@@ -320,8 +508,7 @@ public final class LaunchPlanner {
         if (slices) {
             defines.put("ITEM_SLICES", "1");
         }
-        String name = "reduce_" + op.opName() + "_" + ElementwiseKernels.shortName(dtype) + (slices ? "_slices" : "");
-        return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "reduce.qk", defines));
+        return defines;
     }
 
     private static String identity(Primitive op, DType dtype) {
@@ -491,28 +678,30 @@ public final class LaunchPlanner {
         StridedView[] outThenInputs = new StridedView[inputs.length + 1];
         outThenInputs[0] = out;
         System.arraycopy(inputs, 0, outThenInputs, 1, inputs.length);
-        return new OpDescription(op, outThenInputs, "");
+        return new OpDescription(op, outThenInputs, 1, "");
     }
 
     private static OpDescription describe(String op, StridedView[] outThenInputs) {
-        return new OpDescription(op, outThenInputs, "");
+        return new OpDescription(op, outThenInputs, 1, "");
     }
 
     /**
-     * What a launch runs, for error messages: {@code exp float32 (7, 3) <- float32 (7, 3)}. Kept as parts and
-     * formatted only when a message needs it, because every op makes one.
+     * What a launch runs, for error messages: {@code exp float32 (7, 3) <- float32 (7, 3)}; the first
+     * {@code outputs} views are the outputs. Kept as parts and formatted only when a message needs it, because
+     * every op makes one.
      */
-    record OpDescription(String op, StridedView[] outThenInputs, String suffix) {
+    record OpDescription(Object op, StridedView[] outThenInputs, int outputs, String suffix) {
         OpDescription withSuffix(String text) {
-            return new OpDescription(op, outThenInputs, text);
+            return new OpDescription(op, outThenInputs, outputs, text);
         }
 
         @Override
         public String toString() {
-            StringBuilder text = new StringBuilder(op);
+            StringBuilder text = new StringBuilder(String.valueOf(op));
             for (int i = 0; i < outThenInputs.length; i++) {
                 StridedView view = outThenInputs[i];
-                text.append(i == 1 ? " <- " : " ").append(view.dtype()).append(' ').append(shapeText(view.shape()));
+                text.append(i == outputs ? " <- " : " ").append(view.dtype()).append(' ')
+                        .append(shapeText(view.shape()));
             }
             return text.append(suffix).toString();
         }

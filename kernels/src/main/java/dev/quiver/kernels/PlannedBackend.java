@@ -5,6 +5,7 @@ import dev.quiver.spi.Backend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.PooledBuffer;
 import dev.quiver.spi.Primitive;
@@ -166,6 +167,66 @@ public abstract class PlannedBackend<M> implements Backend {
         }
     }
 
+    /** True: {@link #fused} and {@link #fusedReduce} each run as one planned kernel ({@link FusedKernels}). */
+    @Override
+    public boolean runsFusedKernels() {
+        return true;
+    }
+
+    /**
+     * The chain as one kernel ({@link LaunchPlanner#fused}). Output {@code j} then depends on what the unfused
+     * twin's output {@code j} would: the inputs its register is computed from, and the status word only when a
+     * dividing step lies on its way (a division by zero elsewhere in the chain leaves it readable, as it would).
+     */
+    @Override
+    public synchronized void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        String op = "fused";
+        List<Launch> plan = planner.fused(kernel, inputs, outputs);
+        enter(op);
+        DeferredCheck<M> check = launchAll(plan);
+        int[] registers = kernel.outputs();
+        for (int j = 0; j < outputs.length; j++) {
+            inheritChecks(op, FusedKernels.reachesStatus(kernel, registers[j]) ? check : null, outputs[j],
+                    reaching(kernel, registers[j], inputs));
+        }
+    }
+
+    /**
+     * The chain as the prologue of the reduction ({@link LaunchPlanner#fusedReduce}): the output of the chain is
+     * never written, only the reduction's partials when it is split in two stages.
+     */
+    @Override
+    public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+        String name = "fused " + op.opName();
+        enter(name);
+        long scratchLength = inputs.length == 0 || inputs[0].rank() != 3 ? 0 : planner.reduceScratchLength(inputs[0]);
+        DeviceBuffer scratch = scratchLength == 0 ? null
+                : allocate(kernel.outputTypes().getFirst(), scratchLength, name + " scratch");
+        try {
+            List<Launch> plan = planner.fusedReduce(kernel, inputs, op, out, scratch);
+            DeferredCheck<M> check = launchAll(plan);
+            int register = kernel.outputs()[0];
+            inheritChecks(name, FusedKernels.reachesStatus(kernel, register) ? check : null, out,
+                    reaching(kernel, register, inputs));
+        } finally {
+            if (scratch != null) {
+                scratch.release();   // safe at once: later users of the block queue behind this reduction
+            }
+        }
+    }
+
+    /** The inputs that {@code register} is computed from. */
+    private static StridedView[] reaching(FusedElementwise kernel, int register, StridedView[] inputs) {
+        boolean[] reached = FusedKernels.inputsReaching(kernel, register);
+        List<StridedView> views = new ArrayList<>();
+        for (int i = 0; i < inputs.length; i++) {
+            if (reached[i]) {
+                views.add(inputs[i]);
+            }
+        }
+        return views.toArray(StridedView[]::new);
+    }
+
     /** The tiled matmul kernel; a backend with a vendor library overrides this and keeps it as the slow twin. */
     @Override
     public synchronized void matmul(StridedView a, StridedView b, StridedView out) {
@@ -200,6 +261,12 @@ public abstract class PlannedBackend<M> implements Backend {
      */
     protected final void run(String op, List<Launch> plan, StridedView out, StridedView... inputs) {
         enter(op);
+        DeferredCheck<M> check = launchAll(plan);
+        inheritChecks(op, check, out, inputs);
+    }
+
+    /** Launches {@code plan} (the caller entered); returns the op's own status check, or null when it has none. */
+    private DeferredCheck<M> launchAll(List<Launch> plan) {
         DeferredCheck<M> check = null;
         for (Launch planned : plan) {
             if (planned.checksStatus()) {
@@ -215,7 +282,7 @@ public abstract class PlannedBackend<M> implements Backend {
             }
             recentOps.addLast(planned);
         }
-        inheritChecks(op, check, out, inputs);
+        return check;
     }
 
     /**

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.quiver.DType;
+import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.Primitive;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +42,9 @@ class CudaCompileTest {
             elementwise.append("\n/* ---- ").append(source.name()).append(" */\n").append(source.body());
         }
         files.add(write(dir.resolve("elementwise.cu"), elementwise.toString()));
-        for (KernelSource source : planner.allResourceSources()) {
+        List<KernelSource> programs = new ArrayList<>(planner.allResourceSources());
+        programs.addAll(fusedSamples(planner));
+        for (KernelSource source : programs) {
             files.add(write(dir.resolve(source.name() + ".cu"), source.defineLines() + Dialect.CUDA.render(source)));
         }
         List<String> command = new ArrayList<>(List.of(nvcc, "-ptx", "-arch=" + ARCH, "-Werror", "all-warnings",
@@ -61,6 +67,29 @@ class CudaCompileTest {
                 assertTrue(ptx.contains(".entry " + kernel + "("), kernel + " missing from the PTX");
             }
         }
+    }
+
+    /**
+     * Fused programs of a chain through every kind of step (a transcendental, a select on a bool, casts both ways,
+     * an integer division with its status word, a comparison), a number by value: contiguous, strided, and as the
+     * prologue of a reduction.
+     */
+    private static List<KernelSource> fusedSamples(LaunchPlanner planner) {
+        DType f64 = DType.FLOAT64;
+        FusedElementwise kernel = new FusedElementwise(List.of(f64, f64, DType.BOOL, DType.INT32), List.of(
+                new FusedElementwise.Step(Primitive.EXP, new int[] {0}, f64),                    // 4
+                new FusedElementwise.Step(Primitive.WHERE, new int[] {2, 4, 1}, f64),            // 5
+                new FusedElementwise.Step(Primitive.CAST, new int[] {5}, DType.INT32),           // 6
+                new FusedElementwise.Step(Primitive.DIV, new int[] {6, 3}, DType.INT32),         // 7
+                new FusedElementwise.Step(Primitive.CAST, new int[] {7}, DType.FLOAT32),         // 8
+                new FusedElementwise.Step(Primitive.TANH, new int[] {8}, DType.FLOAT32),         // 9
+                new FusedElementwise.Step(Primitive.LESS, new int[] {5, 0}, DType.BOOL)),        // 10
+                new int[] {9, 10});
+        FusedElementwise single = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {9});
+        Map<String, String> fp64 = Map.of("Q_FP64", "1");
+        return List.of(FusedKernels.source(kernel, 0b0010, 0, fp64), FusedKernels.source(kernel, 0b1000, 3, fp64),
+                FusedKernels.reduceSource(single, 0b0010, "fused_sum_f32",
+                        planner.reduceSource(Primitive.SUM, DType.FLOAT32).defines()));
     }
 
     private static Path write(Path file, String text) throws IOException {

@@ -9,6 +9,7 @@ import dev.quiver.DType;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
 import java.util.ArrayList;
@@ -233,6 +234,95 @@ class PlannedBackendTest {
         backend.close();   // idempotent
         IllegalStateException closed = assertThrows(IllegalStateException.class, () -> backend.synchronize());
         assertEquals("recording: synchronize on a closed backend", closed.getMessage());
+    }
+
+    /** (x / y, x + y) over int32: one launch, no allocation but its status word. */
+    private static final FusedElementwise QUOTIENT_AND_SUM = new FusedElementwise(List.of(DType.INT32, DType.INT32),
+            List.of(new FusedElementwise.Step(Primitive.DIV, new int[] {0, 1}, DType.INT32),
+                    new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, DType.INT32)), new int[] {2, 3});
+
+    @Test
+    void aFusedChainIsOneLaunchAndADivisionByZeroFailsOnlyTheOutputsComputedFromIt() {
+        Recording backend = new Recording();
+        assertTrue(backend.runsFusedKernels());
+        StridedView x = StridedView.contiguous(backend.allocate(DType.INT32, 6), 2, 3);
+        StridedView y = StridedView.contiguous(backend.allocate(DType.INT32, 6), 2, 3);
+        DeviceBuffer quotient = backend.allocate(DType.INT32, 6);
+        DeviceBuffer sum = backend.allocate(DType.INT32, 6);
+        backend.events.clear();
+        long allocated = backend.allocator.allocatedBytes();
+        backend.divisionStatus = ElementwiseKernels.STATUS_DIVISION_BY_ZERO;
+        backend.fused(QUOTIENT_AND_SUM, new StridedView[] {x, y}, new StridedView[] {
+                StridedView.contiguous(quotient, 2, 3), StridedView.contiguous(sum, 2, 3)});
+        assertEquals(List.of("enter fused", "launch " + FusedKernels.programName(QUOTIENT_AND_SUM, 0) + "_c"),
+                backend.events.stream().filter(event -> !event.startsWith("allocate ")).toList());
+        assertEquals(allocated + CachingAllocator.GRANULE, backend.allocator.allocatedBytes(), "only a status word");
+        backend.download(sum, 0, 6);   // x + y does not depend on the division
+        ArithmeticException error = assertThrows(ArithmeticException.class, () -> backend.download(quotient, 0, 6));
+        assertEquals("div: integer division by zero on recording (H200) in " + QUOTIENT_AND_SUM + " int32 (2, 3) "
+                + "int32 (2, 3) <- int32 (2, 3) int32 (2, 3); every tensor computed from its result fails the same "
+                + "way", error.getMessage());
+    }
+
+    @Test
+    void aLongFusedReductionRunsTheChainInItsFirstStageAndThePlainReductionInItsSecond() {
+        Recording backend = new Recording();
+        int n = 1 << 20;
+        StridedView x = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
+        StridedView y = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
+        FusedElementwise sum = new FusedElementwise(List.of(DType.INT32, DType.INT32), List.of(
+                new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, DType.INT32)), new int[] {2});
+        List<Launch> plan = backend.planner.fusedReduce(sum, new StridedView[] {x, y}, Primitive.MAX,
+                StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1), backend.allocate(DType.INT32, 64));
+        assertEquals(2, plan.size());
+        assertEquals(FusedKernels.programName(sum, 0) + "_max", plan.get(0).source().name());
+        assertEquals("reduce_max_i32", plan.get(1).source().name());
+        assertEquals("reduce_axis", plan.get(1).kernel());
+        StridedView out = StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1);
+        backend.events.clear();
+        backend.fusedReduce(sum, new StridedView[] {x, y}, Primitive.MAX, out);
+        assertEquals(List.of("enter fused max", "launch reduce_axis", "launch reduce_axis"),
+                List.of(backend.events.get(0), backend.events.get(2), backend.events.get(3)));
+        assertTrue(backend.events.get(1).startsWith("allocate "), "the partials' scratch: " + backend.events);
+    }
+
+    @Test
+    void aFusedKernelOfManyStridedOperandsLoopsMoreDimensionsOnTheHostToStayWithinTheArgumentLimit() {
+        Recording backend = new Recording();
+        int operands = 12;
+        int[] shape = {2, 2, 2, 2, 2, 2};
+        long[] strides = {1, 2, 4, 8, 16, 32};   // column-major: no dimension merges
+        StridedView[] inputs = new StridedView[operands];
+        List<DType> types = new ArrayList<>();
+        List<FusedElementwise.Step> steps = new ArrayList<>();
+        for (int i = 0; i < operands; i++) {
+            inputs[i] = new StridedView(backend.allocate(DType.FLOAT32, 64), shape, strides, 0);
+            types.add(DType.FLOAT32);
+            steps.add(new FusedElementwise.Step(Primitive.ADD, new int[] {i == 0 ? 0 : operands + i - 1, i},
+                    DType.FLOAT32));
+        }
+        FusedElementwise kernel = new FusedElementwise(types, steps, new int[] {2 * operands - 1});
+        StridedView out = StridedView.contiguous(backend.allocate(DType.FLOAT32, 64), shape);
+        List<Launch> plan = backend.planner.fused(kernel, inputs, new StridedView[] {out});
+        // 13 operands: 27 fixed arguments, 14 per kernel dimension: 7 dimensions fit, the kernel takes 6; so rank
+        // 6 in one launch. At 24 operands of the same walk, fewer dimensions fit.
+        assertEquals(1, plan.size());
+        assertTrue(plan.getFirst().args().size() <= LaunchPlanner.MAX_KERNEL_ARGUMENTS);
+        StridedView[] many = new StridedView[24];
+        List<DType> manyTypes = new ArrayList<>();
+        List<FusedElementwise.Step> manySteps = new ArrayList<>();
+        for (int i = 0; i < many.length; i++) {
+            many[i] = inputs[i % operands];
+            manyTypes.add(DType.FLOAT32);
+            manySteps.add(new FusedElementwise.Step(Primitive.ADD, new int[] {i == 0 ? 0 : many.length + i - 1, i},
+                    DType.FLOAT32));
+        }
+        FusedElementwise wide = new FusedElementwise(manyTypes, manySteps, new int[] {2 * many.length - 1});
+        List<Launch> slices = backend.planner.fused(wide, many, new StridedView[] {out});
+        // 25 operands: 51 fixed, 26 per dimension: 3 dimensions in the kernel, 3 looped here (8 launches)
+        assertEquals(8, slices.size());
+        assertTrue(slices.getFirst().kernel().endsWith("_s3"), slices.getFirst().kernel());
+        assertTrue(slices.stream().allMatch(launch -> launch.args().size() <= LaunchPlanner.MAX_KERNEL_ARGUMENTS));
     }
 
     @Test

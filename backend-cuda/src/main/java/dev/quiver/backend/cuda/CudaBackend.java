@@ -84,7 +84,8 @@ public final class CudaBackend extends PlannedBackend<Long> {
     public static final String TF32_PROPERTY = "quiver.cuda.tf32";
     /** cuBLAS's workspace, allocated once so no later call (nor a stream capture) allocates: NVIDIA's Hopper size. */
     static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
-    private static final int ARGUMENT_SLOTS = 64;
+    /** As many argument slots as the planner ever fills (a fused kernel of many strided operands comes near it). */
+    private static final int ARGUMENT_SLOTS = LaunchPlanner.MAX_KERNEL_ARGUMENTS;
 
     private final CudaDevice device;
     private final CudaVersions versions;
