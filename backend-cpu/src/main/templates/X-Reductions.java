@@ -3,6 +3,7 @@
 package dev.quiver.backend.cpu;
 
 import static dev.quiver.backend.cpu.Reductions.COLUMN_BLOCK;
+import static dev.quiver.backend.cpu.Reductions.LANE_SUMS;
 import static dev.quiver.backend.cpu.Reductions.ROW_BLOCK;
 
 import dev.quiver.spi.Primitive;
@@ -71,6 +72,29 @@ final class $Dtype$Reductions implements Simd.FloatingReductions {
             for (int j = 0; j < inner; j++) {
                 y[target + j] = ($type$) total[j];
             }
+        }
+    }
+
+    /**
+     * {@code sums[k] += x[xo + i]} for every {@code i < n} with {@code i % LANE_SUMS == k}, in increasing {@code i}:
+     * {@value Reductions#LANE_SUMS} running sums whatever the vector width (a 512-bit vector holds 16 float32 of
+     * them, a 128-bit one 4), so the result is the same at every width and equals the scalar twin in
+     * {@code FusedLoop}. The sums stay in the array (L1) rather than in registers, which would need a width-dependent
+     * number of vector variables.
+     */
+    @Override
+    public void accumulateLanes(Object in, int xo, int n, Object laneSums) {
+        $type$[] x = ($type$[]) in;
+        $type$[] sums = ($type$[]) laneSums;
+        int lanes = S.length();
+        int i = 0;
+        for (; i + LANE_SUMS <= n; i += LANE_SUMS) {
+            for (int v = 0; v < LANE_SUMS; v += lanes) {
+                $Vector$.fromArray(S, sums, v).add($Vector$.fromArray(S, x, xo + i + v)).intoArray(sums, v);
+            }
+        }
+        for (int k = 0; i < n; i++, k++) {
+            sums[k] += x[xo + i];
         }
     }
 

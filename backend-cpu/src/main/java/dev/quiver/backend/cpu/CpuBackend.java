@@ -3,6 +3,7 @@ package dev.quiver.backend.cpu;
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
@@ -74,7 +75,7 @@ public final class CpuBackend implements Backend {
      * the JVM's handlers back when it does ({@link dev.quiver.spi.SignalHandlers}).
      */
     public static final String PARALLEL_ELEMENTWISE_PROPERTY = "quiver.cpu.parallelElementwise";
-    private static final boolean PARALLEL_ELEMENTWISE =
+    static final boolean PARALLEL_ELEMENTWISE =
             !"false".equalsIgnoreCase(System.getProperty(PARALLEL_ELEMENTWISE_PROPERTY, "true").trim());
     /** Threads take whole blocks of this many elements, so chunk edges stay aligned to cache lines and vectors. */
     private static final int PARALLEL_BLOCK = 4096;
@@ -101,6 +102,7 @@ public final class CpuBackend implements Backend {
     // rows shorter than one float32 vector run the scalar twin: a vector kernel would only run its tail
     private final int simdMinimumRow;
     private final CpuBufferPool pool = CpuBufferPool.withDefaultCapacity();
+    private final FusedLoop fusedLoop = new FusedLoop(this, FusedLoop.CHUNK);
     private final AtomicLong uploads = new AtomicLong();
     private final AtomicLong uploadBytes = new AtomicLong();
     private final AtomicLong downloads = new AtomicLong();
@@ -187,6 +189,20 @@ public final class CpuBackend implements Backend {
     }
 
     /** The SIMD elementwise kernels for a row of {@code n} elements, or null where the scalar twin runs. */
+    Simd.ElementwiseKernels elementwiseKernels(int n) {
+        return elementwise(n);
+    }
+
+    /** The SIMD reductions for {@code elements} input elements, or null where the scalar twin runs. */
+    Simd.ReductionKernels reductionKernels(long elements) {
+        return reductions(elements);
+    }
+
+    /** The worker threads (the fused loops split large chains across them). */
+    CpuThreads workerThreads() {
+        return threads;
+    }
+
     private Simd.ElementwiseKernels elementwise(int n) {
         if (n < simdMinimumRow) {
             return null;
@@ -550,6 +566,32 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    // ---------------------------------------------------------------- fused kernels
+
+    /** True: {@link #fused} and {@link #fusedReduce} run as one loop over chunks ({@link FusedLoop}). */
+    @Override
+    public boolean runsFusedKernels() {
+        return true;
+    }
+
+    /**
+     * The kernel's steps run chunk by chunk ({@link FusedLoop#CHUNK} elements) in per-thread scratch rows, each with the
+     * row kernel its own call would use: the unfused calls' bits, with no full-size temporary.
+     */
+    @Override
+    public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        fusedLoop.run(kernel, inputs, outputs);
+    }
+
+    /**
+     * The kernel's output reduced chunk by chunk as it is computed; SUM's order is fixed by the shape alone (the same
+     * bits at every thread count and SIMD width), see {@link FusedLoop#reduce}.
+     */
+    @Override
+    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+        fusedLoop.reduce(kernel, inputs, op, out);
+    }
+
     // ---------------------------------------------------------------- reduce, matmul, random
 
     @Override
@@ -832,7 +874,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Adds the op, dtypes and layouts to a kernel failure, keeping its type (ArithmeticException stays one). */
-    private static RuntimeException failure(RuntimeException e, String op, StridedView... views) {
+    static RuntimeException failure(RuntimeException e, String op, StridedView... views) {
         StringBuilder operands = new StringBuilder();
         for (StridedView view : views) {
             operands.append(operands.isEmpty() ? "" : ", ").append(view.dtype()).append(Arrays.toString(view.shape()));

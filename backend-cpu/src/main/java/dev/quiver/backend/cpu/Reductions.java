@@ -31,6 +31,13 @@ final class Reductions implements Simd.ReductionKernels {
     /** Rows per column block summed in the working precision before folding into double. */
     static final int COLUMN_BLOCK = 256;
 
+    /**
+     * Running sums of a fused reduction's chunk ({@code FusedLoop}): a fixed count, not the vector's lane count, so a
+     * fused SUM gives the same bits at every SIMD width and with SIMD off. 64 covers four 512-bit float32 vectors,
+     * enough independent additions to hide the add latency.
+     */
+    static final int LANE_SUMS = 64;
+
     private static final int BITS = Simd.shape(MethodHandles.lookup()).vectorBitSize();
 
     private final Simd.FloatingReductions float32 = Simd.load(Simd.FloatingReductions.class, "Float32Reductions", BITS);
@@ -48,5 +55,11 @@ final class Reductions implements Simd.ReductionKernels {
             case FLOAT64 -> float64.reduce(op, in, io, out, oo, outer, reduced, inner);
             default -> ScalarKernels.reduce(op, type, in, io, out, oo, outer, reduced, inner);
         }
+    }
+
+    /** Adds {@code n} float32 or float64 elements into {@value #LANE_SUMS} running sums (see the template). */
+    @Override
+    public void accumulateLanes(DType type, Object in, int io, int n, Object laneSums) {
+        (type == DType.FLOAT32 ? float32 : float64).accumulateLanes(in, io, n, laneSums);
     }
 }

@@ -47,6 +47,9 @@ final class Simd {
     /** What {@link Reductions} offers the backend. */
     interface ReductionKernels {
         void reduce(Primitive op, DType type, Object in, int io, Object out, int oo, int outer, int reduced, int inner);
+
+        /** {@code laneSums[i % LANE_SUMS] += in[io + i]} for {@code i < n}, in order; floating dtypes only. */
+        void accumulateLanes(DType type, Object in, int io, int n, Object laneSums);
     }
 
     /**
@@ -67,6 +70,9 @@ final class Simd {
     /** One floating dtype's SIMD reductions ({@code Float32Reductions}, {@code Float64Reductions}); see {@link Reductions}. */
     interface FloatingReductions {
         void reduce(Primitive op, Object in, int io, Object out, int oo, int outer, int reduced, int inner);
+
+        /** See {@link ReductionKernels#accumulateLanes}. */
+        void accumulateLanes(Object in, int io, int n, Object laneSums);
     }
 
     /**

@@ -1,0 +1,1038 @@
+package dev.quiver.backend.cpu;
+
+import dev.quiver.DType;
+import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.HostScalar;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.StridedView;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The CPU backend's fused kernels ({@link CpuBackend#fused}, {@link CpuBackend#fusedReduce}): one loop over chunks of
+ * the common shape that runs every step of a {@link FusedElementwise} on the chunk before moving on, so the
+ * intermediate registers live in small per-thread scratch arrays (L1/L2) instead of full-size temporaries.
+ *
+ * <p>Each step of a chunk calls the same generated row kernel ({@code Float32Elementwise}, {@code ScalarElementwise},
+ * ...) that the step's own {@code unary}/{@code binary}/{@code where}/{@code copy} call would, on the same element
+ * values, and the SIMD rows give their scalar twins' bits (GeneratedElementwiseTest); so a fused kernel gives the
+ * unfused calls' bits exactly, at every SIMD width and thread count.
+ *
+ * <ul>
+ *   <li>Inputs are read in place when the chunk is one row of stride 1 or 0 in them (dense, broadcast, a host
+ *       scalar); any other layout is gathered into the register's scratch row ({@code copyRow} per piece).</li>
+ *   <li>A register whose operands are all uniform (host scalars, fully broadcast views) is computed once per chunk
+ *       as one element and read with stride 0.</li>
+ *   <li>An output register is written straight into its contiguous output view (no scratch, no copy) unless an input
+ *       shares that output's buffer (an in-place update: later steps must still read the old values) or the dtypes
+ *       differ; otherwise it is copied (converted) at the end of the chunk.</li>
+ *   <li>Scratch rows are reused between registers whose lives do not overlap, so a chain of any length needs only a
+ *       few rows; all of it is allocated once per thread and kept, so a warm call allocates nothing on the heap
+ *       (FusedLoopTest counts it; the parallel path allocates the thread pool's task objects, a few hundred bytes).</li>
+ * </ul>
+ *
+ * <p>Chunks are {@link #CHUNK} elements: rows of the common shape's innermost dimension are split into near-equal
+ * pieces of at most that, and shorter rows are grouped whole. Chains of {@link CpuBackend#PARALLEL_MIN_ELEMENTS}+
+ * elements split their chunks across the worker threads (each chunk is independent, so the bits do not change).
+ *
+ * <pre>{@code
+ * // out = (x * w + b - y)^2 over 1M float32, one pass over x and y
+ * backend.fused(kernel, new StridedView[] {x, w, b, y}, new StridedView[] {out});
+ * }</pre>
+ */
+final class FusedLoop {
+    /**
+     * Elements per chunk. 2048 float32 are 8 KiB per register: a 6-register chain (x*w+b-y)^2 keeps its inputs'
+     * chunks and its scratch rows inside the 48 KiB L1 of Zen 5, and a piece is long enough that the per-step call
+     * (a few ns) is small against its ~100 ns of work. Timed on that chain at 1M float32 with chunks of 256 to 65536
+     * (2026-12-02, one thread, 512-bit): every size from 512 to 65536 measured 1.3-2.7 ms, within the noise of a
+     * 2-core machine at load average 19, so the choice rests on the cache sizes. It also fixes a fused SUM's order
+     * ({@link #reduce}), so it is a constant, not a setting.
+     */
+    static final int CHUNK = 2048;
+
+    private static final int UNIFORM = 0;       // one value, read with stride 0: a host scalar or a broadcast view
+    private static final int DENSE = 1;         // an input read in place at offset + start, stride 1
+    private static final int GATHERED = 2;      // an input read in place when the chunk is one unit/zero-stride row
+    private static final int STEP = 3;          // computed per chunk into a scratch row or an output
+    private static final int UNIFORM_STEP = 4;  // computed per chunk as one element
+    private static final int DTYPES = DType.values().length;
+
+    /** The scalar twins seen as row kernels: what runs when SIMD is off or a chunk is shorter than a vector. */
+    private static final Simd.ElementwiseKernels SCALAR_ROWS = new ScalarRows();
+
+    private final CpuBackend backend;
+    private final int chunk;
+    private final ThreadLocal<Scratch> scratch;
+
+    FusedLoop(CpuBackend backend, int chunk) {
+        if (chunk < 64 || chunk % 64 != 0) {
+            throw new IllegalArgumentException("cpu: fused chunk " + chunk + " must be a positive multiple of 64");
+        }
+        this.backend = backend;
+        this.chunk = chunk;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(chunk));
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** {@link CpuBackend#fused}: every output view receives its register. */
+    void run(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+        Scratch own = scratch.get();
+        Plan plan = own.plan;
+        checkInputs("fused", kernel, plan.outputsOf(kernel), inputs, outputs.length);
+        int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs.length > 0 ? inputs[0].shape() : new int[0];
+        for (StridedView output : outputs) {
+            if (!Arrays.equals(output.shape(), shape)) {
+                throw new IllegalArgumentException("cpu: fused " + kernel + ": output " + output + " is not of shape "
+                        + Arrays.toString(shape));
+            }
+        }
+        plan.prepare(kernel, inputs, outputs, shape, true);
+        try {
+            if (plan.size == 0) {
+                return;
+            }
+            plan.grid(plan.allLinear ? plan.size : innermost(shape), chunk);
+            if (parallel(plan.size, plan.chunkCount)) {
+                backend.workerThreads().forRange(plan.chunkCount, true, (from, to) -> runChunks(plan, scratch.get(), from, to));
+            } else {
+                runChunks(plan, own, 0, plan.chunkCount);
+            }
+        } catch (RuntimeException e) {
+            throw CpuBackend.failure(e, kernel.toString(), concat(inputs, outputs));
+        } finally {
+            plan.clear();
+        }
+    }
+
+    private void runChunks(Plan plan, Scratch own, int from, int to) {
+        own.fit(plan);
+        for (int c = from; c < to; c++) {
+            long start = plan.chunkStart(c);
+            int length = plan.chunkLength(c, start);
+            compute(plan, own, start, length);
+            writeOutputs(plan, own, start, length);
+        }
+    }
+
+    /** The size of the innermost dimension longer than 1 (1 when there is none). */
+    private static int innermost(int[] shape) {
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] > 1) {
+                return shape[d];
+            }
+        }
+        return 1;
+    }
+
+    private boolean parallel(long size, int units) {
+        return CpuBackend.PARALLEL_ELEMENTWISE && backend.workerThreads().count() > 1 && units > 1
+                && size >= CpuBackend.PARALLEL_MIN_ELEMENTS;
+    }
+
+    /** The row kernels for a row of {@code n}: the backend's SIMD rows, or the scalar twins below a vector. */
+    private Simd.ElementwiseKernels rows(int n) {
+        Simd.ElementwiseKernels kernels = backend.elementwiseKernels(n);
+        return kernels != null ? kernels : SCALAR_ROWS;
+    }
+
+    /** Runs every step on elements {@code [start, start + length)}; afterwards each register's row is in {@code own}. */
+    private void compute(Plan plan, Scratch own, long start, int length) {
+        Simd.ElementwiseKernels kernels = rows(length);
+        for (int r = 0; r < plan.inputCount; r++) {
+            switch (plan.kind[r]) {
+                case UNIFORM -> own.set(r, plan.array[r], (int) plan.offset[r], 0);
+                case DENSE -> own.set(r, plan.array[r], (int) (plan.offset[r] + start), 1);
+                default -> locate(plan, own, r, start, length, kernels);
+            }
+        }
+        List<FusedElementwise.Step> steps = plan.kernel.steps();
+        for (int s = 0; s < steps.size(); s++) {
+            FusedElementwise.Step step = steps.get(s);
+            int r = plan.inputCount + s;
+            DType type = plan.type[r];
+            Object out;
+            int at;
+            int n;
+            Simd.ElementwiseKernels rows;
+            if (plan.kind[r] == UNIFORM_STEP) {
+                out = own.cell(r, type);
+                at = 0;
+                n = 1;
+                rows = SCALAR_ROWS;
+            } else if (plan.direct[r] >= 0) {
+                int j = plan.direct[r];
+                out = plan.array[plan.inputCount + j];
+                at = (int) (plan.offset[plan.inputCount + j] + start);
+                n = length;
+                rows = kernels;
+            } else {
+                out = own.slots[type.ordinal()][plan.slot[r]];
+                at = 0;
+                n = length;
+                rows = kernels;
+            }
+            int a = step.operand(0);
+            switch (step.op().kind()) {
+                case UNARY -> rows.unaryRow(step.op(), plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
+                        out, at, 1, n);
+                case BINARY -> {
+                    int b = step.operand(1);
+                    rows.binaryRow(step.op(), plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
+                            own.array[b], own.offset[b], own.stride[b], out, at, 1, n);
+                }
+                case WHERE -> {
+                    int t = step.operand(1);
+                    int f = step.operand(2);
+                    rows.whereRow(type, (boolean[]) own.array[a], own.offset[a], own.stride[a],
+                            own.array[t], own.offset[t], own.stride[t], own.array[f], own.offset[f], own.stride[f],
+                            out, at, 1, n);
+                }
+                default -> rows.copyRow(plan.operandType[s], own.array[a], own.offset[a], own.stride[a], type, out, at, 1, n);
+            }
+            own.set(r, out, at, plan.kind[r] == UNIFORM_STEP ? 0 : 1);
+        }
+    }
+
+    /**
+     * Points register {@code r} (a strided input) at the chunk: in place when the chunk lies inside one row of its
+     * innermost (merged) dimension and that row's stride is 0 or 1, else gathered into its scratch row.
+     */
+    private void locate(Plan plan, Scratch own, int r, long start, int length, Simd.ElementwiseKernels kernels) {
+        int dims = plan.dims[r];
+        int base = r * plan.rank;
+        int rowLength = plan.sizes[base];
+        long position = start % rowLength;
+        long stride = plan.strides[base];
+        if (position + length <= rowLength && (stride == 0 || stride == 1)) {
+            long rest = start / rowLength;
+            long at = plan.offset[r] + position * stride;
+            for (int d = 1; d < dims; d++) {
+                at += rest % plan.sizes[base + d] * plan.strides[base + d];
+                rest /= plan.sizes[base + d];
+            }
+            own.set(r, plan.array[r], (int) at, (int) stride);
+            return;
+        }
+        Object row = own.slots[plan.type[r].ordinal()][plan.slot[r]];
+        walk(plan, own, r, start, length, row, 0, 1, plan.type[r], true, kernels);
+        own.set(r, row, 0, 1);
+    }
+
+    /**
+     * Copies elements {@code [start, start + length)} of operand {@code k} (an input or an output, by its merged
+     * dimensions) to ({@code gather}) or from a row {@code (other, at, step)} of {@code otherType}, piece by piece along
+     * its innermost dimension; each piece is one {@code copyRow} (an array copy, a fill or a strided loop).
+     */
+    private static void walk(Plan plan, Scratch own, int k, long start, int length, Object other, int at, int step,
+            DType otherType, boolean gather, Simd.ElementwiseKernels kernels) {
+        int dims = plan.dims[k];
+        int base = k * plan.rank;
+        int[] counters = own.counters;
+        long rest = start;
+        long offset = plan.offset[k];
+        for (int d = 0; d < dims; d++) {
+            counters[d] = (int) (rest % plan.sizes[base + d]);
+            rest /= plan.sizes[base + d];
+            if (d > 0) {
+                offset += counters[d] * plan.strides[base + d];
+            }
+        }
+        int rowLength = dims == 0 ? 1 : plan.sizes[base];
+        int stride = dims == 0 ? 0 : (int) plan.strides[base];
+        int position = dims == 0 ? 0 : counters[0];
+        int done = 0;
+        while (done < length) {
+            int piece = Math.min(rowLength - position, length - done);
+            int from = (int) (offset + (long) position * stride);
+            if (gather) {
+                kernels.copyRow(plan.viewType[k], plan.array[k], from, stride, otherType, other, at + done * step, step, piece);
+            } else {
+                kernels.copyRow(otherType, other, at + done * step, step, plan.viewType[k], plan.array[k], from, stride, piece);
+            }
+            done += piece;
+            position = 0;
+            for (int d = 1; d < dims; d++) {   // the odometer over the outer dimensions
+                offset += plan.strides[base + d];
+                if (++counters[d] < plan.sizes[base + d]) {
+                    break;
+                }
+                offset -= plan.strides[base + d] * plan.sizes[base + d];
+                counters[d] = 0;
+            }
+        }
+    }
+
+    /** Copies (converting) every output register that was not written in place into its output view. */
+    private void writeOutputs(Plan plan, Scratch own, long start, int length) {
+        Simd.ElementwiseKernels kernels = null;
+        for (int j = 0; j < plan.outputCount; j++) {
+            int r = plan.outputs[j];
+            if (plan.direct[r] == j) {
+                continue;
+            }
+            int k = plan.inputCount + j;
+            if (kernels == null) {
+                kernels = rows(length);
+            }
+            if (plan.dense[k]) {
+                kernels.copyRow(plan.type[r], own.array[r], own.offset[r], own.stride[r], plan.viewType[k], plan.array[k],
+                        (int) (plan.offset[k] + start), 1, length);
+            } else {
+                walk(plan, own, k, start, length, own.array[r], own.offset[r], own.stride[r], plan.type[r], false, kernels);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- reduction
+
+    /**
+     * {@link CpuBackend#fusedReduce}. SUM of floats: each row of the reduced axis ({@code inner == 1}) is cut into
+     * near-equal pieces of at most {@link #CHUNK}; each piece is added into {@value Reductions#LANE_SUMS} running sums
+     * in the dtype (element {@code i} of the piece into sum {@code i % 64}, in order), the sums are added in double in
+     * lane order, the pieces' totals in double in piece order, and the row's total is rounded once. Columns
+     * ({@code inner > 1}) are summed in double, row after row. Both orders depend only on the shape, never on the
+     * thread count or SIMD width. MAX and MIN are exact (NaN wins); ints sum in long and wrap as eager does.
+     */
+    void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+        Scratch own = scratch.get();
+        Plan plan = own.plan;
+        checkInputs("fusedReduce", kernel, plan.outputsOf(kernel), inputs, 1);
+        if (op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN) {
+            throw new IllegalArgumentException("cpu: fusedReduce " + kernel + ": " + op.opName()
+                    + " is not a reduction (SUM, MAX or MIN)");
+        }
+        int[] block = inputs.length > 0 ? inputs[0].shape() : new int[0];
+        DType type = kernel.registerType(plan.outputs[0]);
+        if (block.length != 3 || out.rank() != 2 || out.shape()[0] != block[0] || out.shape()[1] != block[2]
+                || !out.isContiguous() || out.dtype() != type || out.buffer() instanceof HostScalar) {
+            throw new IllegalArgumentException("cpu: fusedReduce " + kernel + " (" + op.opName() + "): inputs must be "
+                    + "(outer, reduced, inner) and out a contiguous " + type + " (outer, inner) buffer, got inputs of "
+                    + "shape " + Arrays.toString(block) + " and out " + out);
+        }
+        int outer = block[0];
+        int reduced = block[1];
+        int inner = block[2];
+        Object target = ((CpuBuffer) out.buffer()).array();
+        int targetOffset = (int) out.offset();
+        if ((long) outer * inner == 0) {
+            return;
+        }
+        if (reduced == 0) {   // what reduce gives: 0 for SUM, the identity for MAX and MIN
+            ScalarKernels.reduce(op, type, target, 0, target, targetOffset, outer, 0, inner);
+            return;
+        }
+        plan.prepare(kernel, inputs, NO_VIEWS, block, false);
+        plan.reduction(op, target, targetOffset, outer, reduced, inner);
+        try {
+            if (inner == 1) {
+                plan.grid(reduced, chunk);
+                if (parallel(plan.size, plan.chunkCount)) {
+                    backend.workerThreads().forRange(plan.chunkCount, true, (from, to) -> reduceRows(plan, scratch.get(), from, to));
+                } else {
+                    reduceRows(plan, own, 0, plan.chunkCount);
+                }
+                if (plan.pieces > 1) {
+                    combinePieces(plan);
+                }
+            } else {
+                plan.columnGrid(chunk);
+                int units = outer * plan.pieces;
+                if (parallel(plan.size, units)) {
+                    backend.workerThreads().forRange(units, true, (from, to) -> reduceColumns(plan, scratch.get(), from, to));
+                } else {
+                    reduceColumns(plan, own, 0, units);
+                }
+            }
+        } catch (RuntimeException e) {
+            throw CpuBackend.failure(e, kernel.toString() + " " + op.opName(), concat(inputs, new StridedView[] {out}));
+        } finally {
+            plan.clear();
+        }
+    }
+
+    /** Row reductions ({@code inner == 1}): each chunk is a piece of one row (a partial) or whole rows (finished). */
+    private void reduceRows(Plan plan, Scratch own, int from, int to) {
+        own.fit(plan);
+        int row = plan.reducedLength;
+        for (int c = from; c < to; c++) {
+            long start = plan.chunkStart(c);
+            int length = plan.chunkLength(c, start);
+            compute(plan, own, start, length);
+            Object values = values(plan, own, length);
+            if (plan.pieces > 1) {
+                if (plan.floating) {
+                    plan.partials[c] = reduceFloating(plan, own, values, 0, length);
+                } else {
+                    plan.longPartials[c] = reduceIntegral(plan, values, 0, length);
+                }
+                continue;
+            }
+            int first = (int) (start / row);
+            for (int i = 0; i < length / row; i++) {
+                if (plan.floating) {
+                    plan.writeFloating(first + i, reduceFloating(plan, own, values, i * row, row));
+                } else {
+                    plan.writeIntegral(first + i, reduceIntegral(plan, values, i * row, row));
+                }
+            }
+        }
+    }
+
+    /** The row partials combined in piece order (double for floats, long for ints), one rounding per row. */
+    private static void combinePieces(Plan plan) {
+        for (int o = 0; o < plan.outer; o++) {
+            int first = o * plan.pieces;
+            if (plan.floating) {
+                double total = plan.partials[first];
+                for (int p = 1; p < plan.pieces; p++) {
+                    total = combine(plan.op, total, plan.partials[first + p]);
+                }
+                plan.writeFloating(o, total);
+            } else {
+                long total = plan.longPartials[first];
+                for (int p = 1; p < plan.pieces; p++) {
+                    total = combine(plan.op, total, plan.longPartials[first + p]);
+                }
+                plan.writeIntegral(o, total);
+            }
+        }
+    }
+
+    /**
+     * Column reductions ({@code inner > 1}): a unit is one outer index and one piece of the inner axis; its rows are
+     * computed a tile at a time and folded into per-column accumulators in row order.
+     */
+    private void reduceColumns(Plan plan, Scratch own, int from, int to) {
+        own.fit(plan);
+        int inner = plan.innerLength;
+        for (int u = from; u < to; u++) {
+            int o = u / plan.pieces;
+            int j0 = (u % plan.pieces) * plan.pieceLength;
+            int width = Math.min(plan.pieceLength, inner - j0);
+            int tile = width == inner ? plan.rowsPerChunk : 1;
+            boolean floating = plan.floating;
+            double start0 = plan.op == Primitive.SUM ? 0 : plan.op == Primitive.MAX ? Double.NEGATIVE_INFINITY
+                    : Double.POSITIVE_INFINITY;
+            long startLong = plan.op == Primitive.SUM ? 0 : plan.op == Primitive.MAX ? Long.MIN_VALUE : Long.MAX_VALUE;
+            if (floating) {
+                Arrays.fill(own.accumulator, 0, width, start0);
+            } else {
+                Arrays.fill(own.longAccumulator, 0, width, startLong);
+            }
+            for (int r = 0; r < plan.reducedLength; r += tile) {
+                int rows = Math.min(tile, plan.reducedLength - r);
+                long start = ((long) o * plan.reducedLength + r) * inner + j0;
+                compute(plan, own, start, rows * width);
+                Object values = values(plan, own, rows * width);
+                for (int i = 0; i < rows; i++) {
+                    if (floating) {
+                        fold(plan.op, plan.type[plan.outputs[0]], values, i * width, own.accumulator, width);
+                    } else {
+                        for (int j = 0; j < width; j++) {
+                            own.longAccumulator[j] = combine(plan.op, own.longAccumulator[j],
+                                    ScalarKernels.readLong(plan.type[plan.outputs[0]], values, i * width + j));
+                        }
+                    }
+                }
+            }
+            int at = o * inner + j0;
+            for (int j = 0; j < width; j++) {
+                if (floating) {
+                    plan.writeFloating(at + j, own.accumulator[j]);
+                } else {
+                    plan.writeIntegral(at + j, own.longAccumulator[j]);
+                }
+            }
+        }
+    }
+
+    /** {@code accumulator[j] = op(accumulator[j], values[at + j])} in double, for a float32 or float64 row. */
+    private static void fold(Primitive op, DType type, Object values, int at, double[] accumulator, int width) {
+        if (type == DType.FLOAT32) {
+            float[] x = (float[]) values;
+            if (op == Primitive.SUM) {
+                for (int j = 0; j < width; j++) {
+                    accumulator[j] += x[at + j];
+                }
+            } else {
+                for (int j = 0; j < width; j++) {
+                    accumulator[j] = combine(op, accumulator[j], x[at + j]);
+                }
+            }
+        } else {
+            double[] x = (double[]) values;
+            if (op == Primitive.SUM) {
+                for (int j = 0; j < width; j++) {
+                    accumulator[j] += x[at + j];
+                }
+            } else {
+                for (int j = 0; j < width; j++) {
+                    accumulator[j] = combine(op, accumulator[j], x[at + j]);
+                }
+            }
+        }
+    }
+
+    /** The chunk's output register as a dense row of the scratch (copied there when it is uniform or strided). */
+    private Object values(Plan plan, Scratch own, int length) {
+        int r = plan.outputs[0];
+        if (own.stride[r] == 1 && own.offset[r] == 0) {
+            return own.array[r];
+        }
+        Object row = own.slots[plan.type[r].ordinal()][plan.valuesSlot];
+        rows(length).copyRow(plan.type[r], own.array[r], own.offset[r], own.stride[r], plan.type[r], row, 0, 1, length);
+        return row;
+    }
+
+    /** One row piece of floats: MAX/MIN exactly, SUM through the 64 running sums (see {@link #reduce}). */
+    private double reduceFloating(Plan plan, Scratch own, Object values, int at, int length) {
+        DType type = plan.type[plan.outputs[0]];
+        Simd.ReductionKernels simd = backend.reductionKernels(length);
+        if (plan.op != Primitive.SUM) {
+            Object cell = own.cell(plan.registers, type);   // a cell past the registers: the piece's extreme
+            if (simd != null) {
+                simd.reduce(plan.op, type, values, at, cell, 0, 1, length, 1);
+            } else {
+                ScalarKernels.reduce(plan.op, type, values, at, cell, 0, 1, length, 1);
+            }
+            return ScalarKernels.readDouble(type, cell, 0);
+        }
+        double total = 0;
+        if (type == DType.FLOAT32) {
+            float[] sums = own.floatLanes;
+            Arrays.fill(sums, 0);
+            if (simd != null) {
+                simd.accumulateLanes(type, values, at, length, sums);
+            } else {
+                float[] x = (float[]) values;
+                for (int i = 0; i < length; i++) {
+                    sums[i % Reductions.LANE_SUMS] += x[at + i];
+                }
+            }
+            for (float sum : sums) {
+                total += sum;
+            }
+        } else {
+            double[] sums = own.doubleLanes;
+            Arrays.fill(sums, 0);
+            if (simd != null) {
+                simd.accumulateLanes(type, values, at, length, sums);
+            } else {
+                double[] x = (double[]) values;
+                for (int i = 0; i < length; i++) {
+                    sums[i % Reductions.LANE_SUMS] += x[at + i];
+                }
+            }
+            for (double sum : sums) {
+                total += sum;
+            }
+        }
+        return total;
+    }
+
+    /** One row piece of ints or bools in long (bool: 0/1), as {@link ScalarKernels#reduce} accumulates them. */
+    private static long reduceIntegral(Plan plan, Object values, int at, int length) {
+        DType type = plan.type[plan.outputs[0]];
+        long total = ScalarKernels.readLong(type, values, at);
+        for (int i = 1; i < length; i++) {
+            total = combine(plan.op, total, ScalarKernels.readLong(type, values, at + i));
+        }
+        return total;
+    }
+
+    private static double combine(Primitive op, double a, double b) {
+        return op == Primitive.SUM ? a + b : op == Primitive.MAX ? Math.max(a, b) : Math.min(a, b);
+    }
+
+    private static long combine(Primitive op, long a, long b) {
+        return op == Primitive.SUM ? a + b : op == Primitive.MAX ? Math.max(a, b) : Math.min(a, b);
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    private static void checkInputs(String method, FusedElementwise kernel, int[] outputs, StridedView[] inputs,
+            int outputCount) {
+        if (inputs.length != kernel.inputTypes().size() || outputCount != outputs.length) {
+            throw new IllegalArgumentException("cpu: " + method + " " + kernel + " takes " + kernel.inputTypes().size()
+                    + " inputs and " + outputs.length + " outputs, got " + inputs.length + " and " + outputCount);
+        }
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].dtype() != kernel.inputTypes().get(i) || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
+                throw new IllegalArgumentException("cpu: " + method + " " + kernel + ": input " + i + " is " + inputs[i]
+                        + ", expected " + kernel.inputTypes().get(i) + " of shape " + Arrays.toString(inputs[0].shape()));
+            }
+        }
+    }
+
+    private static StridedView[] concat(StridedView[] a, StridedView[] b) {
+        StridedView[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    // ---------------------------------------------------------------- per-call plan and per-thread scratch
+
+    /**
+     * What one call needs to know, worked out once by the calling thread and only read by the workers: each
+     * register's kind, dtype and scratch row, each operand's merged dimensions, and the chunk grid. One per thread,
+     * reused from call to call (its arrays grow to the largest kernel seen), so a call allocates nothing.
+     */
+    private static final class Plan {
+        FusedElementwise kernel;
+        int inputCount;
+        int outputCount;
+        int registers;
+        int rank;
+        int[] outputs = new int[0];
+        FusedElementwise outputsOf;
+        // per register
+        int[] kind = new int[0];
+        DType[] type = new DType[0];
+        int[] slot = new int[0];
+        int[] direct = new int[0];
+        int[] lastUse = new int[0];
+        boolean[] freed = new boolean[0];
+        DType[] operandType = new DType[0];   // per step: the dtype its row kernel computes in
+        // per operand (inputs, then outputs; input i is register i): array, dtype, offset, merged dimensions
+        // innermost first, and whether it is one dense row
+        Object[] array = new Object[0];
+        DType[] viewType = new DType[0];
+        boolean[] dense = new boolean[0];
+        long[] offset = new long[0];
+        int[] dims = new int[0];
+        int[] sizes = new int[0];
+        long[] strides = new long[0];
+        Object[] hostCells = new Object[0];
+        final int[] slotCount = new int[DTYPES];
+        int valuesSlot;
+        boolean allLinear;
+        // the chunk grid
+        long size;
+        int rowLength;
+        int pieceLength;
+        int pieces;
+        int rowsPerChunk;
+        int chunkCount;
+        // reductions
+        Primitive op;
+        boolean floating;
+        Object target;
+        int targetOffset;
+        int outer;
+        int reducedLength;
+        int innerLength;
+        double[] partials = new double[0];
+        long[] longPartials = new long[0];
+
+
+        /** The kernel's output registers; {@code outputs()} copies its array, so once per kernel, not per replay. */
+        int[] outputsOf(FusedElementwise kernel) {
+            if (kernel != outputsOf) {
+                outputs = kernel.outputs();
+                outputsOf = kernel;
+            }
+            return outputs;
+        }
+
+        void prepare(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews, int[] shape,
+                boolean directOutputs) {
+            this.kernel = kernel;
+            inputCount = inputs.length;
+            outputCount = outputViews.length;
+            registers = kernel.registerCount();
+            rank = shape.length;
+            size = 1;
+            for (int d : shape) {
+                size *= d;
+            }
+            outputsOf(kernel);
+            int operands = inputCount + outputCount;
+            int cells = Math.max(registers, operands);
+            if (kind.length < cells) {
+                kind = new int[cells];
+                type = new DType[cells];
+                slot = new int[cells];
+                direct = new int[cells];
+                lastUse = new int[cells];
+                freed = new boolean[cells];
+                array = new Object[cells];
+                viewType = new DType[cells];
+                dense = new boolean[cells];
+                offset = new long[cells];
+                dims = new int[cells];
+                hostCells = new Object[cells];
+            }
+            if (operandType.length < kernel.steps().size()) {
+                operandType = new DType[kernel.steps().size()];
+            }
+            if (sizes.length < operands * rank) {
+                sizes = new int[operands * rank];
+                strides = new long[operands * rank];
+            }
+            allLinear = true;
+            for (int i = 0; i < inputCount; i++) {
+                StridedView view = inputs[i];
+                type[i] = view.dtype();
+                viewType[i] = view.dtype();
+                if (view.buffer() instanceof HostScalar scalar) {
+                    kind[i] = UNIFORM;
+                    array[i] = hostCell(i, scalar);
+                    offset[i] = 0;
+                    continue;
+                }
+                array[i] = bufferArray(view, "input ", i);
+                offset[i] = view.offset();
+                merge(i, view, shape);
+                boolean uniform = dims[i] == 0 || dims[i] == 1 && strides[i * rank] == 0;
+                kind[i] = uniform ? UNIFORM : dims[i] == 1 && strides[i * rank] == 1 ? DENSE : GATHERED;
+                allLinear &= kind[i] != GATHERED;
+            }
+            for (int s = 0; s < kernel.steps().size(); s++) {
+                FusedElementwise.Step step = kernel.steps().get(s);
+                int r = inputCount + s;
+                type[r] = step.type();
+                operandType[s] = kernel.operandType(s);
+                boolean uniform = true;
+                for (int i = 0; i < step.arity(); i++) {
+                    int k = kind[step.operand(i)];
+                    uniform &= k == UNIFORM || k == UNIFORM_STEP;
+                }
+                kind[r] = uniform ? UNIFORM_STEP : STEP;
+            }
+            // outputs as operands inputCount + j: only their arrays, offsets and dims (their register kinds stay)
+            for (int j = 0; j < outputCount; j++) {
+                StridedView view = outputViews[j];
+                int k = inputCount + j;
+                array[k] = bufferArray(view, "output ", j);
+                viewType[k] = view.dtype();
+                offset[k] = view.offset();
+                merge(k, view, shape);
+                dense[k] = dims[k] == 0 || dims[k] == 1 && strides[k * rank] == 1;
+            }
+            planOutputs(inputs, outputViews, directOutputs);
+            planSlots(!directOutputs);
+        }
+
+        /** The view's Java array; the message is built only on failure (a replay must not allocate). */
+        private Object bufferArray(StridedView view, String which, int index) {
+            if (view.buffer() instanceof CpuBuffer buffer) {
+                return buffer.array();
+            }
+            throw new IllegalArgumentException("cpu: fused " + kernel + ": " + which + index + " is not a buffer of the cpu "
+                    + "backend (" + view + (view.buffer() instanceof HostScalar ? ", a host scalar" : "") + ")");
+        }
+
+        /** A one-element array of the host scalar's dtype holding its value, kept per input for reuse. */
+        private Object hostCell(int i, HostScalar scalar) {
+            Object cell = Scratch.cell(hostCells, i, scalar.dtype());
+            ScalarKernels.fillRow(scalar.dtype(), cell, 0, 1, 1, scalar.value());
+            return cell;
+        }
+
+        /**
+         * Operand {@code k}'s dimensions over {@code shape}, innermost first: sizes of 1 dropped, and a dimension
+         * merged into the inner one when it steps exactly over it (as {@link StridedWalk} does), so a dense view is
+         * one dimension of stride 1 and a broadcast scalar one of stride 0.
+         */
+        private void merge(int k, StridedView view, int[] shape) {
+            int base = k * rank;
+            int merged = 0;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (shape[d] == 1) {
+                    continue;
+                }
+                long stride = view.strides()[d];
+                if (merged > 0 && stride == strides[base + merged - 1] * sizes[base + merged - 1]) {
+                    sizes[base + merged - 1] *= shape[d];
+                    continue;
+                }
+                sizes[base + merged] = shape[d];
+                strides[base + merged] = stride;
+                merged++;
+            }
+            dims[k] = merged;
+            if (merged > 0 && (strides[base] > Integer.MAX_VALUE || strides[base] < Integer.MIN_VALUE)) {
+                throw new IllegalArgumentException("cpu: fused: stride " + strides[base] + " of " + view
+                        + " does not fit a Java array index");
+            }
+        }
+
+        /** Which output registers are written in place, and for how long every register must be kept. */
+        private void planOutputs(StridedView[] inputs, StridedView[] outputViews, boolean directOutputs) {
+            Arrays.fill(direct, 0, registers, -1);
+            Arrays.fill(lastUse, 0, registers, -1);
+            for (int s = 0; s < kernel.steps().size(); s++) {
+                FusedElementwise.Step step = kernel.steps().get(s);
+                for (int i = 0; i < step.arity(); i++) {
+                    lastUse[step.operand(i)] = s;
+                }
+            }
+            for (int output : outputs) {
+                lastUse[output] = Integer.MAX_VALUE;   // read at the end of the chunk (or by the reduction)
+            }
+            if (!directOutputs || sharesBuffer(inputs, outputViews)) {
+                return;
+            }
+            for (int j = 0; j < outputCount; j++) {
+                int r = outputs[j];
+                int k = inputCount + j;
+                if (kind[r] == STEP && direct[r] < 0 && dense[k] && viewType[k] == type[r]) {
+                    direct[r] = j;
+                }
+            }
+        }
+
+        /** Whether an output shares its buffer with an input or another output (then nothing is written early). */
+        private static boolean sharesBuffer(StridedView[] inputs, StridedView[] outputViews) {
+            for (int j = 0; j < outputViews.length; j++) {
+                for (StridedView input : inputs) {
+                    if (input.buffer() == outputViews[j].buffer()) {
+                        return true;
+                    }
+                }
+                for (int i = 0; i < j; i++) {
+                    if (outputViews[i].buffer() == outputViews[j].buffer()) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /**
+         * Scratch rows per dtype, reused once a register's last reader has run: a result never shares a row with its
+         * own operands (a row kernel must not overwrite what it still reads), and outputs are kept to the end.
+         */
+        private void planSlots(boolean valuesRow) {
+            Arrays.fill(slotCount, 0);
+            Arrays.fill(freed, 0, registers, false);
+            // free rows per dtype as a bit set (a kernel has few live rows; 64 per dtype is far beyond any chain)
+            long[] free = freeRows;
+            Arrays.fill(free, 0);
+            for (int i = 0; i < inputCount; i++) {
+                slot[i] = kind[i] == GATHERED ? take(type[i], free) : -1;
+            }
+            List<FusedElementwise.Step> steps = kernel.steps();
+            for (int s = 0; s < steps.size(); s++) {
+                int r = inputCount + s;
+                slot[r] = kind[r] == STEP && direct[r] < 0 ? take(type[r], free) : -1;
+                FusedElementwise.Step step = steps.get(s);
+                for (int i = 0; i < step.arity(); i++) {
+                    release(step.operand(i), s, free);
+                }
+                release(r, s, free);   // a result nobody reads is dropped after its step
+            }
+            valuesSlot = valuesRow ? take(type[outputs[0]], free) : -1;
+        }
+
+        private final long[] freeRows = new long[DTYPES];
+
+        private int take(DType dtype, long[] free) {
+            int d = dtype.ordinal();
+            if (free[d] != 0) {
+                int row = Long.numberOfTrailingZeros(free[d]);
+                free[d] &= ~(1L << row);
+                return row;
+            }
+            if (slotCount[d] == 64) {
+                throw new IllegalStateException("cpu: fused " + kernel + " keeps more than 64 " + dtype
+                        + " rows alive at once");
+            }
+            return slotCount[d]++;
+        }
+
+        private void release(int r, int step, long[] free) {
+            if (slot[r] >= 0 && !freed[r] && lastUse[r] <= step) {
+                free[type[r].ordinal()] |= 1L << slot[r];
+                freed[r] = true;   // the register keeps its row index: its row is only reused by later steps
+            }
+        }
+
+        /** The chunk grid over rows of {@code rowLength} elements: pieces of long rows, groups of short ones. */
+        void grid(long rowLength, int chunk) {
+            this.rowLength = (int) rowLength;
+            long rows = size / rowLength;
+            if (rowLength >= chunk) {
+                int count = (int) ((rowLength + chunk - 1) / chunk);
+                long even = (rowLength + count - 1) / count;
+                pieceLength = (int) Math.min(chunk, (even + 15) / 16 * 16);   // vector- and cache-line-aligned pieces
+                pieces = (int) ((rowLength + pieceLength - 1) / pieceLength);
+                rowsPerChunk = 1;
+                chunkCount = Math.toIntExact(rows * pieces);
+            } else {
+                pieceLength = (int) rowLength;
+                pieces = 1;
+                rowsPerChunk = (int) (chunk / rowLength);
+                chunkCount = Math.toIntExact((rows + rowsPerChunk - 1) / rowsPerChunk);
+            }
+            if (op != null && pieces > 1 && partials.length < chunkCount) {
+                partials = new double[chunkCount];
+                longPartials = new long[chunkCount];
+            }
+        }
+
+        /** The column grid of a reduction: pieces of the inner axis, and rows per tile when a row is short. */
+        void columnGrid(int chunk) {
+            long saved = size;
+            size = innerLength;
+            grid(innerLength, chunk);
+            size = saved;
+        }
+
+        long chunkStart(int c) {
+            return (long) (c / pieces) * rowsPerChunk * rowLength + (long) (c % pieces) * pieceLength;
+        }
+
+        int chunkLength(int c, long start) {
+            return rowsPerChunk > 1 ? (int) Math.min((long) rowsPerChunk * rowLength, size - start)
+                    : Math.min(pieceLength, rowLength - (c % pieces) * pieceLength);
+        }
+
+        void reduction(Primitive op, Object target, int targetOffset, int outer, int reduced, int inner) {
+            this.op = op;
+            this.floating = type[outputs[0]].isFloating();
+            this.target = target;
+            this.targetOffset = targetOffset;
+            this.outer = outer;
+            this.reducedLength = reduced;
+            this.innerLength = inner;
+        }
+
+        void writeFloating(int index, double value) {
+            if (target instanceof float[] values) {
+                values[targetOffset + index] = (float) value;
+            } else {
+                ((double[]) target)[targetOffset + index] = value;
+            }
+        }
+
+        /** As {@link ScalarKernels#reduce} narrows: int32 wraps, bool MIN is "all", SUM and MAX "any". */
+        void writeIntegral(int index, long value) {
+            if (target instanceof int[] values) {
+                values[targetOffset + index] = (int) value;
+            } else if (target instanceof long[] values) {
+                values[targetOffset + index] = value;
+            } else {
+                ((boolean[]) target)[targetOffset + index] = op == Primitive.MIN ? value != 0 : value > 0;
+            }
+        }
+
+        /** Drops the references to the call's arrays, so a kept plan does not keep buffers alive. */
+        void clear() {
+            Arrays.fill(array, null);
+            target = null;
+            kernel = null;
+            op = null;
+        }
+    }
+
+    /** One thread's scratch: rows of {@link #chunk} elements per dtype, one-element cells, the chunk's registers. */
+    private final class Scratch {
+        final Plan plan = new Plan();
+        final Object[][] slots = new Object[DTYPES][0];
+        Object[] cells = new Object[0];
+        // where each register's row of the current chunk is: array, offset, stride
+        Object[] array = new Object[0];
+        int[] offset = new int[0];
+        int[] stride = new int[0];
+        int[] counters = new int[0];
+        final float[] floatLanes = new float[Reductions.LANE_SUMS];
+        final double[] doubleLanes = new double[Reductions.LANE_SUMS];
+        double[] accumulator;
+        long[] longAccumulator;
+        private final int rowLength;
+
+        Scratch(int rowLength) {
+            this.rowLength = rowLength;
+            accumulator = new double[rowLength];
+            longAccumulator = new long[rowLength];
+        }
+
+        /** Grows the scratch to what {@code plan} needs (nothing to do once it has seen the kernel). */
+        void fit(Plan plan) {
+            for (DType dtype : DTYPE_VALUES) {
+                int d = dtype.ordinal();
+                if (slots[d].length < plan.slotCount[d]) {
+                    Object[] grown = Arrays.copyOf(slots[d], plan.slotCount[d]);
+                    for (int i = slots[d].length; i < grown.length; i++) {
+                        grown[i] = CpuBuffer.newArray(dtype, rowLength);
+                    }
+                    slots[d] = grown;
+                }
+            }
+            if (array.length < plan.registers + 1) {
+                array = new Object[plan.registers + 1];
+                offset = new int[plan.registers + 1];
+                stride = new int[plan.registers + 1];
+                cells = Arrays.copyOf(cells, plan.registers + 1);
+            }
+            if (counters.length < plan.rank) {
+                counters = new int[plan.rank];
+            }
+        }
+
+        void set(int r, Object values, int at, int step) {
+            array[r] = values;
+            offset[r] = at;
+            stride[r] = step;
+        }
+
+        Object cell(int r, DType dtype) {
+            return cell(cells, r, dtype);
+        }
+
+        /** A kept one-element array of {@code dtype} at {@code cells[r]} (made again only if the dtype changed). */
+        static Object cell(Object[] cells, int r, DType dtype) {
+            Object cell = cells[r];
+            if (cell == null || !holds(cell, dtype)) {
+                cells[r] = cell = CpuBuffer.newArray(dtype, 1);
+            }
+            return cell;
+        }
+    }
+
+    private static final DType[] DTYPE_VALUES = DType.values();
+    private static final StridedView[] NO_VIEWS = {};
+
+    private static boolean holds(Object array, DType dtype) {
+        return switch (dtype) {
+            case FLOAT32 -> array instanceof float[];
+            case FLOAT64 -> array instanceof double[];
+            case INT32 -> array instanceof int[];
+            case INT64 -> array instanceof long[];
+            case BOOL -> array instanceof boolean[];
+        };
+    }
+
+    /** The scalar twins behind the {@link Simd.ElementwiseKernels} interface. */
+    private static final class ScalarRows implements Simd.ElementwiseKernels {
+        @Override
+        public void unaryRow(Primitive op, DType type, Object in, int io, int is, Object out, int oo, int os, int n) {
+            ScalarElementwise.unaryRow(op, type, in, io, is, out, oo, os, n);
+        }
+
+        @Override
+        public void binaryRow(Primitive op, DType type, Object a, int ao, int as, Object b, int bo, int bs, Object out,
+                int oo, int os, int n) {
+            ScalarElementwise.binaryRow(op, type, a, ao, as, b, bo, bs, out, oo, os, n);
+        }
+
+        @Override
+        public void whereRow(DType type, boolean[] c, int co, int cs, Object t, int to, int ts, Object f, int fo,
+                int fss, Object out, int oo, int os, int n) {
+            ScalarElementwise.whereRow(type, c, co, cs, t, to, ts, f, fo, fss, out, oo, os, n);
+        }
+
+        @Override
+        public void copyRow(DType inType, Object in, int io, int is, DType outType, Object out, int oo, int os, int n) {
+            ScalarKernels.copyRow(inType, in, io, is, outType, out, oo, os, n);
+        }
+
+        @Override
+        public void fillRow(DType type, Object out, int oo, int os, int n, double value) {
+            ScalarKernels.fillRow(type, out, oo, os, n, value);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+package dev.quiver.backend.cpu;
+
+import static dev.quiver.backend.cpu.TestSupport.ALL;
+import static dev.quiver.backend.cpu.TestSupport.name;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.quiver.DType;
+import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.ElementwiseOps;
+import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.HostScalar;
+import dev.quiver.spi.Primitive;
+import dev.quiver.spi.StridedView;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused loops against their slow twins ({@link FusedElementwise#runUnfused}, {@code runUnfusedReduce}) on the
+ * same backend: random chains of every dtype (where, casts, comparisons, host scalars, broadcast, transposed and
+ * sliced inputs, several outputs, in-place outputs) give the unfused bits at every SIMD width; reductions are exact
+ * for MAX/MIN and ints, within the stated bound for float SUM, and the same bits at every width and thread count.
+ */
+class FusedLoopTest {
+    private static final DType[] DTYPES = DType.values();
+    /** Shapes of 0, 1, odd, several-chunk, and short- and long-row sizes (the chunk is 2048). */
+    private static final int[][] SHAPES = {{0}, {1}, {7}, {4099}, {3, 0, 2}, {5, 1, 33}, {3, 1500}, {70, 61},
+            {2, 3, 1025}};
+
+    // ---------------------------------------------------------------- random kernels and operands
+
+    /** A random chain over {@code inputs}; every step's operands are earlier registers of fitting dtypes. */
+    private static FusedElementwise randomKernel(Random random, List<DType> inputs, int steps, int outputs) {
+        List<DType> types = new ArrayList<>(inputs);
+        List<FusedElementwise.Step> chain = new ArrayList<>();
+        List<ElementwiseOps.Definition> table = new ArrayList<>(ElementwiseOps.all());
+        while (chain.size() < steps) {
+            int kind = random.nextInt(8);
+            if (kind == 0) {   // a cast to a random dtype
+                int from = random.nextInt(types.size());
+                DType to = DTYPES[random.nextInt(DTYPES.length)];
+                chain.add(new FusedElementwise.Step(Primitive.CAST, new int[] {from}, to));
+                types.add(to);
+                continue;
+            }
+            ElementwiseOps.Definition definition = table.get(random.nextInt(table.size()));
+            int first = random.nextInt(types.size());
+            DType type = types.get(first);
+            if (definition.op() == Primitive.WHERE) {
+                int condition = pick(random, types, DType.BOOL);
+                int other = pick(random, types, type);
+                if (condition < 0 || !definition.supports(type)) {
+                    continue;
+                }
+                chain.add(new FusedElementwise.Step(Primitive.WHERE, new int[] {condition, first, other}, type));
+                types.add(type);
+                continue;
+            }
+            if (!definition.supports(type) || integerDivision(definition.op(), type)) {
+                continue;
+            }
+            int[] operands = definition.arity() == 1 ? new int[] {first} : new int[] {first, pick(random, types, type)};
+            DType result = definition.resultDtype(type);
+            chain.add(new FusedElementwise.Step(definition.op(), operands, result));
+            types.add(result);
+        }
+        int[] outs = new int[outputs];
+        for (int j = 0; j < outputs; j++) {   // mostly late registers, sometimes an input or an early one
+            outs[j] = random.nextInt(4) == 0 ? random.nextInt(types.size()) : types.size() - 1 - random.nextInt(2);
+        }
+        return new FusedElementwise(inputs, chain, outs);
+    }
+
+    /** Integer division by zero throws (tested apart, below): random int chains leave DIV out. */
+    private static boolean integerDivision(Primitive op, DType type) {
+        return op == Primitive.DIV && (type == DType.INT32 || type == DType.INT64);
+    }
+
+    /** A random register of {@code type}, or -1. */
+    private static int pick(Random random, List<DType> types, DType type) {
+        int start = random.nextInt(types.size());
+        for (int i = 0; i < types.size(); i++) {
+            int r = (start + i) % types.size();
+            if (types.get(r) == type) {
+                return r;
+            }
+        }
+        return -1;
+    }
+
+    private static double[] values(Random random, int n, DType type) {
+        double[] special = {Double.NaN, 0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, -1, 0.5,
+                Float.MIN_VALUE, 1e30};
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            double v = type.isFloating() && random.nextInt(8) == 0 ? special[random.nextInt(special.length)]
+                    : random.nextDouble() * 6 - 3;
+            values[i] = type.isFloating() ? v : Math.rint(v * 5);
+        }
+        return values;
+    }
+
+    /** A view of {@code shape} over fresh random data: dense, offset, broadcast, transposed, strided or a host scalar. */
+    private static StridedView randomView(Random random, DType type, int[] shape, boolean allowHostScalar) {
+        int rank = shape.length;
+        int layout = random.nextInt(allowHostScalar ? 6 : 5);
+        int size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        switch (layout) {
+            case 1 -> {   // broadcast: some dimensions stride 0
+                long[] strides = new long[rank];
+                long step = 1;
+                for (int d = rank - 1; d >= 0; d--) {
+                    if (random.nextBoolean()) {
+                        strides[d] = step;
+                        step *= shape[d];
+                    }
+                }
+                return new StridedView(TestSupport.buffer(type, values(random, (int) step, type)), shape, strides, 0);
+            }
+            case 2 -> {   // transposed: dimensions laid out in reverse order
+                long[] strides = new long[rank];
+                long step = 1;
+                for (int d = 0; d < rank; d++) {
+                    strides[d] = step;
+                    step *= shape[d];
+                }
+                return new StridedView(TestSupport.buffer(type, values(random, size, type)), shape, strides, 0);
+            }
+            case 3 -> {   // every other element, from offset 1
+                long[] strides = StridedView.contiguous(HostScalar.of(type, 0), shape).strides().clone();
+                for (int d = 0; d < rank; d++) {
+                    strides[d] *= 2;
+                }
+                return new StridedView(TestSupport.buffer(type, values(random, 2 * size + 1, type)), shape, strides, 1);
+            }
+            case 4 -> {   // dense at an offset
+                DeviceBuffer buffer = TestSupport.buffer(type, values(random, size + 3, type));
+                return new StridedView(buffer, shape, StridedView.contiguous(buffer, shape).strides(), 3);
+            }
+            case 5 -> {
+                return HostScalar.of(type, values(random, 1, type)[0]).broadcast(shape);
+            }
+            default -> {
+                return StridedView.contiguous(TestSupport.buffer(type, values(random, size, type)), shape);
+            }
+        }
+    }
+
+    private static StridedView[] outputViews(FusedElementwise kernel, int[] shape, long size) {
+        StridedView[] outputs = new StridedView[kernel.outputs().length];
+        for (int j = 0; j < outputs.length; j++) {
+            outputs[j] = StridedView.contiguous(CpuBuffer.allocate(kernel.outputTypes().get(j), size), shape);
+        }
+        return outputs;
+    }
+
+    private static long size(int[] shape) {
+        long size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        return size;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    @Test
+    void randomChainsGiveTheUnfusedBitsAtEveryWidth() {
+        Random random = new Random(11);
+        int compared = 0;
+        for (int trial = 0; trial < 63; trial++) {
+            List<DType> inputTypes = new ArrayList<>();
+            int inputs = 1 + random.nextInt(4);
+            for (int i = 0; i < inputs; i++) {
+                inputTypes.add(DTYPES[random.nextInt(DTYPES.length)]);
+            }
+            FusedElementwise kernel = randomKernel(random, inputTypes, 1 + random.nextInt(8), 1 + random.nextInt(3));
+            int[] shape = SHAPES[trial % SHAPES.length];
+            StridedView[] views = new StridedView[inputs];
+            for (int i = 0; i < inputs; i++) {
+                views[i] = randomView(random, inputTypes.get(i), shape, true);
+            }
+            for (CpuBackend backend : ALL) {
+                assertSameAsUnfused(backend, kernel, views, shape, kernel + " on " + Arrays.toString(shape) + " "
+                        + Arrays.toString(views) + " " + name(backend));
+                compared++;
+            }
+        }
+        assertTrue(compared >= 63, "compared " + compared);
+    }
+
+    private static void assertSameAsUnfused(CpuBackend backend, FusedElementwise kernel, StridedView[] inputs,
+            int[] shape, String what) {
+        StridedView[] expected = outputViews(kernel, shape, size(shape));
+        StridedView[] actual = outputViews(kernel, shape, size(shape));
+        FusedElementwise.runUnfused(backend, kernel, inputs, expected);
+        backend.fused(kernel, inputs, actual);
+        for (int j = 0; j < expected.length; j++) {
+            assertSameBits(expected[j].buffer(), actual[j].buffer(), what + " output " + j);
+        }
+    }
+
+    static void assertSameBits(DeviceBuffer expected, DeviceBuffer actual, String what) {
+        CpuBuffer e = (CpuBuffer) expected;
+        CpuBuffer a = (CpuBuffer) actual;
+        for (int i = 0; i < e.length(); i++) {
+            if (bits(e, i) != bits(a, i)) {
+                fail(what + ": element " + i + " is " + ScalarKernels.readDouble(a.dtype(), a.array(), i)
+                        + ", unfused " + ScalarKernels.readDouble(e.dtype(), e.array(), i));
+            }
+        }
+    }
+
+    private static long bits(CpuBuffer buffer, int i) {
+        return switch (buffer.dtype()) {   // canonical NaN: Java does not promise payloads
+            case FLOAT32 -> Float.floatToIntBits(((float[]) buffer.array())[i]);
+            case FLOAT64 -> Double.doubleToLongBits(((double[]) buffer.array())[i]);
+            default -> ScalarKernels.readLong(buffer.dtype(), buffer.array(), i);
+        };
+    }
+
+    /** (x * w + b - y)^2 with w, b host scalars or broadcast rows: the regression step's chain. */
+    private static FusedElementwise squaredError(DType type) {
+        return new FusedElementwise(List.of(type, type, type, type), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 1}, type),
+                new FusedElementwise.Step(Primitive.ADD, new int[] {4, 2}, type),
+                new FusedElementwise.Step(Primitive.SUB, new int[] {5, 3}, type),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {6, 6}, type)), new int[] {7, 6});
+    }
+
+    @Test
+    void largeChainsOnTwoThreadsGiveTheUnfusedBits() {
+        Random random = new Random(5);
+        int[] shape = {1 << 20};
+        StridedView x = randomView(random, DType.FLOAT32, shape, false);
+        StridedView y = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, values(random, 1 << 20, DType.FLOAT32)), shape);
+        StridedView[] inputs = {x, HostScalar.of(DType.FLOAT32, 1.5).broadcast(shape),
+                HostScalar.of(DType.FLOAT32, -0.25).broadcast(shape), y};
+        try (CpuBackend two = new CpuBackend(CpuBackend.hardwareSimdBits(), 2)) {
+            assertSameAsUnfused(two, squaredError(DType.FLOAT32), inputs, shape, "2 threads, 1M");
+        }
+    }
+
+    @Test
+    void anOutputThatIsAlsoAnInputIsWrittenAfterItIsRead() {
+        // x = (x + 1) * x, written into x's own buffer: each element must be read before it is overwritten
+        FusedElementwise kernel = new FusedElementwise(List.of(DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.ADD, new int[] {0, 0}, DType.FLOAT32),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {1, 0}, DType.FLOAT32)), new int[] {2, 1});
+        for (CpuBackend backend : ALL) {
+            double[] data = values(new Random(3), 5000, DType.FLOAT32);
+            CpuBuffer expectedX = TestSupport.buffer(DType.FLOAT32, data);
+            CpuBuffer expectedSum = CpuBuffer.allocate(DType.FLOAT32, 5000);
+            FusedElementwise.runUnfused(backend, kernel, new StridedView[] {StridedView.contiguous(expectedX, 5000)},
+                    new StridedView[] {StridedView.contiguous(expectedX, 5000), StridedView.contiguous(expectedSum, 5000)});
+            CpuBuffer x = TestSupport.buffer(DType.FLOAT32, data);
+            CpuBuffer sum = CpuBuffer.allocate(DType.FLOAT32, 5000);
+            backend.fused(kernel, new StridedView[] {StridedView.contiguous(x, 5000)},
+                    new StridedView[] {StridedView.contiguous(x, 5000), StridedView.contiguous(sum, 5000)});
+            assertSameBits(expectedX, x, "in place " + name(backend));
+            assertSameBits(expectedSum, sum, "second output " + name(backend));
+        }
+    }
+
+    @Test
+    void stridedOutputsAndConvertingOutputsMatchTheUnfusedCopies() {
+        Random random = new Random(8);
+        FusedElementwise kernel = squaredError(DType.FLOAT64);
+        int[] shape = {37, 90};
+        StridedView[] inputs = new StridedView[4];
+        for (int i = 0; i < 4; i++) {
+            inputs[i] = randomView(random, DType.FLOAT64, shape, true);
+        }
+        for (CpuBackend backend : ALL) {
+            // output 0 transposed in its buffer, output 1 into a float32 buffer (a converting copy)
+            StridedView[] expected = {new StridedView(CpuBuffer.allocate(DType.FLOAT64, 37 * 90), shape, new long[] {1, 37}, 0),
+                    StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 37 * 90), shape)};
+            StridedView[] actual = {new StridedView(CpuBuffer.allocate(DType.FLOAT64, 37 * 90), shape, new long[] {1, 37}, 0),
+                    StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 37 * 90), shape)};
+            FusedElementwise.runUnfused(backend, kernel, inputs, expected);
+            backend.fused(kernel, inputs, actual);
+            assertSameBits(expected[0].buffer(), actual[0].buffer(), "transposed output " + name(backend));
+            assertSameBits(expected[1].buffer(), actual[1].buffer(), "float32 output " + name(backend));
+        }
+    }
+
+    @Test
+    void integerDivisionByZeroNamesTheFusedKernel() {
+        FusedElementwise kernel = new FusedElementwise(List.of(DType.INT32, DType.INT32), List.of(
+                new FusedElementwise.Step(Primitive.DIV, new int[] {0, 1}, DType.INT32)), new int[] {2});
+        StridedView a = StridedView.contiguous(TestSupport.buffer(DType.INT32, new double[] {4, 5, 6}), 3);
+        StridedView b = StridedView.contiguous(TestSupport.buffer(DType.INT32, new double[] {2, 0, 3}), 3);
+        StridedView out = StridedView.contiguous(CpuBuffer.allocate(DType.INT32, 3), 3);
+        ArithmeticException error = assertThrows(ArithmeticException.class,
+                () -> TestSupport.SCALAR.fused(kernel, new StridedView[] {a, b}, new StridedView[] {out}));
+        assertTrue(error.getMessage().contains("fused(int32,int32; div[0, 1]:int32 -> [2])")
+                && error.getMessage().contains("integer division by zero"), error.getMessage());
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> TestSupport.SCALAR.fused(kernel, new StridedView[] {a}, new StridedView[] {out}));
+        assertTrue(wrong.getMessage().startsWith("cpu: fused fused(int32,int32;") && wrong.getMessage()
+                .contains("takes 2 inputs and 1 outputs, got 1 and 1"), wrong.getMessage());
+    }
+
+    /**
+     * A warm call allocates nothing on the heap: every scratch row, cell and plan array is kept per thread. Counted
+     * with HotSpot's per-thread allocation counter over 2000 calls (after 3000 warm-up calls that let the JIT compile
+     * the loop); a bound of 64 bytes per call leaves room for nothing but the counter's own noise.
+     */
+    @Test
+    void aWarmFusedCallAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Random random = new Random(2);
+        int[] shape = {3, 3000};
+        StridedView x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, values(random, 9000, DType.FLOAT32)), shape);
+        StridedView w = new StridedView(TestSupport.buffer(DType.FLOAT32, values(random, 3000, DType.FLOAT32)), shape,
+                new long[] {0, 1}, 0);
+        StridedView b = HostScalar.of(DType.FLOAT32, 0.5).broadcast(shape);
+        StridedView y = new StridedView(TestSupport.buffer(DType.FLOAT32, values(random, 9000, DType.FLOAT32)), shape,
+                new long[] {1, 3}, 0);   // transposed: gathered
+        StridedView[] inputs = {x, w, b, y};
+        StridedView[] outputs = outputViews(squaredError(DType.FLOAT32), shape, 9000);
+        FusedElementwise kernel = squaredError(DType.FLOAT32);
+        CpuBackend backend = TestSupport.SIMD.isEmpty() ? TestSupport.SCALAR : TestSupport.SIMD.getLast();
+        StridedView reduced = StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 3), 3, 1);
+        FusedElementwise loss = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {7});
+        StridedView[] blocks = new StridedView[4];
+        for (int i = 0; i < 4; i++) {
+            blocks[i] = new StridedView(inputs[i].buffer(), new int[] {3, 3000, 1},
+                    new long[] {inputs[i].strides()[0], inputs[i].strides()[1], 0}, inputs[i].offset());
+        }
+        for (int i = 0; i < 3000; i++) {
+            backend.fused(kernel, inputs, outputs);
+            backend.fusedReduce(loss, blocks, Primitive.SUM, reduced);
+        }
+        long thread = Thread.currentThread().threadId();
+        long before = threads.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < 2000; i++) {
+            backend.fused(kernel, inputs, outputs);
+            backend.fusedReduce(loss, blocks, Primitive.SUM, reduced);
+        }
+        long perCall = (threads.getThreadAllocatedBytes(thread) - before) / 4000;
+        assertTrue(perCall <= 64, "a warm fused call allocated " + perCall + " bytes");
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    /** (outer, reduced, inner) blocks: whole short rows, rows in pieces, columns in tiles and in pieces, empty. */
+    private static final int[][] BLOCKS = {{1, 1, 1}, {2, 4099, 1}, {7, 33, 1}, {2, 300, 17},
+            {1, 20, 3000}, {2, 0, 3}, {0, 5, 2}, {4, 1, 9}};
+
+    @Test
+    void reductionsMatchTheUnfusedReduction() {
+        Random random = new Random(17);
+        for (int trial = 0; trial < 48; trial++) {
+            int[] block = BLOCKS[trial % BLOCKS.length];
+            Primitive op = new Primitive[] {Primitive.SUM, Primitive.MAX, Primitive.MIN}[trial % 3];
+            DType type = trial % 4 == 3 ? DTYPES[random.nextInt(DTYPES.length)] : trial % 2 == 0 ? DType.FLOAT32
+                    : DType.FLOAT64;
+            List<DType> inputTypes = List.of(type, type);
+            FusedElementwise chain = randomKernel(random, inputTypes, 1 + random.nextInt(5), 1);
+            StridedView[] inputs = {randomView(random, type, block, true), randomView(random, type, block, false)};
+            DType result = chain.outputTypes().getFirst();
+            if (op != Primitive.SUM && block[1] == 0) {
+                continue;   // core rejects MAX and MIN over nothing
+            }
+            for (CpuBackend backend : ALL) {
+                String what = chain + " " + op + " over " + Arrays.toString(block) + " " + name(backend);
+                CpuBuffer expected = CpuBuffer.allocate(result, block[0] * block[2]);
+                CpuBuffer actual = CpuBuffer.allocate(result, block[0] * block[2]);
+                FusedElementwise.runUnfusedReduce(backend, chain, inputs, op,
+                        StridedView.contiguous(expected, block[0], block[2]));
+                backend.fusedReduce(chain, inputs, op, StridedView.contiguous(actual, block[0], block[2]));
+                if (op != Primitive.SUM || !result.isFloating()) {
+                    assertSameBits(expected, actual, what);
+                } else {
+                    assertSumWithinBound(backend, chain, inputs, block, expected, actual, what);
+                }
+            }
+        }
+    }
+
+    /**
+     * Float SUM: the fused order adds each piece of at most 2048 into 64 running sums in the dtype, so every element
+     * goes through at most 2048 / 64 = 32 roundings of unit u (2^-24 float32, 2^-53 float64) before the double folds;
+     * |fused - exact| <= (32 + 2) u sum|x| + u |exact|. Eager's SIMD rows sum blocks of 4096 in 4 vector accumulators
+     * (up to 256 + 16 roundings at 128 bits) and columns in blocks of 256 rows, and its scalar twin adds float64 one by
+     * one (n roundings), so |fused - unfused| <= (36 + 272 [+ n for float64]) u sum|x| + 2u |exact|. Both bounds are
+     * checked, against a compensated (exact) sum of the same values.
+     */
+    private static void assertSumWithinBound(CpuBackend backend, FusedElementwise chain, StridedView[] inputs,
+            int[] block, CpuBuffer expected, CpuBuffer actual, String what) {
+        DType type = expected.dtype();
+        int outer = block[0];
+        int reduced = block[1];
+        int inner = block[2];
+        CpuBuffer values = CpuBuffer.allocate(type, (long) outer * reduced * inner);
+        FusedElementwise.runUnfused(backend, chain, inputs, new StridedView[] {StridedView.contiguous(values, block)});
+        double u = type == DType.FLOAT32 ? 0x1p-24 : 0x1p-53;
+        // the scalar twin sums in double one element after another: n roundings of float64 (of float32: none that count)
+        int eagerRoundings = type == DType.FLOAT64 ? 272 + reduced : 272;
+        for (int o = 0; o < outer; o++) {
+            for (int j = 0; j < inner; j++) {
+                double exact = 0;      // Neumaier's compensated sum: exact to about u64 |sum|, also for float64
+                double compensation = 0;
+                double magnitude = 0;
+                for (int r = 0; r < reduced; r++) {
+                    double v = ScalarKernels.readDouble(type, values.array(), (o * reduced + r) * inner + j);
+                    double t = exact + v;
+                    compensation += Math.abs(exact) >= Math.abs(v) ? (exact - t) + v : (v - t) + exact;
+                    exact = t;
+                    magnitude += Math.abs(v);
+                }
+                exact += compensation;
+                int at = o * inner + j;
+                double fused = ScalarKernels.readDouble(type, actual.array(), at);
+                double unfused = ScalarKernels.readDouble(type, expected.array(), at);
+                if (Double.isNaN(exact) || Double.isInfinite(magnitude)) {
+                    assertEquals(Double.isNaN(unfused), Double.isNaN(fused), what + " [" + at + "] NaN: " + fused);
+                    if (!Double.isNaN(unfused)) {
+                        assertEquals(unfused, fused, what + " [" + at + "] infinite sum");
+                    }
+                    continue;
+                }
+                double bound = 34 * u * magnitude + 2 * u * Math.abs(exact);
+                assertTrue(Math.abs(fused - exact) <= bound, what + " [" + at + "]: fused " + fused + " exact " + exact);
+                assertTrue(Math.abs(fused - unfused) <= (36 + eagerRoundings) * u * magnitude + 2 * u * Math.abs(exact),
+                        what + " [" + at + "]: fused " + fused + " unfused " + unfused);
+            }
+        }
+    }
+
+    @Test
+    void sumsHaveTheSameBitsAtEveryWidthAndThreadCount() {
+        Random random = new Random(23);
+        int n = (1 << 20) + 77;
+        CpuBuffer x = TestSupport.buffer(DType.FLOAT32, values(random, n, DType.FLOAT32));
+        CpuBuffer y = TestSupport.buffer(DType.FLOAT32, values(random, n, DType.FLOAT32));
+        FusedElementwise loss = new FusedElementwise(List.of(DType.FLOAT32, DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.SUB, new int[] {0, 1}, DType.FLOAT32),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {2, 2}, DType.FLOAT32)), new int[] {3});
+        List<CpuBackend> backends = new ArrayList<>(ALL);
+        CpuBackend two = new CpuBackend(CpuBackend.hardwareSimdBits(), 2);
+        backends.add(two);
+        try {
+            for (int[] block : new int[][] {{1, n, 1}, {7, n / 7, 1}, {1, n / 9, 9}}) {
+                int outputs = block[0] * block[2];
+                StridedView[] inputs = {StridedView.contiguous(x, block), StridedView.contiguous(y, block)};
+                CpuBuffer reference = null;
+                for (CpuBackend backend : backends) {
+                    CpuBuffer out = CpuBuffer.allocate(DType.FLOAT32, outputs);
+                    backend.fusedReduce(loss, inputs, Primitive.SUM, StridedView.contiguous(out, block[0], block[2]));
+                    if (reference == null) {
+                        reference = out;
+                    } else {
+                        assertSameBits(reference, out, Arrays.toString(block) + " sum at " + name(backend) + ", "
+                                + backend.threads() + " threads");
+                    }
+                }
+            }
+        } finally {
+            two.close();
+        }
+    }
+
+    @Test
+    void aNanInARowIsThatRowsResultForEveryReduction() {
+        FusedElementwise identity = new FusedElementwise(List.of(DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.ABS, new int[] {0}, DType.FLOAT32)), new int[] {1});
+        double[] data = new double[3 * 5000];
+        Arrays.fill(data, 2);
+        data[4321] = Double.NaN;           // row 0, second piece
+        data[2 * 5000 + 7] = Double.NaN;   // row 2, first piece
+        StridedView x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, data), 3, 5000, 1);
+        for (CpuBackend backend : ALL) {
+            for (Primitive op : new Primitive[] {Primitive.SUM, Primitive.MAX, Primitive.MIN}) {
+                CpuBuffer out = CpuBuffer.allocate(DType.FLOAT32, 3);
+                backend.fusedReduce(identity, new StridedView[] {x}, op, StridedView.contiguous(out, 3, 1));
+                float[] result = (float[]) out.array();
+                String what = op + " " + name(backend);
+                assertTrue(Float.isNaN(result[0]) && Float.isNaN(result[2]), what + ": " + Arrays.toString(result));
+                assertEquals(op == Primitive.SUM ? 10000f : 2f, result[1], what);
+            }
+        }
+    }
+}
