@@ -35,6 +35,12 @@ import java.util.Set;
  * may add in another order.
  */
 final class Fusion {
+    /**
+     * The most inputs one fused kernel takes: backends mark the inputs passed by value in an int (bit {@code i} for
+     * input {@code i}), and a kernel's arguments are limited (128 in OpenCL).
+     */
+    static final int MAX_INPUTS = 24;
+
     private final List<Call> calls;
     private final Set<DeviceBuffer> liveOut;
     // for each buffer, the indices of the calls that read it, ascending
@@ -196,6 +202,9 @@ final class Fusion {
                     refs[i] = new Ref(true, at);
                 }
             }
+            if (inputs.size() + newInputs.size() > MAX_INPUTS) {
+                return false;
+            }
             DeviceBuffer target = out.buffer();
             boolean whole = Views.coversBuffer(out) && target instanceof Tracer.Traced traced && !traced.constant;
             // a write must not change what an earlier member read from memory through another view
@@ -234,9 +243,13 @@ final class Fusion {
             return true;
         }
 
+        /** The input reading the same values: the same view, or a host number of the same dtype and value. */
         private static int indexOf(List<StridedView> views, StridedView view) {
             for (int i = 0; i < views.size(); i++) {
-                if (views.get(i).equals(view)) {
+                StridedView other = views.get(i);
+                if (other.equals(view) || other.buffer() instanceof HostScalar a && view.buffer() instanceof HostScalar b
+                        && a.dtype() == b.dtype() && Double.doubleToRawLongBits(a.value())
+                        == Double.doubleToRawLongBits(b.value())) {
                     return i;
                 }
             }

@@ -403,6 +403,10 @@ public final class LaunchPlanner {
 
     /** Inputs match the kernel's input dtypes and share one shape; {@code outputCount} outputs are expected. */
     private static void checkFused(String method, FusedElementwise kernel, StridedView[] inputs, int outputCount) {
+        if (inputs.length > Integer.SIZE - 1) { // which inputs are passed by value is a bit each in an int
+            throw new IllegalArgumentException(method + ": " + kernel + " has " + inputs.length + " inputs; a fused "
+                    + "kernel takes at most " + (Integer.SIZE - 1));
+        }
         if (inputs.length != kernel.inputTypes().size() || outputCount != kernel.outputs().length
                 || inputs.length == 0) {
             throw new IllegalArgumentException(method + ": " + kernel + " takes " + kernel.inputTypes().size()
