@@ -60,9 +60,11 @@ public final class BenchMain {
             return;
         }
         Plan plan = arguments.plan();
-        // the peer table's runs go to <date>-peers, so that a full run of the same day does not overwrite them
+        // the issues' tables go to <date>-peers and <date>-compiled, so that a full run of the same day does not
+        // overwrite them
+        boolean table = plan.name().equals("peers") || plan.name().equals("compiled");
         Path out = arguments.out != null ? arguments.out : Path.of("bench", "results", LocalDate.now(ZoneOffset.UTC) + "-"
-                + (plan.name().equals("peers") && arguments.machine == null ? "peers" : Machine.slug(arguments.machine)));
+                + (table && arguments.machine == null ? plan.name() : Machine.slug(arguments.machine)));
         String started = Instant.now().truncatedTo(ChronoUnit.SECONDS) + " (load average " + Machine.loadAverage() + ")";
 
         // Engines that cannot run here are named with their reason and left out; nothing goes missing silently.
@@ -116,7 +118,7 @@ public final class BenchMain {
         }
 
         // the peer table has no cold-start line: that set runs exactly the table
-        List<ColdStarts.Measured> coldStarts = arguments.coldStart && !plan.name().equals("peers")
+        List<ColdStarts.Measured> coldStarts = arguments.coldStart && !table
                 ? ColdStarts.measure(coldStartEngines(arguments, skipped), 5) : List.of();
         try {
             Files.createDirectories(out);
@@ -181,7 +183,8 @@ public final class BenchMain {
         static final String USAGE = """
                 usage: bench/run [options]
                   --set NAME          one of %s (default full, ~20 min on 2 cores; quick ~3 min;
-                                      peers: issue 9's table beside libtorch and TF-Java, needs --peers, 15-20 min)
+                                      peers: issue 9's table beside libtorch and TF-Java, needs --peers, 15-20 min;
+                                      compiled: issue 11's compiled steps beside eager and the peers, --peers, ~6 min)
                   --only REGEX        run the JMH benchmarks matching REGEX (e.g. 'MatmulBench') instead of a set
                   -p NAME=V1,V2       override a parameter (size, dtype, engine...) in every run
                   --engines A,B       keep only these engines (cpu, cpu-1t, cpu-scalar, opencl, cuda, java, nd4j, nd4j-1t,

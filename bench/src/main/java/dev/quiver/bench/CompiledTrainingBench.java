@@ -61,6 +61,9 @@ public class CompiledTrainingBench {
 
         @Setup
         public void setUp() {
+            if (!Engines.isQuiver(engine)) {
+                throw new UnsupportedOperationException("CompiledTrainingBench runs Quiver's backends, not " + engine);
+            }
             Kernels.prepare(engine);
             build();
             step.run(300);

@@ -54,7 +54,7 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
 
     /** The sets {@code bench/run --set NAME} knows. */
     public static List<String> names() {
-        return List.of("full", "quick", "matmul", "elementwise", "tiny", "training", "peers");
+        return List.of("full", "quick", "matmul", "elementwise", "tiny", "training", "peers", "compiled");
     }
 
     public static Plan named(String name) {
@@ -68,6 +68,8 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
             case "training" -> new Plan(name, full().stream().filter(r -> r.include().contains("Training")).toList(), 2, 3, 1);
             // 28 configurations x 2 forks: 15-20 minutes on 2 cores (needs a -Ppeers build: bench/run --peers)
             case "peers" -> new Plan(name, peers(), 3, 5, 1, 2);
+            // issue 11's table: compiled steps beside the eager ones and the peers' (needs --peers for torch and tf)
+            case "compiled" -> new Plan(name, compiled(), 2, 5, 1, 1);
             default -> throw new IllegalArgumentException("unknown set '" + name + "'; known: " + names());
         };
     }
@@ -91,6 +93,20 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
         runs.add(run("BatchedMatmulBench", "engine", with(MATMUL_ENGINES, "java")));
         runs.add(run("TinyOpBench", "engine", TINY_ENGINES));
         runs.add(run("TrainingBench", "engine", List.of("cpu", "cpu-scalar", "opencl", "cuda", "java")));
+        runs.add(run("CompiledTrainingBench", "engine", List.of("cpu", "opencl", "cuda")));
+        return runs;
+    }
+
+    /**
+     * Issue 11's table: the tutorials' steps compiled ({@link CompiledTrainingBench}) beside the same steps eager
+     * ({@link TrainingBench}) and libtorch eager / TF-Java graph on the linear regression.
+     */
+    private static List<Run> compiled() {
+        List<Run> runs = new ArrayList<>();
+        runs.add(run("CompiledTrainingBench", "engine", List.of("cpu")));
+        runs.add(run("TrainingBench.linearRegressionBatch1M", "engine", List.of("cpu", "torch", "tf")));
+        runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "torch", "tf")));
+        runs.add(run("TrainingBench.polynomialNadam", "engine", List.of("cpu")));
         return runs;
     }
 
