@@ -20,12 +20,12 @@ class RoundingTest {
     private static final Expr Y = Expr.input(1);
 
     @Test
-    void float32RoundFloorCeilMatchJavaOnEveryThousandthBitPattern() {
+    void float32RoundFloorCeilMatchJavaOnOneBitPatternIn4099() {
         CompiledFormula.Float32Unary round = CompiledFormula.float32Unary(Rounding.round(X, DType.FLOAT32));
         CompiledFormula.Float32Unary floor = CompiledFormula.float32Unary(Rounding.floor(X, DType.FLOAT32));
         CompiledFormula.Float32Unary ceil = CompiledFormula.float32Unary(Rounding.ceil(X, DType.FLOAT32));
         long checked = 0;
-        for (long bits = 0; bits < (1L << 32); bits += 1009) {
+        for (long bits = 0; bits < (1L << 32); bits += 4099) {
             float x = Float.intBitsToFloat((int) bits);
             assertSame32("round", x, (float) Math.rint(x), round.apply(x));
             assertSame32("floor", x, (float) Math.floor(x), floor.apply(x));
@@ -41,7 +41,7 @@ class RoundingTest {
         }
         assertTrue(Float.isNaN(round.apply(Float.NaN)) && Float.isNaN(floor.apply(Float.NaN))
                 && Float.isNaN(ceil.apply(Float.NaN)));
-        assertTrue(checked > 4_000_000);
+        assertTrue(checked > 1_000_000);
     }
 
     @Test
@@ -50,7 +50,7 @@ class RoundingTest {
         CompiledFormula.Float64Unary floor = CompiledFormula.float64Unary(Rounding.floor(X, DType.FLOAT64));
         CompiledFormula.Float64Unary ceil = CompiledFormula.float64Unary(Rounding.ceil(X, DType.FLOAT64));
         SplittableRandom random = new SplittableRandom(3);
-        for (int i = 0; i < 300_000; i++) {
+        for (int i = 0; i < 100_000; i++) {
             double x = i % 3 == 0 ? random.nextInt(-1000, 1000) * 0.5
                     : Math.scalb(1 + random.nextDouble(), random.nextInt(-10, 60)) * (random.nextBoolean() ? 1 : -1);
             assertSame64("round", x, Math.rint(x), round.apply(x));
@@ -87,7 +87,7 @@ class RoundingTest {
         assertEquals(Math.floorDiv(Long.MIN_VALUE, -1L), div64.apply(Long.MIN_VALUE, -1));
         assertEquals(0, mod64.apply(Long.MIN_VALUE, -1));
         SplittableRandom random = new SplittableRandom(5);
-        for (int i = 0; i < 200_000; i++) {
+        for (int i = 0; i < 100_000; i++) {
             int a = random.nextInt();
             int b = i % 2 == 0 ? random.nextInt(-20, 20) : random.nextInt();
             if (b != 0) {
@@ -107,7 +107,7 @@ class RoundingTest {
         CompiledFormula.Float32Binary mod32 = CompiledFormula.float32Binary(Rounding.floorMod(X, Y, DType.FLOAT32));
         CompiledFormula.Float64Binary div64 = CompiledFormula.float64Binary(Rounding.floorDiv(X, Y, DType.FLOAT64));
         SplittableRandom random = new SplittableRandom(7);
-        for (int i = 0; i < 300_000; i++) {
+        for (int i = 0; i < 100_000; i++) {
             double y = Math.scalb(1 + random.nextDouble(), random.nextInt(-20, 20)) * (random.nextBoolean() ? 1 : -1);
             // |x / y| below 2^20 (float32) or 2^45 (float64)
             double x = y * Math.scalb(random.nextDouble(), random.nextInt(-30, i % 2 == 0 ? 20 : 45))
