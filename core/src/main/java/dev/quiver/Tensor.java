@@ -584,7 +584,9 @@ public class Tensor implements AutoCloseable {
     public Tensor reciprocal() {
         checkOpen("reciprocal");
         Ops.requireNumeric("reciprocal", this);
-        return weakScalar("reciprocal", 1.0).div(this);   // the 1 is a kernel argument, not a filled tensor
+        // the 1 is a kernel argument, not a filled tensor; the DIV primitive itself, so that an int reciprocal stays
+        // int (truncated) as tf.math.reciprocal's does, where Tensor.div of ints is truediv
+        return Ops.binary(Primitive.DIV, "reciprocal", weakScalar("reciprocal", 1.0), this);
     }
 
     /** {@code max(x, 0)}; {@code relu(NaN) = NaN} and its gradient at 0 is 0, as in TensorFlow. */
@@ -797,7 +799,8 @@ public class Tensor implements AutoCloseable {
         if (size() == 0) {
             count = 0;
         }
-        return total.div((double) count);
+        // the DIV primitive itself: an int mean truncates, as TensorFlow's reduce_mean (Tensor.div of ints is truediv)
+        return Ops.binary(Primitive.DIV, "mean", total, total.weakScalar("mean", count));
     }
 
     /** Largest element (a scalar); NaN if any is NaN. */

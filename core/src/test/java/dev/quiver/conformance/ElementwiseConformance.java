@@ -565,6 +565,9 @@ public abstract class ElementwiseConformance extends BackendConformance {
                     new double[] {2.8, -2.8, 0.4, -0.4});
             assertValues("2 / " + dtype, Tensor.scalar(2, dtype).div(b), DType.FLOAT64, new int[] {4},
                     new double[] {1, 1, 2.0 / 3, 2.0 / 3});
+            // tf.math.reciprocal and reduce_mean keep int dtypes (truncating), unlike /
+            assertValues("reciprocal " + dtype, a.reciprocal(), dtype, new int[] {4}, new double[] {0, 0, 1, -1});
+            assertValues("mean " + dtype, a.mean(), dtype, new int[0], new double[] {0});
             // Python: [7 // 2, -7 // 2, 7 // -2, -7 // -2, 0 // 5, 1 // 3, -1 // 3] and the same with %
             Tensor x = tensor(new double[] {7, -7, 7, -7, 0, 1, -1}, dtype, 7);
             Tensor y = tensor(new double[] {2, 2, -2, -2, 5, 3, 3}, dtype, 7);
