@@ -23,7 +23,9 @@ final class GradientRules {
     /** Primitives whose gradient is zero or undefined everywhere; the tape stops at them. */
     static final Set<Primitive> NOT_DIFFERENTIABLE = EnumSet.of(Primitive.SIGN, Primitive.LOGICAL_NOT,
             Primitive.LESS, Primitive.LESS_EQUAL, Primitive.GREATER, Primitive.GREATER_EQUAL, Primitive.EQUAL,
-            Primitive.NOT_EQUAL, Primitive.LOGICAL_AND, Primitive.LOGICAL_OR);
+            Primitive.NOT_EQUAL, Primitive.LOGICAL_AND, Primitive.LOGICAL_OR,
+            // TensorFlow registers None for these: piecewise constant
+            Primitive.FLOOR, Primitive.CEIL, Primitive.ROUND, Primitive.FLOOR_DIV);
 
     static {
         // unary: x = input 0, y = output
@@ -39,6 +41,8 @@ final class GradientRules {
         unary(Primitive.LOG1P, (x, y, g) -> g.div(x.add(1.0)));
         unary(Primitive.EXPM1, (x, y, g) -> g.mul(y.add(1.0)));
         unary(Primitive.SOFTPLUS, (x, y, g) -> g.mul(x.sigmoid()));
+        unary(Primitive.TAN, (x, y, g) -> g.mul(y.square().add(1.0)));
+        unary(Primitive.ATAN, (x, y, g) -> g.div(x.square().add(1.0)));
 
         // binary: a, b = inputs (same shape: broadcasting was recorded as EXPAND), y = output
         binary(Primitive.ADD, (a, b, y, g) -> g, (a, b, y, g) -> g);
@@ -57,6 +61,12 @@ final class GradientRules {
         binary(Primitive.MAXIMUM,
                 (a, b, y, g) -> Tensor.where(a.greaterEqual(b), g, Tensor.zerosLike(g)),
                 (a, b, y, g) -> Tensor.where(a.greaterEqual(b), Tensor.zerosLike(g), g));
+        // TensorFlow's FloorMod gradient: x - floor(x / y) y
+        binary(Primitive.MOD, (a, b, y, g) -> g, (a, b, y, g) -> g.mul(a.floorDiv(b)).neg());
+        // TensorFlow's Atan2 gradient: (x, -y) / (x^2 + y^2) for atan2(y, x) = atan2(a, b)
+        binary(Primitive.ATAN2,
+                (a, b, y, g) -> g.mul(b).div(a.square().add(b.square())),
+                (a, b, y, g) -> g.mul(a).div(a.square().add(b.square())).neg());
         binary(Primitive.MINIMUM,
                 (a, b, y, g) -> Tensor.where(a.lessEqual(b), g, Tensor.zerosLike(g)),
                 (a, b, y, g) -> Tensor.where(a.lessEqual(b), Tensor.zerosLike(g), g));

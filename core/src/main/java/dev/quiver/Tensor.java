@@ -463,13 +463,25 @@ public class Tensor implements AutoCloseable {
         return mul(weakScalar("mul", other));
     }
 
-    /** {@code this / other} elementwise; integer division truncates toward zero, and by zero is an error. */
+    /**
+     * {@code this / other} elementwise, TensorFlow's true division: int32 and int64 operands divide as float64
+     * ({@code [7, -7] / [2, 2]} is {@code [3.5, -3.5]}, float64); for Python's {@code //} see {@link #floorDiv}.
+     */
     public Tensor div(Tensor other) {
+        checkOpen("div");
+        Errors.notNull(other, "div", "other").checkOpen("div");
+        if (DType.promote(dtype(), other.dtype()).isIntegral()) {
+            return Ops.binary(Primitive.DIV, "div", cast(DType.FLOAT64), other.cast(DType.FLOAT64));
+        }
         return Ops.binary(Primitive.DIV, this, other);
     }
 
-    /** {@code this / other} for a Java number. */
+    /** {@code this / other} for a Java number; an int tensor divides as float64 ({@code int32 / 2.0 = 3.5}). */
     public Tensor div(double other) {
+        checkOpen("div");
+        if (dtype().isIntegral()) {
+            return cast(DType.FLOAT64).div(other);
+        }
         return div(weakScalar("div", other));
     }
 
@@ -591,7 +603,9 @@ public class Tensor implements AutoCloseable {
     public Tensor reciprocal() {
         checkOpen("reciprocal");
         Ops.requireNumeric("reciprocal", this);
-        return weakScalar("reciprocal", 1.0).div(this);   // the 1 is a kernel argument, not a filled tensor
+        // the 1 is a kernel argument, not a filled tensor; the DIV primitive itself, so that an int reciprocal stays
+        // int (truncated) as tf.math.reciprocal's does, where Tensor.div of ints is truediv
+        return Ops.binary(Primitive.DIV, "reciprocal", weakScalar("reciprocal", 1.0), this);
     }
 
     /** {@code max(x, 0)}; {@code relu(NaN) = NaN} and its gradient at 0 is 0, as in TensorFlow. */
@@ -600,6 +614,92 @@ public class Tensor implements AutoCloseable {
         Ops.requireNumeric("relu", this);
         // x <= 0 is false for NaN, so NaN takes the x branch and passes through (x > 0 would turn it into 0)
         return where(lessEqual(0.0), weakScalar("relu", 0), this);
+    }
+
+    /** The largest integer not above each element ({@code tf.math.floor}); floating dtypes; no gradient, as TF. */
+    public Tensor floor() {
+        return Ops.unary(Primitive.FLOOR, this);
+    }
+
+    /** The smallest integer not below each element ({@code tf.math.ceil}); floating dtypes; no gradient, as TF. */
+    public Tensor ceil() {
+        return Ops.unary(Primitive.CEIL, this);
+    }
+
+    /**
+     * The nearest integer, halves to even ({@code tf.math.round}: {@code 0.5 -> 0}, {@code 1.5 -> 2},
+     * {@code -2.5 -> -2}); floating dtypes; no gradient, as TF.
+     */
+    public Tensor round() {
+        return Ops.unary(Primitive.ROUND, this);
+    }
+
+    /** Tangent (radians); floating dtypes only; its gradient is {@code 1 + tan^2}. */
+    public Tensor tan() {
+        return Ops.unary(Primitive.TAN, this);
+    }
+
+    /** Arctangent, in {@code [-pi/2, pi/2]}; floating dtypes only; its gradient is {@code 1 / (1 + x^2)}. */
+    public Tensor atan() {
+        return Ops.unary(Primitive.ATAN, this);
+    }
+
+    /**
+     * {@code tf.math.atan2(this, x)}: the angle of the point {@code (x, this)} in {@code [-pi, pi]}, this tensor
+     * being y; floating dtypes only, with broadcasting.
+     */
+    public Tensor atan2(Tensor x) {
+        return Ops.binary(Primitive.ATAN2, this, x);
+    }
+
+    /** {@link #atan2(Tensor)} with a Java number as x. */
+    public Tensor atan2(double x) {
+        return atan2(weakScalar("atan2", x));
+    }
+
+    /**
+     * Python's {@code //} ({@code tf.math.floordiv}): the quotient rounded down, {@code -7 // 2 = -4}. Integers stay
+     * integers (a zero divisor is an error, as for integer division); floats give {@code floor(this / other)}.
+     * Not differentiable, as in TensorFlow.
+     */
+    public Tensor floorDiv(Tensor other) {
+        return Ops.binary(Primitive.FLOOR_DIV, this, other);
+    }
+
+    /** {@link #floorDiv(Tensor)} with a Java number. */
+    public Tensor floorDiv(double other) {
+        return floorDiv(weakScalar("floorDiv", other));
+    }
+
+    /**
+     * Python's {@code %} ({@code tf.math.floormod}): {@code this - floorDiv(this, other) * other}, with the sign of
+     * the divisor ({@code -7 % 2 = 1}, {@code 7 % -2 = -1}). Integers: a zero divisor is an error. Its gradient is
+     * TensorFlow's: 1 for this, {@code -floorDiv(this, other)} for other.
+     */
+    public Tensor mod(Tensor other) {
+        return Ops.binary(Primitive.MOD, this, other);
+    }
+
+    /** {@link #mod(Tensor)} with a Java number. */
+    public Tensor mod(double other) {
+        return mod(weakScalar("mod", other));
+    }
+
+    /**
+     * {@code tf.clip_by_value}: {@code maximum(minimum(this, max), min)}, with broadcasting. Its gradient is
+     * TensorFlow's: 1 where {@code min <= x <= max} (the bounds included), 0 outside.
+     */
+    public Tensor clip(Tensor min, Tensor max) {
+        checkOpen("clip");
+        Errors.notNull(min, "clip", "min");
+        Errors.notNull(max, "clip", "max");
+        return minimum(max).maximum(min);
+    }
+
+    /** {@link #clip(Tensor, Tensor)} with Java numbers. */
+    public Tensor clip(double min, double max) {
+        checkOpen("clip");
+        return minimum(max).maximum(min);
     }
 
     // ================================================================ comparisons and logic (bool results)
@@ -718,7 +818,8 @@ public class Tensor implements AutoCloseable {
         if (size() == 0) {
             count = 0;
         }
-        return total.div((double) count);
+        // the DIV primitive itself: an int mean truncates, as TensorFlow's reduce_mean (Tensor.div of ints is truediv)
+        return Ops.binary(Primitive.DIV, "mean", total, total.weakScalar("mean", count));
     }
 
     /** Largest element (a scalar); NaN if any is NaN. */

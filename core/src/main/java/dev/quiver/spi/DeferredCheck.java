@@ -7,10 +7,10 @@ package dev.quiver.spi;
  * of them throws {@link #error()}, every time, while unrelated buffers read normally.
  *
  * <pre>{@code
- * Tensor q = a.div(zeroInts);        // queued; its status word is not read yet
+ * Tensor q = a.floorDiv(zeroInts);   // queued; its status word is not read yet
  * Tensor r = q.add(one);             // r carries q's check
  * unrelated.toArray();               // reads normally (and reads q's status word on the way)
- * r.toArray();                       // ArithmeticException: div: integer division by zero ... in div int32 ...
+ * r.toArray();                       // ArithmeticException: floor_div: integer division by zero ... in floor_div int32 ...
  * }</pre>
  *
  * @param <M> the driver's handle of the status word's block

@@ -3,6 +3,8 @@ package dev.quiver.spi;
 import dev.quiver.DType;
 import dev.quiver.spi.formulas.ErrorFunction;
 import dev.quiver.spi.formulas.Exponentials;
+import dev.quiver.spi.formulas.InverseTrigonometry;
+import dev.quiver.spi.formulas.Rounding;
 import dev.quiver.spi.formulas.Trigonometry;
 import java.util.Collection;
 import java.util.Collections;
@@ -108,6 +110,12 @@ public final class ElementwiseOps {
         // log(1 + e^x) without overflow: e^-|x| <= 1
         definePerDtype(Primitive.SOFTPLUS, Result.OPERAND, dtype -> x.max(Expr.constant(0))
                 .add(Exponentials.log1p(Exponentials.exp(x.abs().neg(), dtype), dtype)), null, null);
+        // exact roundings (spi.formulas.Rounding): floats only, as tf.floor, tf.ceil and tf.round
+        definePerDtype(Primitive.FLOOR, Result.OPERAND, dtype -> Rounding.floor(x, dtype), null, null);
+        definePerDtype(Primitive.CEIL, Result.OPERAND, dtype -> Rounding.ceil(x, dtype), null, null);
+        definePerDtype(Primitive.ROUND, Result.OPERAND, dtype -> Rounding.round(x, dtype), null, null);
+        definePerDtype(Primitive.TAN, Result.OPERAND, dtype -> Trigonometry.tan(x, dtype), null, null);
+        definePerDtype(Primitive.ATAN, Result.OPERAND, dtype -> InverseTrigonometry.atan(x, dtype), null, null);
         define(Primitive.LOGICAL_NOT, Result.BOOL, null, null, p.not());
 
         define(Primitive.ADD, Result.OPERAND, x.add(y), x.add(y), null);
@@ -118,6 +126,14 @@ public final class ElementwiseOps {
         define(Primitive.MAXIMUM, Result.OPERAND, x.max(y), x.max(y), null);
         define(Primitive.MINIMUM, Result.OPERAND, x.min(y), x.min(y), null);
         definePerDtype(Primitive.POW, Result.OPERAND, dtype -> Exponentials.pow(x, y, dtype), null, null);
+        // Python's // and % (the remainder has the divisor's sign); on integers (one formula for int32 and int64) a
+        // zero divisor is the op's error
+        definePerDtype(Primitive.FLOOR_DIV, Result.OPERAND, dtype -> Rounding.floorDiv(x, y, dtype),
+                Rounding.floorDiv(x, y, DType.INT64), null);
+        definePerDtype(Primitive.MOD, Result.OPERAND, dtype -> Rounding.floorMod(x, y, dtype),
+                Rounding.floorMod(x, y, DType.INT64), null);
+        // atan2(y, x): input 0 is y, as tf.math.atan2(y, x)
+        definePerDtype(Primitive.ATAN2, Result.OPERAND, dtype -> InverseTrigonometry.atan2(x, y, dtype), null, null);
 
         // comparisons of numbers are IEEE (NaN is unequal to everything); of bools, false < true
         define(Primitive.LESS, Result.BOOL, x.lt(y), x.lt(y), p.not().and(q));

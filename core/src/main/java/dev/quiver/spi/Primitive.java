@@ -24,10 +24,12 @@ public enum Primitive {
     EXP(Kind.UNARY), LOG(Kind.UNARY), SQRT(Kind.UNARY),
     SIN(Kind.UNARY), COS(Kind.UNARY), TANH(Kind.UNARY),
     ERF(Kind.UNARY), LOG1P(Kind.UNARY), EXPM1(Kind.UNARY), SOFTPLUS(Kind.UNARY),
+    FLOOR(Kind.UNARY), CEIL(Kind.UNARY), ROUND(Kind.UNARY), TAN(Kind.UNARY), ATAN(Kind.UNARY),
     LOGICAL_NOT(Kind.UNARY),
     // binary, operands of one dtype, same shape (broadcasting is an EXPAND view before the call)
     ADD(Kind.BINARY), SUB(Kind.BINARY), MUL(Kind.BINARY), DIV(Kind.BINARY), POW(Kind.BINARY),
     MAXIMUM(Kind.BINARY), MINIMUM(Kind.BINARY),
+    FLOOR_DIV(Kind.BINARY), MOD(Kind.BINARY), ATAN2(Kind.BINARY),
     // binary with a bool result
     LESS(Kind.BINARY), LESS_EQUAL(Kind.BINARY), GREATER(Kind.BINARY), GREATER_EQUAL(Kind.BINARY),
     EQUAL(Kind.BINARY), NOT_EQUAL(Kind.BINARY), LOGICAL_AND(Kind.BINARY), LOGICAL_OR(Kind.BINARY),

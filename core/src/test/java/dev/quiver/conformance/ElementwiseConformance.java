@@ -66,7 +66,14 @@ public abstract class ElementwiseConformance extends BackendConformance {
         SOFTPLUS(Tensor::softplus, v -> Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), ANY, false),
         SIGMOID(Tensor::sigmoid, v -> 1 / (1 + Math.exp(-v)), ANY, false),
         RELU(Tensor::relu, v -> Math.max(v, 0), ANY, true),
-        RECIPROCAL(Tensor::reciprocal, v -> 1 / v, NONZERO, false);
+        RECIPROCAL(Tensor::reciprocal, v -> 1 / v, NONZERO, false),
+        FLOOR(Tensor::floor, Math::floor, ANY, false),
+        CEIL(Tensor::ceil, Math::ceil, ANY, false),
+        ROUND(Tensor::round, Math::rint, ANY, false),
+        TAN(Tensor::tan, Math::tan, ANY, false),
+        ATAN(Tensor::atan, Math::atan, ANY, false),
+        // clip_by_value, a composite of minimum and maximum (integral bounds keep int tensors int)
+        CLIP(x -> x.clip(-1, 2), v -> Math.max(Math.min(v, 2), -1), ANY, true);
 
         final UnaryOperator<Tensor> op;
         final DoubleUnaryOperator reference;
@@ -102,7 +109,10 @@ public abstract class ElementwiseConformance extends BackendConformance {
         DIV(Tensor::div, (a, b) -> a / b, ANY, NONZERO, true),
         POW(Tensor::pow, Reference::pow, POSITIVE, SMALL_EXPONENT, false),
         MAXIMUM(Tensor::maximum, Math::max, ANY, ANY, true),
-        MINIMUM(Tensor::minimum, Math::min, ANY, ANY, true);
+        MINIMUM(Tensor::minimum, Math::min, ANY, ANY, true),
+        FLOOR_DIV(Tensor::floorDiv, (a, b) -> Math.floor(a / b), ANY, NONZERO, true),
+        MOD(Tensor::mod, ElementwiseConformance::pythonMod, ANY, NONZERO, true),
+        ATAN2(Tensor::atan2, Math::atan2, ANY, ANY, false);
 
         final BiFunction<Tensor, Tensor, Tensor> op;
         final DoubleBinaryOperator reference;
@@ -119,13 +129,31 @@ public abstract class ElementwiseConformance extends BackendConformance {
             this.integers = integers;
         }
 
-        /** Integer division truncates toward zero (C, Java, OpenCL and CUDA all do), like tf.truncatediv. */
+        /**
+         * The reference in float64, except where float32 rounding decides an integer: float32 {@code floorDiv} is
+         * {@code floor} of the float32 quotient, as TensorFlow computes it. Integer {@code div} is TensorFlow's true
+         * division (a float64 result), so it needs no case of its own.
+         */
         double expected(double a, double b, DType dtype) {
-            if (this == DIV && !dtype.isFloating()) {
-                return (double) ((long) a / (long) b);
+            if (this == FLOOR_DIV && dtype == DType.FLOAT32) {
+                return Math.floor((float) a / (float) b);
             }
             return reference.applyAsDouble(a, b);
         }
+
+        /** The result dtype: the operands', except {@code div} of int32 or int64, TensorFlow's float64 truediv. */
+        public DType resultDtype(DType dtype) {
+            return this == DIV && dtype.isIntegral() ? DType.FLOAT64 : dtype;
+        }
+    }
+
+    /** CPython's float {@code x % y}: {@code fmod}, plus {@code y} where the signs differ; a zero takes y's sign. */
+    static double pythonMod(double x, double y) {
+        double mod = x % y;
+        if (mod != 0) {
+            return (y < 0) != (mod < 0) ? mod + y : mod;
+        }
+        return Math.copySign(0.0, y);
     }
 
     /** A comparison of two primitive doubles (a boxed BiPredicate would compare references with ==). */
@@ -370,7 +398,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
                 expected[i] = op.expected(a[i], b[i], dtype);
             }
             Tensor result = op.op.apply(tensor(a, dtype, n), tensor(b, dtype, n));
-            assertValues(op + " " + dtype + " n=" + n, result, dtype, new int[] {n}, expected);
+            assertValues(op + " " + dtype + " n=" + n, result, op.resultDtype(dtype), new int[] {n}, expected);
         }
     }
 
@@ -395,7 +423,7 @@ public abstract class ElementwiseConformance extends BackendConformance {
             double[] expected = Reference.binary(a, dimsA, b, dimsB, (x, y) -> op.expected(x, y, dtype));
             Tensor result = op.op.apply(tensor(a, dtype, dimsA), tensor(b, dtype, dimsB));
             assertValues(op + " " + dtype + " " + java.util.Arrays.toString(dimsA) + " with "
-                    + java.util.Arrays.toString(dimsB), result, dtype, out, expected);
+                    + java.util.Arrays.toString(dimsB), result, op.resultDtype(dtype), out, expected);
         }
     }
 
@@ -520,12 +548,102 @@ public abstract class ElementwiseConformance extends BackendConformance {
         assertEquals(3_000_000_001.0, result.toDoubleArray()[0], "int32 + 3e9 (dtype " + result.dtype() + ")");
     }
 
+    /**
+     * TensorFlow's integer division: {@code /} is true division with a float64 result, {@code //} and {@code %}
+     * round down as Python does ({@code -7 // 2 = -4}, {@code -7 % 2 = 1}, {@code 7 % -2 = -1}).
+     */
     @Test
-    public void integerDivisionTruncatesTowardZero() {
+    public void integerDivisionIsTrueDivisionAndFloorDivisionIsPythons() {
         for (DType dtype : Reference.INTS) {
-            Tensor a = tensor(new double[] {7, -7, 7, -7, 0, 1}, dtype, 6);
-            Tensor b = tensor(new double[] {2, 2, -2, -2, 5, 3}, dtype, 6);
-            assertValues("div " + dtype, a.div(b), dtype, new int[] {6}, new double[] {3, -3, -3, 3, 0, 0});
+            Tensor a = tensor(new double[] {7, -7, 1, -1}, dtype, 4);
+            Tensor b = tensor(new double[] {2, 2, 3, 3}, dtype, 4);
+            assertValues("div " + dtype, a.div(b), DType.FLOAT64, new int[] {4},
+                    new double[] {3.5, -3.5, 1.0 / 3, -1.0 / 3});
+            assertValues(dtype + ".div(2.0)", a.div(2.0), DType.FLOAT64, new int[] {4},
+                    new double[] {3.5, -3.5, 0.5, -0.5});
+            assertValues(dtype + ".div(2.5)", a.div(2.5), DType.FLOAT64, new int[] {4},
+                    new double[] {2.8, -2.8, 0.4, -0.4});
+            assertValues("2 / " + dtype, Tensor.scalar(2, dtype).div(b), DType.FLOAT64, new int[] {4},
+                    new double[] {1, 1, 2.0 / 3, 2.0 / 3});
+            // tf.math.reciprocal and reduce_mean keep int dtypes (truncating), unlike /
+            assertValues("reciprocal " + dtype, a.reciprocal(), dtype, new int[] {4}, new double[] {0, 0, 1, -1});
+            assertValues("mean " + dtype, a.mean(), dtype, new int[0], new double[] {0});
+            // Python: [7 // 2, -7 // 2, 7 // -2, -7 // -2, 0 // 5, 1 // 3, -1 // 3] and the same with %
+            Tensor x = tensor(new double[] {7, -7, 7, -7, 0, 1, -1}, dtype, 7);
+            Tensor y = tensor(new double[] {2, 2, -2, -2, 5, 3, 3}, dtype, 7);
+            assertValues("floorDiv " + dtype, x.floorDiv(y), dtype, new int[] {7},
+                    new double[] {3, -4, -4, 3, 0, 0, -1});
+            assertValues("mod " + dtype, x.mod(y), dtype, new int[] {7}, new double[] {1, 1, -1, -1, 0, 1, 2});
+            assertValues(dtype + ".floorDiv(2)", x.floorDiv(2), dtype, new int[] {7},
+                    new double[] {3, -4, 3, -4, 0, 0, -1});
+            assertValues(dtype + ".mod(-3)", x.mod(-3), dtype, new int[] {7},
+                    new double[] {-2, -1, -2, -1, 0, -2, -1});
+        }
+        // floats: Python's 7.5 // -2 = -4.0, 7.5 % -2 = -0.5, -7.5 % 2 = 0.5
+        for (DType dtype : FLOATS) {
+            Tensor x = tensor(new double[] {7.5, -7.5, 7.5, -7.5}, dtype, 4);
+            Tensor y = tensor(new double[] {-2, 2, 2, -2}, dtype, 4);
+            assertValues("floorDiv " + dtype, x.floorDiv(y), dtype, new int[] {4}, new double[] {-4, -4, 3, 3});
+            assertValues("mod " + dtype, x.mod(y), dtype, new int[] {4}, new double[] {-0.5, 0.5, 1.5, -1.5});
+        }
+    }
+
+    /** Rounding, tan, atan and atan2 at NaN, infinities and signed zeros, bit for bit as Java's Math. */
+    @Test
+    public void newOpsAtSpecialValuesFollowJava() {
+        double nan = Double.NaN;
+        double inf = Double.POSITIVE_INFINITY;
+        double[] x = {nan, inf, -inf, 0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, -0.3, 1e300};
+        for (DType dtype : FLOATS) {
+            double[] input = Reference.round(dtype, x);
+            Tensor t = tensor(input, dtype, x.length);
+            assertBits("floor " + dtype, t.floor(), input, Math::floor);
+            assertBits("ceil " + dtype, t.ceil(), input, Math::ceil);
+            assertBits("round " + dtype, t.round(), input, Math::rint);
+            double[] zerosAndNan = {0.0, -0.0, nan, inf, -inf};
+            Tensor specialInput = tensor(zerosAndNan, dtype, 5);
+            assertBits("tan " + dtype, specialInput.tan(), zerosAndNan, v -> Double.isInfinite(v) ? nan : v);
+            assertBits("atan " + dtype, specialInput.atan(), zerosAndNan, v -> dtype == DType.FLOAT32
+                    ? (float) StrictMath.atan(v) : StrictMath.atan(v));
+            // atan2's table: every pair of {0, -0, inf, -inf, NaN, 1, -1}
+            double[] specials = {0.0, -0.0, inf, -inf, nan, 1, -1};
+            int n = specials.length;
+            double[] ys = new double[n * n];
+            double[] xs = new double[n * n];
+            for (int i = 0; i < n * n; i++) {
+                ys[i] = specials[i / n];
+                xs[i] = specials[i % n];
+            }
+            double[] angles = tensor(ys, dtype, n * n).atan2(tensor(xs, dtype, n * n)).toDoubleArray();
+            for (int i = 0; i < n * n; i++) {
+                double expected = StrictMath.atan2(ys[i], xs[i]);
+                expected = dtype == DType.FLOAT32 ? (float) expected : expected;
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(angles[i]),
+                        "atan2(" + ys[i] + ", " + xs[i] + ") " + dtype + ": " + angles[i]);
+            }
+        }
+    }
+
+    private static void assertBits(String what, Tensor actual, double[] input, DoubleUnaryOperator reference) {
+        double[] values = actual.toDoubleArray();
+        for (int i = 0; i < input.length; i++) {
+            double expected = reference.applyAsDouble(input[i]);
+            assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(values[i]),
+                    what + " at " + input[i] + ": expected " + expected + ", got " + values[i]);
+        }
+    }
+
+    /** clip with tensor bounds broadcasts like minimum/maximum, and a Java-number clip keeps NaN. */
+    @Test
+    public void clipWithTensorBoundsBroadcastsAndKeepsNaN() {
+        for (DType dtype : FLOATS) {
+            Tensor x = tensor(new double[] {-3, -1, 0, 1, 3, 5}, dtype, 2, 3);
+            Tensor low = tensor(new double[] {-2, 0, 1}, dtype, 3);
+            Tensor high = tensor(new double[] {2}, dtype, 1);
+            assertValues("clip (2, 3) by (3,) and (1,) " + dtype, x.clip(low, high), dtype, new int[] {2, 3},
+                    new double[] {-2, 0, 1, 1, 2, 2});
+            double[] clipped = tensor(new double[] {Double.NaN, -9}, dtype, 2).clip(-1, 1).toDoubleArray();
+            assertTrue(Double.isNaN(clipped[0]) && clipped[1] == -1, java.util.Arrays.toString(clipped));
         }
     }
 

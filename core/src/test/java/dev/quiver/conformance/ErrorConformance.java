@@ -165,14 +165,19 @@ public abstract class ErrorConformance extends BackendConformance {
     }
 
     @Test
-    public void integerDivisionByZeroNamesDiv() {
+    public void integerDivisionByZeroNamesTheOp() {
         for (DType dtype : Reference.INTS) {
             Tensor a = Tensor.constant(new int[] {6, 7, 8}, dtype);
             Tensor b = Tensor.constant(new int[] {2, 0, 4}, dtype);
-            RuntimeException error = assertThrows(RuntimeException.class, () -> a.div(b).toLongArray());
-            assertTrue(error.getMessage() != null && error.getMessage().contains("div"), String.valueOf(error));
+            RuntimeException error = assertThrows(RuntimeException.class, () -> a.floorDiv(b).toLongArray());
+            assertTrue(error.getMessage() != null && error.getMessage().contains("floor_div"), String.valueOf(error));
+            RuntimeException modError = assertThrows(RuntimeException.class, () -> a.mod(b).toLongArray());
+            assertTrue(modError.getMessage() != null && modError.getMessage().contains("mod"), String.valueOf(modError));
             // the backend keeps working afterwards
-            assertArrayEquals(new long[] {3, 1, 2}, a.div(Tensor.constant(new int[] {2, 7, 4}, dtype)).toLongArray());
+            assertArrayEquals(new long[] {3, 1, 2}, a.floorDiv(Tensor.constant(new int[] {2, 7, 4}, dtype))
+                    .toLongArray());
+            // true division (TensorFlow's int /) is float64 and follows IEEE
+            assertArrayEquals(new double[] {3, Double.POSITIVE_INFINITY, 2}, a.div(b).toDoubleArray());
         }
         Tensor f = Tensor.constant(new double[] {1, -1, 0}).div(Tensor.zeros(3));
         float[] values = f.toFloatArray();

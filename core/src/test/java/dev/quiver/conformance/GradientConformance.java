@@ -89,6 +89,52 @@ public abstract class GradientConformance extends BackendConformance {
         check("reciprocal", unary(Tensor::reciprocal), awayFromZero(12, 7));
         check("exp of (3, 5)", unary(Tensor::exp), any(13, 3, 5));
         check("tanh of a scalar", unary(Tensor::tanh), any(14));
+        // tan away from its poles (+-pi/2)
+        check("tan", unary(Tensor::tan), t(Reference.uniform(19, 7, -1.2, 1.2, F64), 7));
+        check("atan", unary(Tensor::atan), any(20, 7));
+        check("clip inside and outside the bounds", unary(x -> x.clip(-0.7, 0.9)), distinct(56, 9));
+    }
+
+    /** TensorFlow's gradients of the new ops at chosen points: tan 1 + tan^2, atan 1/(1+x^2), clip, floor etc. */
+    @Test
+    public void roundingClipAndArctangentGradientsFollowTensorFlow() {
+        double[] points = {-2, -0.5, 0, 0.5, 2};
+        Tensor x = t(points, 5);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(x);
+            // clip_by_value(x, -0.5, 0.5): 1 inside, the bounds included (minimum/maximum send ties to x), 0 outside
+            Reference.assertValues("clip'", tape.gradient(x.clip(-0.5, 0.5), x), F64, new int[] {5},
+                    new double[] {0, 1, 1, 1, 0});
+            Reference.assertValues("atan'", tape.gradient(x.atan(), x), F64, new int[] {5},
+                    new double[] {0.2, 0.8, 1, 0.8, 0.2});
+            double[] secant = new double[5];
+            for (int i = 0; i < 5; i++) {
+                secant[i] = 1 / (Math.cos(points[i]) * Math.cos(points[i]));
+            }
+            Reference.assertValues("tan'", tape.gradient(x.tan(), x), F64, new int[] {5}, secant);
+            // TensorFlow registers None for floor, ceil, round and floordiv: they stop gradients
+            assertEquals(null, tape.gradient(x.floor(), x), "floor stops gradients");
+            assertEquals(null, tape.gradient(x.ceil(), x), "ceil stops gradients");
+            assertEquals(null, tape.gradient(x.round(), x), "round stops gradients");
+            assertEquals(null, tape.gradient(x.floorDiv(0.3), x), "floorDiv stops gradients");
+            Reference.assertValues("(round(x) + 3x)'", tape.gradient(x.round().add(x.mul(3.0)), x), F64,
+                    new int[] {5}, new double[] {3, 3, 3, 3, 3});
+        }
+        // atan2(y, x): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); mod: d/dx = 1, d/dy = -floor(x / y)
+        Tensor y = t(new double[] {1, -3, 0.5}, 3);
+        Tensor z = t(new double[] {2, 4, -0.5}, 3);
+        try (GradientTape tape = new GradientTape(true)) {
+            tape.watch(y, z);
+            Tensor angle = y.atan2(z);
+            Reference.assertValues("atan2 d/dy", tape.gradient(angle, y), F64, new int[] {3},
+                    new double[] {2 / 5.0, 4 / 25.0, -0.5 / 0.5});
+            Reference.assertValues("atan2 d/dx", tape.gradient(angle, z), F64, new int[] {3},
+                    new double[] {-1 / 5.0, 3 / 25.0, -0.5 / 0.5});
+            Tensor remainder = y.mod(z);
+            Reference.assertValues("mod d/dx", tape.gradient(remainder, y), F64, new int[] {3}, new double[] {1, 1, 1});
+            Reference.assertValues("mod d/dy", tape.gradient(remainder, z), F64, new int[] {3},
+                    new double[] {-0.0, 1, 1});
+        }
     }
 
     @Test
@@ -159,6 +205,11 @@ public abstract class GradientConformance extends BackendConformance {
         check("minimum (no ties)", binary(Tensor::minimum), distinct(33, 2, 3), distinct(34, 2, 3).add(0.033));
         check("x * x (same tensor twice)", unary(x -> x.mul(x)), any(35, 5));
         check("x / x^2 + x", unary(x -> x.div(x.square()).add(x)), awayFromZero(36, 5));
+        check("atan2 (both operands, away from the origin)", binary(Tensor::atan2), awayFromZero(37, 2, 3),
+                awayFromZero(38, 2, 3));
+        check("mod (both operands)", binary(Tensor::mod), any(39, 2, 3), awayFromZero(40, 2, 3));
+        check("clip with tensor bounds", in -> in.get(0).clip(in.get(1), in.get(1).add(1.0)), distinct(57, 2, 3),
+                distinct(58, 3).sub(0.5));
     }
 
     @Test

@@ -36,16 +36,20 @@ public abstract class ScalarOperandConformance extends BackendConformance {
             case POW -> x.pow(number);
             case MAXIMUM -> x.maximum(number);
             case MINIMUM -> x.minimum(number);
+            case FLOOR_DIV -> x.floorDiv(number);
+            case MOD -> x.mod(number);
+            case ATAN2 -> x.atan2(number);
         };
     }
 
     /** A number in the op's domain on the side it stands (a divisor away from 0, a positive base). */
     private static double number(Binary op, DType dtype) {
+        boolean divides = op == Binary.DIV || op == Binary.FLOOR_DIV || op == Binary.MOD;
         if (!dtype.isFloating()) {
-            return op == Binary.DIV ? -3 : 3;
+            return divides ? -3 : 3;
         }
         return switch (op) {
-            case DIV -> 2.5;
+            case DIV, FLOOR_DIV, MOD -> 2.5;
             case POW -> 1.5;
             default -> -1.75;
         };
@@ -59,7 +63,7 @@ public abstract class ScalarOperandConformance extends BackendConformance {
                 // every op in float32; in the other dtypes the two that are not symmetric (division also reports
                 // by-zero for ints): each (op, dtype, side) is a program of its own, and compiling one costs ~0.8 s
                 // on PoCL
-                boolean sample = dtype == DType.FLOAT32 || op == Binary.SUB || op == Binary.DIV;
+                boolean sample = dtype == DType.FLOAT32 || op == Binary.SUB || op == Binary.DIV || op == Binary.MOD;
                 if (!sample || !dtype.isFloating() && !op.integers) {
                     continue;
                 }
@@ -76,7 +80,8 @@ public abstract class ScalarOperandConformance extends BackendConformance {
                     for (int i = 0; i < n; i++) {
                         expected[i] = op.expected(xs[i], number, dtype);
                     }
-                    Reference.assertValues(what + " x op number", withNumber(op, x, number), dtype, dims, expected);
+                    Reference.assertValues(what + " x op number", withNumber(op, x, number), op.resultDtype(dtype), dims,
+                            expected);
                     // Tensor.scalar(number) op x: x from the op's right domain
                     double[] right = op.right.draw(n + 2, n, dtype);
                     Tensor y = operand(right, dtype, dims, transposed);
@@ -86,7 +91,8 @@ public abstract class ScalarOperandConformance extends BackendConformance {
                     }
                     Tensor scalar = Tensor.scalar(number, dtype);
                     assertTrue(TestAccess.isHostScalar(scalar), "Tensor.scalar is a host scalar");
-                    Reference.assertValues(what + " scalar op x", op.op.apply(scalar, y), dtype, dims, expected);
+                    Reference.assertValues(what + " scalar op x", op.op.apply(scalar, y), op.resultDtype(dtype), dims,
+                            expected);
                 }
             }
         }
@@ -144,8 +150,12 @@ public abstract class ScalarOperandConformance extends BackendConformance {
                 pow.getMessage());
         IllegalArgumentException huge = assertThrows(IllegalArgumentException.class, () -> ints.add(1e12));
         assertTrue(huge.getMessage().startsWith("add:") && huge.getMessage().contains("int32"), huge.getMessage());
-        RuntimeException byZero = assertThrows(RuntimeException.class, () -> ints.div(0).toIntArray());
-        assertTrue(byZero.getMessage().contains("div") && byZero.getMessage().contains("zero"), byZero.getMessage());
+        // TensorFlow's int32 / 0 is true division: inf in float64; floor division by zero is the error
+        assertArrayEquals(new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY},
+                ints.div(0).toDoubleArray());
+        RuntimeException byZero = assertThrows(RuntimeException.class, () -> ints.floorDiv(0).toIntArray());
+        assertTrue(byZero.getMessage().contains("floor") && byZero.getMessage().contains("zero"),
+                byZero.getMessage());
         Tensor flags = Tensor.constant(new boolean[] {true, false});
         IllegalArgumentException logical = assertThrows(IllegalArgumentException.class,
                 () -> flags.logicalAnd(Tensor.scalar(1.0)));

@@ -28,8 +28,11 @@ public final class ElementwiseKernels {
     public static final int STATUS_DIVISION_BY_ZERO = 1;
 
     /* Integer division: by zero reports status instead of trapping (x86 raises SIGFPE, which would kill the JVM
-       under PoCL), and MIN / -1 wraps to MIN as in Java instead of overflowing. */
+       under PoCL), and MIN / -1 wraps to MIN as in Java instead of overflowing. Guarded: div, floor_div and mod
+       each carry it, and a translation unit may hold several programs (CudaCompileTest compiles them as one). */
     private static final String DIVISION_HELPER = """
+            #ifndef Q_DIV_$T_DEFINED
+            #define Q_DIV_$T_DEFINED
             DEVICE_FN $T q_div_$T($T a, $T b, GLOBAL q_i32* status) {
                 if (b == 0) {
                     status[0] = %d;
@@ -40,6 +43,7 @@ public final class ElementwiseKernels {
                 }
                 return a / b;
             }
+            #endif
             """.formatted(STATUS_DIVISION_BY_ZERO);
 
     private ElementwiseKernels() {

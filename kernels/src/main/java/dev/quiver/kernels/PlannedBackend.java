@@ -462,7 +462,9 @@ public abstract class PlannedBackend<M> implements Backend {
     /** The error a status word value reports for the op {@code description}, naming the backend and device. */
     protected static RuntimeException statusError(int value, String backend, String device, String description) {
         if (value == ElementwiseKernels.STATUS_DIVISION_BY_ZERO) {
-            return new ArithmeticException("div: integer division by zero on " + backend + " (" + device + ") in "
+            // floor_div and mod divide too: the description starts with the op's name
+            String op = description.split(" ", 2)[0];
+            return new ArithmeticException(op + ": integer division by zero on " + backend + " (" + device + ") in "
                     + description + "; every tensor computed from its result fails the same way");
         }
         return new IllegalStateException(backend + ": " + description + " reported status " + value + " on "

@@ -48,6 +48,16 @@ public final class CompiledFormula {
         double apply(double a, double b);
     }
 
+    /** An int32 formula of two inputs. */
+    public interface Int32Binary {
+        int apply(int a, int b);
+    }
+
+    /** An int64 formula of two inputs. */
+    public interface Int64Binary {
+        long apply(long a, long b);
+    }
+
     private CompiledFormula() {
     }
 
@@ -65,6 +75,14 @@ public final class CompiledFormula {
 
     public static Float64Binary float64Binary(Expr formula) {
         return compile(Float64Binary.class, formula, DType.FLOAT64, 2, "double apply(double x0, double x1)");
+    }
+
+    public static Int32Binary int32Binary(Expr formula) {
+        return compile(Int32Binary.class, formula, DType.INT32, 2, "int apply(int x0, int x1)");
+    }
+
+    public static Int64Binary int64Binary(Expr formula) {
+        return compile(Int64Binary.class, formula, DType.INT64, 2, "long apply(long x0, long x1)");
     }
 
     private static int counter;

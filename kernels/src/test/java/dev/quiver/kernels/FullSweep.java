@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.quiver.DType;
 import dev.quiver.spi.Expr;
 import dev.quiver.spi.formulas.ErrorFunction;
+import dev.quiver.spi.formulas.InverseTrigonometry;
 import dev.quiver.spi.formulas.Trigonometry;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * On demand: every one of the 2^32 float32 inputs of sin, cos and erf, printed as a table (function, range, max
- * ulp, where, inputs not correctly rounded). References: StrictMath in double for sin and cos (beyond the reduction
- * limit only {@code |y| <= 1} is checked: the result is documented as inaccurate there),
+ * On demand: every one of the 2^32 float32 inputs of sin, cos, erf, tan and atan, printed as a table (function,
+ * range, max ulp, where, inputs not correctly rounded). References: StrictMath in double for sin, cos, tan and atan
+ * (beyond the reduction limit only {@code |y| <= 1} is checked for sin and cos, nothing for tan: the result is
+ * documented as inaccurate there),
  * {@link HighPrecision#erfDouble} for erf. Minutes per function, so it runs only with {@code -Dquiver.sweep=true}
  * (choose with {@code -Dquiver.sweep.functions=sin,cos}), or from its {@code main}:
  *
@@ -45,6 +47,13 @@ class FullSweep {
                 case "erf" -> UlpSweep.float32(name, CompiledFormula.float32Unary(ErrorFunction.erf(x, DType.FLOAT32)),
                         HighPrecision::erfDouble, 1, UlpSweep.range("|x| < 1", -1, 1),
                         UlpSweep.range("1 <= |x| < 2", -2, 2), UlpSweep.range("|x| >= 2, inf, NaN", 0, Double.NaN));
+                // tan beyond the reduction limit is documented as inaccurate: only inputs up to it are measured
+                case "tan" -> UlpSweep.float32(name, CompiledFormula.float32Unary(Trigonometry.tan(x, DType.FLOAT32)),
+                        StrictMath::tan, 1, UlpSweep.range("|x| <= limit", -Trigonometry.reductionLimit(DType.FLOAT32),
+                                Trigonometry.reductionLimit(DType.FLOAT32)));
+                case "atan" -> UlpSweep.float32(name, CompiledFormula.float32Unary(
+                        InverseTrigonometry.atan(x, DType.FLOAT32)), StrictMath::atan, 1,
+                        UlpSweep.range("all", 0, Double.NaN));
                 default -> throw new IllegalArgumentException("FullSweep: no function " + name);
             };
             System.out.println(UlpSweep.header());   // as each function ends: a sweep takes minutes

@@ -5,8 +5,8 @@ import java.math.MathContext;
 import java.math.RoundingMode;
 
 /**
- * Test helper: sin, cos and erf of a double to about 45 significant digits with BigDecimal (Taylor series after an
- * exact reduction by a 110-digit pi), the reference the float64 formulas are measured against; and
+ * Test helper: sin, cos, tan, atan, atan2 and erf of a double to about 45 significant digits with BigDecimal
+ * (Taylor series after an exact reduction by a 110-digit pi; atan after halvings), the reference the float64 formulas are measured against; and
  * {@link #erfDouble}, a plain double erf (relative error below 1e-12, checked against the BigDecimal one), fast
  * enough to be the float32 reference of a full sweep.
  *
@@ -40,6 +40,50 @@ final class HighPrecision {
         int quadrant = (n.toBigInteger().intValue() + offset) & 3;
         BigDecimal value = (quadrant & 1) == 0 ? series(r, 1) : series(r, 0);
         return (quadrant & 2) == 0 ? value : value.negate();
+    }
+
+    /** tan(x) = sin(x) / cos(x), both to ~45 digits. */
+    static BigDecimal tan(double x) {
+        return sin(x).divide(cos(x), MC);
+    }
+
+    /**
+     * atan(v): {@code pi/2 - atan(1/v)} above 1, then halvings {@code atan(v) = 2 atan(v / (1 + sqrt(1 + v^2)))}
+     * down to {@code |v| < 1/16}, then the Taylor series.
+     */
+    static BigDecimal atan(BigDecimal v) {
+        if (v.signum() < 0) {
+            return atan(v.negate()).negate();
+        }
+        if (v.compareTo(BigDecimal.ONE) > 0) {
+            return HALF_PI.subtract(atan(BigDecimal.ONE.divide(v, MC)), MC);
+        }
+        int halvings = 0;
+        while (v.compareTo(new BigDecimal("0.0625")) > 0) {
+            v = v.divide(BigDecimal.ONE.add(BigDecimal.ONE.add(v.multiply(v, MC), MC).sqrt(MC), MC), MC);
+            halvings++;
+        }
+        BigDecimal v2 = v.multiply(v, MC);
+        BigDecimal power = v;
+        BigDecimal sum = BigDecimal.ZERO;
+        for (int m = 1; power.abs().compareTo(EPSILON) > 0; m += 2) {
+            sum = sum.add(power.divide(BigDecimal.valueOf(m), MC), MC);
+            power = power.multiply(v2, MC).negate();
+        }
+        return sum.multiply(BigDecimal.TWO.pow(halvings), MC);
+    }
+
+    /** atan2(y, x) for finite, not both zero, operands: the quadrant from the signs, the angle from y/x exactly. */
+    static BigDecimal atan2(double y, double x) {
+        if (x == 0) {
+            return y > 0 ? HALF_PI : HALF_PI.negate();
+        }
+        BigDecimal angle = atan(new BigDecimal(y).divide(new BigDecimal(x), MC));
+        if (x > 0) {
+            return angle;
+        }
+        BigDecimal pi = HALF_PI.add(HALF_PI);
+        return y >= 0 ? angle.add(pi, MC) : angle.subtract(pi, MC);
     }
 
     /** sum over i of (-1)^i r^(2i+first) / (2i+first)!: sin for first = 1, cos for first = 0. */
