@@ -459,11 +459,19 @@ public abstract class PlannedBackend<M> implements Backend {
         return recent;
     }
 
+    private static final java.util.regex.Pattern DIVIDING_STEP =
+            java.util.regex.Pattern.compile("(?<![a-z_])(floor_div|div|mod)\\[");
+
     /** The error a status word value reports for the op {@code description}, naming the backend and device. */
     protected static RuntimeException statusError(int value, String backend, String device, String description) {
         if (value == ElementwiseKernels.STATUS_DIVISION_BY_ZERO) {
-            // floor_div and mod divide too: the description starts with the op's name
+            // floor_div and mod divide too: the description starts with the op's name; a fused kernel's lists its
+            // steps, and the error names the first that divides
             String op = description.split(" ", 2)[0];
+            if (op.startsWith("fused")) {
+                java.util.regex.Matcher step = DIVIDING_STEP.matcher(description);
+                op = step.find() ? step.group(1) : op;
+            }
             return new ArithmeticException(op + ": integer division by zero on " + backend + " (" + device + ") in "
                     + description + "; every tensor computed from its result fails the same way");
         }
