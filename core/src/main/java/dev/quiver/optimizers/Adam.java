@@ -57,7 +57,7 @@ public final class Adam extends Optimizer {
         beta1Power.assign(beta1Power.mul(beta1));
         beta2Power.assign(beta2Power.mul(beta2));
         // lr * sqrt(1 - beta2^t) / (1 - beta1^t), in float64 on the device
-        alpha = beta2Power.neg().add(1).sqrt().mul(learningRate()).div(beta1Power.neg().add(1));
+        alpha = beta2Power.neg().add(1).sqrt().mul(learningRateTensor()).div(beta1Power.neg().add(1));
     }
 
     @Override

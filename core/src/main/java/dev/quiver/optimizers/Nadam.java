@@ -91,6 +91,6 @@ public final class Nadam extends Optimizer {
         Tensor mHat = m.mul(inDType(momentumCoefficient, variable.dtype()))
                 .add(gradient.mul(inDType(gradientCoefficient, variable.dtype())));
         Tensor vHat = v.div(inDType(secondMomentCorrection, variable.dtype()));
-        variable.assignSub(mHat.mul(learningRate()).div(vHat.sqrt().add(epsilon)));
+        variable.assignSub(mHat.mul(learningRateTensor(variable.dtype())).div(vHat.sqrt().add(epsilon)));
     }
 }

@@ -36,7 +36,10 @@ import java.util.function.Supplier;
 public abstract class Optimizer {
     private static final System.Logger LOG = System.getLogger(Optimizer.class.getName());
 
-    private final double learningRate;
+    private double learningRate;
+    // the learning rate on the device (float64 scalar), made with the first step's state: a replayed step reads it, so
+    // setLearningRate changes compiled steps too
+    private Variable learningRateVariable;
     private final Map<Variable, Variable[]> slots = new IdentityHashMap<>();
     // variables already warned about a missing gradient: once each, not once per step
     private final Set<Variable> warnedMissing = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -53,9 +56,32 @@ public abstract class Optimizer {
         this.learningRate = requirePositive("learning rate", learningRate);
     }
 
-    /** The step size given at construction. */
+    /** The step size: the one given at construction, or the last {@link #setLearningRate}. */
     public double learningRate() {
         return learningRate;
+    }
+
+    /**
+     * Changes the step size for the following steps, eager or compiled ({@link dev.quiver.TrainingStep} replays read it
+     * from the device): a learning-rate schedule without tracing again.
+     *
+     * @throws IllegalArgumentException naming the optimizer and the range unless it is a finite number {@code > 0}
+     */
+    public void setLearningRate(double learningRate) {
+        this.learningRate = requirePositive("learning rate", learningRate);
+        if (learningRateVariable != null) {
+            learningRateVariable.assign(learningRate);
+        }
+    }
+
+    /** The learning rate as a float64 device scalar (for the step's coefficients), after the first step's state. */
+    protected final Tensor learningRateTensor() {
+        return learningRateVariable;
+    }
+
+    /** The learning rate in {@code dtype}, on the device, cast once per step ({@link #inDType}). */
+    protected final Tensor learningRateTensor(DType dtype) {
+        return inDType(learningRateVariable, dtype);
     }
 
     /**
@@ -115,6 +141,7 @@ public abstract class Optimizer {
             if (iterations == null) {
                 Variable first = variables.get(0);
                 iterations = new Variable(Tensor.scalar(first.backend(), 0, DType.INT64), "iterations", false);
+                learningRateVariable = stepState(first.backend(), "learning_rate", learningRate);
                 createStepState(first.backend());
             }
             iterations.assignAdd(1);

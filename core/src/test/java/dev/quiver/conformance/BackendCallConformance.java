@@ -81,8 +81,8 @@ public abstract class BackendCallConformance extends BackendConformance {
         assertEquals(0, calls.getOrDefault("fill", 0), "fills in a step: " + calls);
         // in place: the 4 x 3 assignAdd/assignSub of the slots and unknowns, and the step count's assignAdd; the 3
         // copies of Nadam's step state (0.96^t, the product of u, beta2^t) are assigns, the other copies the casts of
-        // its 3 coefficients to float32, once per step
-        assertEquals(3 + 3, copies, "copies: 3 assigns of step state, 3 casts of coefficients: " + calls);
+        // its 3 coefficients and of the learning rate to float32, once per step
+        assertEquals(3 + 4, copies, "copies: 3 assigns of step state, 4 casts of coefficients: " + calls);
         assertEquals(kernels - (4 * 3 + 1) + (copies - 3), calls.getOrDefault("allocate", 0),
                 "allocations: one per op output, but for the in-place updates and assigns: " + calls);
         assertEquals(counting.total(), calls.getOrDefault("allocate", 0) + kernels + copies, "other calls: " + calls);

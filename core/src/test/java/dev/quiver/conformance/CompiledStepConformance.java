@@ -176,6 +176,28 @@ public abstract class CompiledStepConformance extends BackendConformance {
     }
 
     @Test
+    void aNewLearningRateReachesTheReplaysWithoutTracingAgain() {
+        LinearRegression eager = LinearRegression.fresh(32);
+        SGD eagerOptimizer = new SGD(0.05);
+        LinearRegression compiled = LinearRegression.fresh(32);
+        SGD optimizer = new SGD(0.05);
+        try (TrainingStep step = TrainingStep.compile(optimizer, List.of(compiled.w, compiled.b), compiled::loss,
+                false)) {
+            for (double rate : new double[] {0.05, 0.01, 0.2}) {
+                eagerOptimizer.setLearningRate(rate);
+                optimizer.setLearningRate(rate);
+                for (int i = 0; i < 4; i++) {
+                    eagerOptimizer.minimize(eager::loss, List.of(eager.w, eager.b));
+                }
+                step.run(4);
+                assertEquals(eager.w.floatValue(), compiled.w.floatValue(), "w after 4 steps at rate " + rate);
+            }
+            assertThrows(IllegalArgumentException.class, () -> optimizer.setLearningRate(-1));
+            assertEquals(0.2, optimizer.learningRate(), "a rejected rate changes nothing");
+        }
+    }
+
+    @Test
     void aReplayAllocatesNothingAndMakesFewerCallsThanTheEagerStep() {
         CountingBackend counting = new CountingBackend(Quiver.backend());
         Variable w = new Variable(TestAccess.on(counting, 10.0f), "w");
