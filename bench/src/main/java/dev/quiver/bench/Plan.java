@@ -107,6 +107,9 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
         runs.add(run("TrainingBench.linearRegressionBatch1M", "engine", List.of("cpu", "torch", "tf")));
         runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "torch", "tf")));
         runs.add(run("TrainingBench.polynomialNadam", "engine", List.of("cpu")));
+        // launch-bound on a device: the same step as a few fused kernels (PoCL here, a GPU where one is present)
+        runs.add(run("CompiledTrainingBench.linearRegressionBatch64", "engine", List.of("opencl")));
+        runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("opencl")));
         return runs;
     }
 
