@@ -33,6 +33,7 @@ final class Program implements AutoCloseable {
     private final Set<Storage> kept;
     private final RandomGenerator generator;
     private final long drawsPerStep;
+    private final boolean fused;
     private final long intermediateBytes;
     private final long plannedBytes;
     private Call[] bound;
@@ -49,7 +50,9 @@ final class Program implements AutoCloseable {
         this.generator = starts.isEmpty() ? null : starts.keySet().iterator().next();
         this.drawsPerStep = generator == null ? 0 : generator.position() - starts.get(generator);
         checkExternalBuffersKept(tracer);
-        this.unbound = fuse ? Fusion.fuse(recorded, liveOut) : recorded;
+        // a backend without fused kernels would run them through the SPI's slow twin, allocating per call: no fusion
+        this.fused = fuse && backend.runsFusedKernels();
+        this.unbound = fused ? Fusion.fuse(recorded, liveOut) : recorded;
         long[] bytes = planMemory(tracer, liveOut);
         this.intermediateBytes = bytes[0];
         this.plannedBytes = bytes[1];
@@ -216,6 +219,14 @@ final class Program implements AutoCloseable {
                 generator.skip(drawsPerStep);
             }
         }
+    }
+
+    /**
+     * Whether the program was fused: asked for, and the backend runs fused kernels
+     * ({@link Backend#runsFusedKernels()}).
+     */
+    boolean fused() {
+        return fused;
     }
 
     /** The backend calls one replayed step makes. */

@@ -301,8 +301,10 @@ public final class TrainingStep implements AutoCloseable {
     public String describe() {
         requireCompiled("describe");
         Program program = last.program;
+        String fusion = program.fused() ? "fused" : fuse ? "not fused: backend " + variables.getFirst().backend().name()
+                + " runs no fused kernels" : "not fused (compiled without fusion)";
         return "traced step: " + program.tracedCalls() + " backend calls, " + program.intermediateBytes()
-                + " bytes of intermediates\n" + program.describe(false) + "compiled: " + program.callsPerStep()
+                + " bytes of intermediates\n" + program.describe(false) + "compiled (" + fusion + "): " + program.callsPerStep()
                 + " calls per step, memory plan " + program.plannedBytes() + " bytes\n" + program.describe(true);
     }
 

@@ -77,9 +77,10 @@ class FusedLoopTest {
         return new FusedElementwise(inputs, chain, outs);
     }
 
-    /** Integer division by zero throws (tested apart, below): random int chains leave DIV out. */
+    /** Integer division by zero throws (tested apart, below): random int chains leave DIV, FLOOR_DIV and MOD out. */
     private static boolean integerDivision(Primitive op, DType type) {
-        return op == Primitive.DIV && (type == DType.INT32 || type == DType.INT64);
+        return (op == Primitive.DIV || op == Primitive.FLOOR_DIV || op == Primitive.MOD)
+                && (type == DType.INT32 || type == DType.INT64);
     }
 
     /** A random register of {@code type}, or -1. */
