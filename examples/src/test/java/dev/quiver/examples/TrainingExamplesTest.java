@@ -76,6 +76,18 @@ class TrainingExamplesTest {
     }
 
     @Test
+    void compiledWithoutFusionPrintsTheEagerNumbersExactly() {
+        ExampleArgs unfused = NO_PLOTS.withSeed(3).withExecution(ExampleArgs.Execution.COMPILED_UNFUSED);
+        CompiledAgreement.assertTutorialsAgree(NO_PLOTS.withSeed(3), unfused, 0);
+    }
+
+    @Test
+    void compiledWithFusionMatchesEagerWithinRounding() {
+        CompiledAgreement.assertTutorialsAgree(NO_PLOTS, NO_PLOTS.withExecution(ExampleArgs.Execution.COMPILED),
+                CompiledAgreement.TOLERANCE);
+    }
+
+    @Test
     void everyMicrosecondFigureSaysWhetherItIsColdOrWarm() {
         TrainingLoop.Meter first = TrainingLoop.start("a tutorial of this test");
         TrainingLoop cold = first.finish(10);

@@ -1,0 +1,47 @@
+package dev.quiver.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** How compare judges a compiled run's printout against the eager one. */
+class BackendComparisonTest {
+    @Test
+    void identicalPrintoutsAreExact() {
+        BackendComparison.Agreement same = BackendComparison.agreement(List.of("At iter 0, w=10.000"),
+                List.of("At iter 0, w=10.000"));
+        assertTrue(same.exact() && same.withinRounding(), same.toString());
+    }
+
+    @Test
+    void numbersWithinRoundingOrOneLastPrintedDigitAgree() {
+        // printed rounding: 7.0125 may print 7.012 one way and 7.013 the other
+        BackendComparison.Agreement printed = BackendComparison.agreement(List.of("w=7.012, loss 1.25000e-05"),
+                List.of("w=7.013, loss 1.25001e-05"));
+        assertTrue(!printed.exact() && printed.withinRounding(), printed.toString());
+        // a float printed in full: relative 1e-4 at most
+        assertTrue(BackendComparison.agreement(List.of("[1.0, 2.0000002, 3.0]"), List.of("[1.0, 2.0, 3.0]"))
+                .withinRounding());
+        BackendComparison.Agreement apart = BackendComparison.agreement(List.of("[1.0, 2.0, 3.0]"),
+                List.of("[1.0, 2.0100002, 3.0]"));
+        assertFalse(apart.withinRounding(), apart.toString());
+        assertEquals(0.0100002 / 2.0100002, apart.largestRelativeDifference(), 1e-12);
+    }
+
+    @Test
+    void differentTextOrLineCountsDisagree() {
+        assertFalse(BackendComparison.agreement(List.of("A = 1.0"), List.of("B = 1.0")).withinRounding());
+        assertFalse(BackendComparison.agreement(List.of("A = 1.0"), List.of("A = 1.0", "B = 2.0")).withinRounding());
+    }
+
+    @Test
+    void lastDigitIsOneUnitOfTheLastPrintedPlace() {
+        assertEquals(0.001, BackendComparison.lastDigit("7.013"), 1e-15);
+        assertEquals(1e-10, BackendComparison.lastDigit("1.25000e-05"), 1e-20);
+        assertEquals(1, BackendComparison.lastDigit("-12"));
+        assertEquals(100, BackendComparison.lastDigit("1E2"));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.quiver.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs the three training tutorials eagerly and with {@code --compiled} and checks that they give the same results
+ * and print the same numbers: exactly (tolerance 0, for a compiled step without fusion) or within float rounding.
+ */
+final class CompiledAgreement {
+    /** Relative difference a fused sum's other order may make in a tutorial's results. */
+    static final double TOLERANCE = 1e-4;
+
+    private CompiledAgreement() {
+    }
+
+    static void assertTutorialsAgree(ExampleArgs eagerArgs, ExampleArgs compiledArgs, double tolerance) {
+        assertTrue(compiledArgs.execution().compiled() && !eagerArgs.execution().compiled());
+
+        Capture eagerText = new Capture();
+        LinearRegression.Result eager = LinearRegression.run(eagerArgs, eagerText.out);
+        Capture compiledText = new Capture();
+        LinearRegression.Result compiled = LinearRegression.run(compiledArgs, compiledText.out);
+        assertClose(eager.w(), compiled.w(), tolerance, "linear-regression w");
+        assertClose(eager.b(), compiled.b(), tolerance, "linear-regression b");
+        assertClose(eager.wHistory(), compiled.wHistory(), tolerance, "linear-regression w per iteration");
+        assertClose(eager.bHistory(), compiled.bHistory(), tolerance, "linear-regression b per iteration");
+        assertSamePrints(eagerText, compiledText, tolerance);
+        assertCompiled(eager.compiled(), compiled.compiled(), compiled.loop(), LinearRegression.ITERATIONS);
+
+        eagerText = new Capture();
+        PolynomialRegression.Result eagerFit = PolynomialRegression.run(eagerArgs, eagerText.out);
+        compiledText = new Capture();
+        PolynomialRegression.Result compiledFit = PolynomialRegression.run(compiledArgs, compiledText.out);
+        assertArrayEquals(eagerFit.initialCoefficients(), compiledFit.initialCoefficients());
+        assertClose(eagerFit.coefficients(), compiledFit.coefficients(), tolerance, "polynomial coefficients");
+        assertClose(eagerFit.finalLoss(), compiledFit.finalLoss(), tolerance, "polynomial final loss");
+        assertSamePrints(eagerText, compiledText, tolerance);
+        assertCompiled(eagerFit.compiled(), compiledFit.compiled(), compiledFit.loop(), PolynomialRegression.STEPS);
+
+        eagerText = new Capture();
+        EquationPuzzle.Result eagerPuzzle = EquationPuzzle.run(eagerArgs, eagerText.out);
+        compiledText = new Capture();
+        EquationPuzzle.Result compiledPuzzle = EquationPuzzle.run(compiledArgs, compiledText.out);
+        assertClose(new float[] {eagerPuzzle.a(), eagerPuzzle.b(), eagerPuzzle.c(), eagerPuzzle.d()},
+                new float[] {compiledPuzzle.a(), compiledPuzzle.b(), compiledPuzzle.c(), compiledPuzzle.d()},
+                tolerance, "puzzle A, B, C, D");
+        assertClose(eagerPuzzle.lossHistory(), compiledPuzzle.lossHistory(), tolerance, "puzzle loss per step");
+        assertSamePrints(eagerText, compiledText, tolerance);
+        assertCompiled(eagerPuzzle.compiled(), compiledPuzzle.compiled(), compiledPuzzle.loop(),
+                EquationPuzzle.STEPS);
+    }
+
+    /** The compiled run replayed all but its first steps, touching the host not at all, in fewer backend calls. */
+    private static void assertCompiled(CompiledTraining.Run eager, CompiledTraining.Run compiled, TrainingLoop loop,
+                                       int steps) {
+        assertNull(eager, "the eager loop compiles nothing");
+        assertNotNull(compiled);
+        assertEquals(steps, compiled.losses().shape().dims()[0], "a loss per step");
+        assertEquals(steps - CompiledTraining.FIRST_STEPS, loop.steps(), loop.describe());
+        assertEquals(0, loop.transfers().uploads() + loop.transfers().downloads(), loop.describe());
+        assertTrue(compiled.callsPerStep() <= compiled.eagerCallsPerStep(), compiled.describe());
+    }
+
+    private static void assertSamePrints(Capture eager, Capture compiled, double tolerance) {
+        var eagerLines = BackendComparison.numbers(eager.text());
+        var compiledLines = BackendComparison.numbers(compiled.text());
+        if (tolerance == 0) {
+            assertEquals(eagerLines, compiledLines, compiled.text());
+        } else {
+            BackendComparison.Agreement agreement = BackendComparison.agreement(eagerLines, compiledLines);
+            assertTrue(agreement.withinRounding(), agreement + "\n" + eager.text() + "\n" + compiled.text());
+        }
+    }
+
+    private static void assertClose(float expected, float actual, double tolerance, String what) {
+        assertClose(new float[] {expected}, new float[] {actual}, tolerance, what);
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double tolerance, String what) {
+        if (tolerance == 0) {
+            assertArrayEquals(expected, actual, what);
+            return;
+        }
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            double allowed = tolerance * Math.max(Math.abs(expected[i]), Math.abs(actual[i])) + 1e-6;
+            assertEquals(expected[i], actual[i], allowed, what + " [" + i + "]");
+        }
+    }
+}
