@@ -12,7 +12,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The four tutorials print the same numbers on a device backend (OpenCL here; {@code CudaAgreementTest} runs the same
- * checks on CUDA) as on the CPU backend, and the regression loops stay on the device there too. On CI the OpenCL
+ * checks on CUDA) as on the CPU backend, and the regression loops stay on the device there too; compiled
+ * ({@code --compiled}), they print the device's eager numbers, and batched-regression agrees with the CPU. On CI the OpenCL
  * device is PoCL and this test must run (it fails rather than skip).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -82,6 +83,24 @@ class BackendAgreementTest {
         assertEquals(0, device.loop().transfers().uploads(), device.loop().describe());
         assertEquals(printed, device.loop().transfers().downloads(), device.loop().describe());
         assertEquals(4L * printed, device.loop().transfers().downloadBytes(), device.loop().describe());
+    }
+
+    @Test
+    void compiledTutorialsPrintTheEagerNumbersExactlyUnfusedAndWithinRoundingFused() {
+        CompiledAgreement.assertTutorialsAgree(device());
+    }
+
+    @Test
+    void batchedRegressionAgreesWithTheCpu() {
+        BatchedRegression.Result cpu = BatchedRegression.run(CPU, new Capture().out, 40, 8);
+        Capture deviceText = new Capture();
+        BatchedRegression.Result device = BatchedRegression.run(device(), deviceText.out, 40, 8);
+        assertArrayEquals(cpu.trueW(), device.trueW(), deviceText.text());
+        assertArrayEquals(cpu.w(), device.w(), 1e-5f, deviceText.text());
+        assertArrayEquals(cpu.b(), device.b(), 1e-5f, deviceText.text());
+        assertArrayEquals(cpu.losses(), device.losses(), 1e-4f * cpu.losses()[0], deviceText.text());
+        assertEquals(0, device.loop().transfers().uploads() + device.loop().transfers().downloads(),
+                device.loop().describe());
     }
 
     @Test

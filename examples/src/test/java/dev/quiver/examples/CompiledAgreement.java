@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 /**
  * Runs the three training tutorials eagerly and with {@code --compiled} and checks that they give the same results
- * and print the same numbers: exactly (tolerance 0, for a compiled step without fusion) or within float rounding.
+ * and print the same numbers: exactly without fusion ({@code --no-fusion}), within float rounding with it.
  */
 final class CompiledAgreement {
     /** Relative difference a fused sum's other order may make in a tutorial's results. */
@@ -17,47 +19,60 @@ final class CompiledAgreement {
     private CompiledAgreement() {
     }
 
-    static void assertTutorialsAgree(ExampleArgs eagerArgs, ExampleArgs compiledArgs, double tolerance) {
-        assertTrue(compiledArgs.execution().compiled() && !eagerArgs.execution().compiled());
+    /**
+     * Runs each tutorial eagerly with {@code eagerArgs}, then compiled without fusion (the eager numbers exactly) and
+     * with fusion (the eager numbers within {@link #TOLERANCE}).
+     */
+    static void assertTutorialsAgree(ExampleArgs eagerArgs) {
+        assertTrue(!eagerArgs.execution().compiled());
+        ExampleArgs unfused = eagerArgs.withExecution(ExampleArgs.Execution.COMPILED_UNFUSED);
+        ExampleArgs fused = eagerArgs.withExecution(ExampleArgs.Execution.COMPILED);
 
         Capture eagerText = new Capture();
         LinearRegression.Result eager = LinearRegression.run(eagerArgs, eagerText.out);
-        Capture compiledText = new Capture();
-        LinearRegression.Result compiled = LinearRegression.run(compiledArgs, compiledText.out);
-        assertClose(eager.w(), compiled.w(), tolerance, "linear-regression w");
-        assertClose(eager.b(), compiled.b(), tolerance, "linear-regression b");
-        assertClose(eager.wHistory(), compiled.wHistory(), tolerance, "linear-regression w per iteration");
-        assertClose(eager.bHistory(), compiled.bHistory(), tolerance, "linear-regression b per iteration");
-        assertSamePrints(eagerText, compiledText, tolerance);
-        assertCompiled(eager.compiled(), compiled.compiled(), compiled.loop(), LinearRegression.ITERATIONS);
+        assertNull(eager.compiled(), "the eager loop compiles nothing");
+        for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
+            double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
+            Capture compiledText = new Capture();
+            LinearRegression.Result compiled = LinearRegression.run(compiledArgs, compiledText.out);
+            assertClose(eager.w(), compiled.w(), tolerance, "linear-regression w");
+            assertClose(eager.b(), compiled.b(), tolerance, "linear-regression b");
+            assertClose(eager.wHistory(), compiled.wHistory(), tolerance, "linear-regression w per iteration");
+            assertClose(eager.bHistory(), compiled.bHistory(), tolerance, "linear-regression b per iteration");
+            assertSamePrints(eagerText, compiledText, tolerance);
+            assertCompiled(compiled.compiled(), compiled.loop(), LinearRegression.ITERATIONS);
+        }
 
         eagerText = new Capture();
         PolynomialRegression.Result eagerFit = PolynomialRegression.run(eagerArgs, eagerText.out);
-        compiledText = new Capture();
-        PolynomialRegression.Result compiledFit = PolynomialRegression.run(compiledArgs, compiledText.out);
-        assertArrayEquals(eagerFit.initialCoefficients(), compiledFit.initialCoefficients());
-        assertClose(eagerFit.coefficients(), compiledFit.coefficients(), tolerance, "polynomial coefficients");
-        assertClose(eagerFit.finalLoss(), compiledFit.finalLoss(), tolerance, "polynomial final loss");
-        assertSamePrints(eagerText, compiledText, tolerance);
-        assertCompiled(eagerFit.compiled(), compiledFit.compiled(), compiledFit.loop(), PolynomialRegression.STEPS);
+        for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
+            double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
+            Capture compiledText = new Capture();
+            PolynomialRegression.Result compiledFit = PolynomialRegression.run(compiledArgs, compiledText.out);
+            assertArrayEquals(eagerFit.initialCoefficients(), compiledFit.initialCoefficients());
+            assertClose(eagerFit.coefficients(), compiledFit.coefficients(), tolerance, "polynomial coefficients");
+            assertClose(eagerFit.finalLoss(), compiledFit.finalLoss(), tolerance, "polynomial final loss");
+            assertSamePrints(eagerText, compiledText, tolerance);
+            assertCompiled(compiledFit.compiled(), compiledFit.loop(), PolynomialRegression.STEPS);
+        }
 
         eagerText = new Capture();
         EquationPuzzle.Result eagerPuzzle = EquationPuzzle.run(eagerArgs, eagerText.out);
-        compiledText = new Capture();
-        EquationPuzzle.Result compiledPuzzle = EquationPuzzle.run(compiledArgs, compiledText.out);
-        assertClose(new float[] {eagerPuzzle.a(), eagerPuzzle.b(), eagerPuzzle.c(), eagerPuzzle.d()},
-                new float[] {compiledPuzzle.a(), compiledPuzzle.b(), compiledPuzzle.c(), compiledPuzzle.d()},
-                tolerance, "puzzle A, B, C, D");
-        assertClose(eagerPuzzle.lossHistory(), compiledPuzzle.lossHistory(), tolerance, "puzzle loss per step");
-        assertSamePrints(eagerText, compiledText, tolerance);
-        assertCompiled(eagerPuzzle.compiled(), compiledPuzzle.compiled(), compiledPuzzle.loop(),
-                EquationPuzzle.STEPS);
+        for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
+            double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
+            Capture compiledText = new Capture();
+            EquationPuzzle.Result compiledPuzzle = EquationPuzzle.run(compiledArgs, compiledText.out);
+            assertClose(new float[] {eagerPuzzle.a(), eagerPuzzle.b(), eagerPuzzle.c(), eagerPuzzle.d()},
+                    new float[] {compiledPuzzle.a(), compiledPuzzle.b(), compiledPuzzle.c(), compiledPuzzle.d()},
+                    tolerance, "puzzle A, B, C, D");
+            assertClose(eagerPuzzle.lossHistory(), compiledPuzzle.lossHistory(), tolerance, "puzzle loss per step");
+            assertSamePrints(eagerText, compiledText, tolerance);
+            assertCompiled(compiledPuzzle.compiled(), compiledPuzzle.loop(), EquationPuzzle.STEPS);
+        }
     }
 
     /** The compiled run replayed all but its first steps, touching the host not at all, in fewer backend calls. */
-    private static void assertCompiled(CompiledTraining.Run eager, CompiledTraining.Run compiled, TrainingLoop loop,
-                                       int steps) {
-        assertNull(eager, "the eager loop compiles nothing");
+    private static void assertCompiled(CompiledTraining.Run compiled, TrainingLoop loop, int steps) {
         assertNotNull(compiled);
         assertEquals(steps, compiled.losses().shape().dims()[0], "a loss per step");
         assertEquals(steps - CompiledTraining.FIRST_STEPS, loop.steps(), loop.describe());
