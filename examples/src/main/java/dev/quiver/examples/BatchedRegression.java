@@ -200,6 +200,7 @@ public final class BatchedRegression {
         List<Path> plots = new ArrayList<>();
         if (args.plots()) {
             plots.add(Plots.save(recoveryChart(partial), args.plotDirectory(), "batched-regression.png"));
+            plots.add(Plots.save(errorChart(partial), args.plotDirectory(), "batched-regression-errors.png"));
             plots.forEach(plot -> out.println("Plot: " + plot));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -226,6 +227,36 @@ public final class BatchedRegression {
         Plots.points(chart, String.format(Locale.ROOT, "intercept b_k (max error %.3f)", result.maxErrorB()),
                 Plots.widen(result.trueB()), Plots.widen(result.b()));
         return chart;
+    }
+
+    /**
+     * Each line's error (recovered minus true) against its true value: on the scale of the recovery plot every point
+     * lies on the diagonal, so this one shows the spread, SGD's noise floor, and that it does not depend on the line.
+     */
+    static XYChart errorChart(Result result) {
+        // the errors scatter around zero across the whole width: the legend goes above them, top centre
+        XYChart chart = Plots.chart(String.format(Locale.ROOT, "%,d lines: recovered minus true value",
+                result.w().length), "true value", "recovered - true", LegendPosition.InsideN);
+        chart.getStyler().setMarkerSize(3);
+        double[] ends = {-PARAMETER_RANGE, PARAMETER_RANGE};
+        Plots.reference(chart, "no error", ends, new double[] {0, 0});
+        Plots.points(chart, String.format(Locale.ROOT, "slope w_k (mean |error| %.4f)", result.meanErrorW()),
+                Plots.widen(result.trueW()), difference(result.w(), result.trueW()));
+        Plots.points(chart, String.format(Locale.ROOT, "intercept b_k (mean |error| %.4f)", result.meanErrorB()),
+                Plots.widen(result.trueB()), difference(result.b(), result.trueB()));
+        // room above the points for the legend
+        double largest = Math.max(result.maxErrorW(), result.maxErrorB());
+        chart.getStyler().setYAxisMin(-1.2 * largest);
+        chart.getStyler().setYAxisMax(2.0 * largest);
+        return chart;
+    }
+
+    private static double[] difference(float[] found, float[] truth) {
+        double[] difference = new double[found.length];
+        for (int i = 0; i < found.length; i++) {
+            difference[i] = found[i] - (double) truth[i];
+        }
+        return difference;
     }
 
     private static double maxError(float[] found, float[] truth) {

@@ -67,7 +67,7 @@ public final class Main {
                 parameters W, B of shape (10000, 1), a batch of 64 samples per line drawn on the backend inside
                 the step, SGD(0.05), 100 steps of one compiled TrainingStep; the loss is the sum of each line's mean
                 squared error, so each line gets its own fit's gradient. Prints the recovery error, samples/s and
-                µs per step; plots recovered vs true w and b.""", true));
+                µs per step; plots recovered vs true w and b, and each line's error.""", true));
         COMMANDS.put("all", new Command("every example above, in order", """
                 Runs seed-basics, linear-regression, polynomial-regression, equation-puzzle and batched-regression
                 in one JVM on one backend. Each µs/step figure is a cold first run (JIT compilation included); compare reports the

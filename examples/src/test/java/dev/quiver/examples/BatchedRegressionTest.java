@@ -102,7 +102,10 @@ class BatchedRegressionTest {
         // the replayed steps touch the host not at all: the history is read after them
         assertEquals(0, result.loop().transfers().uploads() + result.loop().transfers().downloads(),
                 result.loop().describe());
-        assertEquals(List.of(directory.resolve("batched-regression.png")), result.plots());
-        assertTrue(Files.size(result.plots().getFirst()) > 1000, text);
+        assertEquals(List.of(directory.resolve("batched-regression.png"),
+                directory.resolve("batched-regression-errors.png")), result.plots());
+        for (Path plot : result.plots()) {
+            assertTrue(Files.size(plot) > 1000, plot + "\n" + text);
+        }
     }
 }
