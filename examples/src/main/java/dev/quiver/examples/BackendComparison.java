@@ -127,7 +127,8 @@ public final class BackendComparison {
                 + "and kernel builds included,%n  as `./quiver all` and a single tutorial print it), warm = the median "
                 + "of %d runs after it. Compiled: the replayed steps (the%n  first %d, eager then traced, are timed "
                 + "apart). calls/step: backend calls (kernel launches on a GPU) per step;%n  compiled: per replay, "
-                + "+ the copies that keep the history on the device.%n", MEASURED_RUNS, CompiledTraining.FIRST_STEPS);
+                + "+ the copies that keep the history on the device; * = the backend has no fused kernels yet,%n  so a "
+                + "fused call runs its ops one by one.%n", MEASURED_RUNS, CompiledTraining.FIRST_STEPS);
         out.println(agree ? "\nAll backends print the same numbers, compiled as eager."
                 : "\nThe runs DISAGREE (marked above).");
         return agree;
@@ -142,7 +143,9 @@ public final class BackendComparison {
     /** The backend calls per step: the compiled step's replay, or the eager step it was traced from. */
     private static String calls(List<Run> runs, Run run) {
         if (run.compiled() != null) {
-            return run.compiled().callsPerStep() + " (+" + run.compiled().historyCopies() + " hist)";
+            // * : the fused calls run op by op until the backend has fused kernels (see the footnote)
+            return run.compiled().callsPerStep() + (run.compiled().fusedKernels() ? "" : "*") + " (+"
+                    + run.compiled().historyCopies() + " hist)";
         }
         return runs.stream().filter(twin -> twin.compiled() != null && twin.backend().equals(run.backend()))
                 .map(twin -> String.valueOf(twin.compiled().eagerCallsPerStep())).findFirst().orElse("-");

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.Tensor;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** How compare judges a compiled run's printout against the eager one. */
@@ -35,6 +37,25 @@ class BackendComparisonTest {
     void differentTextOrLineCountsDisagree() {
         assertFalse(BackendComparison.agreement(List.of("A = 1.0"), List.of("B = 1.0")).withinRounding());
         assertFalse(BackendComparison.agreement(List.of("A = 1.0"), List.of("A = 1.0", "B = 2.0")).withinRounding());
+    }
+
+    @Test
+    void aCompiledStepSaysWhenItsFusedCallsRunOpByOp() {
+        Tensor losses = Tensor.zeros(3);
+        CompiledTraining.Run opByOp = new CompiledTraining.Run(losses, Map.of(), null, 9, 3, 24, 0.041,
+                ExampleArgs.Execution.COMPILED, false);
+        assertEquals("Compiled step (compiled): 9 backend calls per replayed step (+3 history copies), 24 per eager "
+                + "step; the first 2 steps (eager, then traced and compiled) took 41.0 ms; this backend has no fused "
+                + "kernels yet: a fused call runs its ops one by one", opByOp.describe());
+        CompiledTraining.Run fused = new CompiledTraining.Run(losses, Map.of(), null, 3, 1, 24, 0.041,
+                ExampleArgs.Execution.COMPILED, true);
+        assertTrue(fused.describe().endsWith("(+1 history copy), 24 per eager step; the first 2 steps (eager, then "
+                + "traced and compiled) took 41.0 ms"), fused.describe());
+        // unfused on purpose: nothing to say about fused kernels
+        CompiledTraining.Run unfused = new CompiledTraining.Run(losses, Map.of(), null, 24, 1, 24, 0.041,
+                ExampleArgs.Execution.COMPILED_UNFUSED, false);
+        assertTrue(unfused.describe().startsWith("Compiled step (compiled, unfused): 24 backend calls")
+                && unfused.describe().endsWith(" ms"), unfused.describe());
     }
 
     @Test
