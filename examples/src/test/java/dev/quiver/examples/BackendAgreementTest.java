@@ -30,8 +30,18 @@ class BackendAgreementTest {
         return true;
     }
 
+    private CompiledAgreement.EagerRuns deviceEager;
+
     private ExampleArgs device() {
         return CPU.withBackend(deviceBackend());
+    }
+
+    /** The eager tutorials on the device, run once for the tests that compare with them (PoCL is slow at them). */
+    private CompiledAgreement.EagerRuns deviceEager() {
+        if (deviceEager == null) {
+            deviceEager = CompiledAgreement.EagerRuns.of(device());
+        }
+        return deviceEager;
     }
 
     @BeforeAll
@@ -57,8 +67,8 @@ class BackendAgreementTest {
     void linearRegressionAgreesAndMakesNoTransfersPerStep() {
         Capture cpuText = new Capture();
         LinearRegression.Result cpu = LinearRegression.run(CPU, cpuText.out);
-        Capture deviceText = new Capture();
-        LinearRegression.Result device = LinearRegression.run(device(), deviceText.out);
+        Capture deviceText = deviceEager().linear().text();
+        LinearRegression.Result device = deviceEager().linear().result();
         assertEquals(cpu.w(), device.w(), 1e-5, deviceText.text());
         assertEquals(cpu.b(), device.b(), 1e-5, deviceText.text());
         assertArrayEquals(cpu.wHistory(), device.wHistory(), 1e-5f);
@@ -75,8 +85,8 @@ class BackendAgreementTest {
     void polynomialRegressionAgreesAndStaysOnTheDevice() {
         Capture cpuText = new Capture();
         PolynomialRegression.Result cpu = PolynomialRegression.run(CPU, cpuText.out);
-        Capture deviceText = new Capture();
-        PolynomialRegression.Result device = PolynomialRegression.run(device(), deviceText.out);
+        Capture deviceText = deviceEager().polynomial().text();
+        PolynomialRegression.Result device = deviceEager().polynomial().result();
         assertArrayEquals(cpu.initialCoefficients(), device.initialCoefficients(), deviceText.text());
         assertArrayEquals(cpu.coefficients(), device.coefficients(), 1e-4f, deviceText.text());
         int printed = PolynomialRegression.STEPS / PolynomialRegression.PRINT_EVERY;
@@ -87,7 +97,7 @@ class BackendAgreementTest {
 
     @Test
     void compiledTutorialsPrintTheEagerNumbersExactlyUnfusedAndWithinRoundingFused() {
-        CompiledAgreement.assertTutorialsAgree(device());
+        CompiledAgreement.assertTutorialsAgree(deviceEager());
     }
 
     @Test
@@ -106,8 +116,8 @@ class BackendAgreementTest {
     @Test
     void equationPuzzleAgreesWithNoTransfersAtAll() {
         EquationPuzzle.Result cpu = EquationPuzzle.run(CPU, new Capture().out);
-        Capture deviceText = new Capture();
-        EquationPuzzle.Result device = EquationPuzzle.run(device(), deviceText.out);
+        Capture deviceText = deviceEager().puzzle().text();
+        EquationPuzzle.Result device = deviceEager().puzzle().result();
         assertEquals(cpu.a(), device.a(), 1e-4, deviceText.text());
         assertEquals(cpu.b(), device.b(), 1e-4, deviceText.text());
         assertEquals(cpu.c(), device.c(), 1e-4, deviceText.text());

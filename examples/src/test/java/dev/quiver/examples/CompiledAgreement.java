@@ -19,17 +19,44 @@ final class CompiledAgreement {
     private CompiledAgreement() {
     }
 
-    /**
-     * Runs each tutorial eagerly with {@code eagerArgs}, then compiled without fusion (the eager numbers exactly) and
-     * with fusion (the eager numbers within {@link #TOLERANCE}).
-     */
-    static void assertTutorialsAgree(ExampleArgs eagerArgs) {
-        assertTrue(!eagerArgs.execution().compiled());
-        ExampleArgs unfused = eagerArgs.withExecution(ExampleArgs.Execution.COMPILED_UNFUSED);
-        ExampleArgs fused = eagerArgs.withExecution(ExampleArgs.Execution.COMPILED);
+    /** A tutorial's result with what it printed. */
+    record Printed<R>(R result, Capture text) {
+    }
 
-        Capture eagerText = new Capture();
-        LinearRegression.Result eager = LinearRegression.run(eagerArgs, eagerText.out);
+    /**
+     * The three training tutorials run eagerly with the same options: made once per backend and shared by the tests
+     * that need them (on PoCL the eager loops take most of the suite's time).
+     */
+    record EagerRuns(ExampleArgs args, Printed<LinearRegression.Result> linear,
+                     Printed<PolynomialRegression.Result> polynomial, Printed<EquationPuzzle.Result> puzzle) {
+        static EagerRuns of(ExampleArgs args) {
+            assertTrue(!args.execution().compiled(), args.toString());
+            Capture linear = new Capture();
+            LinearRegression.Result linearResult = LinearRegression.run(args, linear.out);
+            Capture polynomial = new Capture();
+            PolynomialRegression.Result polynomialResult = PolynomialRegression.run(args, polynomial.out);
+            Capture puzzle = new Capture();
+            EquationPuzzle.Result puzzleResult = EquationPuzzle.run(args, puzzle.out);
+            return new EagerRuns(args, new Printed<>(linearResult, linear),
+                    new Printed<>(polynomialResult, polynomial), new Printed<>(puzzleResult, puzzle));
+        }
+    }
+
+    /** {@link #assertTutorialsAgree(EagerRuns)} after running the tutorials eagerly with {@code eagerArgs}. */
+    static void assertTutorialsAgree(ExampleArgs eagerArgs) {
+        assertTutorialsAgree(EagerRuns.of(eagerArgs));
+    }
+
+    /**
+     * Runs each tutorial with the eager runs' options compiled, without fusion (the eager numbers exactly) and with
+     * fusion (the eager numbers within {@link #TOLERANCE}).
+     */
+    static void assertTutorialsAgree(EagerRuns eagerRuns) {
+        ExampleArgs unfused = eagerRuns.args().withExecution(ExampleArgs.Execution.COMPILED_UNFUSED);
+        ExampleArgs fused = eagerRuns.args().withExecution(ExampleArgs.Execution.COMPILED);
+
+        Capture eagerText = eagerRuns.linear().text();
+        LinearRegression.Result eager = eagerRuns.linear().result();
         assertNull(eager.compiled(), "the eager loop compiles nothing");
         for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
             double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
@@ -43,8 +70,8 @@ final class CompiledAgreement {
             assertCompiled(compiled.compiled(), compiled.loop(), LinearRegression.ITERATIONS);
         }
 
-        eagerText = new Capture();
-        PolynomialRegression.Result eagerFit = PolynomialRegression.run(eagerArgs, eagerText.out);
+        eagerText = eagerRuns.polynomial().text();
+        PolynomialRegression.Result eagerFit = eagerRuns.polynomial().result();
         for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
             double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
             Capture compiledText = new Capture();
@@ -56,8 +83,8 @@ final class CompiledAgreement {
             assertCompiled(compiledFit.compiled(), compiledFit.loop(), PolynomialRegression.STEPS);
         }
 
-        eagerText = new Capture();
-        EquationPuzzle.Result eagerPuzzle = EquationPuzzle.run(eagerArgs, eagerText.out);
+        eagerText = eagerRuns.puzzle().text();
+        EquationPuzzle.Result eagerPuzzle = eagerRuns.puzzle().result();
         for (ExampleArgs compiledArgs : List.of(unfused, fused)) {
             double tolerance = compiledArgs == unfused ? 0 : TOLERANCE;
             Capture compiledText = new Capture();
