@@ -11,13 +11,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the four tutorials on several backends in one process and reports, side by side, whether they print the
  * same numbers, the time per training step and the host transfers of each training loop. Each training tutorial
- * runs once cold (JIT compilation and kernel builds included: the figure {@code ./quiver all} prints), then
- * {@value #MEASURED_RUNS} times warm; both the cold figure and the warm median are reported. On a terminal a status
- * line says which run is going.
+ * runs twice per backend: as the eager loop it teaches and {@code --compiled} (the same step traced once and
+ * replayed by a {@link dev.quiver.TrainingStep}); the compiled row says whether it printed the eager numbers (exactly,
+ * or within float rounding where fusion adds in another order) and how many backend calls (kernel launches on a GPU)
+ * one step makes each way. Each run happens once cold (JIT compilation and kernel builds included: the figure
+ * {@code ./quiver all} prints), then {@value #MEASURED_RUNS} times warm; both the cold figure and the warm median are
+ * reported. On a terminal a status line says which run is going.
  *
  * <pre>{@code
  * ./quiver compare                          # every backend that can run here
@@ -31,15 +38,32 @@ public final class BackendComparison {
     }
 
     /**
-     * One tutorial on one backend: its printed numbers, its first (cold) training loop and the warm median one
-     * (both null for seed-basics).
+     * One tutorial on one backend, eager or compiled: its printed numbers, its first (cold) training loop and the warm
+     * median one (both null for seed-basics), and the compiled step's figures (null when eager).
      */
-    record Run(String example, String backend, List<String> lines, TrainingLoop coldLoop, TrainingLoop loop,
-               String summary) {
+    record Run(String example, String backend, ExampleArgs.Execution execution, List<String> lines,
+               TrainingLoop coldLoop, TrainingLoop loop, CompiledTraining.Run compiled, String summary) {
     }
 
+    /** A training tutorial as compare runs it: its entry point and where its result keeps what compare shows. */
+    private record Tutorial<R>(String name, BiFunction<ExampleArgs, PrintStream, R> run,
+                               Function<R, TrainingLoop> loop, Function<R, CompiledTraining.Run> compiled,
+                               Function<R, String> summary) {
+    }
+
+    private static final List<Tutorial<?>> TUTORIALS = List.of(
+            new Tutorial<>("linear-regression", LinearRegression::run, LinearRegression.Result::loop,
+                    LinearRegression.Result::compiled,
+                    r -> String.format(Locale.ROOT, "w=%.4f b=%.4f", r.w(), r.b())),
+            new Tutorial<>("polynomial-regression", PolynomialRegression::run, PolynomialRegression.Result::loop,
+                    PolynomialRegression.Result::compiled, r -> Arrays.toString(r.coefficients())),
+            new Tutorial<>("equation-puzzle", EquationPuzzle::run, EquationPuzzle.Result::loop,
+                    EquationPuzzle.Result::compiled,
+                    r -> String.format(Locale.ROOT, "A=%.4f B=%.4f C=%.4f D=%.4f", r.a(), r.b(), r.c(), r.d())));
+
     /**
-     * Runs and prints the comparison; returns true when every backend printed the same numbers.
+     * Runs and prints the comparison; returns true when every backend printed the same numbers, and every compiled
+     * run its backend's eager numbers within float rounding.
      *
      * @param backends the backends to compare; empty means every backend that can run here
      * @param args     the seed to use (plots are never written here)
@@ -53,45 +77,78 @@ public final class BackendComparison {
         for (String backend : names) {
             Quiver.use(backend);   // a backend that cannot run fails here, before a minute of work on the others
         }
-        ExampleArgs quiet = args.withoutPlots();
+        ExampleArgs quiet = args.withoutPlots().withExecution(ExampleArgs.Execution.EAGER);
         Map<String, List<Run>> byExample = new LinkedHashMap<>();
         try (Progress status = Progress.onTerminal(out, "compare", 0)) {
             for (String backend : names) {
                 ExampleArgs on = quiet.withBackend(backend);
                 status.println(out, "running the tutorials on " + backend + " ...");
                 Tracker tracker = (example, run) -> status.status(backend + ": " + example + ", " + run);
-                for (Run run : List.of(
-                        runSeedBasics(on, backend),
-                        runLinear(on, backend, tracker),
-                        runPolynomial(on, backend, tracker),
-                        runPuzzle(on, backend, tracker))) {
-                    byExample.computeIfAbsent(run.example(), key -> new ArrayList<>()).add(run);
+                List<Run> runs = new ArrayList<>(List.of(runSeedBasics(on, backend)));
+                for (Tutorial<?> tutorial : TUTORIALS) {
+                    runs.add(runTutorial(tutorial, on, backend, tracker));
+                    runs.add(runTutorial(tutorial, on.withExecution(ExampleArgs.Execution.COMPILED), backend,
+                            tracker));
                 }
+                runs.forEach(run -> byExample.computeIfAbsent(run.example(), key -> new ArrayList<>()).add(run));
                 status.println(out, "  " + Quiver.selection());
             }
         }
-        out.printf(Locale.ROOT, "%n%-22s %-8s %-40s %10s %10s  %s%n", "tutorial", "backend", "result", "cold µs",
-                "warm µs", "host transfers in the training loop");
+        out.printf(Locale.ROOT, "%n%-22s %-8s %-9s %-40s %10s %10s %13s  %s%n", "tutorial", "backend", "mode",
+                "result", "cold µs", "warm µs", "calls/step", "host transfers in the training loop");
         boolean agree = true;
         for (List<Run> runs : byExample.values()) {
             List<String> reference = runs.get(0).lines();
             for (Run run : runs) {
-                boolean same = run.lines().equals(reference);
-                agree &= same;
+                String verdict;
+                if (run.compiled() == null) {
+                    boolean same = run.lines().equals(reference);
+                    agree &= same;
+                    verdict = same ? "" : "   <-- prints different numbers than " + runs.get(0).backend();
+                } else {
+                    Agreement withEager = agreement(eagerTwin(runs, run).lines(), run.lines());
+                    agree &= withEager.withinRounding();
+                    verdict = withEager.exact() ? "   = eager"
+                            : withEager.withinRounding() ? String.format(Locale.ROOT,
+                            "   ≈ eager (within float rounding: %.2g)", withEager.largestRelativeDifference())
+                            : "   <-- prints different numbers than eager on " + run.backend();
+                }
                 TrainingLoop loop = run.loop();
-                out.printf(Locale.ROOT, "%-22s %-8s %-40s %10s %10s  %s%s%n", run.example(), run.backend(),
-                        run.summary(), micros(run.coldLoop()), micros(loop),
+                out.printf(Locale.ROOT, "%-22s %-8s %-9s %-40s %10s %10s %13s  %s%s%n", run.example(), run.backend(),
+                        run.execution().label(), run.summary(),
+                        micros(run.coldLoop()), micros(loop), calls(runs, run),
                         loop == null ? "-" : loop.transfers().uploads() + " uploads, " + loop.transfers().downloads()
                                 + " downloads (" + (loop.transfers().uploadBytes() + loop.transfers().downloadBytes())
                                 + " bytes) in " + loop.steps() + " steps",
-                        same ? "" : "   <-- prints different numbers than " + runs.get(0).backend());
+                        verdict);
             }
         }
         out.printf(Locale.ROOT, "cold, warm: µs per training step; cold = the first run in this JVM (JIT compilation "
                 + "and kernel builds included,%n  as `./quiver all` and a single tutorial print it), warm = the median "
-                + "of %d runs after it.%n", MEASURED_RUNS);
-        out.println(agree ? "\nAll backends print the same numbers." : "\nThe backends DISAGREE (marked above).");
+                + "of %d runs after it. Compiled: the replayed steps (the%n  first %d, eager then traced, are timed "
+                + "apart). calls/step: backend calls (kernel launches on a GPU) per step;%n  compiled: per replay, "
+                + "+ the copies that keep the history on the device; * = the backend has no fused kernels yet,%n  so a "
+                + "fused call runs its ops one by one.%n", MEASURED_RUNS, CompiledTraining.FIRST_STEPS);
+        out.println(agree ? "\nAll backends print the same numbers, compiled as eager."
+                : "\nThe runs DISAGREE (marked above).");
         return agree;
+    }
+
+    /** The eager run of the same tutorial on the same backend as {@code compiled}. */
+    private static Run eagerTwin(List<Run> runs, Run compiled) {
+        return runs.stream().filter(run -> run.compiled() == null && run.backend().equals(compiled.backend()))
+                .findFirst().orElseThrow();
+    }
+
+    /** The backend calls per step: the compiled step's replay, or the eager step it was traced from. */
+    private static String calls(List<Run> runs, Run run) {
+        if (run.compiled() != null) {
+            // * : the fused calls run op by op until the backend has fused kernels (see the footnote)
+            return run.compiled().callsPerStep() + (run.compiled().fusedKernels() ? "" : "*") + " (+"
+                    + run.compiled().historyCopies() + " hist)";
+        }
+        return runs.stream().filter(twin -> twin.compiled() != null && twin.backend().equals(run.backend()))
+                .map(twin -> String.valueOf(twin.compiled().eagerCallsPerStep())).findFirst().orElse("-");
     }
 
     private static String micros(TrainingLoop loop) {
@@ -106,29 +163,16 @@ public final class BackendComparison {
 
     private static Run runSeedBasics(ExampleArgs args, String backend) {
         String text = capture(out -> SeedBasics.run(args, out));
-        return new Run("seed-basics", backend, numbers(text), null, null, text.lines().count() + " lines printed");
+        return new Run("seed-basics", backend, ExampleArgs.Execution.EAGER, numbers(text), null, null, null,
+                text.lines().count() + " lines printed");
     }
 
-    private static Run runLinear(ExampleArgs args, String backend, Tracker tracker) {
-        Measured<LinearRegression.Result> m = measure("linear-regression", out -> LinearRegression.run(args, out),
-                LinearRegression.Result::loop, tracker);
-        return new Run("linear-regression", backend, numbers(m.text()), m.coldLoop(), m.result().loop(),
-                String.format(Locale.ROOT, "w=%.4f b=%.4f", m.result().w(), m.result().b()));
-    }
-
-    private static Run runPolynomial(ExampleArgs args, String backend, Tracker tracker) {
-        Measured<PolynomialRegression.Result> m = measure("polynomial-regression",
-                out -> PolynomialRegression.run(args, out), PolynomialRegression.Result::loop, tracker);
-        return new Run("polynomial-regression", backend, numbers(m.text()), m.coldLoop(), m.result().loop(),
-                Arrays.toString(m.result().coefficients()));
-    }
-
-    private static Run runPuzzle(ExampleArgs args, String backend, Tracker tracker) {
-        Measured<EquationPuzzle.Result> m = measure("equation-puzzle", out -> EquationPuzzle.run(args, out),
-                EquationPuzzle.Result::loop, tracker);
-        EquationPuzzle.Result r = m.result();
-        return new Run("equation-puzzle", backend, numbers(m.text()), m.coldLoop(), r.loop(),
-                String.format(Locale.ROOT, "A=%.4f B=%.4f C=%.4f D=%.4f", r.a(), r.b(), r.c(), r.d()));
+    private static <R> Run runTutorial(Tutorial<R> tutorial, ExampleArgs args, String backend, Tracker tracker) {
+        String label = tutorial.name() + (args.execution().compiled() ? " --compiled" : "");
+        Measured<R> m = measure(label, out -> tutorial.run().apply(args, out), tutorial.loop(), tracker);
+        return new Run(tutorial.name(), backend, args.execution(), numbers(m.text()), m.coldLoop(),
+                tutorial.loop().apply(m.result()), tutorial.compiled().apply(m.result()),
+                tutorial.summary().apply(m.result()));
     }
 
     /** A tutorial's result and what it printed, with the training loop of its cold first run. */
@@ -136,8 +180,8 @@ public final class BackendComparison {
     }
 
     /** One cold run, then {@link #MEASURED_RUNS} warm runs; the one with the median time per step. */
-    private static <R> Measured<R> measure(String example, java.util.function.Function<PrintStream, R> tutorial,
-                                           java.util.function.Function<R, TrainingLoop> loop, Tracker tracker) {
+    private static <R> Measured<R> measure(String example, Function<PrintStream, R> tutorial,
+                                           Function<R, TrainingLoop> loop, Tracker tracker) {
         tracker.starting(example, "cold run");
         TrainingLoop cold = loop.apply(tutorial.apply(discard()));
         List<Measured<R>> runs = new ArrayList<>();
@@ -157,10 +201,73 @@ public final class BackendComparison {
                 .map(BackendProvider::name).toList();
     }
 
-    /** The printed lines that carry results: not the ones naming the backend or reporting time. */
+    /** The printed lines that carry results: not the ones naming the backend or reporting time or calls. */
     static List<String> numbers(String text) {
         return text.lines().filter(line -> !line.startsWith("Backend:") && !line.startsWith("Time:")
-                && !line.startsWith("Training loop:")).toList();
+                && !line.startsWith("Training loop:") && !line.startsWith("Compiled step")).toList();
+    }
+
+    /** A number as the examples print it: {@code 7}, {@code -0.125}, {@code 1.5e-05}, {@code 2.1E-7}. */
+    private static final Pattern NUMBER = Pattern.compile("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?");
+
+    /**
+     * How two printouts of the same program agree.
+     *
+     * @param exact                     the same text
+     * @param withinRounding            the same text apart from numbers, and each number within
+     *                                  {@link #RELATIVE_ROUNDING} of the other or one unit of the finer last
+     *                                  printed digit of the two (7.013 and 7.012 agree: printed rounding)
+     * @param largestRelativeDifference the largest {@code |a - b| / max(|a|, |b|)} over the numbers printed
+     */
+    record Agreement(boolean exact, boolean withinRounding, double largestRelativeDifference) {
+    }
+
+    /**
+     * Differences a fused step may make: a fused sum adds in another order, and float32 rounding differences of
+     * about {@code 1e-7} grow a little over thousands of optimizer steps.
+     */
+    static final double RELATIVE_ROUNDING = 1e-4;
+
+    /** Compares two printouts line by line, number by number (see {@link Agreement}). */
+    static Agreement agreement(List<String> expected, List<String> actual) {
+        if (expected.equals(actual)) {
+            return new Agreement(true, true, 0);
+        }
+        if (expected.size() != actual.size()) {
+            return new Agreement(false, false, Double.POSITIVE_INFINITY);
+        }
+        boolean within = true;
+        double largest = 0;
+        for (int line = 0; line < expected.size(); line++) {
+            Matcher a = NUMBER.matcher(expected.get(line));
+            Matcher b = NUMBER.matcher(actual.get(line));
+            if (!a.replaceAll("#").equals(b.replaceAll("#"))) {
+                return new Agreement(false, false, Double.POSITIVE_INFINITY);
+            }
+            a.reset();
+            b.reset();
+            while (a.find() && b.find()) {
+                double x = Double.parseDouble(a.group());
+                double y = Double.parseDouble(b.group());
+                double difference = Math.abs(x - y);
+                double scale = Math.max(Math.abs(x), Math.abs(y));
+                largest = Math.max(largest, scale == 0 ? 0 : difference / scale);
+                double allowed = Math.max(RELATIVE_ROUNDING * scale,
+                        Math.min(lastDigit(a.group()), lastDigit(b.group())));
+                within &= difference <= allowed * (1 + 1e-9);
+            }
+        }
+        return new Agreement(false, within, largest);
+    }
+
+    /** One unit of the last digit printed: 0.001 for {@code 7.013}, 1e-7 for {@code 1.25e-05}, 1 for {@code 12}. */
+    static double lastDigit(String number) {
+        int exponentAt = Math.max(number.indexOf('e'), number.indexOf('E'));
+        String mantissa = exponentAt < 0 ? number : number.substring(0, exponentAt);
+        int exponent = exponentAt < 0 ? 0 : Integer.parseInt(number.substring(exponentAt + 1));
+        int point = mantissa.indexOf('.');
+        int decimals = point < 0 ? 0 : mantissa.length() - point - 1;
+        return Math.pow(10, exponent - decimals);
     }
 
     private static final class Holder<T> {

@@ -26,6 +26,9 @@ import org.knowm.xchart.style.Styler.LegendPosition;
  * <p>The system has rank 3: every {@code (7 - D, D + 2, D + 1, D)} solves it, so the answer depends on the start.
  * What is checked is that the residuals vanish, not which solution is found.
  *
+ * <p>With {@code --compiled} the same step runs through a {@link dev.quiver.TrainingStep}, traced once and replayed
+ * on the device, and the loss history is the step's device history.
+ *
  * <pre>{@code
  * // ./quiver equation-puzzle --seed 1
  * EquationPuzzle.Result result = EquationPuzzle.run(ExampleArgs.parse("--no-plots"), System.out);
@@ -49,12 +52,22 @@ public final class EquationPuzzle {
      * @param maxResidual the largest {@code |left - right|} of the four equations, computed in double from the
      *                    float32 values printed
      * @param lossHistory the loss at every step (read back once, after the loop)
-     * @param loop          the 1000 steps' time and host transfers: none at all
+     * @param loop        the 1000 steps' time and host transfers: none at all (compiled: the replayed steps)
+     * @param compiled    the compiled step's figures with {@code --compiled}, null for the eager loop
      * @param plots       the PNG files written (empty with {@code --no-plots})
      * @param seconds     wall time of the run
      */
     public record Result(float a, float b, float c, float d, double maxResidual, float[] lossHistory,
-                         TrainingLoop loop, List<Path> plots, double seconds) {
+                         TrainingLoop loop, CompiledTraining.Run compiled, List<Path> plots, double seconds) {
+    }
+
+    /** {@code (A+B-9)^2 + (C-D-1)^2 + (A+C-8)^2 + (B-D-2)^2}: zero exactly at the solutions. */
+    private static Tensor squaredResiduals(Tensor a, Tensor b, Tensor c, Tensor d) {
+        Tensor y1 = a.add(b).sub(9);
+        Tensor y2 = c.sub(d).sub(1);
+        Tensor y3 = a.add(c).sub(8);
+        Tensor y4 = b.sub(d).sub(2);
+        return y1.mul(y1).add(y2.mul(y2)).add(y3.mul(y3)).add(y4.mul(y4));
     }
 
     /**
@@ -83,28 +96,35 @@ public final class EquationPuzzle {
                 d.floatValue());
 
         Optimizer optimizer = new Nadam(LEARNING_RATE);
-        // Losses stay on the backend and are read back in one transfer after the loop.
-        List<Tensor> losses = new ArrayList<>(STEPS);
-        // Off a terminal nothing is printed until the answer; on one, a progress line shows after the first second.
+        float[] lossHistory;
         TrainingLoop loop;
-        try (Progress progress = Progress.onTerminal(out, "equation-puzzle", STEPS)) {
-            TrainingLoop.Meter meter = TrainingLoop.start("equation-puzzle");
-            for (int step = 0; step < STEPS; step++) {
-                try (GradientTape tape = new GradientTape()) {
-                    Tensor y1 = a.add(b).sub(9);
-                    Tensor y2 = c.sub(d).sub(1);
-                    Tensor y3 = a.add(c).sub(8);
-                    Tensor y4 = b.sub(d).sub(2);
-                    Tensor squaredError = y1.mul(y1).add(y2.mul(y2)).add(y3.mul(y3)).add(y4.mul(y4));
-                    // A non-persistent tape answers once, so all four gradients come from a single call.
-                    optimizer.applyGradients(tape.gradient(squaredError, unknowns), unknowns);
-                    losses.add(squaredError);
-                    progress.step(step + 1, squaredError);
+        CompiledTraining.Run compiled = null;
+        if (args.execution().compiled()) {
+            // The loop's loss as one function, traced once and replayed; its history stays on the device.
+            compiled = CompiledTraining.train("equation-puzzle", args.execution(), optimizer, unknowns,
+                    () -> squaredResiduals(a, b, c, d), STEPS);
+            loop = compiled.loop();
+            lossHistory = compiled.losses().toFloatArray();
+        } else {
+            // Losses stay on the backend and are read back in one transfer after the loop.
+            List<Tensor> losses = new ArrayList<>(STEPS);
+            // Off a terminal nothing is printed until the answer; on one, a progress line shows after the first
+            // second.
+            try (Progress progress = Progress.onTerminal(out, "equation-puzzle", STEPS)) {
+                TrainingLoop.Meter meter = TrainingLoop.start("equation-puzzle");
+                for (int step = 0; step < STEPS; step++) {
+                    try (GradientTape tape = new GradientTape()) {
+                        Tensor squaredError = squaredResiduals(a, b, c, d);
+                        // A non-persistent tape answers once, so all four gradients come from a single call.
+                        optimizer.applyGradients(tape.gradient(squaredError, unknowns), unknowns);
+                        losses.add(squaredError);
+                        progress.step(step + 1, squaredError);
+                    }
                 }
+                loop = meter.finish(STEPS, progress);
             }
-            loop = meter.finish(STEPS, progress);
+            lossHistory = Tensor.stack(losses, 0).toFloatArray();
         }
-        float[] lossHistory = Tensor.stack(losses, 0).toFloatArray();
 
         float va = a.floatValue();
         float vb = b.floatValue();
@@ -121,6 +141,9 @@ public final class EquationPuzzle {
         out.println("D = " + vd);
         out.printf(Locale.ROOT, "Check: A+B=%s, C-D=%s, A+C=%s, B-D=%s%n", va + vb, vc - vd, va + vc, vb - vd);
         out.println("Training loop: " + loop.describe());
+        if (compiled != null) {
+            out.println(compiled.describe());
+        }
         out.printf(Locale.ROOT, "Max residual: %.3g (final loss %.3g)%n", maxResidual, lossHistory[STEPS - 1]);
 
         List<Path> plots = new ArrayList<>();
@@ -130,7 +153,7 @@ public final class EquationPuzzle {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(va, vb, vc, vd, maxResidual, lossHistory, loop, List.copyOf(plots), seconds);
+        return new Result(va, vb, vc, vd, maxResidual, lossHistory, loop, compiled, List.copyOf(plots), seconds);
     }
 
     private static Path plot(Path directory, float[] lossHistory) {

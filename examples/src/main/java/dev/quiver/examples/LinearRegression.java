@@ -28,6 +28,11 @@ import org.knowm.xchart.style.Styler.LegendPosition;
  * With {@code E[x^2] = 1} each step shrinks the error of {@code w} by a factor of about {@code 1 - 2 * 0.03 = 0.94},
  * so 100 steps leave {@code 3 * 0.94^100 ≈ 0.006} of the initial error plus a noise floor of about 0.02.
  *
+ * <p>With {@code --compiled} the same step (batch, loss, gradient, update) runs through a
+ * {@link dev.quiver.TrainingStep}: traced once and replayed on the device, with w and b of every step kept in a device
+ * history that is read once after the run; the progress lines are printed from it. The numbers are the eager loop's
+ * (bit for bit with {@code --no-fusion}).
+ *
  * <pre>{@code
  * // ./quiver linear-regression --seed 7 --plots out/
  * LinearRegression.Result result = LinearRegression.run(ExampleArgs.parse("--no-plots"), System.out);
@@ -59,12 +64,26 @@ public final class LinearRegression {
      * @param wHistory w before each iteration, then the final value ({@code ITERATIONS + 1} entries)
      * @param bHistory b likewise
      * @param loop     the training loop's steps, time and host transfers: no uploads, and one download for
-     *                 each printed value
+     *                 each printed value (compiled: the replayed steps, with no transfers at all)
+     * @param compiled the compiled step's figures with {@code --compiled}, null for the eager loop
      * @param plots    the PNG files written (empty with {@code --no-plots})
      * @param seconds  wall time of the run
      */
     public record Result(float w, float b, float[] wHistory, float[] bHistory, TrainingLoop loop,
-                         List<Path> plots, double seconds) {
+                         CompiledTraining.Run compiled, List<Path> plots, double seconds) {
+    }
+
+    /** One batch: {@code x ~ Normal(0, 1)} and {@code y = 7x + 4 + noise}, drawn on the backend. */
+    private record Batch(Tensor x, Tensor y) {
+        static Batch draw(RandomGenerator random) {
+            Tensor x = random.normal(Shape.of(BATCH_SIZE, 1));
+            Tensor noise = random.normal(Shape.of(BATCH_SIZE, 1), 0, NOISE_STANDARD_DEVIATION, DType.FLOAT32);
+            return new Batch(x, x.mul(TRUE_W).add(TRUE_B).add(noise));
+        }
+    }
+
+    private static String progressLine(int iteration, float w, float b) {
+        return String.format(Locale.ROOT, "At iter %d, w=%.3f, b=%.3f", iteration, w, b);
     }
 
     /**
@@ -89,60 +108,83 @@ public final class LinearRegression {
         List<Variable> parameters = List.of(w, b);
         Optimizer optimizer = new SGD(LEARNING_RATE);   // plain descent: w -= lr * dloss/dw
 
-        // The history for the plot is kept on the backend: w.value() is a device-side copy, and the copies are
-        // stacked and read back once after the loop. Reading w and b each iteration would force a host
-        // synchronisation per step, which is exactly what a device training loop must avoid.
-        List<Tensor> wHistory = new ArrayList<>(ITERATIONS + 1);
-        List<Tensor> bHistory = new ArrayList<>(ITERATIONS + 1);
-        Tensor firstBatchX = null;
-        Tensor firstBatchY = null;
+        float[] ws;
+        float[] bs;
+        Batch firstBatch;
         TrainingLoop loop;
-        try (Progress progress = Progress.onTerminal(out, "linear-regression", ITERATIONS)) {
-            TrainingLoop.Meter meter = TrainingLoop.start("linear-regression");
-            for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+        CompiledTraining.Run compiled = null;
+        if (args.execution().compiled()) {
+            // The same step as the loop below, as one function the TrainingStep traces once and then replays.
+            Tensor startW = w.value();
+            Tensor startB = b.value();
+            compiled = CompiledTraining.train("linear-regression", args.execution(), optimizer, parameters, () -> {
+                Batch batch = Batch.draw(random);
+                return Losses.meanSquaredError(batch.y(), batch.x().mul(w).add(b));
+            }, ITERATIONS, w, b);
+            loop = compiled.loop();
+            // w and b before each iteration: the start, then the history of the device (one download each)
+            ws = Tensor.concat(List.of(startW.reshape(1), compiled.of(w)), 0).toFloatArray();
+            bs = Tensor.concat(List.of(startB.reshape(1), compiled.of(b)), 0).toFloatArray();
+            for (int iteration = 0; iteration < ITERATIONS; iteration += PRINT_EVERY) {
+                out.println(progressLine(iteration, ws[iteration], bs[iteration]));
+            }
+            // the plot's batch is the first one the step drew: the same seed draws it again
+            firstBatch = Batch.draw(new RandomGenerator(args.seed()));
+        } else {
+            // The history for the plot is kept on the backend: w.value() is a device-side copy, and the copies are
+            // stacked and read back once after the loop. Reading w and b each iteration would force a host
+            // synchronisation per step, which is exactly what a device training loop must avoid.
+            List<Tensor> wHistory = new ArrayList<>(ITERATIONS + 1);
+            List<Tensor> bHistory = new ArrayList<>(ITERATIONS + 1);
+            firstBatch = null;
+            try (Progress progress = Progress.onTerminal(out, "linear-regression", ITERATIONS)) {
+                TrainingLoop.Meter meter = TrainingLoop.start("linear-regression");
+                for (int iteration = 0; iteration < ITERATIONS; iteration++) {
+                    wHistory.add(w.value());
+                    bHistory.add(b.value());
+                    if (iteration % PRINT_EVERY == 0) {
+                        progress.println(out, progressLine(iteration, w.floatValue(), b.floatValue()));
+                    }
+                    Batch batch = Batch.draw(random);
+                    if (iteration == 0) {
+                        firstBatch = batch;
+                    }
+                    try (GradientTape tape = new GradientTape()) {
+                        Tensor predicted = batch.x().mul(w).add(b);
+                        Tensor loss = Losses.meanSquaredError(batch.y(), predicted);
+                        optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
+                        progress.step(iteration + 1, loss);
+                    }
+                }
                 wHistory.add(w.value());
                 bHistory.add(b.value());
-                if (iteration % PRINT_EVERY == 0) {
-                    progress.println(out, String.format(Locale.ROOT, "At iter %d, w=%.3f, b=%.3f", iteration,
-                            w.floatValue(), b.floatValue()));
-                }
-                Tensor x = random.normal(Shape.of(BATCH_SIZE, 1));
-                Tensor noise = random.normal(Shape.of(BATCH_SIZE, 1), 0, NOISE_STANDARD_DEVIATION, DType.FLOAT32);
-                Tensor y = x.mul(TRUE_W).add(TRUE_B).add(noise);
-                if (iteration == 0) {
-                    firstBatchX = x;
-                    firstBatchY = y;
-                }
-                try (GradientTape tape = new GradientTape()) {
-                    Tensor predicted = x.mul(w).add(b);
-                    Tensor loss = Losses.meanSquaredError(y, predicted);
-                    optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
-                    progress.step(iteration + 1, loss);
-                }
+                loop = meter.finish(ITERATIONS, progress);
             }
-            wHistory.add(w.value());
-            bHistory.add(b.value());
-            loop = meter.finish(ITERATIONS, progress);
+            ws = Tensor.stack(wHistory, 0).toFloatArray();
+            bs = Tensor.stack(bHistory, 0).toFloatArray();
         }
 
         float finalW = w.floatValue();
         float finalB = b.floatValue();
         out.printf(Locale.ROOT, "Final after %d iters: w=%.4f, b=%.4f (true w=%.1f, b=%.1f)%n", ITERATIONS, finalW,
                 finalB, TRUE_W, TRUE_B);
-        out.println("Training loop: " + loop.describe() + "; the downloads are the printed values");
-        float[] ws = Tensor.stack(wHistory, 0).toFloatArray();
-        float[] bs = Tensor.stack(bHistory, 0).toFloatArray();
+        if (compiled != null) {
+            out.println("Training loop: " + loop.describe() + "; the history is read once, after the run");
+            out.println(compiled.describe());
+        } else {
+            out.println("Training loop: " + loop.describe() + "; the downloads are the printed values");
+        }
 
         List<Path> plots = new ArrayList<>();
         if (args.plots()) {
-            plots.add(plotData(args.plotDirectory(), firstBatchX.toFloatArray(), firstBatchY.toFloatArray(), finalW,
-                    finalB));
+            plots.add(plotData(args.plotDirectory(), firstBatch.x().toFloatArray(), firstBatch.y().toFloatArray(),
+                    finalW, finalB));
             plots.add(plotParameters(args.plotDirectory(), ws, bs));
             plots.forEach(plot -> out.println("Plot: " + plot));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(finalW, finalB, ws, bs, loop, List.copyOf(plots), seconds);
+        return new Result(finalW, finalB, ws, bs, loop, compiled, List.copyOf(plots), seconds);
     }
 
     private static Path plotData(Path directory, float[] x, float[] y, float w, float b) {

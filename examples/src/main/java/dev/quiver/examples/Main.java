@@ -42,6 +42,7 @@ public final class Main {
         EXAMPLES.put("linear-regression", LinearRegression::run);
         EXAMPLES.put("polynomial-regression", PolynomialRegression::run);
         EXAMPLES.put("equation-puzzle", EquationPuzzle::run);
+        EXAMPLES.put("batched-regression", BatchedRegression::run);
         COMMANDS.put("seed-basics", new Command("tensors, variables and GradientTape, print for print", """
                 The first TensorFlow tutorial's tensor and GradientTape sections in Java, print for print: constants
                 and dtypes, variables, matmul, first and second derivatives, watched constants, persistent tapes,
@@ -53,15 +54,23 @@ public final class Main {
                 iteration.""", true));
         COMMANDS.put("polynomial-regression", new Command("recover x^2 + 2x + 3 with Nadam, with a plot", """
                 Recovers the coefficients of x^2 + 2x + 3 from 20 samples with features [x^2, x, 1] and Nadam(0.1),
-                2000 steps. Prints the loss every 500 steps and the coefficients found; plots samples and fit.""",
+                2000 steps. Prints the loss every 500 steps and the coefficients found; plots samples and fit.
+                --compiled: the same steps through a compiled TrainingStep.""",
                 true));
         COMMANDS.put("equation-puzzle", new Command("solve A+B=9, C-D=1, A+C=8, B-D=2 with Nadam", """
                 Solves A+B=9, C-D=1, A+C=8, B-D=2 by minimising the squared residuals with Nadam(0.1), 1000 steps;
                 the system has a line of solutions, so the one found depends on the seed. Plots the loss per step
-                on a log axis.""", true));
+                on a log axis. --compiled: the same steps through a compiled TrainingStep.""", true));
+        COMMANDS.put("batched-regression", new Command("fit 10,000 independent lines at once in one compiled step",
+                """
+                Fits 10,000 independent lines y = w_k*x + b_k + noise (each with its own true w_k, b_k) at once:
+                parameters W, B of shape (10000, 1), a batch of 64 samples per line drawn on the backend inside
+                the step, SGD(0.05), 100 steps of one compiled TrainingStep; the loss is the sum of each line's mean
+                squared error, so each line gets its own fit's gradient. Prints the recovery error, samples/s and
+                µs per step; plots recovered vs true w and b, and each line's error.""", true));
         COMMANDS.put("all", new Command("every example above, in order", """
-                Runs seed-basics, linear-regression, polynomial-regression and equation-puzzle in one JVM on one
-                backend. Each µs/step figure is a cold first run (JIT compilation included); compare reports the
+                Runs seed-basics, linear-regression, polynomial-regression, equation-puzzle and batched-regression
+                in one JVM on one backend. Each µs/step figure is a cold first run (JIT compilation included); compare reports the
                 warm ones.""", true));
         COMMANDS.put("compare", new Command("every example on several backends: same numbers? µs/step, transfers",
                 """

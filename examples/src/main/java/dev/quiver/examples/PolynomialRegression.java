@@ -29,6 +29,10 @@ import org.knowm.xchart.style.Styler.LegendPosition;
  * between 1 and 2.6 instead of 3. Learning rate 0.1 for 2000 steps recovers {@code [1, 2, 3]} to better than 1e-3
  * (checked over 40 seeds with a float32 NumPy replay of the same Nadam formulas).
  *
+ * <p>With {@code --compiled} the same loss and Nadam update run through a {@link dev.quiver.TrainingStep} (Nadam's
+ * moments and step count stay on the device); the loss of every step is kept on the device and the progress lines
+ * are printed from it after the run.
+ *
  * <pre>{@code
  * // ./quiver polynomial-regression --seed 3
  * PolynomialRegression.Result result = PolynomialRegression.run(ExampleArgs.parse("--no-plots"), System.out);
@@ -54,13 +58,18 @@ public final class PolynomialRegression {
      * @param initialCoefficients the random starting weights {@code [a, b, c]} of {@code a x^2 + b x + c}
      * @param coefficients        the trained weights
      * @param finalLoss           the sum of squared errors at the last step
-     * @param loop                the training loop's steps, time and host transfers (one download per print)
+     * @param loop                the training loop's steps, time and host transfers (one download per print;
+     *                            compiled: the replayed steps, with no transfers at all)
+     * @param compiled            the compiled step's figures with {@code --compiled}, null for the eager loop
      * @param plots               the PNG files written (empty with {@code --no-plots})
      * @param seconds             wall time of the run
      */
     public record Result(float[] initialCoefficients, float[] coefficients, float finalLoss, TrainingLoop loop,
-                         List<Path> plots,
-                         double seconds) {
+                         CompiledTraining.Run compiled, List<Path> plots, double seconds) {
+    }
+
+    private static String lossLine(int step, float loss) {
+        return String.format(Locale.ROOT, "step %4d: loss %.6g", step, loss);
     }
 
     /**
@@ -90,28 +99,47 @@ public final class PolynomialRegression {
 
         Optimizer optimizer = new Nadam(LEARNING_RATE);
         List<Variable> parameters = List.of(weights);
-        Tensor loss = null;
         TrainingLoop loop;
-        try (Progress progress = Progress.onTerminal(out, "polynomial-regression", STEPS)) {
-            TrainingLoop.Meter meter = TrainingLoop.start("polynomial-regression");
-            for (int step = 0; step < STEPS; step++) {
-                try (GradientTape tape = new GradientTape()) {
-                    // The article's "mse" is a sum of squares, not a mean: kept, it sets the gradient scale Nadam sees.
-                    loss = Losses.sumSquaredError(y, features.matmul(weights));
-                    optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
-                }
-                if (step % PRINT_EVERY == 0) {
-                    // A rare, deliberate read for progress output; every other step runs without touching the host.
-                    progress.println(out, String.format(Locale.ROOT, "step %4d: loss %.6g", step, loss.floatValue()));
-                }
-                progress.step(step + 1, loss);
+        float finalLoss;
+        CompiledTraining.Run compiled = null;
+        if (args.execution().compiled()) {
+            // The same loss as the loop below, traced once and replayed; every step's loss stays on the device.
+            compiled = CompiledTraining.train("polynomial-regression", args.execution(), optimizer, parameters,
+                    () -> Losses.sumSquaredError(y, features.matmul(weights)), STEPS);
+            loop = compiled.loop();
+            float[] losses = compiled.losses().toFloatArray();
+            for (int step = 0; step < STEPS; step += PRINT_EVERY) {
+                out.println(lossLine(step, losses[step]));
             }
-            loop = meter.finish(STEPS, progress);
+            out.println("Training loop: " + loop.describe() + "; the losses are read once, after the run");
+            out.println(compiled.describe());
+            finalLoss = losses[STEPS - 1];
+        } else {
+            Tensor loss = null;
+            try (Progress progress = Progress.onTerminal(out, "polynomial-regression", STEPS)) {
+                TrainingLoop.Meter meter = TrainingLoop.start("polynomial-regression");
+                for (int step = 0; step < STEPS; step++) {
+                    try (GradientTape tape = new GradientTape()) {
+                        // The article's "mse" is a sum of squares, not a mean: kept, it sets the gradient scale
+                        // Nadam sees.
+                        loss = Losses.sumSquaredError(y, features.matmul(weights));
+                        optimizer.applyGradients(tape.gradient(loss, parameters), parameters);
+                    }
+                    if (step % PRINT_EVERY == 0) {
+                        // A rare, deliberate read for progress output; every other step runs without touching the
+                        // host.
+                        progress.println(out, lossLine(step, loss.floatValue()));
+                    }
+                    progress.step(step + 1, loss);
+                }
+                loop = meter.finish(STEPS, progress);
+            }
+            out.println("Training loop: " + loop.describe() + "; the downloads are the printed losses");
+            finalLoss = loss.floatValue();
         }
-        out.println("Training loop: " + loop.describe() + "; the downloads are the printed losses");
         float[] coefficients = weights.toFloatArray();
-        float finalLoss = loss.floatValue();
-        out.printf(Locale.ROOT, "step %4d: loss %.6g%n", STEPS, finalLoss);
+        // the loss of the last step, computed before its update (as the loop prints it)
+        out.println(lossLine(STEPS, finalLoss));
         out.println("Final coefficients: " + Arrays.toString(coefficients) + " (true: [1.0, 2.0, 3.0])");
 
         List<Path> plots = new ArrayList<>();
@@ -121,7 +149,7 @@ public final class PolynomialRegression {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "Time: %.2f s%n", seconds);
-        return new Result(initial, coefficients, finalLoss, loop, List.copyOf(plots), seconds);
+        return new Result(initial, coefficients, finalLoss, loop, compiled, List.copyOf(plots), seconds);
     }
 
     /** {@code x^2 + 2x + 3}, exactly as the article samples it (no noise). */

@@ -30,6 +30,23 @@ class ExampleArgsTest {
     }
 
     @Test
+    void compiledAndNoFusionChooseHowTheStepsRun() {
+        assertEquals(ExampleArgs.Execution.EAGER, ExampleArgs.parse().execution());
+        assertEquals(ExampleArgs.Execution.COMPILED, ExampleArgs.parse("--compiled").execution());
+        assertEquals(ExampleArgs.Execution.COMPILED_UNFUSED,
+                ExampleArgs.parse("--no-fusion", "--seed", "3", "--compiled").execution());
+        // the with... copies keep it
+        assertEquals(ExampleArgs.Execution.COMPILED,
+                ExampleArgs.parse("--compiled").withSeed(1).withBackend("cpu").withoutPlots().execution());
+        IllegalArgumentException alone = assertThrows(IllegalArgumentException.class,
+                () -> ExampleArgs.parse("--no-fusion"));
+        assertTrue(alone.getMessage().startsWith("--no-fusion only applies to --compiled"), alone.getMessage());
+        IllegalArgumentException valued = assertThrows(IllegalArgumentException.class,
+                () -> ExampleArgs.parse("--compiled=no"));
+        assertTrue(valued.getMessage().startsWith("--compiled takes no value"), valued.getMessage());
+    }
+
+    @Test
     void badOptionsAreErrorsWithTheUsage() {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> ExampleArgs.parse("--sed", "3"));

@@ -23,8 +23,8 @@ class MainTest {
     }
 
     @ParameterizedTest(name = "{0} --help")
-    @ValueSource(strings = {"seed-basics", "linear-regression", "polynomial-regression", "equation-puzzle", "all",
-            "compare", "diagnose"})
+    @ValueSource(strings = {"seed-basics", "linear-regression", "polynomial-regression", "equation-puzzle",
+            "batched-regression", "all", "compare", "diagnose"})
     void everyCommandHasItsOwnHelp(String command) {
         Capture out = new Capture();
         Capture err = new Capture();
@@ -75,7 +75,15 @@ class MainTest {
         Capture err = new Capture();
         assertEquals(0, Main.run(new String[] {"compare", "--backend", "cpu"}, out.out, err.out), err.text());
         assertTrue(out.text().lines().anyMatch(line -> line.matches(
-                "tutorial +backend +result +cold µs +warm µs +host transfers in the training loop")), out.text());
+                "tutorial +backend +mode +result +cold µs +warm µs +calls/step +host transfers in the training loop")),
+                out.text());
+        // each training tutorial eager and compiled, the compiled row checked against the eager numbers
+        for (String tutorial : List.of("linear-regression", "polynomial-regression", "equation-puzzle")) {
+            assertTrue(out.text().lines().anyMatch(line -> line.matches(tutorial + " +cpu +eager .*")), out.text());
+            assertTrue(out.text().lines().anyMatch(line -> line.matches(tutorial + " +cpu +compiled .*"
+                    + "0 uploads, 0 downloads \\(0 bytes\\) in \\d+ steps +(= eager|≈ eager .*)")), out.text());
+        }
+        assertTrue(out.text().contains("All backends print the same numbers, compiled as eager."), out.text());
         assertTrue(out.text().contains("cold, warm: µs per training step; cold = the first run in this JVM"),
                 out.text());
         assertTrue(out.text().contains("warm = the median of 3 runs after it"), out.text());

@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class TrainingExamplesTest {
@@ -76,6 +77,11 @@ class TrainingExamplesTest {
     }
 
     @Test
+    void compiledTutorialsPrintTheEagerNumbersExactlyUnfusedAndWithinRoundingFused() {
+        CompiledAgreement.assertTutorialsAgree(NO_PLOTS.withSeed(3));
+    }
+
+    @Test
     void everyMicrosecondFigureSaysWhetherItIsColdOrWarm() {
         TrainingLoop.Meter first = TrainingLoop.start("a tutorial of this test");
         TrainingLoop cold = first.finish(10);
@@ -95,9 +101,12 @@ class TrainingExamplesTest {
         assertEquals(0, puzzle.loop().progressReads());
     }
 
-    @Test
-    void plotsAreWrittenAsNonEmptyPngFiles(@TempDir Path directory) throws IOException {
-        ExampleArgs withPlots = ExampleArgs.defaults().withPlots(directory);
+    /** Compiled, the plots are drawn from the history the step kept on the device. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = ExampleArgs.Execution.class, names = {"EAGER", "COMPILED"})
+    void plotsAreWrittenAsNonEmptyPngFiles(ExampleArgs.Execution execution, @TempDir Path directory)
+            throws IOException {
+        ExampleArgs withPlots = ExampleArgs.defaults().withPlots(directory).withExecution(execution);
         List<Path> plots = new ArrayList<>();
         Capture linear = new Capture();
         plots.addAll(LinearRegression.run(withPlots, linear.out).plots());
