@@ -304,7 +304,8 @@ public final class TrainingStep implements AutoCloseable {
         String fusion = program.fused() ? "fused" : fuse ? "not fused: backend " + variables.getFirst().backend().name()
                 + " runs no fused kernels" : "not fused (compiled without fusion)";
         return "traced step: " + program.tracedCalls() + " backend calls, " + program.intermediateBytes()
-                + " bytes of intermediates\n" + program.describe(false) + "compiled (" + fusion + "): " + program.callsPerStep()
+                + " bytes of intermediates\n" + program.describe(false) + "compiled (" + fusion + "): "
+                + program.callsPerStep()
                 + " calls per step, memory plan " + program.plannedBytes() + " bytes\n" + program.describe(true);
     }
 

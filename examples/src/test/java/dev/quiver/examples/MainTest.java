@@ -83,7 +83,7 @@ class MainTest {
             assertTrue(out.text().lines().anyMatch(line -> line.matches(tutorial + " +cpu +compiled .*"
                     + "0 uploads, 0 downloads \\(0 bytes\\) in \\d+ steps +(= eager|≈ eager .*)")), out.text());
         }
-        assertTrue(out.text().contains("All backends print the same numbers, compiled as eager."), out.text());
+        assertTrue(out.text().contains("All backends print the same numbers (to float rounding), compiled as eager."), out.text());
         assertTrue(out.text().contains("cold, warm: µs per training step; cold = the first run in this JVM"),
                 out.text());
         assertTrue(out.text().contains("warm = the median of 3 runs after it"), out.text());
