@@ -56,30 +56,12 @@ public final class CompiledFunction implements AutoCloseable {
         Errors.notNull(inputs, "CompiledFunction.call", "inputs");
         Backend backend = inputs.isEmpty() ? Quiver.backend() : Errors.notNull(inputs.getFirst(),
                 "CompiledFunction.call", "input 0").backend();
-        List<Tensor> dense = new ArrayList<>(inputs.size());
-        StringBuilder signature = new StringBuilder(backend.name()).append('@')
-                .append(System.identityHashCode(backend));
-        for (int i = 0; i < inputs.size(); i++) {
-            Tensor input = Errors.notNull(inputs.get(i), "CompiledFunction.call", "input " + i);
-            input.checkOpen("CompiledFunction.call");
-            Ops.checkSameBackend("CompiledFunction.call", inputs.getFirst(), input);
-            // an input is bound by its buffer: give the program a dense buffer of exactly its elements
-            Tensor bound = GradientTape.noRecording(() -> Ops.contiguous(Ops.onDevice("CompiledFunction.call",
-                    input)));
-            int earlier = indexOfBuffer(dense, bound);
-            if (earlier >= 0) { // the same buffer twice: part of the signature, so a replay binds it the same way
-                signature.append(" =").append(earlier);
-            }
-            dense.add(bound);
-            signature.append(' ').append(input.dtype()).append(input.shape());
-        }
-        DeviceBuffer[] buffers = new DeviceBuffer[dense.size()];
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = dense.get(i).storage.buffer;
-        }
-        Compiled compiled = programs.get(signature.toString());
+        Program.Inputs bound = Program.Inputs.of("CompiledFunction.call", backend, inputs);
+        List<Tensor> dense = bound.dense();
+        DeviceBuffer[] buffers = bound.buffers();
+        Compiled compiled = programs.get(bound.signature());
         if (compiled == null) {
-            return trace(backend, dense, buffers, signature.toString());
+            return trace(backend, dense, buffers, bound.signature());
         }
         compiled.program.replay(buffers, 1, null);
         List<Tensor> results = new ArrayList<>(compiled.outputs.length);
@@ -88,15 +70,6 @@ public final class CompiledFunction implements AutoCloseable {
         }
         java.lang.ref.Reference.reachabilityFence(dense);
         return results;
-    }
-
-    private static int indexOfBuffer(List<Tensor> tensors, Tensor x) {
-        for (int i = 0; i < tensors.size(); i++) {
-            if (tensors.get(i).storage.buffer == x.storage.buffer) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private List<Tensor> trace(Backend backend, List<Tensor> inputs, DeviceBuffer[] buffers, String signature) {

@@ -64,7 +64,7 @@ final class Fusion {
         for (int i = 0; i < calls.size(); i++) {
             fusion.add(i, calls.get(i));
         }
-        fusion.close(-1, null);
+        fusion.close(null);
         return fusion.result;
     }
 
@@ -72,20 +72,13 @@ final class Fusion {
         if (open != null && open.tryAdd(index, call)) {
             return;
         }
-        if (open != null && open.independentOf(call)) {
-            if (isElementwise(call)) {
-                close(index, null); // one group open at a time: a different run starts its own group
-            } else {
-                result.add(call);
-                return;
-            }
+        if (open != null && !isElementwise(call) && open.independentOf(call)) {
+            result.add(call); // emitted before the group's kernel, which stays open
+            return;
         }
-        if (open != null) {
-            close(index, call);
-            if (open == null && consumedByReduce) {
-                consumedByReduce = false;
-                return;
-            }
+        // one group open at a time: a call that cannot join closes it, and may be its reduction
+        if (close(call)) {
+            return;
         }
         if (isElementwise(call)) {
             open = new Group(call.writes()[0].shape());
@@ -98,22 +91,20 @@ final class Fusion {
         }
     }
 
-    private boolean consumedByReduce;
-
     private static boolean isElementwise(Call call) {
         return call instanceof Call.Unary || call instanceof Call.Binary || call instanceof Call.Where
                 || call instanceof Call.Copy copy && Arrays.equals(copy.in().shape(), copy.out().shape())
                 && copy.out().isContiguous();
     }
 
-    /** Emits the open group; {@code next} (the call that closed it, or null) may become its fused reduction. */
-    private void close(int nextIndex, Call next) {
+    /**
+     * Emits the open group, if any; {@code next} (the call that closed it, or null) may become its fused reduction.
+     * Returns whether it did, so that {@code next} is not emitted again.
+     */
+    private boolean close(Call next) {
         Group group = open;
         open = null;
-        if (group == null) {
-            return;
-        }
-        group.emit(nextIndex, next);
+        return group != null && group.emit(next);
     }
 
     /** A register's source: an input view (index into inputs) or a step's result. */
@@ -279,14 +270,14 @@ final class Fusion {
             return false;
         }
 
-        void emit(int nextIndex, Call next) {
+        /** Emits the group's kernel; true when {@code next} became its fused reduction. */
+        boolean emit(Call next) {
             if (members.size() == 1 && !(next instanceof Call.Reduce)) {
                 result.add(members.getFirst());
-                return;
+                return false;
             }
             List<StridedView> outViews = new ArrayList<>();
             List<Integer> outSteps = new ArrayList<>();
-            DeviceBuffer reducedBuffer = null;
             for (Map.Entry<DeviceBuffer, Integer> entry : registers.entrySet()) {
                 if (neededAfter(entry.getKey())) {
                     outViews.add(StridedView.contiguous(entry.getKey(), dims));
@@ -312,19 +303,16 @@ final class Fusion {
                 if (reshaped) {
                     FusedElementwise kernel = kernel(List.of(outSteps.getFirst()));
                     result.add(new Call.FusedReduce(kernel, blockInputs, reduce.op(), reduce.out()));
-                    reducedBuffer = reduce.in().buffer();
-                    consumedByReduce = true;
+                    return true;
                 }
             }
-            if (reducedBuffer == null) {
-                if (members.size() == 1) {
-                    result.add(members.getFirst());
-                    return;
-                }
-                FusedElementwise kernel = kernel(outSteps);
-                result.add(new Call.Fused(kernel, inputs.toArray(new StridedView[0]),
+            if (members.size() == 1) {
+                result.add(members.getFirst());
+            } else {
+                result.add(new Call.Fused(kernel(outSteps), inputs.toArray(new StridedView[0]),
                         outViews.toArray(new StridedView[0])));
             }
+            return false;
         }
 
         private FusedElementwise kernel(List<Integer> outSteps) {
@@ -348,10 +336,5 @@ final class Fusion {
             }
             return new FusedElementwise(inputTypes, steps, outputs);
         }
-    }
-
-    /** Whether {@code buffer} is a host number. */
-    static boolean isHostScalar(DeviceBuffer buffer) {
-        return buffer instanceof HostScalar;
     }
 }

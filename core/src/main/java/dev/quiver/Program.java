@@ -2,6 +2,7 @@ package dev.quiver;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.StridedView;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,6 +72,48 @@ final class Program implements AutoCloseable {
         return new Program(tracer, inputSlots, liveOut, fuse);
     }
 
+    /**
+     * The inputs of one call as a program binds them: each a dense buffer of exactly its elements (a copy for a view
+     * or a number, made off the tapes), and their signature — dtypes, shapes, and which inputs share a buffer, so that a
+     * replay binds them the same way. A program is compiled and looked up per signature.
+     *
+     * @param dense     the inputs as bound, in order
+     * @param buffers   their buffers, the program's input slots
+     * @param signature equal for calls that may share a program
+     */
+    record Inputs(List<Tensor> dense, DeviceBuffer[] buffers, String signature) {
+
+        /** Binds {@code inputs} (all on {@code backend}); errors name {@code method} and the input. */
+        static Inputs of(String method, Backend backend, List<Tensor> inputs) {
+            Errors.notNull(inputs, method, "inputs");
+            List<Tensor> dense = new ArrayList<>(inputs.size());
+            DeviceBuffer[] buffers = new DeviceBuffer[inputs.size()];
+            StringBuilder signature = new StringBuilder(backend.name()).append('@')
+                    .append(System.identityHashCode(backend));
+            for (int i = 0; i < buffers.length; i++) {
+                Tensor input = Errors.notNull(inputs.get(i), method, "input " + i);
+                input.checkOpen(method);
+                if (input.backend() != backend) {
+                    throw new IllegalArgumentException(method + ": input " + i + " (" + input.dtype() + " "
+                            + input.shape() + ") lives on backend " + Ops.describeBackend(input) + ", the call runs on "
+                            + backend.name() + "@" + Integer.toHexString(System.identityHashCode(backend))
+                            + "; make both on one backend");
+                }
+                Tensor bound = GradientTape.noRecording(() -> Ops.contiguous(Ops.onDevice(method, input)));
+                buffers[i] = bound.storage.buffer;
+                for (int earlier = 0; earlier < i; earlier++) {
+                    if (buffers[earlier] == buffers[i]) {
+                        signature.append(" =").append(earlier);
+                        break;
+                    }
+                }
+                dense.add(bound);
+                signature.append(' ').append(input.dtype()).append(input.shape());
+            }
+            return new Inputs(dense, buffers, signature.toString());
+        }
+    }
+
     /** The real buffer a traced or outside buffer is bound to (inputs excluded). */
     DeviceBuffer planned(DeviceBuffer buffer) {
         DeviceBuffer real = plan.get(buffer);
@@ -97,7 +140,7 @@ final class Program implements AutoCloseable {
         for (Call call : recorded) {
             for (StridedView view : concat(call.reads(), call.writes())) {
                 DeviceBuffer buffer = view.buffer();
-                if (!(buffer instanceof Tracer.Traced) && !Tracer.isHostScalar(buffer) && !reachable.contains(buffer)) {
+                if (!(buffer instanceof Tracer.Traced) && !(buffer instanceof HostScalar) && !reachable.contains(buffer)) {
                     throw new IllegalStateException("compile: internal error: call " + call.label() + " uses "
                             + view + " whose tensor the tracer did not see; please report it");
                 }
@@ -266,7 +309,7 @@ final class Program implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         for (StridedView view : views) {
             DeviceBuffer buffer = view.buffer();
-            String name = Tracer.isHostScalar(buffer) ? buffer.toString()
+            String name = buffer instanceof HostScalar ? buffer.toString()
                     : names.computeIfAbsent(buffer, b -> (b instanceof Tracer.Traced ? "t" : "v") + names.size());
             parts.add(name + java.util.Arrays.toString(view.shape()));
         }

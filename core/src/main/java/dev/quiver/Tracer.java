@@ -2,7 +2,6 @@ package dev.quiver;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
-import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
@@ -331,10 +330,5 @@ final class Tracer {
         public void close() {
             throw new IllegalStateException("close: cannot close the backend inside a compiled step");
         }
-    }
-
-    /** Whether {@code buffer} is a host number (a constant of the program). */
-    static boolean isHostScalar(DeviceBuffer buffer) {
-        return buffer instanceof HostScalar;
     }
 }

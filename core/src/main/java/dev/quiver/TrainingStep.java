@@ -4,7 +4,6 @@ import dev.quiver.optimizers.Optimizer;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.StridedView;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -198,25 +197,9 @@ public final class TrainingStep implements AutoCloseable {
     /** Takes {@code steps} steps on {@code batch}: eager first, then traced, then replayed; {@code sink} gets each loss. */
     private void take(List<Tensor> batch, int steps, LossSink sink) {
         Backend backend = variables.getFirst().backend();
-        List<Tensor> inputs = new ArrayList<>(batch.size());
-        StringBuilder signature = new StringBuilder();
-        for (int i = 0; i < batch.size(); i++) {
-            Tensor input = Errors.notNull(batch.get(i), "TrainingStep.step", "batch tensor " + i);
-            input.checkOpen("TrainingStep.step");
-            if (input.backend() != backend) {
-                throw new IllegalArgumentException("TrainingStep.step: batch tensor " + i + " (" + input.dtype() + " "
-                        + input.shape() + ") lives on backend " + input.backend().name() + ", the variables on "
-                        + backend.name() + "; make both on one backend");
-            }
-            // an input is bound by its buffer: give the program a dense buffer of exactly its elements
-            Tensor dense = GradientTape.noRecording(() -> Ops.contiguous(Ops.onDevice("TrainingStep.step", input)));
-            signature.append(input.dtype()).append(input.shape()).append(' ');
-            inputs.add(dense);
-        }
-        DeviceBuffer[] buffers = new DeviceBuffer[inputs.size()];
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = inputs.get(i).storage.buffer;
-        }
+        Program.Inputs bound = Program.Inputs.of("TrainingStep.step", backend, batch);
+        List<Tensor> inputs = bound.dense();
+        DeviceBuffer[] buffers = bound.buffers();
         int row = 0;
         if (!warmedUp && row < steps) {
             // the eager first step makes the optimizer's state, which a trace must find already there
@@ -224,10 +207,10 @@ public final class TrainingStep implements AutoCloseable {
             warmedUp = true;
             sink.accept(value.view(), row++);
         }
-        Compiled compiled = programs.get(signature.toString());
+        Compiled compiled = programs.get(bound.signature());
         if (compiled == null && row < steps) {
             compiled = trace(backend, inputs, buffers, sink, row++);
-            programs.put(signature.toString(), compiled);
+            programs.put(bound.signature(), compiled);
         }
         if (row < steps) {
             int first = row;

@@ -200,16 +200,20 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
         }
     }
 
-    /** Inputs match the input types and share one shape; {@code outputCount} outputs are expected. */
-    void checkOperands(String method, StridedView[] inputs, int outputCount) {
+    /**
+     * Checks a call's operands against this kernel, for every backend: as many inputs as input types, each of its type,
+     * all of one shape, and {@code outputCount} equal to the kernel's outputs; errors start with {@code method}
+     * ({@code "cpu: fused"}).
+     */
+    public void checkOperands(String method, StridedView[] inputs, int outputCount) {
         if (inputs.length != inputTypes.size() || outputCount != outputs.length) {
-            throw new IllegalArgumentException(method + ": " + this + " takes " + inputTypes.size() + " inputs and "
+            throw new IllegalArgumentException(method + " " + this + " takes " + inputTypes.size() + " inputs and "
                     + outputs.length + " outputs, got " + inputs.length + " and " + outputCount);
         }
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i].dtype() != inputTypes.get(i) || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
-                throw new IllegalArgumentException(method + ": input " + i + " is " + inputs[i] + ", expected "
-                        + inputTypes.get(i) + " of shape " + Arrays.toString(inputs[0].shape()));
+                throw new IllegalArgumentException(method + ": input " + i + " of " + this + " is " + inputs[i]
+                        + ", expected " + inputTypes.get(i) + " of shape " + Arrays.toString(inputs[0].shape()));
             }
         }
     }

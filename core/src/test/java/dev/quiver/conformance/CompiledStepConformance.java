@@ -239,6 +239,25 @@ public abstract class CompiledStepConformance extends BackendConformance {
     }
 
     @Test
+    void aBatchPassedTwiceIsItsOwnSignatureSoLaterDistinctBatchesBindApart() {
+        Variable eagerW = Variable.of(2.0f, "w");
+        Variable w = Variable.of(2.0f, "w");
+        SGD eagerOptimizer = new SGD(0.1);
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.1), List.of(w),
+                batch -> batch.get(0).mul(w).sub(batch.get(1)).square().mean(), false)) {
+            Tensor same = Tensor.of(new float[] {1, 2, 3});
+            Tensor x = Tensor.of(new float[] {1, -1, 0.5f});
+            Tensor y = Tensor.of(new float[] {4, 0, 2});
+            for (Tensor[] batch : new Tensor[][] {{same, same}, {same, same}, {same, same}, {x, y}, {x, y}}) {
+                float eager = eagerOptimizer.minimize(() -> batch[0].mul(eagerW).sub(batch[1]).square().mean(),
+                        List.of(eagerW)).floatValue();
+                assertEquals(eager, step.step(batch[0], batch[1]).floatValue());
+                assertEquals(eagerW.floatValue(), w.floatValue());
+            }
+        }
+    }
+
+    @Test
     void whatCannotBeReplayedIsRefusedWhileTracingNamingTheMethod() {
         Variable w = Variable.of(2.0f, "w");
         Tensor x = Tensor.of(new float[] {1, 2, 3});

@@ -407,20 +407,10 @@ public final class LaunchPlanner {
             throw new IllegalArgumentException(method + ": " + kernel + " has " + inputs.length + " inputs; a fused "
                     + "kernel takes at most " + (Integer.SIZE - 1));
         }
-        if (inputs.length != kernel.inputTypes().size() || outputCount != kernel.outputs().length
-                || inputs.length == 0) {
-            throw new IllegalArgumentException(method + ": " + kernel + " takes " + kernel.inputTypes().size()
-                    + " inputs and " + kernel.outputs().length + " outputs, got " + inputs.length + " and "
-                    + outputCount);
+        if (inputs.length == 0) { // the launch takes its shape from input 0
+            throw new IllegalArgumentException(method + ": " + kernel + " has no input");
         }
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i].dtype() != kernel.inputTypes().get(i)
-                    || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
-                throw new IllegalArgumentException(method + ": input " + i + " of " + kernel + " is " + inputs[i]
-                        + ", expected " + kernel.inputTypes().get(i) + " of shape "
-                        + Arrays.toString(inputs[0].shape()));
-            }
-        }
+        kernel.checkOperands(method, inputs, outputCount);
     }
 
     // ---------------------------------------------------------------- reduce

@@ -80,7 +80,7 @@ final class FusedLoop {
     void run(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.plan;
-        checkInputs("fused", kernel, plan.outputsOf(kernel), inputs, outputs.length);
+        kernel.checkOperands("cpu: fused", inputs, outputs.length);
         int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs.length > 0 ? inputs[0].shape() : new int[0];
         for (StridedView output : outputs) {
             if (!Arrays.equals(output.shape(), shape)) {
@@ -298,7 +298,8 @@ final class FusedLoop {
     void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
         Scratch own = scratch.get();
         Plan plan = own.plan;
-        checkInputs("fusedReduce", kernel, plan.outputsOf(kernel), inputs, 1);
+        kernel.checkOperands("cpu: fusedReduce", inputs, 1);
+        plan.outputsOf(kernel); // caches the output registers read below (kernel.outputs() copies)
         if (op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN) {
             throw new IllegalArgumentException("cpu: fusedReduce " + kernel + ": " + op.opName()
                     + " is not a reduction (SUM, MAX or MIN)");
@@ -551,20 +552,6 @@ final class FusedLoop {
     }
 
     // ---------------------------------------------------------------- checks
-
-    private static void checkInputs(String method, FusedElementwise kernel, int[] outputs, StridedView[] inputs,
-            int outputCount) {
-        if (inputs.length != kernel.inputTypes().size() || outputCount != outputs.length) {
-            throw new IllegalArgumentException("cpu: " + method + " " + kernel + " takes " + kernel.inputTypes().size()
-                    + " inputs and " + outputs.length + " outputs, got " + inputs.length + " and " + outputCount);
-        }
-        for (int i = 0; i < inputs.length; i++) {
-            if (inputs[i].dtype() != kernel.inputTypes().get(i) || !Arrays.equals(inputs[i].shape(), inputs[0].shape())) {
-                throw new IllegalArgumentException("cpu: " + method + " " + kernel + ": input " + i + " is " + inputs[i]
-                        + ", expected " + kernel.inputTypes().get(i) + " of shape " + Arrays.toString(inputs[0].shape()));
-            }
-        }
-    }
 
     private static StridedView[] concat(StridedView[] a, StridedView[] b) {
         StridedView[] all = Arrays.copyOf(a, a.length + b.length);
