@@ -301,10 +301,15 @@ sealed interface Call {
         }
     }
 
-    /** An elementwise chain feeding a reduction, made one kernel by {@link Fusion}. */
-    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) implements Call {
+    /**
+     * An elementwise chain feeding sibling reductions over one block, made one kernel by {@link Fusion}: kernel output
+     * {@code j < reductions.length} is reduced into {@code outputs[j]}, the rest are written ({@link
+     * Backend#fusedReduce}).
+     */
+    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs)
+            implements Call {
         public void run(Backend backend, long stepCounter) {
-            backend.fusedReduce(kernel, inputs, op, out);
+            backend.fusedReduce(kernel, inputs, reductions, outputs);
         }
 
         public StridedView[] reads() {
@@ -312,16 +317,19 @@ sealed interface Call {
         }
 
         public StridedView[] writes() {
-            return new StridedView[] {out};
+            return outputs.clone();
         }
 
         public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new FusedReduce(kernel, bind(inputs, binding), op, bind(out, binding));
+            return new FusedReduce(kernel, bind(inputs, binding), reductions, bind(outputs, binding));
         }
 
         public String label() {
-            return op.opName() + "(fused[" + kernel.steps().stream().map(step -> step.op().opName())
-                    .collect(java.util.stream.Collectors.joining(" ")) + "])";
+            return java.util.Arrays.stream(reductions).map(Primitive::opName).collect(
+                    java.util.stream.Collectors.joining(",")) + "(fused[" + kernel.steps().stream()
+                    .map(step -> step.op().opName()).collect(java.util.stream.Collectors.joining(" ")) + "])"
+                    + (outputs.length > reductions.length ? "+" + (outputs.length - reductions.length) + " written"
+                    : "");
         }
     }
 }

@@ -302,7 +302,8 @@ final class Fusion {
                 }
                 if (reshaped) {
                     FusedElementwise kernel = kernel(List.of(outSteps.getFirst()));
-                    result.add(new Call.FusedReduce(kernel, blockInputs, reduce.op(), reduce.out()));
+                    result.add(new Call.FusedReduce(kernel, blockInputs, new Primitive[] {reduce.op()},
+                            new StridedView[] {reduce.out()}));
                     return true;
                 }
             }

@@ -144,14 +144,24 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * {@link #reduce} of the single output of {@code kernel} computed from {@code inputs}, without writing that output
-     * to memory: every input is a view of the block shape {@code (outer, reduced, inner)} (any strides, broadcast or a
-     * {@link HostScalar}), {@code out} is contiguous {@code (outer, inner)}, {@code op} is SUM, MAX or MIN. The order
-     * of a SUM may differ from {@link #reduce}'s (the result within float rounding of it). The default runs the
-     * kernel into a temporary, then {@link #reduce}.
+     * Runs {@code kernel} over a block and reduces some of its outputs as they are computed, without writing them to
+     * memory: sibling reductions of one pass, and the elementwise results the rest of the step still needs. Every input
+     * is a view of the block shape {@code (outer, reduced, inner)} (any strides, broadcast or a {@link HostScalar}).
+     * Kernel output {@code j < reductions.length} is reduced with {@code reductions[j]} (SUM, MAX or MIN) into
+     * {@code outputs[j]}, contiguous {@code (outer, inner)}; kernel output {@code j >= reductions.length} is written
+     * elementwise into {@code outputs[j]}, the contiguous block. The order of a SUM may differ from {@link #reduce}'s
+     * (the result within float rounding of it); written outputs have the bits of {@link #fused}. The default runs the
+     * kernel into temporaries, then {@link #reduce} ({@link FusedElementwise#runUnfusedReduce}, the slow twin).
+     *
+     * <pre>{@code
+     * // loss = sum((x - y)^2) and grad = sum(x - y) in one pass over (1, n, 1) blocks x, y
+     * backend.fusedReduce(kernel, new StridedView[] {x, y}, new Primitive[] {Primitive.SUM, Primitive.SUM},
+     *         new StridedView[] {loss, grad});
+     * }</pre>
      */
-    default void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
-        FusedElementwise.runUnfusedReduce(this, kernel, inputs, op, out);
+    default void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                             StridedView[] outputs) {
+        FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
     }
 
     /** Waits until all issued work is done; surfaces any deferred device error. */

@@ -184,19 +184,68 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
         }
     }
 
-    /** The slow twin of {@link Backend#fusedReduce}: the kernel into a temporary, then {@link Backend#reduce}. */
-    public static void runUnfusedReduce(Backend backend, FusedElementwise kernel, StridedView[] inputs, Primitive op,
-                                        StridedView out) {
-        kernel.checkOperands("fusedReduce", inputs, 1);
+    /**
+     * The slow twin of {@link Backend#fusedReduce}: the kernel into temporaries (the reduced outputs) and the written
+     * outputs, then {@link Backend#reduce} of each reduced one.
+     */
+    public static void runUnfusedReduce(Backend backend, FusedElementwise kernel, StridedView[] inputs,
+                                        Primitive[] reductions, StridedView[] outputs) {
+        kernel.checkReduceOperands("fusedReduce", inputs, reductions, outputs);
         int[] block = inputs[0].shape();
-        DeviceBuffer temporary = backend.allocate(kernel.outputTypes().getFirst(),
-                elements(block));
+        StridedView[] all = outputs.clone();
+        List<DeviceBuffer> temporaries = new ArrayList<>();
         try {
-            StridedView values = StridedView.contiguous(temporary, block);
-            runUnfused(backend, kernel, inputs, new StridedView[] {values});
-            backend.reduce(op, values, out);
+            List<DType> types = kernel.outputTypes();
+            for (int j = 0; j < reductions.length; j++) {
+                DeviceBuffer temporary = backend.allocate(types.get(j), elements(block));
+                temporaries.add(temporary);
+                all[j] = StridedView.contiguous(temporary, block);
+            }
+            runUnfused(backend, kernel, inputs, all);
+            for (int j = 0; j < reductions.length; j++) {
+                backend.reduce(reductions[j], all[j], outputs[j]);
+            }
         } finally {
-            temporary.release();
+            temporaries.forEach(DeviceBuffer::release);
+        }
+    }
+
+    /**
+     * Checks the operands of {@link Backend#fusedReduce} against this kernel, for every backend: those of
+     * {@link #checkOperands}, inputs of a block shape {@code (outer, reduced, inner)}, at least one reduction, each
+     * SUM, MAX or MIN, reduced outputs contiguous {@code (outer, inner)} and written ones the contiguous block, each of
+     * its register's dtype; errors start with {@code method} ({@code "cpu: fusedReduce"}).
+     */
+    public void checkReduceOperands(String method, StridedView[] inputs, Primitive[] reductions,
+                                    StridedView[] outputs) {
+        checkOperands(method, inputs, outputs.length);
+        if (inputs.length == 0 || inputs[0].rank() != 3) {
+            throw new IllegalArgumentException(method + " " + this + ": inputs must be (outer, reduced, inner) "
+                    + "blocks, got " + (inputs.length == 0 ? "none" : Arrays.toString(inputs[0].shape())));
+        }
+        if (reductions.length == 0 || reductions.length > outputs.length) {
+            throw new IllegalArgumentException(method + " " + this + ": " + reductions.length + " reductions for "
+                    + outputs.length + " outputs; at least one, at most one per output");
+        }
+        int[] block = inputs[0].shape();
+        int[] reducedShape = {block[0], block[2]};
+        List<DType> types = outputTypes();
+        for (int j = 0; j < outputs.length; j++) {
+            boolean reducedOutput = j < reductions.length;
+            if (reducedOutput && reductions[j] != Primitive.SUM && reductions[j] != Primitive.MAX
+                    && reductions[j] != Primitive.MIN) {
+                throw new IllegalArgumentException(method + " " + this + ": reduction " + j + " is "
+                        + (reductions[j] == null ? null : reductions[j].opName()) + ", not SUM, MAX or MIN");
+            }
+            StridedView out = outputs[j];
+            int[] expected = reducedOutput ? reducedShape : block;
+            if (out == null || !Arrays.equals(out.shape(), expected) || !out.isContiguous()
+                    || out.dtype() != types.get(j) || out.buffer() instanceof HostScalar) {
+                throw new IllegalArgumentException(method + " " + this + ": output " + j + " must be a contiguous "
+                        + types.get(j) + " buffer of shape " + Arrays.toString(expected) + " ("
+                        + (reducedOutput ? reductions[j].opName() + " over axis 1 of the block" : "written") + "), got "
+                        + out);
+            }
         }
     }
 

@@ -176,12 +176,13 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
-    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                            StridedView[] outputs) {
         count("fusedReduce");
         if (slowTwinFusion) {
-            FusedElementwise.runUnfusedReduce(target, kernel, inputs, op, out);
+            FusedElementwise.runUnfusedReduce(target, kernel, inputs, reductions, outputs);
         } else {
-            target.fusedReduce(kernel, inputs, op, out);
+            target.fusedReduce(kernel, inputs, reductions, outputs);
         }
     }
 

@@ -206,7 +206,7 @@ public abstract class FusedKernelConformance extends BackendConformance {
             ArithmeticException reduced = assertThrows(ArithmeticException.class, () -> {
                 StridedView[] block = {reshape(inputs[0], 1, n, 1), reshape(inputs[1], 1, n, 1)};
                 StridedView out = StridedView.contiguous(allocate(dtype, 1), 1, 1);
-                backend().fusedReduce(kernel, block, Primitive.SUM, out);
+                backend().fusedReduce(kernel, block, new Primitive[] {Primitive.SUM}, new StridedView[] {out});
                 backend().download(out.buffer(), 0, 1);
             }, "fused sum of " + kernel);
             assertTrue(reduced.getMessage().contains("division by zero"), reduced.getMessage());
@@ -252,6 +252,109 @@ public abstract class FusedKernelConformance extends BackendConformance {
                 }
             }
         }
+    }
+
+    /**
+     * Sibling reductions of one pass with written outputs (what a compiled step's loss and gradients need): each
+     * reduced output has the bits of the single-output fused reduction of its register (the same order), each written
+     * output the bits of {@link Backend#fused}, on long rows, rows and columns, a broadcast input, a Java number, an
+     * empty block; SUM, MAX and MIN side by side, float and int outputs from one chain.
+     */
+    @Test
+    public void siblingReductionsAndWrittenOutputsMatchOneReductionAtATime() {
+        Random random = new Random(16);
+        int[][] blocks = {{1, 5000, 1}, {3, 41, 4}, {2, 1, 3}, {1, 64, 1}, {3, 0, 2}};
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.INT32}) {
+            // r = x - y; outputs: r*r (SUM), r*w (SUM), r (MAX), number*r (written), x < y (written, bool)
+            FusedElementwise kernel = new FusedElementwise(List.of(dtype, dtype, dtype, dtype), List.of(
+                    new Step(Primitive.SUB, new int[] {0, 1}, dtype),
+                    new Step(Primitive.MUL, new int[] {4, 4}, dtype),
+                    new Step(Primitive.MUL, new int[] {4, 2}, dtype),
+                    new Step(Primitive.MUL, new int[] {3, 4}, dtype),
+                    new Step(Primitive.LESS, new int[] {0, 1}, DType.BOOL)), new int[] {5, 6, 4, 7, 8});
+            Primitive[] reductions = {Primitive.SUM, Primitive.SUM, Primitive.MAX};
+            for (int[] block : blocks) {
+                int size = Reference.size(block);
+                StridedView x = contiguous(values(dtype, size, random, false, false), block);
+                StridedView y = contiguous(values(dtype, size, random, false, false), block);
+                // w: a row broadcast over the outer axis
+                StridedView w = new StridedView(upload(values(dtype, block[1] * block[2], random, false, false)),
+                        block, new long[] {0, block[2], 1}, 0);
+                StridedView[] inputs = {x, y, w, HostScalar.of(dtype, number(dtype, random)).broadcast(block)};
+                String what = kernel + " over " + Arrays.toString(block) + " on " + backend().name();
+                if (block[1] == 0) {
+                    // MAX over no elements is refused by core before any backend sees it: sums only
+                    StridedView[] outs = {StridedView.contiguous(allocate(dtype, (long) block[0] * block[2]),
+                            block[0], block[2]), StridedView.contiguous(allocate(dtype, 0), block)};
+                    FusedElementwise sumAndWrite = new FusedElementwise(kernel.inputTypes(), kernel.steps(),
+                            new int[] {5, 7});
+                    backend().fusedReduce(sumAndWrite, inputs, new Primitive[] {Primitive.SUM}, outs);
+                    assertSameBits(what + ": empty sum", cast(new double[block[0] * block[2]], dtype),
+                            download(outs[0]));
+                    continue;
+                }
+                List<DType> types = kernel.outputTypes();
+                int[] registers = kernel.outputs();
+                StridedView[] outputs = new StridedView[registers.length];
+                for (int j = 0; j < outputs.length; j++) {
+                    boolean reduced = j < reductions.length;
+                    outputs[j] = reduced
+                            ? StridedView.contiguous(allocate(types.get(j), (long) block[0] * block[2]), block[0],
+                                    block[2])
+                            : StridedView.contiguous(allocate(types.get(j), size), block);
+                }
+                backend().fusedReduce(kernel, inputs, reductions, outputs);
+                for (int j = 0; j < outputs.length; j++) {
+                    FusedElementwise alone = new FusedElementwise(kernel.inputTypes(), kernel.steps(),
+                            new int[] {registers[j]});
+                    StridedView expected;
+                    if (j < reductions.length) {
+                        expected = StridedView.contiguous(allocate(types.get(j), (long) block[0] * block[2]),
+                                block[0], block[2]);
+                        backend().fusedReduce(alone, inputs, new Primitive[] {reductions[j]},
+                                new StridedView[] {expected});
+                    } else {
+                        expected = StridedView.contiguous(allocate(types.get(j), size), block);
+                        backend().fused(alone, inputs, new StridedView[] {expected});
+                    }
+                    assertSameBits(what + ", output " + j, download(expected), download(outputs[j]));
+                }
+                // and the slow twin agrees (exactly where no float sum is involved)
+                StridedView[] twins = new StridedView[outputs.length];
+                for (int j = 0; j < twins.length; j++) {
+                    twins[j] = StridedView.contiguous(allocate(types.get(j), outputs[j].size()), outputs[j].shape());
+                }
+                FusedElementwise.runUnfusedReduce(backend(), kernel, inputs, reductions, twins);
+                for (int j = dtype.isFloating() ? 2 : 0; j < twins.length; j++) {
+                    assertSameBits(what + ", output " + j + " vs the slow twin", download(twins[j]),
+                            download(outputs[j]));
+                }
+            }
+        }
+    }
+
+    /** Sibling reductions are checked before anything runs: wrong counts, a non-reduction, a wrong output shape. */
+    @Test
+    public void siblingReductionOperandsAreChecked() {
+        DType dtype = DType.FLOAT32;
+        FusedElementwise kernel = new FusedElementwise(List.of(dtype), List.of(
+                new Step(Primitive.MUL, new int[] {0, 0}, dtype)), new int[] {0, 1});
+        StridedView x = contiguous(values(dtype, 6, new Random(17), false, false), 1, 6, 1);
+        StridedView sum = StridedView.contiguous(allocate(dtype, 1), 1, 1);
+        StridedView written = StridedView.contiguous(allocate(dtype, 6), 1, 6, 1);
+        IllegalArgumentException noReduction = assertThrows(IllegalArgumentException.class, () -> backend()
+                .fusedReduce(kernel, new StridedView[] {x}, new Primitive[0], new StridedView[] {written, written}));
+        assertTrue(noReduction.getMessage().contains("0 reductions for 2 outputs"), noReduction.getMessage());
+        IllegalArgumentException notReduction = assertThrows(IllegalArgumentException.class, () -> backend()
+                .fusedReduce(kernel, new StridedView[] {x}, new Primitive[] {Primitive.ADD},
+                        new StridedView[] {sum, written}));
+        assertTrue(notReduction.getMessage().contains("reduction 0 is add, not SUM, MAX or MIN"),
+                notReduction.getMessage());
+        IllegalArgumentException wrongShape = assertThrows(IllegalArgumentException.class, () -> backend()
+                .fusedReduce(kernel, new StridedView[] {x}, new Primitive[] {Primitive.SUM},
+                        new StridedView[] {sum, sum}));
+        assertTrue(wrongShape.getMessage().contains("output 1 must be a contiguous float32 buffer of shape [1, 6, 1]"),
+                wrongShape.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------- chains
@@ -354,9 +457,9 @@ public abstract class FusedKernelConformance extends BackendConformance {
         DType dtype = kernel.outputTypes().getFirst();
         String what = op.opName() + " of " + kernel + " over " + Arrays.toString(block) + " on " + backend().name();
         StridedView fused = StridedView.contiguous(allocate(dtype, (long) block[0] * block[2]), block[0], block[2]);
-        backend().fusedReduce(kernel, inputs, op, fused);
+        backend().fusedReduce(kernel, inputs, new Primitive[] {op}, new StridedView[] {fused});
         StridedView unfused = StridedView.contiguous(allocate(dtype, (long) block[0] * block[2]), block[0], block[2]);
-        FusedElementwise.runUnfusedReduce(backend(), kernel, inputs, op, unfused);
+        FusedElementwise.runUnfusedReduce(backend(), kernel, inputs, new Primitive[] {op}, new StridedView[] {unfused});
         Object actual = download(fused);
         Object expected = download(unfused);
         if (op != Primitive.SUM || !dtype.isFloating()) {

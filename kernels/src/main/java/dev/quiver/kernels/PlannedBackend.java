@@ -196,7 +196,14 @@ public abstract class PlannedBackend<M> implements Backend {
      * never written, only the reduction's partials when it is split in two stages.
      */
     @Override
-    public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+    public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                                         StridedView[] outputs) {
+        if (reductions.length != 1 || outputs.length != 1) { // interim: one kernel for several outputs is being built
+            FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
+            return;
+        }
+        Primitive op = reductions[0];
+        StridedView out = outputs[0];
         String name = "fused " + op.opName();
         enter(name);
         long scratchLength = inputs.length == 0 || inputs[0].rank() != 3 ? 0 : planner.reduceScratchLength(inputs[0]);

@@ -280,7 +280,7 @@ class PlannedBackendTest {
         assertEquals("reduce_axis", plan.get(1).kernel());
         StridedView out = StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1);
         backend.events.clear();
-        backend.fusedReduce(sum, new StridedView[] {x, y}, Primitive.MAX, out);
+        backend.fusedReduce(sum, new StridedView[] {x, y}, new Primitive[] {Primitive.MAX}, new StridedView[] {out});
         assertEquals(List.of("enter fused max", "launch reduce_axis", "launch reduce_axis"),
                 List.of(backend.events.get(0), backend.events.get(2), backend.events.get(3)));
         assertTrue(backend.events.get(1).startsWith("allocate "), "the partials' scratch: " + backend.events);

@@ -588,8 +588,13 @@ public final class CpuBackend implements Backend {
      * bits at every thread count and SIMD width), see {@link FusedLoop#reduce}.
      */
     @Override
-    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
-        fusedLoop.reduce(kernel, inputs, op, out);
+    public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                            StridedView[] outputs) {
+        if (reductions.length == 1 && outputs.length == 1) {
+            fusedLoop.reduce(kernel, inputs, reductions[0], outputs[0]);
+        } else { // interim: sibling reductions and written outputs in one loop are being built
+            FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
+        }
     }
 
     // ---------------------------------------------------------------- reduce, matmul, random

@@ -340,13 +340,13 @@ class FusedLoopTest {
         }
         for (int i = 0; i < 3000; i++) {
             backend.fused(kernel, inputs, outputs);
-            backend.fusedReduce(loss, blocks, Primitive.SUM, reduced);
+            backend.fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, new StridedView[] {reduced});
         }
         long thread = Thread.currentThread().threadId();
         long before = threads.getThreadAllocatedBytes(thread);
         for (int i = 0; i < 2000; i++) {
             backend.fused(kernel, inputs, outputs);
-            backend.fusedReduce(loss, blocks, Primitive.SUM, reduced);
+            backend.fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, new StridedView[] {reduced});
         }
         long perCall = (threads.getThreadAllocatedBytes(thread) - before) / 4000;
         assertTrue(perCall <= 64, "a warm fused call allocated " + perCall + " bytes");
@@ -377,9 +377,8 @@ class FusedLoopTest {
                 String what = chain + " " + op + " over " + Arrays.toString(block) + " " + name(backend);
                 CpuBuffer expected = CpuBuffer.allocate(result, block[0] * block[2]);
                 CpuBuffer actual = CpuBuffer.allocate(result, block[0] * block[2]);
-                FusedElementwise.runUnfusedReduce(backend, chain, inputs, op,
-                        StridedView.contiguous(expected, block[0], block[2]));
-                backend.fusedReduce(chain, inputs, op, StridedView.contiguous(actual, block[0], block[2]));
+                FusedElementwise.runUnfusedReduce(backend, chain, inputs, new Primitive[] {op}, new StridedView[] {StridedView.contiguous(expected, block[0], block[2])});
+                backend.fusedReduce(chain, inputs, new Primitive[] {op}, new StridedView[] {StridedView.contiguous(actual, block[0], block[2])});
                 if (op != Primitive.SUM || !result.isFloating()) {
                     assertSameBits(expected, actual, what);
                 } else {
@@ -458,7 +457,7 @@ class FusedLoopTest {
                 CpuBuffer reference = null;
                 for (CpuBackend backend : backends) {
                     CpuBuffer out = CpuBuffer.allocate(DType.FLOAT32, outputs);
-                    backend.fusedReduce(loss, inputs, Primitive.SUM, StridedView.contiguous(out, block[0], block[2]));
+                    backend.fusedReduce(loss, inputs, new Primitive[] {Primitive.SUM}, new StridedView[] {StridedView.contiguous(out, block[0], block[2])});
                     if (reference == null) {
                         reference = out;
                     } else {
@@ -484,7 +483,7 @@ class FusedLoopTest {
         for (CpuBackend backend : ALL) {
             for (Primitive op : new Primitive[] {Primitive.SUM, Primitive.MAX, Primitive.MIN}) {
                 CpuBuffer out = CpuBuffer.allocate(DType.FLOAT32, 3);
-                backend.fusedReduce(identity, new StridedView[] {x}, op, StridedView.contiguous(out, 3, 1));
+                backend.fusedReduce(identity, new StridedView[] {x}, new Primitive[] {op}, new StridedView[] {StridedView.contiguous(out, 3, 1)});
                 float[] result = (float[]) out.array();
                 String what = op + " " + name(backend);
                 assertTrue(Float.isNaN(result[0]) && Float.isNaN(result[2]), what + ": " + Arrays.toString(result));
