@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * The fusion pass of the compiler: runs of elementwise calls over one element count become one
- * {@link FusedElementwise} kernel, and such a run feeding a reduction becomes one fused reduction, so that
+ * {@link FusedElementwise} kernel, and such a run feeding reductions becomes one fused reduction (sibling reductions
+ * of one pass, with the elementwise results the rest of the step needs written by the same pass), so that
  * intermediate values stay in registers instead of full-size buffers.
  *
  * <p>Rules (docs/execution.md draws them):
@@ -23,13 +24,19 @@ import java.util.Set;
  *   <li>A group collects elementwise calls (unary, binary, where, copy/cast) whose views all reshape, without a copy,
  *       to the group's dimensions. A buffer written by a member over its whole extent becomes a register; members
  *       reading it read the register.</li>
- *   <li>A call that is not a member may sit between members when it neither reads what the group wrote nor writes what
- *       the group reads or writes: it is emitted before the group's kernel. Otherwise the group closes first.</li>
- *   <li>A register is written to memory only when something after the group reads its buffer, or the buffer outlives the
- *       program ({@code liveOut}); writes into buffers from outside (variables) always happen, through the member's
- *       own view, and the group may read that buffer only through that same view (element {@code i} is read before
- *       it is written, as in an in-place eager call).</li>
- *   <li>A group whose only needed result is read by the reduction that follows it becomes that reduction's prologue.</li>
+ *   <li>A pure computation on single numbers (a scalar call whose operands are single numbers, e.g. a cast of a
+ *       learning rate or {@code 1 / n}) joins a larger group as a uniform register, computed per element.</li>
+ *   <li>A reduction of a register over a block {@code (outer, reduced, inner)} joins the group; its result is written
+ *       when the group's kernel ends, so no member may read it. All reductions of a group share one block.</li>
+ *   <li>A call that cannot join is hoisted before the group's kernel when it neither reads what the group (or a
+ *       postponed call) wrote nor writes what they read or write, and is not elementwise; otherwise it is postponed
+ *       until after the kernel, and so is every later call that depends on a postponed one. Postponed calls are fused
+ *       again after the kernel, in their order. Hoisting and postponing keep every read-after-write,
+ *       write-after-read and write-after-write order of the traced step.</li>
+ *   <li>A register is written to memory only when something outside the group reads its buffer, or the buffer
+ *       outlives the program ({@code liveOut}); writes into buffers from outside (variables) always happen, through
+ *       the member's own view, and the group may read that buffer only through that same view (element {@code i} is
+ *       read before it is written, as in an in-place eager call).</li>
  * </ul>
  * Every step is the primitive the eager call ran, so a fused elementwise kernel gives the unfused bits; a fused SUM
  * may add in another order.
@@ -40,18 +47,26 @@ final class Fusion {
      * input {@code i}), and a kernel's arguments are limited (128 in OpenCL).
      */
     static final int MAX_INPUTS = 24;
+    /** The most sibling reductions one fused reduction computes (each holds its own partial sums). */
+    static final int MAX_REDUCTIONS = 8;
 
     private final List<Call> calls;
     private final Set<DeviceBuffer> liveOut;
     // for each buffer, the indices of the calls that read it, ascending
     private final Map<DeviceBuffer, List<Integer>> readers = new IdentityHashMap<>();
+    private final Map<Call, Integer> indices = new IdentityHashMap<>();
     private final List<Call> result = new ArrayList<>();
     private Group open;
+    // calls after the open group's kernel, in trace order, with the buffers they read and write
+    private List<Integer> postponed = new ArrayList<>();
+    private final Set<DeviceBuffer> postponedReads = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<DeviceBuffer, List<Integer>> postponedWriters = new IdentityHashMap<>();
 
     private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut) {
         this.calls = calls;
         this.liveOut = liveOut;
         for (int i = 0; i < calls.size(); i++) {
+            indices.put(calls.get(i), i);
             for (StridedView view : calls.get(i).reads()) {
                 readers.computeIfAbsent(view.buffer(), b -> new ArrayList<>()).add(i);
             }
@@ -61,34 +76,107 @@ final class Fusion {
     /** {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. */
     static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut) {
         Fusion fusion = new Fusion(calls, liveOut);
+        List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
-            fusion.add(i, calls.get(i));
+            pending.add(i);
         }
-        fusion.close(null);
+        // each pass emits at least the call that opens a group (or the first call, when none opens one)
+        while (!pending.isEmpty()) {
+            for (int index : pending) {
+                fusion.add(index, calls.get(index));
+            }
+            pending = fusion.closeGroup();
+        }
         return fusion.result;
     }
 
     private void add(int index, Call call) {
-        if (open != null && open.tryAdd(index, call)) {
-            return;
-        }
-        if (open != null && !isElementwise(call) && open.independentOf(call)) {
-            result.add(call); // emitted before the group's kernel, which stays open
-            return;
-        }
-        // one group open at a time: a call that cannot join closes it, and may be its reduction
-        if (close(call)) {
-            return;
-        }
-        if (isElementwise(call)) {
-            open = new Group(call.writes()[0].shape());
-            if (!open.tryAdd(index, call)) {
+        if (open == null) {
+            if (isElementwise(call)) {
+                open = new Group(call.writes()[0].shape());
+                if (open.tryAdd(index, call, List.of())) {
+                    return;
+                }
                 open = null;
-                result.add(call);
             }
-        } else {
             result.add(call);
+            return;
         }
+        List<Integer> scalars = scalarsToPull(call);
+        if (scalars != null && open.tryAdd(index, call, scalars)) {
+            return;
+        }
+        if (scalars != null && scalars.isEmpty() && !isElementwise(call) && open.independentOf(call)) {
+            result.add(call); // emitted before the group's kernel
+            return;
+        }
+        postponed.add(index);
+        for (StridedView view : call.reads()) {
+            postponedReads.add(view.buffer());
+        }
+        for (StridedView view : call.writes()) {
+            postponedWriters.computeIfAbsent(view.buffer(), b -> new ArrayList<>()).add(index);
+        }
+    }
+
+    /**
+     * The postponed calls {@code call} needs before it, when they are all pure scalar calls the group can compute per
+     * element (in trace order; empty when it needs none), or null when {@code call} must stay after the postponed
+     * calls: it reads what another postponed call writes, or writes what one reads or writes.
+     */
+    private List<Integer> scalarsToPull(Call call) {
+        for (StridedView view : call.writes()) {
+            if (postponedWriters.containsKey(view.buffer()) || postponedReads.contains(view.buffer())) {
+                return null;
+            }
+        }
+        java.util.TreeSet<Integer> needed = new java.util.TreeSet<>();
+        return pullReads(call, needed) ? new ArrayList<>(needed) : null;
+    }
+
+    private boolean pullReads(Call call, java.util.TreeSet<Integer> needed) {
+        for (StridedView view : call.reads()) {
+            List<Integer> writers = postponedWriters.get(view.buffer());
+            if (writers == null) {
+                continue;
+            }
+            if (writers.size() != 1) {
+                return false;
+            }
+            int writer = writers.getFirst();
+            Call scalar = calls.get(writer);
+            if (!isPureScalar(scalar)) {
+                return false;
+            }
+            if (needed.add(writer) && !pullReads(scalar, needed)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An elementwise call from single numbers to one traced number: the same value wherever it is computed. */
+    private static boolean isPureScalar(Call call) {
+        if (!isElementwise(call) || !(call.writes()[0].buffer() instanceof Tracer.Traced traced) || traced.constant
+                || call.writes()[0].size() != 1 || !Views.coversBuffer(call.writes()[0])) {
+            return false;
+        }
+        for (StridedView view : call.reads()) {
+            if (view.size() != 1 && !isBroadcastNumber(view)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A view all of whose elements are one element (strides 0). */
+    private static boolean isBroadcastNumber(StridedView view) {
+        for (long stride : view.strides()) {
+            if (stride != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isElementwise(Call call) {
@@ -97,14 +185,19 @@ final class Fusion {
                 && copy.out().isContiguous();
     }
 
-    /**
-     * Emits the open group, if any; {@code next} (the call that closed it, or null) may become its fused reduction.
-     * Returns whether it did, so that {@code next} is not emitted again.
-     */
-    private boolean close(Call next) {
+    /** Emits the open group, if any, and returns the calls to add again: those postponed behind it. */
+    private List<Integer> closeGroup() {
         Group group = open;
         open = null;
-        return group != null && group.emit(next);
+        List<Integer> again = postponed;
+        postponed = new ArrayList<>();
+        postponedReads.clear();
+        postponedWriters.clear();
+        if (group != null) {
+            // scalars the kernel computed per element whose numbers nothing else reads need not run again
+            again.removeAll(group.emit());
+        }
+        return again;
     }
 
     /** A register's source: an input view (index into inputs) or a step's result. */
@@ -116,18 +209,26 @@ final class Fusion {
         final long size;
         final List<Call> members = new ArrayList<>();
         final List<Integer> memberIndices = new ArrayList<>();
+        // the trace index of the call behind each step
+        final List<Integer> stepIndices = new ArrayList<>();
         final List<StridedView> inputs = new ArrayList<>();
         final List<Primitive> ops = new ArrayList<>();
         final List<Ref[]> operands = new ArrayList<>();
         final List<dev.quiver.DType> types = new ArrayList<>();
         // buffers written over their whole extent by a member: the step holding the newest value
         final Map<DeviceBuffer, Integer> registers = new IdentityHashMap<>();
+        // registers holding one number (a scalar computed per element): read through any view
+        final Set<DeviceBuffer> uniform = Collections.newSetFromMap(new IdentityHashMap<>());
         // buffers written through a partial or outside view, with that view and the step that wrote it
         final Map<DeviceBuffer, StridedView> partialWrites = new IdentityHashMap<>();
         final Map<DeviceBuffer, Integer> partialSteps = new IdentityHashMap<>();
         // buffers read from memory (inputs), with the views used
         final Map<DeviceBuffer, List<StridedView>> inputReads = new IdentityHashMap<>();
         final Set<DeviceBuffer> written = Collections.newSetFromMap(new IdentityHashMap<>());
+        // reductions joined: the reduced step, and the call (its block and output); written when the kernel ends
+        final List<Call.Reduce> reductions = new ArrayList<>();
+        final List<Integer> reducedSteps = new ArrayList<>();
+        final Set<DeviceBuffer> reductionOutputs = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Group(int[] dims) {
             this.dims = dims.clone();
@@ -152,8 +253,18 @@ final class Fusion {
             return true;
         }
 
-        boolean tryAdd(int index, Call call) {
-            if (!isElementwise(call) || size == 0) {
+        /**
+         * Adds {@code call} to the group, after computing the postponed pure scalars it reads ({@code scalars}, trace
+         * indices) per element; false when it cannot join (the scalars may have joined: they are pure).
+         */
+        boolean tryAdd(int index, Call call, List<Integer> scalars) {
+            if (size == 0) {
+                return false;
+            }
+            if (call instanceof Call.Reduce reduce) {
+                return scalars.isEmpty() && tryReduce(index, reduce);
+            }
+            if (!isElementwise(call)) {
                 return false;
             }
             StridedView out = Views.reshape(call.writes()[0], dims);
@@ -161,22 +272,61 @@ final class Fusion {
                 return false;
             }
             StridedView[] reads = call.reads();
-            Ref[] refs = new Ref[reads.length];
-            List<StridedView> newInputs = new ArrayList<>();
-            for (int i = 0; i < reads.length; i++) {
-                StridedView view = Views.reshape(reads[i], dims);
+            List<StridedView> views = new ArrayList<>(reads.length);
+            for (StridedView read : reads) {
+                StridedView view = Views.reshape(read, dims);
                 if (view == null) {
                     return false;
                 }
+                views.add(view);
+            }
+            for (int scalar : scalars) {
+                if (!registers.containsKey(calls.get(scalar).writes()[0].buffer())
+                        && (size == 1 || !tryScalar(scalar, calls.get(scalar)))) {
+                    return false;
+                }
+            }
+            return accept(index, call, views, out, false);
+        }
+
+        /**
+         * A pure scalar call (one number out, single numbers in) postponed behind the group joins as a uniform
+         * register: every element computes the same number. Its operands are read broadcast; the call itself stays
+         * postponed, and runs after the kernel when something outside the group needs its number.
+         */
+        private boolean tryScalar(int index, Call call) {
+            StridedView target = call.writes()[0];
+            if (written.contains(target.buffer()) || inputReads.containsKey(target.buffer())) {
+                return false;
+            }
+            List<StridedView> views = new ArrayList<>();
+            for (StridedView read : call.reads()) {
+                if (!uniform.contains(read.buffer()) && written.contains(read.buffer())) {
+                    return false;
+                }
+                views.add(new StridedView(read.buffer(), dims, new long[dims.length], read.offset()));
+            }
+            return accept(index, call, views, StridedView.contiguous(target.buffer(), dims), true);
+        }
+
+        /** Adds an elementwise member reading {@code reads} (in the group's dimensions) and writing {@code out}. */
+        private boolean accept(int index, Call call, List<StridedView> reads, StridedView out, boolean scalar) {
+            Ref[] refs = new Ref[reads.size()];
+            List<StridedView> newInputs = new ArrayList<>();
+            for (int i = 0; i < refs.length; i++) {
+                StridedView view = reads.get(i);
                 DeviceBuffer buffer = view.buffer();
+                if (reductionOutputs.contains(buffer)) {
+                    return false; // written when the kernel ends
+                }
                 Integer step = registers.get(buffer);
                 if (step != null) {
-                    if (!Views.coversBuffer(view)) {
+                    if (!uniform.contains(buffer) && !Views.coversBuffer(view)) {
                         return false;
                     }
                     refs[i] = new Ref(false, step);
                 } else if (partialWrites.containsKey(buffer)) {
-                    if (!partialWrites.get(buffer).equals(view)) {
+                    if (scalar || !partialWrites.get(buffer).equals(view)) {
                         return false;
                     }
                     refs[i] = new Ref(false, partialSteps.get(buffer));
@@ -196,9 +346,20 @@ final class Fusion {
             if (inputs.size() + newInputs.size() > MAX_INPUTS) {
                 return false;
             }
+            if (!reductions.isEmpty()) {
+                // the kernel runs over the reductions' block: every input must be seen in it
+                for (StridedView view : newInputs) {
+                    if (Views.reshape(view, reductions.getFirst().in().shape()) == null) {
+                        return false;
+                    }
+                }
+            }
             DeviceBuffer target = out.buffer();
-            boolean whole = Views.coversBuffer(out) && target instanceof Tracer.Traced traced && !traced.constant;
-            // a write must not change what an earlier member read from memory through another view
+            // a scalar's target is one traced number (tryScalar checked it), seen here broadcast to the group
+            boolean whole = scalar
+                    || Views.coversBuffer(out) && target instanceof Tracer.Traced traced && !traced.constant;
+            // a write must not change what an earlier member read from memory through another view, nor a register
+            // a reduction still reads
             for (StridedView read : inputReads.getOrDefault(target, List.of())) {
                 if (!read.equals(out)) {
                     return false;
@@ -212,6 +373,9 @@ final class Fusion {
             if (!whole && partialWrites.containsKey(target) && !partialWrites.get(target).equals(out)) {
                 return false;
             }
+            if (reductionOutputs.contains(target) || registers.containsKey(target) && isReduced(registers.get(target))) {
+                return false;
+            }
             // accepted
             for (StridedView view : newInputs) {
                 inputs.add(view);
@@ -221,15 +385,61 @@ final class Fusion {
             ops.add(primitiveOf(call));
             operands.add(refs);
             types.add(out.dtype());
+            stepIndices.add(index);
             written.add(target);
             if (whole) {
                 registers.put(target, step);
                 partialWrites.remove(target);
+                if (scalar) {
+                    uniform.add(target);
+                } else {
+                    uniform.remove(target);
+                }
             } else {
                 partialWrites.put(target, out);
                 partialSteps.put(target, step);
             }
             members.add(call);
+            memberIndices.add(index);
+            return true;
+        }
+
+        private boolean isReduced(int step) {
+            return reducedSteps.contains(step);
+        }
+
+        /**
+         * A reduction of a register over its whole buffer joins when its block is the group's reductions' block
+         * and every input of the group can be seen in that block.
+         */
+        private boolean tryReduce(int index, Call.Reduce reduce) {
+            StridedView in = reduce.in();
+            Integer step = registers.get(in.buffer());
+            Primitive op = reduce.op();
+            if (step == null || uniform.contains(in.buffer()) || !Views.coversBuffer(in) || in.rank() != 3
+                    || op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN
+                    || reductions.size() == MAX_REDUCTIONS || reduce.out().dtype() != types.get(step)
+                    || !(reduce.out().buffer() instanceof Tracer.Traced traced) || traced.constant
+                    || !Views.coversBuffer(reduce.out())) {
+                return false;
+            }
+            DeviceBuffer target = reduce.out().buffer();
+            if (written.contains(target) || inputReads.containsKey(target)) {
+                return false;
+            }
+            int[] block = in.shape();
+            if (!reductions.isEmpty() && !Arrays.equals(block, reductions.getFirst().in().shape())) {
+                return false;
+            }
+            for (StridedView view : inputs) {
+                if (Views.reshape(view, block) == null) {
+                    return false;
+                }
+            }
+            reductions.add(reduce);
+            reducedSteps.add(step);
+            reductionOutputs.add(target);
+            written.add(target);
             memberIndices.add(index);
             return true;
         }
@@ -256,30 +466,38 @@ final class Fusion {
             };
         }
 
-        /** Whether a buffer written by the group is read after its last member (or outlives the program). */
-        private boolean neededAfter(DeviceBuffer buffer) {
+        /**
+         * Whether the value step {@code step} left in {@code buffer} is read outside the group (by a call after that
+         * step's) or outlives the program.
+         */
+        private boolean neededAfter(DeviceBuffer buffer, int step) {
             if (liveOut.contains(buffer) || !(buffer instanceof Tracer.Traced)) {
                 return true;
             }
-            int last = memberIndices.getLast();
+            int writer = stepIndices.get(step);
             for (int reader : readers.getOrDefault(buffer, List.of())) {
-                if (reader > last && !memberIndices.contains(reader)) {
+                if (reader > writer && !memberIndices.contains(reader)) {
                     return true;
                 }
             }
             return false;
         }
 
-        /** Emits the group's kernel; true when {@code next} became its fused reduction. */
-        boolean emit(Call next) {
-            if (members.size() == 1 && !(next instanceof Call.Reduce)) {
-                result.add(members.getFirst());
-                return false;
-            }
+        /**
+         * Emits the group's kernel (or its one call); returns the trace indices of the scalars computed per element
+         * whose numbers nothing outside the group reads (their postponed calls need not run).
+         */
+        List<Integer> emit() {
             List<StridedView> outViews = new ArrayList<>();
             List<Integer> outSteps = new ArrayList<>();
+            List<Integer> unneeded = new ArrayList<>();
             for (Map.Entry<DeviceBuffer, Integer> entry : registers.entrySet()) {
-                if (neededAfter(entry.getKey())) {
+                boolean needed = neededAfter(entry.getKey(), entry.getValue());
+                if (uniform.contains(entry.getKey())) {
+                    if (!needed) {
+                        unneeded.add(stepIndices.get(entry.getValue()));
+                    }
+                } else if (needed) {
                     outViews.add(StridedView.contiguous(entry.getKey(), dims));
                     outSteps.add(entry.getValue());
                 }
@@ -288,32 +506,63 @@ final class Fusion {
                 outViews.add(entry.getValue());
                 outSteps.add(partialSteps.get(entry.getKey()));
             }
-            if (next instanceof Call.Reduce reduce && outViews.size() == 1 && registers.containsKey(
-                    outViews.getFirst().buffer()) && Views.coversBuffer(reduce.in())
-                    && reduce.in().buffer() == outViews.getFirst().buffer()
-                    && readers.get(reduce.in().buffer()).stream().filter(r -> r > memberIndices.getLast())
-                    .count() == 1 && !liveOut.contains(reduce.in().buffer())) {
-                int[] block = reduce.in().shape();
-                StridedView[] blockInputs = new StridedView[inputs.size()];
-                boolean reshaped = true;
-                for (int i = 0; i < blockInputs.length && reshaped; i++) {
-                    blockInputs[i] = Views.reshape(inputs.get(i), block);
-                    reshaped = blockInputs[i] != null;
-                }
-                if (reshaped) {
-                    FusedElementwise kernel = kernel(List.of(outSteps.getFirst()));
-                    result.add(new Call.FusedReduce(kernel, blockInputs, new Primitive[] {reduce.op()},
-                            new StridedView[] {reduce.out()}));
-                    return true;
+            if (!reductions.isEmpty() && emitReduction(outViews, outSteps)) {
+                return unneeded;
+            }
+            // no reduction, or written outputs that cannot be seen in the block: the chain, then each reduction
+            for (int r = 0; r < reductions.size(); r++) {
+                DeviceBuffer reduced = reductions.get(r).in().buffer();
+                if (!containsBuffer(outViews, reduced)) {
+                    outViews.add(StridedView.contiguous(reduced, dims));
+                    outSteps.add(reducedSteps.get(r));
                 }
             }
             if (members.size() == 1) {
                 result.add(members.getFirst());
-            } else {
+            } else if (!outViews.isEmpty()) {
                 result.add(new Call.Fused(kernel(outSteps), inputs.toArray(new StridedView[0]),
                         outViews.toArray(new StridedView[0])));
             }
+            result.addAll(reductions);
+            return unneeded;
+        }
+
+        private static boolean containsBuffer(List<StridedView> views, DeviceBuffer buffer) {
+            for (StridedView view : views) {
+                if (view.buffer() == buffer) {
+                    return true;
+                }
+            }
             return false;
+        }
+
+        /** The group as one fused reduction over the reductions' block; false when an output cannot be seen in it. */
+        private boolean emitReduction(List<StridedView> written, List<Integer> writtenSteps) {
+            int[] block = reductions.getFirst().in().shape();
+            StridedView[] blockInputs = new StridedView[inputs.size()];
+            for (int i = 0; i < blockInputs.length; i++) {
+                blockInputs[i] = Views.reshape(inputs.get(i), block);
+                if (blockInputs[i] == null) {
+                    return false;
+                }
+            }
+            List<StridedView> outputs = new ArrayList<>();
+            List<Integer> steps = new ArrayList<>(reducedSteps);
+            Primitive[] ops = new Primitive[reductions.size()];
+            for (int r = 0; r < ops.length; r++) {
+                ops[r] = reductions.get(r).op();
+                outputs.add(reductions.get(r).out());
+            }
+            for (int j = 0; j < written.size(); j++) {
+                StridedView view = Views.reshape(written.get(j), block);
+                if (view == null || !view.isContiguous()) {
+                    return false;
+                }
+                outputs.add(view);
+                steps.add(writtenSteps.get(j));
+            }
+            result.add(new Call.FusedReduce(kernel(steps), blockInputs, ops, outputs.toArray(new StridedView[0])));
+            return true;
         }
 
         private FusedElementwise kernel(List<Integer> outSteps) {

@@ -363,6 +363,58 @@ public abstract class CompiledStepConformance extends BackendConformance {
         }
     }
 
+    /**
+     * The linear-regression step fuses to its two draws, one pass over the batch (the loss and both gradients as
+     * sibling sums: the scalar 1/n computed per element) and one scalar update; the numbers stay the eager loop's.
+     */
+    @Test
+    void theLinearRegressionStepIsTheDrawsOnePassAndOneUpdate() {
+        LinearRegression eager = LinearRegression.fresh(64);
+        float[] eagerLoss = eagerLosses(new SGD(0.03), List.of(eager.w, eager.b), eager::loss, STEPS, Map.of());
+        LinearRegression compiled = LinearRegression.fresh(64);
+        try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(compiled.w, compiled.b),
+                compiled::loss)) {
+            float[] loss = step.run(STEPS).losses().toFloatArray();
+            for (int i = 0; i < STEPS; i++) {
+                assertEquals(eagerLoss[i], loss[i], 1e-5 * Math.abs(eagerLoss[i]), "loss at step " + i);
+            }
+            assertEquals(eager.w.floatValue(), compiled.w.floatValue(), 1e-5f * Math.abs(eager.w.floatValue()));
+            String program = step.describe().substring(step.describe().indexOf("compiled ("));
+            if (Quiver.backend().runsFusedKernels()) {
+                assertEquals(4, step.callsPerStep(), program);
+                assertTrue(program.contains("sum,sum,sum(fused["), program);
+            }
+        }
+    }
+
+    /**
+     * What a reduction feeds is not fused into the pass that computes the reduction: {@code x - mean(x)} reads the
+     * mean after the kernel that sums, and the variance is a second pass; reductions over different axes of one value
+     * are separate; a scalar needed both inside the pass and after it is still written.
+     */
+    @Test
+    void aReductionsResultIsReadOnlyAfterItsPass() {
+        CountingBackend fusing = new CountingBackend(Quiver.backend(), true);
+        Tensor x = TestAccess.on(fusing, new float[][] {{1, 2, 3}, {-1, 0.5f, 4}, {2, -2, 0.25f}, {0, 1, -3}});
+        Tensor two = TestAccess.on(fusing, 2.0f);
+        Function<List<Tensor>, List<Tensor>> f = in -> {
+            Tensor v = in.get(0);
+            Tensor centred = v.sub(v.mean());
+            Tensor scale = in.get(1).div(3.0f); // one number, computed from one number: a pure scalar
+            return List.of(centred.square().mean(), v.mul(scale).sum(new int[] {0}, false),
+                    v.mul(scale).sum(new int[] {1}, false), scale);
+        };
+        try (CompiledFunction compiled = Quiver.function(f)) {
+            for (int call = 0; call < 2; call++) {
+                List<Tensor> expected = f.apply(List.of(x, two));
+                List<Tensor> actual = compiled.call(x, two);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertClose(expected.get(i), actual.get(i), "output " + i + "\n" + compiled.describe());
+                }
+            }
+        }
+    }
+
     @Test
     void aNewShapeTracesAgainAndARandomStreamContinuesAcrossCalls() {
         RandomGenerator random = new RandomGenerator(3);
