@@ -29,8 +29,13 @@ sealed interface Call {
     /** The views written. */
     StridedView[] writes();
 
+    /** The same call over the views {@code views} maps each of its views to (same shapes). */
+    Call remap(UnaryOperator<StridedView> views);
+
     /** The same call over the buffers {@code binding} maps each buffer to. */
-    Call rebind(UnaryOperator<DeviceBuffer> binding);
+    default Call rebind(UnaryOperator<DeviceBuffer> binding) {
+        return remap(view -> bind(view, binding));
+    }
 
     /** Short text for {@link Program#describe()}: {@code mul}, {@code sum}, {@code fused(...)}. */
     String label();
@@ -40,12 +45,12 @@ sealed interface Call {
         return buffer == view.buffer() ? view : new StridedView(buffer, view.shape(), view.strides(), view.offset());
     }
 
-    private static StridedView[] bind(StridedView[] views, UnaryOperator<DeviceBuffer> binding) {
-        StridedView[] bound = new StridedView[views.length];
+    private static StridedView[] map(StridedView[] views, UnaryOperator<StridedView> mapping) {
+        StridedView[] mapped = new StridedView[views.length];
         for (int i = 0; i < views.length; i++) {
-            bound[i] = bind(views[i], binding);
+            mapped[i] = mapping.apply(views[i]);
         }
-        return bound;
+        return mapped;
     }
 
     record Fill(StridedView out, double value) implements Call {
@@ -61,8 +66,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Fill(bind(out, binding), value);
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Fill(views.apply(out), value);
         }
 
         public String label() {
@@ -83,8 +88,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Unary(op, bind(in, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Unary(op, views.apply(in), views.apply(out));
         }
 
         public String label() {
@@ -105,8 +110,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Binary(op, bind(a, binding), bind(b, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Binary(op, views.apply(a), views.apply(b), views.apply(out));
         }
 
         public String label() {
@@ -127,9 +132,9 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Where(bind(condition, binding), bind(whenTrue, binding), bind(whenFalse, binding),
-                    bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Where(views.apply(condition), views.apply(whenTrue), views.apply(whenFalse),
+                    views.apply(out));
         }
 
         public String label() {
@@ -150,8 +155,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Copy(bind(in, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Copy(views.apply(in), views.apply(out));
         }
 
         public String label() {
@@ -172,8 +177,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Reduce(op, bind(in, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Reduce(op, views.apply(in), views.apply(out));
         }
 
         public String label() {
@@ -194,8 +199,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Matmul(bind(a, binding), bind(b, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Matmul(views.apply(a), views.apply(b), views.apply(out));
         }
 
         public String label() {
@@ -216,8 +221,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Gather(bind(params, binding), bind(indices, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Gather(views.apply(params), views.apply(indices), views.apply(out));
         }
 
         public String label() {
@@ -239,8 +244,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new ScatterAdd(bind(updates, binding), bind(indices, binding), bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new ScatterAdd(views.apply(updates), views.apply(indices), views.apply(out));
         }
 
         public String label() {
@@ -268,8 +273,8 @@ sealed interface Call {
             return new StridedView[] {out};
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Random(distribution, seed, streamRelative, counter, first, second, bind(out, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Random(distribution, seed, streamRelative, counter, first, second, views.apply(out));
         }
 
         public String label() {
@@ -291,8 +296,8 @@ sealed interface Call {
             return outputs.clone();
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new Fused(kernel, bind(inputs, binding), bind(outputs, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new Fused(kernel, map(inputs, views), map(outputs, views));
         }
 
         public String label() {
@@ -320,8 +325,8 @@ sealed interface Call {
             return outputs.clone();
         }
 
-        public Call rebind(UnaryOperator<DeviceBuffer> binding) {
-            return new FusedReduce(kernel, bind(inputs, binding), reductions, bind(outputs, binding));
+        public Call remap(UnaryOperator<StridedView> views) {
+            return new FusedReduce(kernel, map(inputs, views), reductions, map(outputs, views));
         }
 
         public String label() {

@@ -24,8 +24,10 @@ import java.util.Set;
  *   <li>A group collects elementwise calls (unary, binary, where, copy/cast) whose views all reshape, without a copy,
  *       to the group's dimensions. A buffer written by a member over its whole extent becomes a register; members
  *       reading it read the register.</li>
- *   <li>A pure computation on single numbers (a scalar call whose operands are single numbers, e.g. a cast of a
- *       learning rate or {@code 1 / n}) joins a larger group as a uniform register, computed per element.</li>
+ *   <li>A uniform computation (an elementwise call of single numbers, so every element of its result is one number:
+ *       a cast learning rate, {@code 1 / n}, the gradient of a mean) that a member of a larger group reads is pulled
+ *       into that group as a uniform register, computed per element; it still runs after the group if something else
+ *       reads its result.</li>
  *   <li>A reduction of a register over a block {@code (outer, reduced, inner)} joins the group; its result is written
  *       when the group's kernel ends, so no member may read it. All reductions of a group share one block.</li>
  *   <li>A call that cannot join is hoisted before the group's kernel when it neither reads what the group (or a
@@ -120,7 +122,7 @@ final class Fusion {
     }
 
     /**
-     * The postponed calls {@code call} needs before it, when they are all pure scalar calls the group can compute per
+     * The postponed calls {@code call} needs before it, when they are all uniform calls the group can compute per
      * element (in trace order; empty when it needs none), or null when {@code call} must stay after the postponed
      * calls: it reads what another postponed call writes, or writes what one reads or writes.
      */
@@ -144,25 +146,34 @@ final class Fusion {
                 return false;
             }
             int writer = writers.getFirst();
-            Call scalar = calls.get(writer);
-            if (!isPureScalar(scalar)) {
-                return false;
-            }
-            if (needed.add(writer) && !pullReads(scalar, needed)) {
-                return false;
+            if (!needed.contains(writer)) {
+                Call uniform = calls.get(writer);
+                if (!isUniform(uniform)) {
+                    return false;
+                }
+                needed.add(writer);
+                if (!pullReads(uniform, needed)) {
+                    return false;
+                }
             }
         }
         return true;
     }
 
-    /** An elementwise call from single numbers to one traced number: the same value wherever it is computed. */
-    private static boolean isPureScalar(Call call) {
+    /**
+     * An elementwise call into a traced buffer whose every element is one number: it reads only single numbers (views
+     * of one element or broadcast with all strides 0), the uniform registers of the open group, or what postponed
+     * calls write (which {@link #pullReads} then checks the same way). Its value is the same wherever it is computed,
+     * so a group computes it per element: {@code 1 / n}, a cast learning rate, the gradient of a mean.
+     */
+    private boolean isUniform(Call call) {
         if (!isElementwise(call) || !(call.writes()[0].buffer() instanceof Tracer.Traced traced) || traced.constant
-                || call.writes()[0].size() != 1 || !Views.coversBuffer(call.writes()[0])) {
+                || !Views.coversBuffer(call.writes()[0])) {
             return false;
         }
         for (StridedView view : call.reads()) {
-            if (view.size() != 1 && !isBroadcastNumber(view)) {
+            if (view.size() != 1 && !isBroadcastNumber(view) && !postponedWriters.containsKey(view.buffer())
+                    && !open.uniform.contains(view.buffer())) {
                 return false;
             }
         }
@@ -254,7 +265,7 @@ final class Fusion {
         }
 
         /**
-         * Adds {@code call} to the group, after computing the postponed pure scalars it reads ({@code scalars}, trace
+         * Adds {@code call} to the group, after computing the postponed uniform calls it reads ({@code scalars}, trace
          * indices) per element; false when it cannot join (the scalars may have joined: they are pure).
          */
         boolean tryAdd(int index, Call call, List<Integer> scalars) {
@@ -290,9 +301,9 @@ final class Fusion {
         }
 
         /**
-         * A pure scalar call (one number out, single numbers in) postponed behind the group joins as a uniform
-         * register: every element computes the same number. Its operands are read broadcast; the call itself stays
-         * postponed, and runs after the kernel when something outside the group needs its number.
+         * A uniform call ({@link #isUniform}) postponed behind the group joins as a uniform register: every element
+         * computes the same number. Its operands are read broadcast; the call itself stays postponed, and runs after
+         * the kernel when something outside the group needs its value.
          */
         private boolean tryScalar(int index, Call call) {
             StridedView target = call.writes()[0];

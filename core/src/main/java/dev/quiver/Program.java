@@ -53,7 +53,9 @@ final class Program implements AutoCloseable {
         checkExternalBuffersKept(tracer);
         // a backend without fused kernels would run them through the SPI's slow twin, allocating per call: no fusion
         this.fused = fuse && backend.runsFusedKernels();
-        this.unbound = fused ? Fusion.fuse(recorded, liveOut) : recorded;
+        // fused programs also draw each run of consecutive random draws as one (the same bits, fewer launches)
+        this.unbound = fused ? Fusion.fuse(Draws.merge(recorded, liveOut, tracer.buffers().size()), liveOut)
+                : recorded;
         long[] bytes = planMemory(tracer, liveOut);
         this.intermediateBytes = bytes[0];
         this.plannedBytes = bytes[1];
@@ -311,7 +313,8 @@ final class Program implements AutoCloseable {
             DeviceBuffer buffer = view.buffer();
             String name = buffer instanceof HostScalar ? buffer.toString()
                     : names.computeIfAbsent(buffer, b -> (b instanceof Tracer.Traced ? "t" : "v") + names.size());
-            parts.add(name + java.util.Arrays.toString(view.shape()));
+            parts.add(name + (view.offset() != 0 && !(buffer instanceof HostScalar) ? "@" + view.offset() : "")
+                    + java.util.Arrays.toString(view.shape()));
         }
         return String.join(", ", parts);
     }

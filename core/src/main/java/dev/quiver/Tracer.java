@@ -173,24 +173,38 @@ final class Tracer {
      */
     static final class Traced implements DeviceBuffer {
         final int id;
+        /** Where the traced run kept the data; null for a buffer the compiler made (it exists in the plan only). */
         final DeviceBuffer real;
         /** Uploaded (a Java array made a tensor inside the step): a constant of the program, never rewritten. */
         final boolean constant;
+        private final dev.quiver.DType dtype;
+        private final long length;
 
         Traced(int id, DeviceBuffer real, boolean constant) {
             this.id = id;
             this.real = real;
             this.constant = constant;
+            this.dtype = real.dtype();
+            this.length = real.length();
+        }
+
+        /** A buffer of the compiled program only (e.g. the draws of a step merged into one). */
+        Traced(int id, dev.quiver.DType dtype, long length) {
+            this.id = id;
+            this.real = null;
+            this.constant = false;
+            this.dtype = dtype;
+            this.length = length;
         }
 
         @Override
         public dev.quiver.DType dtype() {
-            return real.dtype();
+            return dtype;
         }
 
         @Override
         public long length() {
-            return real.length();
+            return length;
         }
 
         @Override
@@ -205,7 +219,7 @@ final class Tracer {
 
         @Override
         public String toString() {
-            return (constant ? "constant" : "t") + id + ":" + real.dtype() + "[" + real.length() + "]";
+            return (constant ? "constant" : "t") + id + ":" + dtype + "[" + length + "]";
         }
     }
 

@@ -364,7 +364,8 @@ public abstract class CompiledStepConformance extends BackendConformance {
     }
 
     /**
-     * The linear-regression step fuses to its two draws, one pass over the batch (the loss and both gradients as
+     * The linear-regression step fuses to one draw (x and the noise follow each other in the stream), one pass over
+     * the batch (the loss and both gradients as
      * sibling sums: the scalar 1/n computed per element) and one scalar update; the numbers stay the eager loop's.
      */
     @Test
@@ -381,8 +382,45 @@ public abstract class CompiledStepConformance extends BackendConformance {
             assertEquals(eager.w.floatValue(), compiled.w.floatValue(), 1e-5f * Math.abs(eager.w.floatValue()));
             String program = step.describe().substring(step.describe().indexOf("compiled ("));
             if (Quiver.backend().runsFusedKernels()) {
-                assertEquals(4, step.callsPerStep(), program);
+                assertEquals(3, step.callsPerStep(), program);
                 assertTrue(program.contains("sum,sum,sum(fused["), program);
+                assertTrue(program.contains("normal                                  t0[128]"), program);
+            }
+        }
+    }
+
+    /**
+     * Draws that follow each other in one stream with the same distribution become one draw, with the bits of the
+     * separate draws; a draw of another distribution, a draw the function returns and an unfused program stay apart.
+     */
+    @Test
+    void consecutiveDrawsOfOneStreamAreOneDrawWithTheSameBits() {
+        for (boolean fuse : new boolean[] {true, false}) {
+            RandomGenerator random = new RandomGenerator(5);
+            RandomGenerator twin = new RandomGenerator(5);
+            Function<RandomGenerator, List<Tensor>> f = r -> {
+                Tensor a = r.normal(5, 3);
+                Tensor b = r.normal(5, 3);
+                Tensor c = r.normal(5, 3).mul(0.5);
+                Tensor u = r.uniform(5, 3);
+                Tensor kept = r.uniform(5, 3);
+                return List.of(a.add(b).sub(c).mul(u), kept);
+            };
+            try (CompiledFunction compiled = fuse ? Quiver.function(in -> f.apply(random))
+                    : Quiver.function(in -> f.apply(random), false)) {
+                for (int call = 0; call < 3; call++) {
+                    List<Tensor> expected = f.apply(twin);
+                    List<Tensor> actual = compiled.call(List.of());
+                    for (int i = 0; i < expected.size(); i++) {
+                        assertArrayEquals(expected.get(i).toFloatArray(), actual.get(i).toFloatArray(), 0f,
+                                "call " + call + " output " + i + "\n" + compiled.describe());
+                    }
+                }
+                String program = compiled.describe();
+                long draws = program.lines().filter(line -> line.matches("\\s*\\d+\\s+(normal|uniform)\\s.*")).count();
+                boolean merged = fuse && Quiver.backend().runsFusedKernels();
+                assertEquals(merged ? 3 : 5, draws, program);
+                assertEquals(merged, program.contains("[45] <-"), program);
             }
         }
     }

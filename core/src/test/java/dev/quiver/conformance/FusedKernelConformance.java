@@ -333,6 +333,41 @@ public abstract class FusedKernelConformance extends BackendConformance {
         }
     }
 
+    /**
+     * A written output may be an input of the same pass through the same view (a compiled step updates a variable
+     * while it sums the loss): element {@code i} is read before it is written, as in an in-place eager call.
+     */
+    @Test
+    public void aWrittenOutputMayUpdateAnInputInPlace() {
+        Random random = new Random(18);
+        for (int[] block : new int[][] {{1, 4099, 1}, {5, 7, 3}}) {
+            DType dtype = DType.FLOAT32;
+            int size = Reference.size(block);
+            float[] start = (float[]) values(dtype, size, random, false, false);
+            float[] gradient = (float[]) values(dtype, size, random, false, false);
+            // x <- x - 0.5 g, and sum(x) of the old x in the same pass
+            FusedElementwise kernel = new FusedElementwise(List.of(dtype, dtype, dtype), List.of(
+                    new Step(Primitive.MUL, new int[] {1, 2}, dtype),
+                    new Step(Primitive.SUB, new int[] {0, 3}, dtype)), new int[] {0, 4});
+            StridedView x = contiguous(start.clone(), block);
+            StridedView g = contiguous(gradient, block);
+            StridedView half = HostScalar.of(dtype, 0.5).broadcast(block);
+            StridedView sum = StridedView.contiguous(allocate(dtype, (long) block[0] * block[2]), block[0], block[2]);
+            backend().fusedReduce(kernel, new StridedView[] {x, g, half}, new Primitive[] {Primitive.SUM},
+                    new StridedView[] {sum, x});
+            // the same from separate copies: the sum of the old values, the update written elsewhere
+            StridedView old = contiguous(start.clone(), block);
+            StridedView expectedSum = StridedView.contiguous(allocate(dtype, (long) block[0] * block[2]), block[0],
+                    block[2]);
+            StridedView expectedX = StridedView.contiguous(allocate(dtype, size), block);
+            backend().fusedReduce(kernel, new StridedView[] {old, g, half}, new Primitive[] {Primitive.SUM},
+                    new StridedView[] {expectedSum, expectedX});
+            String what = kernel + " in place over " + Arrays.toString(block) + " on " + backend().name();
+            assertSameBits(what + ": sum", download(expectedSum), download(sum));
+            assertSameBits(what + ": updated x", download(expectedX), download(x));
+        }
+    }
+
     /** Sibling reductions are checked before anything runs: wrong counts, a non-reduction, a wrong output shape. */
     @Test
     public void siblingReductionOperandsAreChecked() {
