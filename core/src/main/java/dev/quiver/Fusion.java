@@ -56,7 +56,6 @@ final class Fusion {
     private final Set<DeviceBuffer> liveOut;
     // for each buffer, the indices of the calls that read it, ascending
     private final Map<DeviceBuffer, List<Integer>> readers = new IdentityHashMap<>();
-    private final Map<Call, Integer> indices = new IdentityHashMap<>();
     private final List<Call> result = new ArrayList<>();
     private Group open;
     // calls after the open group's kernel, in trace order, with the buffers they read and write
@@ -68,7 +67,6 @@ final class Fusion {
         this.calls = calls;
         this.liveOut = liveOut;
         for (int i = 0; i < calls.size(); i++) {
-            indices.put(calls.get(i), i);
             for (StridedView view : calls.get(i).reads()) {
                 readers.computeIfAbsent(view.buffer(), b -> new ArrayList<>()).add(i);
             }

@@ -301,7 +301,8 @@ final class Program implements AutoCloseable {
         Map<DeviceBuffer, String> names = new IdentityHashMap<>();
         for (int i = 0; i < list.size(); i++) {
             Call call = list.get(i);
-            text.append(String.format("%3d  %-40s", i, call.label()));
+            String label = call.label();
+            text.append(String.format("%3d  %-40s", i, label)).append(label.length() >= 40 ? " " : "");
             text.append(name(call.writes(), names)).append(" <- ").append(name(call.reads(), names)).append('\n');
         }
         return text.toString();

@@ -101,6 +101,7 @@ final class Report {
         skipped.forEach((engine, reason) -> md.append("- Skipped engine `").append(engine).append("`: ").append(reason).append('\n'));
         md.append('\n');
         peerTable(md);
+        compiledTable(md);
         targets(md);
         coldStart(md);
         Map<String, List<Row>> byBenchmark = new LinkedHashMap<>();
@@ -277,6 +278,78 @@ final class Report {
                     .append(" | ≥ 1.00 | ").append(verdict).append(" |\n");
         }
         md.append('\n');
+    }
+
+    // ---------------------------------------------------------------- issue 11's compiled steps
+
+    /** Batch of each of the K independent regressions of {@code CompiledTrainingBench.batchedRegression10k}. */
+    private static final int PROBLEM_BATCH = 64;
+
+    /**
+     * Issue 11's table: compiled steps ({@link CompiledTrainingBench}, engine cpu) against the issue's goals, beside
+     * the same step eager ({@link TrainingBench}) and libtorch / TF-Java from the same run. Printed when the run has a
+     * compiled cpu result.
+     */
+    private void compiledTable(StringBuilder md) {
+        Map<String, String> none = Map.of();
+        Double batch64 = score("CompiledTrainingBench.linearRegressionBatch64", "cpu", none);
+        Double batch1M = score("CompiledTrainingBench.linearRegressionBatch1M", "cpu", none);
+        Double nadam = score("CompiledTrainingBench.polynomialNadam", "cpu", none);
+        Double batched = score("CompiledTrainingBench.batchedRegression10k", "cpu", none);
+        if (batch64 == null && batch1M == null && nadam == null && batched == null) {
+            return;
+        }
+        List<String[]> lines = new ArrayList<>();
+        if (batch64 != null) {
+            double us = 1e6 / batch64;
+            lines.add(target("linear-regression step, batch 64, compiled (goal ≤ 1.5 µs)", 1.5 / us, 1.0,
+                    String.format(Locale.ROOT, "%.2f µs/step%s", us, beside("TrainingBench.linearRegressionBatch64",
+                            1e6, "µs"))));
+        }
+        if (batch1M != null) {
+            Double torch = score("TrainingBench.linearRegressionBatch1M", "torch", none);
+            String measured = String.format(Locale.ROOT, "%.2f ms/step%s", 1e3 / batch1M,
+                    beside("TrainingBench.linearRegressionBatch1M", 1e3, "ms"));
+            lines.add(torch == null ? new String[] {"linear-regression step, batch 2^20, compiled ÷ libtorch eager",
+                    measured, "not measured", "≥ 5.00", ""}
+                    : target("linear-regression step, batch 2^20, compiled ÷ libtorch eager", batch1M / torch, 5.0,
+                    measured));
+        }
+        if (nadam != null) {
+            double us = 1e6 / nadam;
+            lines.add(target("polynomial Nadam step, compiled (goal ≤ 1.5 µs)", 1.5 / us, 1.0,
+                    String.format(Locale.ROOT, "%.2f µs/step%s", us, beside("TrainingBench.polynomialNadam", 1e6,
+                            "µs"))));
+        }
+        if (batched != null) {
+            Double eager = score("TrainingBench.linearRegressionBatch64", "cpu", none);
+            int problems = CompiledTrainingBench.PROBLEMS;
+            String measured = String.format(Locale.ROOT, "%.2f ms/step, %s samples/s", 1e3 / batched,
+                    format(batched * problems * PROBLEM_BATCH));
+            lines.add(eager == null ? new String[] {"K = 10,000 regressions × batch 64, one compiled step ÷ a loop of "
+                    + "K eager steps", measured, "not measured", "≥ 20.00", ""}
+                    : target("K = 10,000 regressions × batch 64, one compiled step ÷ a loop of K eager steps",
+                    batched * problems / eager, 20.0, measured + String.format(Locale.ROOT,
+                            " (eager loop %.1f ms)", 1e3 * problems / eager)));
+        }
+        md.append("## Compiled training steps (issue 11)\n\n")
+                .append("Quiver's cpu engine; eager, libtorch (eager) and TF-Java (one graph run) from the same run.\n\n")
+                .append("| target | measured | ratio | goal | |\n|---|---|---|---|---|\n");
+        lines.forEach(l -> md.append("| ").append(String.join(" | ", l)).append(" |\n"));
+        md.append('\n');
+    }
+
+    /** " (eager …, libtorch …, TF-Java …)": the same step's other results in this run, in {@code unit}. */
+    private String beside(String benchmark, double scale, String unit) {
+        List<String> parts = new ArrayList<>();
+        for (String[] engine : List.of(new String[] {"cpu", "eager"}, new String[] {"torch", "libtorch"},
+                new String[] {"tf", "TF-Java"})) {
+            Double score = score(benchmark, engine[0], Map.of());
+            if (score != null) {
+                parts.add(String.format(Locale.ROOT, "%s %.2f %s", engine[1], scale / score, unit));
+            }
+        }
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
     }
 
     /** A score with its error, in the benchmark's unit; training steps as time per step. */

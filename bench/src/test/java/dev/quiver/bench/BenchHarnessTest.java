@@ -108,6 +108,28 @@ class BenchHarnessTest {
     }
 
     @Test
+    void theCompiledStepsTableHoldsEachStepToIssue11sGoal() {
+        Map<String, String> none = Map.of();
+        List<Report.Row> rows = List.of(
+                new Report.Row("CompiledTrainingBench.linearRegressionBatch64", none, "cpu", 500_000, 1),
+                new Report.Row("TrainingBench.linearRegressionBatch64", none, "cpu", 125_000, 1),
+                new Report.Row("TrainingBench.linearRegressionBatch64", none, "torch", 10_000, 1),
+                new Report.Row("CompiledTrainingBench.linearRegressionBatch1M", none, "cpu", 400, 1),
+                new Report.Row("TrainingBench.linearRegressionBatch1M", none, "torch", 100, 1),
+                new Report.Row("CompiledTrainingBench.batchedRegression10k", none, "cpu", 250, 1));
+        String md = new Report("compiled", rows, Map.of(), List.of(), "--set compiled", true).markdown();
+        assertTrue(md.contains("## Compiled training steps (issue 11)"), md);
+        // 2 µs against ≤ 1.5 µs: missed, with the eager and libtorch steps beside it
+        assertTrue(md.contains("| linear-regression step, batch 64, compiled (goal ≤ 1.5 µs) | 2.00 µs/step (eager "
+                + "8.00 µs, libtorch 100.00 µs) | 0.75 | ≥ 1.00 | **missed** |"), md);
+        assertTrue(md.contains("| linear-regression step, batch 2^20, compiled ÷ libtorch eager | 2.50 ms/step "
+                + "(libtorch 10.00 ms) | 4.00 | ≥ 5.00 | **missed** |"), md);
+        // K steps of 8 µs eager = 80 ms against one 4 ms compiled step: 20x; 10,000 x 64 samples 250 times a second
+        assertTrue(md.contains("| K = 10,000 regressions × batch 64, one compiled step ÷ a loop of K eager steps | "
+                + "4.00 ms/step, 160 M samples/s (eager loop 80.0 ms) | 20.00 | ≥ 20.00 | met |"), md);
+    }
+
+    @Test
     void metricsAndReportRatios() {
         assertEquals(2 * 1024.0 * 1024 * 1024 * 10 / 1e9,
                 Metric.of("MatmulBench.matmul").value(Map.of("size", "1024"), 10), 1e-9);
