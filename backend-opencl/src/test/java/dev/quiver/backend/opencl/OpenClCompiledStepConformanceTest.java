@@ -8,4 +8,10 @@ class OpenClCompiledStepConformanceTest extends CompiledStepConformance {
     protected String backendName() {
         return "opencl";
     }
+
+    /** PoCL builds a program per fused kernel (~0.5 s): four random models keep the suite's time in bounds. */
+    @Override
+    protected int randomModels() {
+        return 4;
+    }
 }
