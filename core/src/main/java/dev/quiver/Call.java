@@ -285,7 +285,7 @@ sealed interface Call {
     /** Elementwise chains made one kernel by {@link Fusion}. */
     record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) implements Call {
         public void run(Backend backend, long stepCounter) {
-            backend.fused(kernel, inputs, outputs);
+            backend.fused(kernel, Draws.positioned(inputs, stepCounter), outputs);
         }
 
         public StridedView[] reads() {
@@ -314,7 +314,7 @@ sealed interface Call {
     record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs)
             implements Call {
         public void run(Backend backend, long stepCounter) {
-            backend.fusedReduce(kernel, inputs, reductions, outputs);
+            backend.fusedReduce(kernel, Draws.positioned(inputs, stepCounter), reductions, outputs);
         }
 
         public StridedView[] reads() {

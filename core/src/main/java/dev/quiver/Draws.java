@@ -102,6 +102,22 @@ final class Draws {
         return result;
     }
 
+    /**
+     * {@code inputs} of a fused kernel with each {@link dev.quiver.spi.Drawn} input moved to the step's stream
+     * position: its draw was recorded relative to the position the traced step started at.
+     */
+    static StridedView[] positioned(StridedView[] inputs, long stepCounter) {
+        StridedView[] positioned = inputs;
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].buffer() instanceof dev.quiver.spi.Drawn draw) {
+                positioned = positioned == inputs ? inputs.clone() : positioned;
+                positioned[i] = new StridedView(draw.at(stepCounter + draw.position()), inputs[i].shape(),
+                        inputs[i].strides(), inputs[i].offset());
+            }
+        }
+        return positioned;
+    }
+
     /** A draw filling a whole buffer of the trace that nothing reads after the program. */
     private static boolean mergeable(Call.Random draw, Set<DeviceBuffer> liveOut) {
         StridedView out = draw.out();

@@ -1,6 +1,7 @@
 package dev.quiver;
 
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
@@ -62,20 +63,40 @@ final class Fusion {
     private List<Integer> postponed = new ArrayList<>();
     private final Set<DeviceBuffer> postponedReads = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<DeviceBuffer, List<Integer>> postponedWriters = new IdentityHashMap<>();
+    // the buffers of the step's draws that a kernel may generate instead of reading (one Drawn per buffer)
+    private final Map<DeviceBuffer, Drawn> drawn = new IdentityHashMap<>();
 
-    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut) {
+    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
         this.calls = calls;
         this.liveOut = liveOut;
+        Map<DeviceBuffer, Integer> writers = new IdentityHashMap<>();
         for (int i = 0; i < calls.size(); i++) {
             for (StridedView view : calls.get(i).reads()) {
                 readers.computeIfAbsent(view.buffer(), b -> new ArrayList<>()).add(i);
             }
+            for (StridedView view : calls.get(i).writes()) {
+                writers.merge(view.buffer(), 1, Integer::sum);
+            }
+        }
+        if (drawsInKernels) {
+            for (Call call : calls) {
+                if (call instanceof Call.Random draw && draw.streamRelative() && draw.out().isContiguous()
+                        && Views.coversBuffer(draw.out()) && draw.out().buffer() instanceof Tracer.Traced traced
+                        && !traced.constant && writers.get(traced) == 1) {
+                    drawn.put(traced, new Drawn(draw.distribution(), draw.seed(), draw.counter(), draw.first(),
+                            draw.second(), traced.dtype(), traced.length()));
+                }
+            }
         }
     }
 
-    /** {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. */
-    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut) {
-        Fusion fusion = new Fusion(calls, liveOut);
+    /**
+     * {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. With
+     * {@code drawsInKernels} (the backend {@linkplain dev.quiver.spi.Backend#fusesDraws() fuses draws}) the
+     * kernels read the step's random draws as {@link Drawn} inputs, and a draw nothing else reads is dropped.
+     */
+    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
+        Fusion fusion = new Fusion(calls, liveOut, drawsInKernels);
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             pending.add(i);
@@ -87,7 +108,35 @@ final class Fusion {
             }
             pending = fusion.closeGroup();
         }
-        return fusion.result;
+        return fusion.withoutUnreadDraws();
+    }
+
+    /** The result without the draws that every reader now generates in its kernel. */
+    private List<Call> withoutUnreadDraws() {
+        if (drawn.isEmpty()) {
+            return result;
+        }
+        Set<DeviceBuffer> read = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Call call : result) {
+            for (StridedView view : call.reads()) {
+                read.add(view.buffer());
+            }
+        }
+        List<Call> kept = new ArrayList<>(result.size());
+        for (Call call : result) {
+            if (!(call instanceof Call.Random draw) || !drawn.containsKey(draw.out().buffer())
+                    || read.contains(draw.out().buffer()) || liveOut.contains(draw.out().buffer())) {
+                kept.add(call);
+            }
+        }
+        return kept;
+    }
+
+    /** A view of a draw's buffer as the same view of the draw itself, which a kernel generates where it reads. */
+    private StridedView generated(StridedView view) {
+        Drawn draw = drawn.get(view.buffer());
+        return draw == null || !view.isContiguous() ? view
+                : new StridedView(draw, view.shape(), view.strides(), view.offset());
     }
 
     private void add(int index, Call call) {
@@ -287,7 +336,7 @@ final class Fusion {
                 if (view == null) {
                     return false;
                 }
-                views.add(view);
+                views.add(generated(view));
             }
             for (int scalar : scalars) {
                 if (!registers.containsKey(calls.get(scalar).writes()[0].buffer())

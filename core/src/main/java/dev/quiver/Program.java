@@ -54,8 +54,8 @@ final class Program implements AutoCloseable {
         // a backend without fused kernels would run them through the SPI's slow twin, allocating per call: no fusion
         this.fused = fuse && backend.runsFusedKernels();
         // fused programs also draw each run of consecutive random draws as one (the same bits, fewer launches)
-        this.unbound = fused ? Fusion.fuse(Draws.merge(recorded, liveOut, tracer.buffers().size()), liveOut)
-                : recorded;
+        this.unbound = fused ? Fusion.fuse(Draws.merge(recorded, liveOut, tracer.buffers().size()), liveOut,
+                backend.fusesDraws()) : recorded;
         long[] bytes = planMemory(tracer, liveOut);
         this.intermediateBytes = bytes[0];
         this.plannedBytes = bytes[1];
@@ -312,7 +312,7 @@ final class Program implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         for (StridedView view : views) {
             DeviceBuffer buffer = view.buffer();
-            String name = buffer instanceof HostScalar ? buffer.toString()
+            String name = buffer instanceof HostScalar || buffer instanceof dev.quiver.spi.Drawn ? buffer.toString()
                     : names.computeIfAbsent(buffer, b -> (b instanceof Tracer.Traced ? "t" : "v") + names.size());
             parts.add(name + (view.offset() != 0 && !(buffer instanceof HostScalar) ? "@" + view.offset() : "")
                     + java.util.Arrays.toString(view.shape()));

@@ -84,12 +84,17 @@ public final class RandomGenerator {
     }
 
     /** Draws the next {@code shape.size()} values of the stream; {@code dims} is used when {@code shape} is null. */
-    private synchronized Tensor draw(String method, RandomDistribution distribution, int[] dims, Shape shape,
-                                     double first, double second, DType dtype) {
+    private Tensor draw(String method, RandomDistribution distribution, int[] dims, Shape shape,
+                        double first, double second, DType dtype) {
+        return draw(Quiver.backend(), method, distribution, dims, shape, first, second, dtype);
+    }
+
+    /** {@link #draw} on {@code backend} (tests draw on a wrapper of the current backend). */
+    synchronized Tensor draw(Backend backend, String method, RandomDistribution distribution, int[] dims, Shape shape,
+                             double first, double second, DType dtype) {
         if (shape == null && dims == null) {
             throw Errors.nullArgument(method, "shape");
         }
-        Backend backend = Quiver.backend();
         Shape resolved = shape != null ? shape : Shape.of(method, backend, dims);
         Tracer.noteDraw(this, counter);
         Tensor out = Tensor.random(method, backend, distribution, resolved, first, second, seed, counter, dtype);

@@ -37,6 +37,12 @@ public final class TestAccess {
                 here.shape().contiguousStrides(), 0);
     }
 
+    /** The next float32 standard normals of {@code generator}'s stream, drawn on {@code backend}. */
+    public static Tensor normal(Backend backend, RandomGenerator generator, int... dims) {
+        return generator.draw(backend, "normal", dev.quiver.spi.RandomDistribution.NORMAL, dims, null, 0, 1,
+                DType.FLOAT32);
+    }
+
     /** How many tapes' marks {@code x} carries (the tapes that track it, or closed ones not yet pruned). */
     public static int tapeMarks(Tensor x) {
         Object marks = x.tapeMarks;

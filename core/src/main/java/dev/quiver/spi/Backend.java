@@ -133,6 +133,15 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #fused} and {@link #fusedReduce} take inputs that are contiguous views of a {@link Drawn} buffer
+     * and generate their values in the kernel (the compiler then never writes a step's draws to memory). The
+     * defaults (the slow twins) draw them into temporaries first.
+     */
+    default boolean fusesDraws() {
+        return false;
+    }
+
+    /**
      * Runs {@code kernel} elementwise: {@code inputs[i]} (any strides, broadcast, or a {@link HostScalar}) and
      * {@code outputs[j]} (contiguous) all have one shape; output {@code j} receives register
      * {@code kernel.outputs()[j]}. Must give the bits of the kernel's steps run one by one as {@link #unary},

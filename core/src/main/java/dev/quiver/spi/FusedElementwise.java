@@ -147,9 +147,9 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
         kernel.checkOperands("fused", inputs, outputs.length);
         int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs[0].shape();
         StridedView[] registers = new StridedView[kernel.registerCount()];
-        System.arraycopy(inputs, 0, registers, 0, inputs.length);
         List<DeviceBuffer> temporaries = new ArrayList<>();
         try {
+            System.arraycopy(drawnIntoTemporaries(backend, inputs, temporaries), 0, registers, 0, inputs.length);
             for (int s = 0; s < kernel.steps().size(); s++) {
                 Step step = kernel.steps().get(s);
                 int r = kernel.inputTypes().size() + s;
@@ -182,6 +182,25 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
         } finally {
             temporaries.forEach(DeviceBuffer::release);
         }
+    }
+
+    /**
+     * {@code inputs} with each view of a {@link Drawn} buffer replaced by the same view of a temporary the draw was
+     * generated into by {@link Backend#random} (added to {@code temporaries}): what a kernel that fuses draws reads.
+     */
+    static StridedView[] drawnIntoTemporaries(Backend backend, StridedView[] inputs, List<DeviceBuffer> temporaries) {
+        StridedView[] drawn = inputs;
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].buffer() instanceof Drawn draw) {
+                DeviceBuffer values = backend.allocate(draw.dtype(), draw.length());
+                temporaries.add(values);
+                backend.random(draw.distribution(), draw.seed(), draw.position(), draw.first(), draw.second(),
+                        StridedView.contiguous(values, Math.toIntExact(draw.length())));
+                drawn = drawn == inputs ? inputs.clone() : drawn;
+                drawn[i] = new StridedView(values, inputs[i].shape(), inputs[i].strides(), inputs[i].offset());
+            }
+        }
+        return drawn;
     }
 
     /**

@@ -500,6 +500,52 @@ public abstract class CompiledStepConformance extends BackendConformance {
     }
 
     /**
+     * On a backend that fuses draws, the step's draws are generated in the kernels that read them: the
+     * linear-regression step is one pass and one update, with the eager loop's numbers; a draw that a matmul also
+     * reads is still drawn into memory once, for the matmul.
+     */
+    @Test
+    void drawsAreGeneratedInTheKernelsThatReadThem() {
+        CountingBackend fusing = new CountingBackend(Quiver.backend(), true);
+        for (boolean matmulReadsTheDraw : new boolean[] {false, true}) {
+            float[][] losses = new float[2][];
+            float[][] ws = new float[2][];
+            String program = "";
+            for (int compiled = 0; compiled < 2; compiled++) {
+                Variable w = new Variable(TestAccess.on(fusing, 10.0f), "w");
+                Variable b = new Variable(TestAccess.on(fusing, 1.0f), "b");
+                RandomGenerator random = new RandomGenerator(7);
+                Supplier<Tensor> loss = () -> {
+                    Tensor x = TestAccess.normal(fusing, random, 64, 1);
+                    Tensor y = x.mul(7.0).add(4.0).add(TestAccess.normal(fusing, random, 64, 1).mul(0.5));
+                    Tensor error = Losses.meanSquaredError(y, x.mul(w).add(b));
+                    return matmulReadsTheDraw ? error.add(x.transpose().matmul(x).mul(1e-3).reshape()) : error;
+                };
+                if (compiled == 0) {
+                    losses[0] = eagerLosses(new SGD(0.03), List.of(w, b), loss, STEPS, Map.of());
+                } else {
+                    try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(w, b), loss)) {
+                        losses[1] = step.run(STEPS).losses().toFloatArray();
+                        program = step.describe().substring(step.describe().indexOf("compiled ("));
+                        if (!matmulReadsTheDraw) {
+                            assertEquals(2, step.callsPerStep(), program);
+                        }
+                    }
+                }
+                ws[compiled] = w.toFloatArray();
+            }
+            for (int i = 0; i < STEPS; i++) {
+                assertEquals(losses[0][i], losses[1][i], 1e-5 * Math.abs(losses[0][i]), "loss at step " + i + "\n"
+                        + program);
+            }
+            assertEquals(ws[0][0], ws[1][0], 1e-5f * Math.abs(ws[0][0]), program);
+            long draws = program.lines().filter(line -> line.matches("\\s*\\d+\\s+normal\\s.*")).count();
+            assertEquals(matmulReadsTheDraw ? 1 : 0, draws, program);
+            assertTrue(program.contains("Drawn[normal(0.0, 1.0) float32 seed 7 from 0]"), program);
+        }
+    }
+
+    /**
      * What a reduction feeds is not fused into the pass that computes the reduction: {@code x - mean(x)} reads the
      * mean after the kernel that sums, and the variance is a second pass; reductions over different axes of one value
      * are separate; a scalar needed both inside the pass and after it is still written.

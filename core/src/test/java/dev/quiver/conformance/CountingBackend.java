@@ -166,6 +166,11 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public boolean fusesDraws() {
+        return slowTwinFusion || target.fusesDraws();
+    }
+
+    @Override
     public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         count("fused");
         if (slowTwinFusion) {

@@ -9,6 +9,7 @@ import dev.quiver.DType;
 import dev.quiver.Quiver;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.ElementwiseOps;
 import dev.quiver.spi.Expr;
 import dev.quiver.spi.FusedElementwise;
@@ -365,6 +366,54 @@ public abstract class FusedKernelConformance extends BackendConformance {
             String what = kernel + " in place over " + Arrays.toString(block) + " on " + backend().name();
             assertSameBits(what + ": sum", download(expectedSum), download(sum));
             assertSameBits(what + ": updated x", download(expectedX), download(x));
+        }
+    }
+
+    /**
+     * Draws as kernel inputs ({@link Drawn}): the slow twin reads the values {@link Backend#random} gives (the Philox
+     * reference element by element), and a backend that fuses draws generates the same bits in {@code fused} and
+     * {@code fusedReduce}: both distributions, both float dtypes, a stream position not a multiple of the block, a
+     * view starting inside the buffer, sizes across chunk boundaries.
+     */
+    @Test
+    public void drawnInputsHaveTheBitsOfTheDrawsTheyStandFor() {
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (dev.quiver.spi.RandomDistribution distribution : dev.quiver.spi.RandomDistribution.values()) {
+                for (int n : new int[] {1, 7, 4099}) {
+                    Drawn draw = new Drawn(distribution, 42, 5, 0.5, 2, dtype, n + 3);
+                    StridedView view = new StridedView(draw, new int[] {1, n, 1}, new long[] {n, 1, 1}, 3);
+                    // (x * 2) and x itself: the second output shows the values read
+                    FusedElementwise kernel = new FusedElementwise(List.of(dtype), List.of(
+                            new Step(Primitive.MUL, new int[] {0, 0}, dtype),
+                            new Step(Primitive.ADD, new int[] {0, 0}, dtype)), new int[] {2, 0});
+                    StridedView[] twin = {StridedView.contiguous(allocate(dtype, n), 1, n, 1),
+                            StridedView.contiguous(allocate(dtype, n), 1, n, 1)};
+                    FusedElementwise.runUnfused(backend(), kernel, new StridedView[] {view}, twin);
+                    double[] values = doubles(download(twin[1]));
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(draw.value(3 + i), values[i], 0.0, distribution + " " + dtype + " element " + i);
+                    }
+                    if (!backend().fusesDraws()) {
+                        continue;
+                    }
+                    String what = kernel + " over " + draw + " [" + n + "] on " + backend().name();
+                    StridedView[] fused = {StridedView.contiguous(allocate(dtype, n), 1, n, 1),
+                            StridedView.contiguous(allocate(dtype, n), 1, n, 1)};
+                    backend().fused(kernel, new StridedView[] {view}, fused);
+                    assertSameBits(what, download(twin[0]), download(fused[0]));
+                    assertSameBits(what, download(twin[1]), download(fused[1]));
+                    StridedView sum = StridedView.contiguous(allocate(dtype, 1), 1, 1);
+                    StridedView written = StridedView.contiguous(allocate(dtype, n), 1, n, 1);
+                    backend().fusedReduce(kernel, new StridedView[] {view}, new Primitive[] {Primitive.SUM},
+                            new StridedView[] {sum, written});
+                    assertSameBits(what + ": written by the reduction", download(twin[1]), download(written));
+                    StridedView expectedSum = StridedView.contiguous(allocate(dtype, 1), 1, 1);
+                    backend().fusedReduce(kernel, new StridedView[] {StridedView.contiguous(twin[1].buffer(), 1, n,
+                            1)}, new Primitive[] {Primitive.SUM}, new StridedView[] {expectedSum,
+                            StridedView.contiguous(allocate(dtype, n), 1, n, 1)});
+                    assertSameBits(what + ": sum", download(expectedSum), download(sum));
+                }
+            }
         }
     }
 
