@@ -291,27 +291,34 @@ class PlannedBackendTest {
     }
 
     /**
-     * r = x / y and s = x + y over int32: sum(s), max(r), and r written. One launch sequence for all three outputs
-     * (the stages of one reduction, never one per output), a scratch per reduction when split; a division by zero
-     * fails the outputs computed from r and leaves sum(s) readable.
+     * q = x / y, s = x + y and -z over int32: sum(s), max(q), q and -z written. One launch sequence for all four
+     * outputs (the stages of one reduction, never one per output), a scratch per reduction when split. Each output
+     * depends on what it would alone: a division by zero in the chain fails max(q) and q, an earlier one that made z
+     * fails -z, and sum(s) stays readable.
      */
     @Test
     void siblingReductionsAndWrittenOutputsAreTheLaunchesOfOneReduction() {
-        FusedElementwise kernel = new FusedElementwise(QUOTIENT_AND_SUM.inputTypes(), QUOTIENT_AND_SUM.steps(),
-                new int[] {3, 2, 2});
+        DType i32 = DType.INT32;
+        FusedElementwise kernel = new FusedElementwise(List.of(i32, i32, i32), List.of(
+                new FusedElementwise.Step(Primitive.DIV, new int[] {0, 1}, i32),
+                new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, i32),
+                new FusedElementwise.Step(Primitive.NEG, new int[] {2}, i32)), new int[] {4, 3, 3, 5});
         Primitive[] reductions = {Primitive.SUM, Primitive.MAX};
         for (int n : new int[] {1 << 20, 5}) {
             Recording backend = new Recording();
-            StridedView x = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
-            StridedView y = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
-            DeviceBuffer sum = backend.allocate(DType.INT32, 1);
-            DeviceBuffer max = backend.allocate(DType.INT32, 1);
-            DeviceBuffer quotient = backend.allocate(DType.INT32, n);
-            StridedView[] outputs = {StridedView.contiguous(sum, 1, 1), StridedView.contiguous(max, 1, 1),
-                    StridedView.contiguous(quotient, 1, n, 1)};
-            backend.events.clear();
+            StridedView x = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
+            StridedView y = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
+            StridedView z = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
             backend.divisionStatus = ElementwiseKernels.STATUS_DIVISION_BY_ZERO;
-            backend.fusedReduce(kernel, new StridedView[] {x, y}, reductions, outputs);
+            backend.binary(Primitive.DIV, x, y, z);
+            DeviceBuffer sum = backend.allocate(i32, 1);
+            DeviceBuffer max = backend.allocate(i32, 1);
+            DeviceBuffer quotient = backend.allocate(i32, n);
+            DeviceBuffer negated = backend.allocate(i32, n);
+            StridedView[] outputs = {StridedView.contiguous(sum, 1, 1), StridedView.contiguous(max, 1, 1),
+                    StridedView.contiguous(quotient, 1, n, 1), StridedView.contiguous(negated, 1, n, 1)};
+            backend.events.clear();
+            backend.fusedReduce(kernel, new StridedView[] {x, y, z}, reductions, outputs);
             backend.divisionStatus = 0;
             boolean split = n > 5;
             assertEquals(split ? List.of("launch reduce_axis", "launch reduce_axis") : List.of("launch reduce_axis"),
@@ -327,6 +334,9 @@ class PlannedBackendTest {
                 assertTrue(error.getMessage().startsWith("div: integer division by zero on recording (H200) in sum, "
                         + "max of " + kernel), error.getMessage());
             }
+            ArithmeticException fromZ = assertThrows(ArithmeticException.class, () -> backend.download(negated, 0, 1));
+            assertTrue(fromZ.getMessage().startsWith("div: integer division by zero on recording (H200) in div int32 "),
+                    fromZ.getMessage());
         }
     }
 
