@@ -50,8 +50,6 @@ final class Fusion {
      * input {@code i}), and a kernel's arguments are limited (128 in OpenCL).
      */
     static final int MAX_INPUTS = 24;
-    /** The most sibling reductions one fused reduction computes (each holds its own partial sums). */
-    static final int MAX_REDUCTIONS = 8;
 
     private final List<Call> calls;
     private final Set<DeviceBuffer> liveOut;
@@ -476,7 +474,7 @@ final class Fusion {
             Primitive op = reduce.op();
             if (step == null || uniform.contains(in.buffer()) || !Views.coversBuffer(in) || in.rank() != 3
                     || op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN
-                    || reductions.size() == MAX_REDUCTIONS || reduce.out().dtype() != types.get(step)
+                    || reductions.size() == FusedElementwise.MAX_REDUCTIONS || reduce.out().dtype() != types.get(step)
                     || !(reduce.out().buffer() instanceof Tracer.Traced traced) || traced.constant
                     || !Views.coversBuffer(reduce.out())) {
                 return false;
@@ -610,6 +608,10 @@ final class Fusion {
             for (int r = 0; r < ops.length; r++) {
                 ops[r] = reductions.get(r).op();
                 outputs.add(reductions.get(r).out());
+            }
+            if (ops.length + written.size() > FusedElementwise.MAX_REDUCE_OUTPUTS || FusedElementwise.reduceArguments(
+                    inputs, ops.length + written.size()) > FusedElementwise.MAX_KERNEL_ARGUMENTS) {
+                return false;
             }
             for (int j = 0; j < written.size(); j++) {
                 StridedView view = Views.reshape(written.get(j), block);

@@ -30,6 +30,31 @@ import java.util.Objects;
 public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] outputs) {
 
     /**
+     * The most reductions one {@link Backend#fusedReduce} call computes: the planned kernels keep an accumulator per
+     * reduction in local memory. The compiler never asks for more.
+     */
+    public static final int MAX_REDUCTIONS = 8;
+
+    /** The most outputs (reduced and written) of one {@link Backend#fusedReduce} call: the kernels' arguments. */
+    public static final int MAX_REDUCE_OUTPUTS = 16;
+
+    /**
+     * The kernel arguments a planned {@link Backend#fusedReduce} launch passes (at most 128, what OpenCL guarantees):
+     * three sizes and a status word, per input in memory its buffer, offset and three block strides, per host number
+     * its value, per output its buffer and offset. The compiler keeps its fused reductions within it.
+     */
+    public static int reduceArguments(List<StridedView> inputs, int outputs) {
+        int arguments = 4 + 2 * outputs;
+        for (StridedView input : inputs) {
+            arguments += input.buffer() instanceof HostScalar ? 1 : 5;
+        }
+        return arguments;
+    }
+
+    /** The most kernel arguments of a planned kernel ({@link #reduceArguments}). */
+    public static final int MAX_KERNEL_ARGUMENTS = 128;
+
+    /**
      * One primitive applied to registers.
      *
      * @param op       a UNARY, BINARY or WHERE primitive of the table, or CAST (one operand converted to {@code type})

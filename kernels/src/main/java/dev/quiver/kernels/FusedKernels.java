@@ -24,7 +24,8 @@ import java.util.Map;
  *
  * <p>Two kinds of program: {@link #source} writes several outputs elementwise (contiguous, or strided of one rank,
  * inputs by pointer or by value as in {@link ElementwiseKernels}); {@link #reduceSource} puts the chain in front of
- * {@code reduce.qk} as its {@code LOAD}, so a SUM/MAX/MIN of the chain's output needs no full-size temporary.
+ * {@code reduce.qk} as the visit of each element, so sibling SUM/MAX/MIN of the chain's outputs need no full-size
+ * temporary and the chain runs once per element for all of them and for the outputs it writes besides.
  * Programs are named by a hash of the kernel's canonical {@link FusedElementwise#toString()}.
  *
  * <pre>{@code
@@ -85,37 +86,49 @@ public final class FusedKernels {
     }
 
     /**
-     * The reduction of the kernel's single output over the middle axis of the block {@code (outer, reduced,
-     * inner)}: {@code reduce.qk} behind a prologue that defines its {@code INPUTS} (each input's pointer, offset and
-     * three strides, or its value; then the status word when {@link #usesStatus}), {@code ROW} and {@code LOAD} (the
-     * chain evaluated at one element). {@code reduceDefines} are the plain reduction's ({@code T}, {@code OP_SUM},
-     * {@code IDENTITY}, ...); the program is named {@code name}.
+     * Sibling reductions of the kernel's first {@code reductions.length} outputs over the middle axis of the block
+     * {@code (outer, reduced, inner)}, and its other outputs written into the contiguous block, in one pass that runs
+     * the chain once per element: {@code reduce.qk} behind a prologue that defines its {@code INPUTS} (each input's
+     * pointer, offset and three strides, or its value; then the status word when {@link #usesStatus}), {@code
+     * OUTPUTS} (each output's pointer and offset, in the kernel's order), {@code ROW}, {@code ACCUMULATORS} (one per
+     * reduction, of its register's dtype) and {@code VISIT} (the chain at one element, each reduced register combined
+     * into its accumulator, each written one stored). Each accumulator combines what a single reduction of its register
+     * would, in the same order, so it gets that reduction's bits. {@code loopDefines} are the reduction loop's ({@code
+     * WG}, {@code ITEM_SLICES}, {@code Q_FP64}); the program is named {@code name}.
+     *
+     * <pre>{@code
+     * // sum and max of (x - y) over a block, and x < y written: registers 2 (x - y) and 3 (x < y)
+     * KernelSource program = FusedKernels.reduceSource(kernel, 0, new Primitive[] {Primitive.SUM, Primitive.MAX},
+     *         "fused_sum_max", Map.of("WG", "256"));   // kernel.outputs() is {2, 2, 3}
+     * }</pre>
      */
-    public static KernelSource reduceSource(FusedElementwise kernel, int valueInputs, String name,
-                                            Map<String, String> reduceDefines) {
-        if (kernel.outputs().length != 1) {
-            throw new IllegalArgumentException("fusedReduce: " + kernel + " has " + kernel.outputs().length
-                    + " outputs; a reduction takes one");
+    public static KernelSource reduceSource(FusedElementwise kernel, int valueInputs, Primitive[] reductions,
+                                            String name, Map<String, String> loopDefines) {
+        int[] outputs = kernel.outputs();
+        if (reductions.length == 0 || reductions.length > outputs.length) {
+            throw new IllegalArgumentException("fusedReduce: " + kernel + " has " + outputs.length + " outputs for "
+                    + reductions.length + " reductions; at least one reduction, at most one per output");
         }
         StringBuilder statements = new StringBuilder();
         String helpers = chain(kernel, statements, "    ");
-        DType result = kernel.outputTypes().getFirst();
-        boolean status = usesStatus(kernel);
         List<DType> inputs = kernel.inputTypes();
-        StringBuilder prologue = new StringBuilder("/* the fused chain ").append(kernel).append(" */\n")
+        List<DType> outputTypes = kernel.outputTypes();
+        StringBuilder prologue = new StringBuilder("/* the fused chain ").append(kernel).append(": ");
+        for (int j = 0; j < reductions.length; j++) {
+            prologue.append(j == 0 ? "" : ", ").append(reductions[j].opName());
+        }
+        prologue.append(" of its first ").append(reductions.length).append(" outputs, the rest written */\n")
                 .append(helpers);
-        prologue.append("DEVICE_FN ").append(ElementwiseKernels.typeName(result)).append(" q_fused_element(");
         StringBuilder parameters = new StringBuilder();
         StringBuilder row = new StringBuilder();
-        StringBuilder load = new StringBuilder("((ACC) q_fused_element(");
+        StringBuilder visit = new StringBuilder();
         for (int i = 0; i < inputs.size(); i++) {
             String type = ElementwiseKernels.typeName(inputs.get(i));
-            prologue.append(i == 0 ? "" : ", ").append(type).append(" x").append(i);
             parameters.append(i == 0 ? "" : ", ");
-            load.append(i == 0 ? "" : ", ");
+            visit.append("    ").append(type).append(" x").append(i).append(" = in").append(i);
             if (ElementwiseKernels.byValue(valueInputs, i)) {
                 parameters.append(type).append(" in").append(i).append("_value");
-                load.append("in").append(i).append("_value");
+                visit.append("_value;\n");
             } else {
                 parameters.append("GLOBAL const ").append(type).append("* in").append(i).append(", q_i64 in")
                         .append(i).append("_offset");
@@ -124,23 +137,56 @@ public final class FusedKernels {
                 }
                 row.append(" q_i64 at").append(i).append(" = in").append(i).append("_offset + (o) * in").append(i)
                         .append("_stride0 + (i) * in").append(i).append("_stride2;");
-                load.append("in").append(i).append("[at").append(i).append(" + (r) * in").append(i)
-                        .append("_stride1]");
+                visit.append("[at").append(i).append(" + (r) * in").append(i).append("_stride1];\n");
             }
         }
-        if (status) {
-            prologue.append(", GLOBAL q_i32* status");
+        if (usesStatus(kernel)) {
             parameters.append(", GLOBAL q_i32* status");
-            load.append(", status");
         }
-        prologue.append(") {\n").append(statements).append("    return ")
-                .append(register(kernel, kernel.outputs()[0])).append(";\n}\n\n");
-        // reduce.qk ends ROW(o, i) with its own semicolon
+        visit.append(statements);
+        StringBuilder outputParameters = new StringBuilder();
+        StringBuilder accumulators = new StringBuilder();
+        for (int j = 0; j < outputs.length; j++) {
+            DType type = outputTypes.get(j);
+            String typeName = ElementwiseKernels.typeName(type);
+            outputParameters.append(j == 0 ? "" : ", ").append("GLOBAL ").append(typeName).append("* out").append(j)
+                    .append(", q_i64 out").append(j).append("_offset");
+            if (j < reductions.length) {
+                String combine = combine(reductions[j], type);
+                accumulators.append(" X(").append(j).append(", ").append(typeName).append(", ").append(typeName)
+                        .append(", ").append(combine).append(", ").append(LaunchPlanner.identity(reductions[j], type))
+                        .append(')');
+                visit.append("    acc").append(j).append(" = ").append(combine).append("(acc").append(j).append(", ")
+                        .append(register(kernel, outputs[j])).append(");\n");
+            } else {
+                // written as Backend.fused writes it: the same conversion, into the contiguous block
+                visit.append("    out").append(j).append("[out").append(j).append("_offset + at_out + (r) * inner] = (")
+                        .append(typeName).append(") (").append(register(kernel, outputs[j])).append(");\n");
+            }
+        }
+        if (outputs.length > reductions.length) {
+            row.append(" q_i64 at_out = (o) * reduced * inner + (i);");
+        }
+        // reduce.qk ends ROW(o, i) and VISIT(r) with its own semicolon; a macro's lines end with a backslash
         String rowText = row.isEmpty() ? "" : row.substring(1, row.length() - 1);
+        String visitText = visit.substring(0, visit.length() - 2).replace("\n", " \\\n");
         prologue.append("#define INPUTS ").append(parameters).append('\n')
+                .append("#define OUTPUTS ").append(outputParameters).append('\n')
                 .append("#define ROW(o, i) ").append(rowText).append('\n')
-                .append("#define LOAD(r) ").append(load).append("))\n\n");
-        return new KernelSource(name, prologue + Dialect.resource("reduce.qk"), reduceDefines);
+                .append("#define ACCUMULATORS(X)").append(accumulators).append('\n')
+                .append("#define VISIT(r) \\\n").append(visitText).append("\n\n");
+        return new KernelSource(name, prologue + Dialect.resource("reduce.qk"), loopDefines);
+    }
+
+    /** The combining macro of {@code reduce.qk} for {@code op} on {@code dtype} (NaN-propagating for floats). */
+    private static String combine(Primitive op, DType dtype) {
+        String base = switch (op) {
+            case SUM -> "Q_COMBINE_SUM";
+            case MAX -> "Q_COMBINE_MAX";
+            case MIN -> "Q_COMBINE_MIN";
+            default -> throw new IllegalArgumentException("fusedReduce: " + op.opName() + " is not SUM, MAX or MIN");
+        };
+        return op != Primitive.SUM && dtype.isFloating() ? base + "_FLOATING" : base;
     }
 
     /**

@@ -44,6 +44,16 @@ public final class LaunchPlanner {
      * CUDA backend packs this many slots. Only fused kernels come near it (many operands of a high rank).
      */
     public static final int MAX_KERNEL_ARGUMENTS = 128;
+    /**
+     * The most reductions one {@link #fusedReduce} takes: each keeps a work-group's accumulators in local memory
+     * (256 of at most 8 bytes), and 8 of them (16 KiB) stay within the 32 KiB every OpenCL device offers.
+     */
+    public static final int MAX_REDUCED_OUTPUTS = 8;
+    /**
+     * The most outputs, reduced and written, one {@link #fusedReduce} takes: two kernel arguments each, so 16 leave
+     * {@link #MAX_KERNEL_ARGUMENTS} room for 18 strided inputs (5 arguments each).
+     */
+    public static final int MAX_FUSED_REDUCE_OUTPUTS = 16;
     /** CUDA's grid limit on its second and third axes; OpenCL devices allow at least this. */
     private static final long MAX_GROUPS_YZ = 65_535;
 
@@ -292,9 +302,9 @@ public final class LaunchPlanner {
 
     /**
      * Which fused program: the chain, its by-value inputs, and the layout's kernel rank (elementwise) or the
-     * reduction op (reduce).
+     * reductions of its first outputs (reduce).
      */
-    private record FusedKey(FusedElementwise kernel, int valueInputs, int rank, Primitive reduction) {
+    private record FusedKey(FusedElementwise kernel, int valueInputs, int rank, List<Primitive> reductions) {
     }
 
     /**
@@ -323,44 +333,96 @@ public final class LaunchPlanner {
     }
 
     /**
-     * {@link #reduce} of {@code kernel}'s single output computed from {@code inputs}, views of the block {@code
-     * (outer, reduced, inner)} (any strides, broadcast, or {@link HostScalar}s), into contiguous {@code out}
-     * {@code (outer, inner)}, without writing the chain's output: the first stage runs the chain as the reduction's
-     * prologue ({@link FusedKernels#reduceSource}); a second stage, when the reduction is split, is the plain one over
-     * {@code scratch} (see {@link #reduceScratchLength}, of the output's dtype). The split is the plain reduction's
-     * for the same block, so the order of a SUM is too.
+     * {@code kernel} computed from {@code inputs}, views of the block {@code (outer, reduced, inner)} (any strides,
+     * broadcast, or {@link HostScalar}s), as {@link dev.quiver.spi.Backend#fusedReduce} specifies: its output {@code j
+     * < reductions.length} reduced into contiguous {@code outputs[j]} {@code (outer, inner)} without being written, the
+     * rest written into the contiguous block. The launches of one reduction whatever the number of outputs: the first
+     * stage runs the chain once per element as the reductions' visit ({@link FusedKernels#reduceSource}), each
+     * reduction in its own accumulator; a second stage, when the reduction is split, reduces every output's partials
+     * ({@code scratch[j]}, {@link #reduceScratchLength} elements of output {@code j}'s dtype) in one launch too. The
+     * split is the plain reduction's for the same block, so the order of a SUM is too: each output gets the bits of a
+     * plain reduction of its register alone.
+     *
+     * <pre>{@code
+     * // loss = sum(r * r) and grad = sum(r) of r = x - y over (1, n, 1), and r written
+     * List<Launch> plan = planner.fusedReduce(kernel, new StridedView[] {x, y},
+     *         new Primitive[] {Primitive.SUM, Primitive.SUM}, new StridedView[] {loss, grad, r}, scratch);
+     * }</pre>
+     *
+     * @param scratch one buffer per reduction when {@link #reduceScratchLength} is not 0; else unused (may be empty)
      */
-    public List<Launch> fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out,
-                                    DeviceBuffer scratch) {
+    public List<Launch> fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                                    StridedView[] outputs, DeviceBuffer[] scratch) {
         String method = "fusedReduce";
-        checkFused(method, kernel, inputs, 1);
-        DType dtype = kernel.outputTypes().getFirst();
-        int[] block = inputs[0].shape();
-        if (op.kind() != Primitive.Kind.REDUCE || block.length != 3 || out.dtype() != dtype
-                || out.size() != (long) block[0] * block[2] || dtype == DType.BOOL) {
-            throw new IllegalArgumentException(method + ": " + op.opName() + " of " + kernel + " over a block "
-                    + Arrays.toString(block) + " into " + out + ": needs SUM, MAX or MIN of a numeric output over a "
-                    + "rank-3 block (outer, reduced, inner), into (outer, inner) of the output's dtype");
+        checkFused(method, kernel, inputs, outputs.length);
+        kernel.checkReduceOperands(method, inputs, reductions, outputs);
+        if (reductions.length > MAX_REDUCED_OUTPUTS || outputs.length > MAX_FUSED_REDUCE_OUTPUTS) {
+            throw new IllegalArgumentException(method + ": " + kernel + " has " + reductions.length + " reductions and "
+                    + outputs.length + " outputs; a planned kernel takes at most " + MAX_REDUCED_OUTPUTS
+                    + " reductions (LaunchPlanner.MAX_REDUCED_OUTPUTS: an accumulator each in local memory) and "
+                    + MAX_FUSED_REDUCE_OUTPUTS + " outputs (LaunchPlanner.MAX_FUSED_REDUCE_OUTPUTS: kernel arguments)");
         }
+        for (int j = 0; j < reductions.length; j++) {
+            if (outputs[j].dtype() == DType.BOOL) {
+                throw new IllegalArgumentException(method + ": " + reductions[j].opName() + " of output " + j + " of "
+                        + kernel + " is of bool; a reduction takes a numeric register");
+            }
+        }
+        int[] block = inputs[0].shape();
         long outer = block[0];
         long reduced = block[1];
         long inner = block[2];
-        if (outer * inner == 0) {
+        long reducedOutputs = outer * inner;
+        if (reducedOutputs == 0) {
             return List.of();
         }
-        int valueInputs = valueInputs(List.of(inputs));
-        boolean status = FusedKernels.usesStatus(kernel);
-        KernelSource source = fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, 0, op), key -> {
-            Map<String, String> defines = reduceDefines(op, dtype);
-            String name = FusedKernels.programName(kernel, valueInputs) + "_" + op.opName()
-                    + (defines.containsKey("ITEM_SLICES") ? "_slices" : "");
-            return FusedKernels.reduceSource(kernel, valueInputs, name, defines);
-        });
-        StridedView[] all = new StridedView[inputs.length + 1];
-        all[0] = out;
-        System.arraycopy(inputs, 0, all, 1, inputs.length);
-        OpDescription description = new OpDescription(new ReducedChain(op, kernel), all, 1, "");
         long chunks = reduceChunks(inputs[0]);
+        int valueInputs = valueInputs(List.of(inputs));
+        StridedView[] all = new StridedView[outputs.length + inputs.length];
+        System.arraycopy(outputs, 0, all, 0, outputs.length);
+        System.arraycopy(inputs, 0, all, outputs.length, inputs.length);
+        OpDescription description = new OpDescription(new ReducedChain(reductions, kernel), all, outputs.length, "");
+        if (chunks == 1) {
+            return List.of(reduceChainLaunch(kernel, valueInputs, inputs, reductions, outputs, reduced, inner, 1,
+                    description));
+        }
+        // the first stage writes each reduction's partials, a contiguous (outer * inner, chunks, 1) block of its
+        // scratch; the second reduces them all at once, a chain of no steps whose outputs are its inputs
+        StridedView[] partials = new StridedView[reductions.length];
+        List<DType> partialTypes = new ArrayList<>();
+        int[] partialRegisters = new int[reductions.length];
+        int[] partialBlock = {Math.toIntExact(reducedOutputs), Math.toIntExact(chunks), 1};
+        for (int j = 0; j < reductions.length; j++) {
+            if (scratch == null || scratch.length != reductions.length || scratch[j] == null
+                    || scratch[j].dtype() != outputs[j].dtype() || scratch[j].length() < reducedOutputs * chunks) {
+                throw new IllegalArgumentException(method + ": " + description + " is split in " + chunks + " chunks "
+                        + "and needs a scratch buffer of " + reducedOutputs * chunks + " elements of its dtype per "
+                        + "reduction, got " + (scratch == null ? null : Arrays.toString(scratch)));
+            }
+            partials[j] = StridedView.contiguous(scratch[j], partialBlock);
+            partialTypes.add(outputs[j].dtype());
+            partialRegisters[j] = j;
+        }
+        StridedView[] firstOutputs = outputs.clone();
+        System.arraycopy(partials, 0, firstOutputs, 0, partials.length);
+        FusedElementwise partialsOnly = new FusedElementwise(partialTypes, List.of(), partialRegisters);
+        return List.of(
+                reduceChainLaunch(kernel, valueInputs, inputs, reductions, firstOutputs, reduced, inner, chunks,
+                        description.withSuffix(" (partials)")),
+                reduceChainLaunch(partialsOnly, 0, partials, reductions, Arrays.copyOf(outputs, reductions.length),
+                        chunks, 1, 1, description));
+    }
+
+    /**
+     * The one launch of {@link FusedKernels#reduceSource} of {@code kernel} over {@code inputs}, views of the block
+     * {@code (groups / chunks, reduced, inner)}, writing {@code outputs} (the first {@code reductions.length} at one
+     * element per work-group).
+     */
+    private Launch reduceChainLaunch(FusedElementwise kernel, int valueInputs, StridedView[] inputs,
+                                     Primitive[] reductions, StridedView[] outputs, long reduced, long inner,
+                                     long chunks, OpDescription description) {
+        KernelSource source = fusedReduceSource(kernel, valueInputs, reductions);
+        boolean status = FusedKernels.usesStatus(kernel);
         List<KernelArg> args = new ArrayList<>(List.of(new KernelArg.I64(reduced), new KernelArg.I64(inner),
                 new KernelArg.I64(chunks)));
         for (StridedView input : inputs) {
@@ -377,27 +439,43 @@ public final class LaunchPlanner {
         if (status) {
             args.add(new KernelArg.StatusWord());
         }
-        args.add(new KernelArg.Buffer(chunks == 1 ? out.buffer() : scratch));
-        args.add(new KernelArg.I64(chunks == 1 ? out.offset() : 0));
+        for (StridedView output : outputs) {
+            args.add(new KernelArg.Buffer(output.buffer()));
+            args.add(new KernelArg.I64(output.offset()));
+        }
         if (args.size() > MAX_KERNEL_ARGUMENTS) {
             throw new IllegalArgumentException("kernels: " + description + " needs " + args.size() + " kernel "
                     + "arguments, more than " + MAX_KERNEL_ARGUMENTS);
         }
-        long outputs = outer * inner;
-        Launch first = new Launch(source, "reduce_axis", new long[] {outputs * chunks}, new long[] {reduceGroup},
-                args, chunks == 1 ? description : description.withSuffix(" (partials)"), status);
-        if (chunks == 1) {
-            return List.of(first);
-        }
-        return List.of(first, reduceLaunch(reduceSource(op, dtype), chunks, 1, 1, scratch, 0, out.buffer(),
-                out.offset(), outputs, description));
+        long groups = (long) inputs[0].shape()[0] * inputs[0].shape()[2] * chunks;
+        return new Launch(source, "reduce_axis", new long[] {groups}, new long[] {reduceGroup}, args, description,
+                status);
     }
 
-    /** The op of a fused reduction, formatted only for a message: {@code sum of fused(...)}. */
-    private record ReducedChain(Primitive op, FusedElementwise kernel) {
+    /**
+     * The program {@link #fusedReduce} launches for {@code kernel} with the inputs of {@code valueInputs} (a bit each)
+     * by value, reducing its first {@code reductions.length} outputs and writing the rest (compile checks walk these).
+     */
+    public KernelSource fusedReduceSource(FusedElementwise kernel, int valueInputs, Primitive[] reductions) {
+        List<Primitive> ops = List.of(reductions);
+        return fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, 0, ops), key -> {
+            Map<String, String> defines = reduceLoopDefines();
+            StringBuilder name = new StringBuilder(FusedKernels.programName(kernel, valueInputs));
+            ops.forEach(op -> name.append('_').append(op.opName()));
+            name.append(defines.containsKey("ITEM_SLICES") ? "_slices" : "");
+            return FusedKernels.reduceSource(kernel, valueInputs, reductions, name.toString(), defines);
+        });
+    }
+
+    /** The ops of a fused reduction, formatted only for a message: {@code sum, max of fused(...)}. */
+    private record ReducedChain(Primitive[] reductions, FusedElementwise kernel) {
         @Override
         public String toString() {
-            return op.opName() + " of " + kernel;
+            StringBuilder text = new StringBuilder();
+            for (Primitive op : reductions) {
+                text.append(text.isEmpty() ? "" : ", ").append(op.opName());
+            }
+            return text.append(" of ").append(kernel).toString();
         }
     }
 
@@ -487,7 +565,7 @@ public final class LaunchPlanner {
         if (op.kind() != Primitive.Kind.REDUCE) {
             throw new IllegalArgumentException("kernels: " + op.opName() + " is not a reduction");
         }
-        Map<String, String> defines = new HashMap<>(baseDefines);
+        Map<String, String> defines = reduceLoopDefines();
         defines.put("T", t);
         defines.put("ACC", t);
         defines.put("OP_" + op.name(), "1");
@@ -495,6 +573,12 @@ public final class LaunchPlanner {
             defines.put("FLOATING", "1");
         }
         defines.put("IDENTITY", identity(op, dtype));
+        return defines;
+    }
+
+    /** The defines of {@code reduce.qk}'s loop on this device, whatever it reduces (a fused reduction's all). */
+    private Map<String, String> reduceLoopDefines() {
+        Map<String, String> defines = new HashMap<>(baseDefines);
         defines.put("WG", Integer.toString(reduceGroup));
         // on a CPU device each item streams through its own slice; the GPU pattern (items interleaved, so a
         // group's reads coalesce) is the slow twin there, which keeps both patterns tested on PoCL
@@ -505,7 +589,8 @@ public final class LaunchPlanner {
         return defines;
     }
 
-    private static String identity(Primitive op, DType dtype) {
+    /** The neutral element of {@code op} on {@code dtype}, as kernel C text. */
+    static String identity(Primitive op, DType dtype) {
         if (op == Primitive.SUM) {
             return "0";
         }

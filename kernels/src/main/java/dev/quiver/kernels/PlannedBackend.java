@@ -174,51 +174,62 @@ public abstract class PlannedBackend<M> implements Backend {
     }
 
     /**
-     * The chain as one kernel ({@link LaunchPlanner#fused}). Output {@code j} then depends on what the unfused
-     * twin's output {@code j} would: the inputs its register is computed from, and the status word only when a
-     * dividing step lies on its way (a division by zero elsewhere in the chain leaves it readable, as it would).
+     * The chain as one kernel ({@link LaunchPlanner#fused}); each output then depends on what the unfused twin's
+     * would ({@link #inheritFusedChecks}).
      */
     @Override
     public synchronized void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         String op = "fused";
         List<Launch> plan = planner.fused(kernel, inputs, outputs);
         enter(op);
-        DeferredCheck<M> check = launchAll(plan);
-        int[] registers = kernel.outputs();
-        for (int j = 0; j < outputs.length; j++) {
-            inheritChecks(op, FusedKernels.reachesStatus(kernel, registers[j]) ? check : null, outputs[j],
-                    reaching(kernel, registers[j], inputs));
-        }
+        inheritFusedChecks(op, kernel, launchAll(plan), inputs, outputs);
     }
 
     /**
-     * The chain as the prologue of the reduction ({@link LaunchPlanner#fusedReduce}): the output of the chain is
-     * never written, only the reduction's partials when it is split in two stages.
+     * The chain as the visit of the reduction ({@link LaunchPlanner#fusedReduce}): one launch, or the two stages of a
+     * split reduction, whatever the number of outputs. A reduced output of the chain is never written, only its
+     * partials when the reduction is split (a scratch buffer per reduction, released once launched). Each output then
+     * depends on what it would alone ({@link #inheritFusedChecks}).
      */
     @Override
     public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
                                          StridedView[] outputs) {
-        if (reductions.length != 1 || outputs.length != 1) { // interim: one kernel for several outputs is being built
-            FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
-            return;
+        kernel.checkReduceOperands(name() + ": fusedReduce", inputs, reductions, outputs);
+        StringBuilder name = new StringBuilder("fused ");
+        for (int j = 0; j < reductions.length; j++) {
+            name.append(j == 0 ? "" : ",").append(reductions[j].opName());
         }
-        Primitive op = reductions[0];
-        StridedView out = outputs[0];
-        String name = "fused " + op.opName();
-        enter(name);
-        long scratchLength = inputs.length == 0 || inputs[0].rank() != 3 ? 0 : planner.reduceScratchLength(inputs[0]);
-        DeviceBuffer scratch = scratchLength == 0 ? null
-                : allocate(kernel.outputTypes().getFirst(), scratchLength, name + " scratch");
+        String op = name.toString();
+        enter(op);
+        long scratchLength = planner.reduceScratchLength(inputs[0]);
+        DeviceBuffer[] scratch = new DeviceBuffer[scratchLength == 0 ? 0 : reductions.length];
         try {
-            List<Launch> plan = planner.fusedReduce(kernel, inputs, op, out, scratch);
-            DeferredCheck<M> check = launchAll(plan);
-            int register = kernel.outputs()[0];
-            inheritChecks(name, FusedKernels.reachesStatus(kernel, register) ? check : null, out,
-                    reaching(kernel, register, inputs));
-        } finally {
-            if (scratch != null) {
-                scratch.release();   // safe at once: later users of the block queue behind this reduction
+            List<DType> types = kernel.outputTypes();
+            for (int j = 0; j < scratch.length; j++) {
+                scratch[j] = allocate(types.get(j), scratchLength, op + " scratch");
             }
+            List<Launch> plan = planner.fusedReduce(kernel, inputs, reductions, outputs, scratch);
+            inheritFusedChecks(op, kernel, launchAll(plan), inputs, outputs);
+        } finally {
+            for (DeviceBuffer partials : scratch) {
+                if (partials != null) {
+                    partials.release();   // safe at once: later users of the block queue behind this reduction
+                }
+            }
+        }
+    }
+
+    /**
+     * What each output of a fused kernel depends on after {@code op}: what the unfused twin's output would, the
+     * inputs its register is computed from and {@code check} only when a dividing step lies on its way (a division
+     * by zero elsewhere in the chain leaves it readable, as it would).
+     */
+    private void inheritFusedChecks(String op, FusedElementwise kernel, DeferredCheck<M> check, StridedView[] inputs,
+                                    StridedView[] outputs) {
+        int[] registers = kernel.outputs();
+        for (int j = 0; j < outputs.length; j++) {
+            inheritChecks(op, FusedKernels.reachesStatus(kernel, registers[j]) ? check : null, outputs[j],
+                    reaching(kernel, registers[j], inputs));
         }
     }
 
@@ -472,10 +483,10 @@ public abstract class PlannedBackend<M> implements Backend {
     /** The error a status word value reports for the op {@code description}, naming the backend and device. */
     protected static RuntimeException statusError(int value, String backend, String device, String description) {
         if (value == ElementwiseKernels.STATUS_DIVISION_BY_ZERO) {
-            // floor_div and mod divide too: the description starts with the op's name; a fused kernel's lists its
-            // steps, and the error names the first that divides
+            // floor_div and mod divide too: the description starts with the op's name; a fused kernel's (or a fused
+            // reduction's, "sum, max of fused(...)") lists its steps, and the error names the first that divides
             String op = description.split(" ", 2)[0];
-            if (op.startsWith("fused")) {
+            if (description.contains("fused(")) {
                 java.util.regex.Matcher step = DIVIDING_STEP.matcher(description);
                 op = step.find() ? step.group(1) : op;
             }

@@ -71,8 +71,8 @@ class CudaCompileTest {
 
     /**
      * Fused programs of a chain through every kind of step (a transcendental, a select on a bool, casts both ways,
-     * an integer division with its status word, a comparison), a number by value: contiguous, strided, and as the
-     * prologue of a reduction.
+     * an integer division with its status word, a comparison), a number by value: contiguous, strided, as the visit
+     * of a reduction, of sibling reductions with written outputs, and the second stage of split sibling reductions.
      */
     private static List<KernelSource> fusedSamples(LaunchPlanner planner) {
         DType f64 = DType.FLOAT64;
@@ -86,10 +86,17 @@ class CudaCompileTest {
                 new FusedElementwise.Step(Primitive.LESS, new int[] {5, 0}, DType.BOOL)),        // 10
                 new int[] {9, 10});
         FusedElementwise single = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {9});
+        // sibling reductions of three dtypes (float32 SUM, float64 MAX, int32 MIN), a bool and an int written
+        FusedElementwise siblings = new FusedElementwise(kernel.inputTypes(), kernel.steps(),
+                new int[] {9, 5, 7, 10, 6});
+        // the second stage of a split reduction: the partials of each, a chain of no steps
+        FusedElementwise partials = new FusedElementwise(List.of(DType.FLOAT32, f64, DType.INT32), List.of(),
+                new int[] {0, 1, 2});
+        Primitive[] three = {Primitive.SUM, Primitive.MAX, Primitive.MIN};
         Map<String, String> fp64 = Map.of("Q_FP64", "1");
         return List.of(FusedKernels.source(kernel, 0b0010, 0, fp64), FusedKernels.source(kernel, 0b1000, 3, fp64),
-                FusedKernels.reduceSource(single, 0b0010, "fused_sum_f32",
-                        planner.reduceSource(Primitive.SUM, DType.FLOAT32).defines()));
+                planner.fusedReduceSource(single, 0b0010, new Primitive[] {Primitive.SUM}),
+                planner.fusedReduceSource(siblings, 0b1000, three), planner.fusedReduceSource(partials, 0, three));
     }
 
     private static Path write(Path file, String text) throws IOException {

@@ -121,20 +121,57 @@ class FusedKernelsTest {
     void aFusedReductionIsReduceQkBehindThePrologueOfTheChain() {
         LaunchPlanner planner = new LaunchPlanner(new DeviceLimits(1024, 132, true, false));
         KernelSource plain = planner.reduceSource(Primitive.SUM, F32);
-        assertTrue(plain.body().contains("#ifndef LOAD"), "the plain reduction defines its own prologue");
+        assertTrue(plain.body().contains("#ifndef ACCUMULATORS"), "the plain reduction defines its own prologue");
         FusedElementwise kernel = new FusedElementwise(List.of(F32, F32, F32), List.of(
                 new Step(Primitive.MUL, new int[] {0, 1}, F32),
                 new Step(Primitive.ADD, new int[] {3, 2}, F32)), new int[] {4});
-        KernelSource fused = FusedKernels.reduceSource(kernel, 0b010, "fused_sum", plain.defines());
+        KernelSource fused = FusedKernels.reduceSource(kernel, 0b010, new Primitive[] {Primitive.SUM}, "fused_sum",
+                Map.of("WG", "256"));
         String body = fused.body();
         assertTrue(body.endsWith(plain.body()), "reduce.qk follows the prologue unchanged");
-        assertTrue(body.contains("#define LOAD(r) ((ACC) q_fused_element(in0[at0 + (r) * in0_stride1], in1_value, "
-                + "in2[at2 + (r) * in2_stride1]))"), body);
+        assertTrue(body.contains("#define VISIT(r) \\\n    q_f32 x0 = in0[at0 + (r) * in0_stride1]; \\\n"
+                + "    q_f32 x1 = in1_value; \\\n    q_f32 x2 = in2[at2 + (r) * in2_stride1]; \\\n"
+                + "    q_f32 r3 = q_mul_f32(x0, x1); \\\n    q_f32 r4 = q_add_f32(r3, x2); \\\n"
+                + "    acc0 = Q_COMBINE_SUM(acc0, r4)\n"), body);
         assertTrue(body.contains("#define INPUTS GLOBAL const q_f32* in0, q_i64 in0_offset, q_i64 in0_stride0, "
                 + "q_i64 in0_stride1, q_i64 in0_stride2, q_f32 in1_value, GLOBAL const q_f32* in2"), body);
-        assertEquals(plain.defines(), fused.defines());
-        assertThrows(IllegalArgumentException.class, () -> FusedKernels.reduceSource(multiplyAdd(), 0, "two outputs",
-                plain.defines()));
+        assertTrue(body.contains("#define OUTPUTS GLOBAL q_f32* out0, q_i64 out0_offset\n"), body);
+        assertTrue(body.contains("#define ACCUMULATORS(X) X(0, q_f32, q_f32, Q_COMBINE_SUM, 0)\n"), body);
+        assertEquals(Map.of("WG", "256"), fused.defines());
+        assertThrows(IllegalArgumentException.class, () -> FusedKernels.reduceSource(kernel, 0, new Primitive[0],
+                "no reduction", plain.defines()));
+        assertThrows(IllegalArgumentException.class, () -> FusedKernels.reduceSource(kernel, 0,
+                new Primitive[] {Primitive.SUM, Primitive.SUM}, "two reductions of one output", plain.defines()));
+    }
+
+    /**
+     * Sibling reductions and written outputs: the chain is rendered once, each reduction combines its register into an
+     * accumulator of its own (of its dtype, op and identity), each written output stores its register as {@code
+     * fused} does, into the contiguous block.
+     */
+    @Test
+    void siblingReductionsShareOneVisitOfTheChain() {
+        FusedElementwise kernel = new FusedElementwise(multiplyAdd().inputTypes(), multiplyAdd().steps(),
+                new int[] {4, 3, 5, 4});
+        String body = FusedKernels.reduceSource(kernel, 0, new Primitive[] {Primitive.SUM, Primitive.MAX}, "siblings",
+                Map.of("WG", "64")).body();
+        assertEquals(1, count(body, "q_f32 r3 = q_mul_f32(x0, x1);"), body);
+        assertEquals(1, count(body, "q_u8 r5 = q_less_f32(r3, x2);"), body);
+        assertTrue(body.contains("#define ACCUMULATORS(X) X(0, q_f32, q_f32, Q_COMBINE_SUM, 0) "
+                + "X(1, q_f32, q_f32, Q_COMBINE_MAX_FLOATING, (-Q_INFINITY_F32))\n"), body);
+        assertTrue(body.contains("acc0 = Q_COMBINE_SUM(acc0, r4); \\\n    acc1 = Q_COMBINE_MAX_FLOATING(acc1, r3); "
+                + "\\\n    out2[out2_offset + at_out + (r) * inner] = (q_u8) (r5); \\\n"
+                + "    out3[out3_offset + at_out + (r) * inner] = (q_f32) (r4)\n"), body);
+        assertTrue(body.contains("#define OUTPUTS GLOBAL q_f32* out0, q_i64 out0_offset, GLOBAL q_f32* out1, "
+                + "q_i64 out1_offset, GLOBAL q_u8* out2, q_i64 out2_offset, GLOBAL q_f32* out3, q_i64 out3_offset\n"),
+                body);
+        assertTrue(body.contains("#define ROW(o, i) q_i64 at0 = in0_offset + (o) * in0_stride0 + (i) * in0_stride2;"
+                + " q_i64 at1 = in1_offset + (o) * in1_stride0 + (i) * in1_stride2; q_i64 at2 = in2_offset + (o) * "
+                + "in2_stride0 + (i) * in2_stride2; q_i64 at_out = (o) * reduced * inner + (i)\n"), body);
+        // an integer MIN needs no NaN test
+        FusedElementwise ints = new FusedElementwise(List.of(DType.INT64), List.of(), new int[] {0});
+        assertTrue(FusedKernels.reduceSource(ints, 0, new Primitive[] {Primitive.MIN}, "min", Map.of()).body()
+                .contains("X(0, q_i64, q_i64, Q_COMBINE_MIN, 9223372036854775807L)"));
     }
 
     private static int count(String text, String part) {

@@ -265,25 +265,113 @@ class PlannedBackendTest {
     }
 
     @Test
-    void aLongFusedReductionRunsTheChainInItsFirstStageAndThePlainReductionInItsSecond() {
+    void aLongFusedReductionRunsTheChainInItsFirstStageAndReducesThePartialsInItsSecond() {
         Recording backend = new Recording();
         int n = 1 << 20;
         StridedView x = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
         StridedView y = StridedView.contiguous(backend.allocate(DType.INT32, n), 1, n, 1);
         FusedElementwise sum = new FusedElementwise(List.of(DType.INT32, DType.INT32), List.of(
                 new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, DType.INT32)), new int[] {2});
-        List<Launch> plan = backend.planner.fusedReduce(sum, new StridedView[] {x, y}, Primitive.MAX,
-                StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1), backend.allocate(DType.INT32, 64));
+        Primitive[] max = {Primitive.MAX};
+        List<Launch> plan = backend.planner.fusedReduce(sum, new StridedView[] {x, y}, max, new StridedView[] {
+                StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1)}, new DeviceBuffer[] {
+                backend.allocate(DType.INT32, backend.planner.reduceScratchLength(x))});
         assertEquals(2, plan.size());
         assertEquals(FusedKernels.programName(sum, 0) + "_max", plan.get(0).source().name());
-        assertEquals("reduce_max_i32", plan.get(1).source().name());
+        // the second stage is the same template over the partials: a chain of no steps, whose output is its input
+        FusedElementwise partials = new FusedElementwise(List.of(DType.INT32), List.of(), new int[] {0});
+        assertEquals(FusedKernels.programName(partials, 0) + "_max", plan.get(1).source().name());
         assertEquals("reduce_axis", plan.get(1).kernel());
         StridedView out = StridedView.contiguous(backend.allocate(DType.INT32, 1), 1, 1);
         backend.events.clear();
-        backend.fusedReduce(sum, new StridedView[] {x, y}, new Primitive[] {Primitive.MAX}, new StridedView[] {out});
+        backend.fusedReduce(sum, new StridedView[] {x, y}, max, new StridedView[] {out});
         assertEquals(List.of("enter fused max", "launch reduce_axis", "launch reduce_axis"),
                 List.of(backend.events.get(0), backend.events.get(2), backend.events.get(3)));
         assertTrue(backend.events.get(1).startsWith("allocate "), "the partials' scratch: " + backend.events);
+    }
+
+    /**
+     * q = x / y, s = x + y and -z over int32: sum(s), max(q), q and -z written. One launch sequence for all four
+     * outputs (the stages of one reduction, never one per output), a scratch per reduction when split. Each output
+     * depends on what it would alone: a division by zero in the chain fails max(q) and q, an earlier one that made z
+     * fails -z, and sum(s) stays readable.
+     */
+    @Test
+    void siblingReductionsAndWrittenOutputsAreTheLaunchesOfOneReduction() {
+        DType i32 = DType.INT32;
+        FusedElementwise kernel = new FusedElementwise(List.of(i32, i32, i32), List.of(
+                new FusedElementwise.Step(Primitive.DIV, new int[] {0, 1}, i32),
+                new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, i32),
+                new FusedElementwise.Step(Primitive.NEG, new int[] {2}, i32)), new int[] {4, 3, 3, 5});
+        Primitive[] reductions = {Primitive.SUM, Primitive.MAX};
+        for (int n : new int[] {1 << 20, 5}) {
+            Recording backend = new Recording();
+            StridedView x = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
+            StridedView y = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
+            StridedView z = StridedView.contiguous(backend.allocate(i32, n), 1, n, 1);
+            backend.divisionStatus = ElementwiseKernels.STATUS_DIVISION_BY_ZERO;
+            backend.binary(Primitive.DIV, x, y, z);
+            DeviceBuffer sum = backend.allocate(i32, 1);
+            DeviceBuffer max = backend.allocate(i32, 1);
+            DeviceBuffer quotient = backend.allocate(i32, n);
+            DeviceBuffer negated = backend.allocate(i32, n);
+            StridedView[] outputs = {StridedView.contiguous(sum, 1, 1), StridedView.contiguous(max, 1, 1),
+                    StridedView.contiguous(quotient, 1, n, 1), StridedView.contiguous(negated, 1, n, 1)};
+            backend.events.clear();
+            backend.fusedReduce(kernel, new StridedView[] {x, y, z}, reductions, outputs);
+            backend.divisionStatus = 0;
+            boolean split = n > 5;
+            assertEquals(split ? List.of("launch reduce_axis", "launch reduce_axis") : List.of("launch reduce_axis"),
+                    backend.events.stream().filter(event -> event.startsWith("launch ")).toList());
+            assertEquals("enter fused sum,max", backend.events.getFirst());
+            // a status word; when split, a scratch for each reduction's partials
+            assertEquals(split ? 3 : 1, backend.events.stream().filter(e -> e.startsWith("allocate ")).count(),
+                    backend.events.toString());
+            backend.download(sum, 0, 1);
+            for (DeviceBuffer fromQuotient : List.of(max, quotient)) {
+                ArithmeticException error = assertThrows(ArithmeticException.class,
+                        () -> backend.download(fromQuotient, 0, 1));
+                assertTrue(error.getMessage().startsWith("div: integer division by zero on recording (H200) in sum, "
+                        + "max of " + kernel), error.getMessage());
+            }
+            ArithmeticException fromZ = assertThrows(ArithmeticException.class, () -> backend.download(negated, 0, 1));
+            assertTrue(fromZ.getMessage().startsWith("div: integer division by zero on recording (H200) in div int32 "),
+                    fromZ.getMessage());
+        }
+    }
+
+    @Test
+    void siblingReductionsBeyondTheLimitsAreRefusedNamingThem() {
+        Recording backend = new Recording();
+        StridedView x = StridedView.contiguous(backend.allocate(DType.FLOAT32, 6), 1, 6, 1);
+        int many = LaunchPlanner.MAX_FUSED_REDUCE_OUTPUTS + 1;
+        int[] registers = new int[many];
+        Primitive[] sums = new Primitive[many];
+        StridedView[] outputs = new StridedView[many];
+        for (int j = 0; j < many; j++) {
+            sums[j] = Primitive.SUM;
+            outputs[j] = StridedView.contiguous(backend.allocate(DType.FLOAT32, 1), 1, 1);
+        }
+        FusedElementwise kernel = new FusedElementwise(List.of(DType.FLOAT32), List.of(), registers);
+        Primitive[] tooManySums = java.util.Arrays.copyOf(sums, LaunchPlanner.MAX_REDUCED_OUTPUTS + 1);
+        StridedView[] written = outputs.clone();
+        for (int j = tooManySums.length; j < many; j++) {
+            written[j] = StridedView.contiguous(backend.allocate(DType.FLOAT32, 6), 1, 6, 1);
+        }
+        IllegalArgumentException reductions = assertThrows(IllegalArgumentException.class,
+                () -> backend.fusedReduce(kernel, new StridedView[] {x}, tooManySums, written));
+        assertTrue(reductions.getMessage().startsWith("fusedReduce: " + kernel + " has 9 reductions and 17 outputs; "
+                + "a planned kernel takes at most 8 reductions (LaunchPlanner.MAX_REDUCED_OUTPUTS"),
+                reductions.getMessage());
+        Primitive[] oneSum = {Primitive.SUM};
+        StridedView[] oneReduced = written.clone();
+        for (int j = 1; j < many; j++) {
+            oneReduced[j] = StridedView.contiguous(backend.allocate(DType.FLOAT32, 6), 1, 6, 1);
+        }
+        IllegalArgumentException outputCount = assertThrows(IllegalArgumentException.class,
+                () -> backend.fusedReduce(kernel, new StridedView[] {x}, oneSum, oneReduced));
+        assertTrue(outputCount.getMessage().contains("and 16 outputs (LaunchPlanner.MAX_FUSED_REDUCE_OUTPUTS"),
+                outputCount.getMessage());
     }
 
     @Test

@@ -584,17 +584,14 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The kernel's output reduced chunk by chunk as it is computed; SUM's order is fixed by the shape alone (the same
-     * bits at every thread count and SIMD width), see {@link FusedLoop#reduce}.
+     * One pass: each chunk computes the kernel once, folds every reduced output into its own accumulators and writes the
+     * others. Each SUM's order is fixed by the shape alone (the same bits at every thread count and SIMD width, and as
+     * the output reduced alone), see {@link FusedLoop#reduce}.
      */
     @Override
     public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
                             StridedView[] outputs) {
-        if (reductions.length == 1 && outputs.length == 1) {
-            fusedLoop.reduce(kernel, inputs, reductions[0], outputs[0]);
-        } else { // interim: sibling reductions and written outputs in one loop are being built
-            FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
-        }
+        fusedLoop.reduce(kernel, inputs, reductions, outputs);
     }
 
     // ---------------------------------------------------------------- reduce, matmul, random

@@ -88,7 +88,7 @@ final class FusedLoop {
                         + Arrays.toString(shape));
             }
         }
-        plan.prepare(kernel, inputs, outputs, shape, true);
+        plan.prepare(kernel, inputs, outputs, 0, shape, true);
         try {
             if (plan.size == 0) {
                 return;
@@ -267,7 +267,7 @@ final class FusedLoop {
     /** Copies (converting) every output register that was not written in place into its output view. */
     private void writeOutputs(Plan plan, Scratch own, long start, int length) {
         Simd.ElementwiseKernels kernels = null;
-        for (int j = 0; j < plan.outputCount; j++) {
+        for (int j = plan.reducedCount; j < plan.outputCount; j++) {
             int r = plan.outputs[j];
             if (plan.direct[r] == j) {
                 continue;
@@ -288,45 +288,44 @@ final class FusedLoop {
     // ---------------------------------------------------------------- reduction
 
     /**
-     * {@link CpuBackend#fusedReduce}. SUM of floats: each row of the reduced axis ({@code inner == 1}) is cut into
-     * near-equal pieces of at most {@link #CHUNK}; each piece is added into {@value Reductions#LANE_SUMS} running sums
-     * in the dtype (element {@code i} of the piece into sum {@code i % 64}, in order), the sums are added in double in
-     * lane order, the pieces' totals in double in piece order, and the row's total is rounded once. Columns
-     * ({@code inner > 1}) are summed in double, row after row. Both orders depend only on the shape, never on the
-     * thread count or SIMD width. MAX and MIN are exact (NaN wins); ints sum in long and wrap as eager does.
+     * {@link CpuBackend#fusedReduce}: one pass over the block computes the kernel once per chunk, folds each reduced
+     * output register ({@code j < reductions.length}) into its own accumulators and writes the others into their
+     * contiguous block views as {@link #run} does. Each reduction's order is that of the kernel reduced alone, so a
+     * sibling has the bits of its own single-output call. SUM of floats: each row of the reduced axis
+     * ({@code inner == 1}) is cut into near-equal pieces of at most {@link #CHUNK}; each piece is added into
+     * {@value Reductions#LANE_SUMS} running sums in the dtype (element {@code i} of the piece into sum {@code i % 64}, in
+     * order), the sums are added in double in lane order, the pieces' totals in double in piece order, and the row's
+     * total is rounded once. Columns ({@code inner > 1}) are summed in double, row after row. Both orders depend only on
+     * the shape, never on the thread count or SIMD width. MAX and MIN are exact (NaN wins); ints sum in long and wrap as
+     * eager does.
      */
-    void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive op, StridedView out) {
+    void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.plan;
-        kernel.checkOperands("cpu: fusedReduce", inputs, 1);
-        plan.outputsOf(kernel); // caches the output registers read below (kernel.outputs() copies)
-        if (op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN) {
-            throw new IllegalArgumentException("cpu: fusedReduce " + kernel + ": " + op.opName()
-                    + " is not a reduction (SUM, MAX or MIN)");
+        kernel.checkOperands("cpu: fusedReduce", inputs, outputs.length);
+        if (!reduceOperandsFit(kernel, plan.outputsOf(kernel), inputs, reductions, outputs)) {
+            kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);   // throws, with the reason
+            throw new IllegalStateException("cpu: fusedReduce " + kernel + ": operands refused here but accepted by "
+                    + "FusedElementwise.checkReduceOperands");
         }
-        int[] block = inputs.length > 0 ? inputs[0].shape() : new int[0];
-        DType type = kernel.registerType(plan.outputs[0]);
-        if (block.length != 3 || out.rank() != 2 || out.shape()[0] != block[0] || out.shape()[1] != block[2]
-                || !out.isContiguous() || out.dtype() != type || out.buffer() instanceof HostScalar) {
-            throw new IllegalArgumentException("cpu: fusedReduce " + kernel + " (" + op.opName() + "): inputs must be "
-                    + "(outer, reduced, inner) and out a contiguous " + type + " (outer, inner) buffer, got inputs of "
-                    + "shape " + Arrays.toString(block) + " and out " + out);
-        }
+        int[] block = inputs[0].shape();
         int outer = block[0];
         int reduced = block[1];
         int inner = block[2];
-        Object target = ((CpuBuffer) out.buffer()).array();
-        int targetOffset = (int) out.offset();
         if ((long) outer * inner == 0) {
             return;
         }
-        if (reduced == 0) {   // what reduce gives: 0 for SUM, the identity for MAX and MIN
-            ScalarKernels.reduce(op, type, target, 0, target, targetOffset, outer, 0, inner);
-            return;
-        }
-        plan.prepare(kernel, inputs, NO_VIEWS, block, false);
-        plan.reduction(op, target, targetOffset, outer, reduced, inner);
         try {
+            plan.reduction(kernel, reductions, outputs, outer, reduced, inner);
+            if (reduced == 0) {   // what reduce gives: 0 for SUM, the identity for MAX and MIN; nothing is written
+                for (int j = 0; j < reductions.length; j++) {
+                    Object target = plan.targets[j];
+                    ScalarKernels.reduce(reductions[j], kernel.registerType(plan.outputs[j]), target, 0, target,
+                            plan.targetOffsets[j], outer, 0, inner);
+                }
+                return;
+            }
+            plan.prepare(kernel, inputs, outputs, reductions.length, block, true);
             if (inner == 1) {
                 plan.grid(reduced, chunk);
                 if (parallel(plan.size, plan.chunkCount)) {
@@ -347,13 +346,49 @@ final class FusedLoop {
                 }
             }
         } catch (RuntimeException e) {
-            throw CpuBackend.failure(e, kernel.toString() + " " + op.opName(), concat(inputs, new StridedView[] {out}));
+            throw CpuBackend.failure(e, kernel + " " + Arrays.toString(reductions), concat(inputs, outputs));
         } finally {
             plan.clear();
         }
     }
 
-    /** Row reductions ({@code inner == 1}): each chunk is a piece of one row (a partial) or whole rows (finished). */
+    /**
+     * The conditions of {@link FusedElementwise#checkReduceOperands} after {@code checkOperands}, without its
+     * allocation (it builds the list of output dtypes on every call, and a replayed step must not allocate): a call
+     * that fails here is handed to it for the message.
+     */
+    private static boolean reduceOperandsFit(FusedElementwise kernel, int[] registers, StridedView[] inputs,
+            Primitive[] reductions, StridedView[] outputs) {
+        if (inputs.length == 0 || inputs[0].rank() != 3 || reductions.length == 0
+                || reductions.length > outputs.length) {
+            return false;
+        }
+        int[] block = inputs[0].shape();
+        for (int j = 0; j < outputs.length; j++) {
+            StridedView out = outputs[j];
+            if (out == null || !out.isContiguous() || out.dtype() != kernel.registerType(registers[j])
+                    || out.buffer() instanceof HostScalar) {
+                return false;
+            }
+            int[] shape = out.shape();
+            if (j < reductions.length) {
+                Primitive op = reductions[j];
+                if (op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN || shape.length != 2
+                        || shape[0] != block[0] || shape[1] != block[2]) {
+                    return false;
+                }
+            } else if (!Arrays.equals(shape, block)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Row reductions ({@code inner == 1}): each chunk is a piece of one row (a partial per reduction) or whole rows
+     * (finished). The reductions read the chunk before the written outputs are stored, since a written output may
+     * share its buffer with an input that a reduction reads in place.
+     */
     private void reduceRows(Plan plan, Scratch own, int from, int to) {
         own.fit(plan);
         int row = plan.reducedLength;
@@ -361,49 +396,60 @@ final class FusedLoop {
             long start = plan.chunkStart(c);
             int length = plan.chunkLength(c, start);
             compute(plan, own, start, length);
-            Object values = values(plan, own, length);
-            if (plan.pieces > 1) {
-                if (plan.floating) {
-                    plan.partials[c] = reduceFloating(plan, own, values, 0, length);
-                } else {
-                    plan.longPartials[c] = reduceIntegral(plan, values, 0, length);
+            for (int j = 0; j < plan.reducedCount; j++) {
+                boolean floating = plan.type[plan.outputs[j]].isFloating();
+                Object values = values(plan, own, j, length);
+                int at = own.valuesAt;
+                if (plan.pieces > 1) {
+                    int partial = j * plan.chunkCount + c;
+                    if (floating) {
+                        plan.partials[partial] = reduceFloating(plan, own, j, values, at, length);
+                    } else {
+                        plan.longPartials[partial] = reduceIntegral(plan, j, values, at, length);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            int first = (int) (start / row);
-            for (int i = 0; i < length / row; i++) {
-                if (plan.floating) {
-                    plan.writeFloating(first + i, reduceFloating(plan, own, values, i * row, row));
-                } else {
-                    plan.writeIntegral(first + i, reduceIntegral(plan, values, i * row, row));
+                int first = (int) (start / row);
+                for (int i = 0; i < length / row; i++) {
+                    if (floating) {
+                        plan.writeFloating(j, first + i, reduceFloating(plan, own, j, values, at + i * row, row));
+                    } else {
+                        plan.writeIntegral(j, first + i, reduceIntegral(plan, j, values, at + i * row, row));
+                    }
                 }
             }
+            writeOutputs(plan, own, start, length);
         }
     }
 
     /** The row partials combined in piece order (double for floats, long for ints), one rounding per row. */
     private static void combinePieces(Plan plan) {
-        for (int o = 0; o < plan.outer; o++) {
-            int first = o * plan.pieces;
-            if (plan.floating) {
-                double total = plan.partials[first];
-                for (int p = 1; p < plan.pieces; p++) {
-                    total = combine(plan.op, total, plan.partials[first + p]);
+        for (int j = 0; j < plan.reducedCount; j++) {
+            Primitive op = plan.reductions[j];
+            int base = j * plan.chunkCount;
+            for (int o = 0; o < plan.outer; o++) {
+                int first = base + o * plan.pieces;
+                if (plan.type[plan.outputs[j]].isFloating()) {
+                    double total = plan.partials[first];
+                    for (int p = 1; p < plan.pieces; p++) {
+                        total = combine(op, total, plan.partials[first + p]);
+                    }
+                    plan.writeFloating(j, o, total);
+                } else {
+                    long total = plan.longPartials[first];
+                    for (int p = 1; p < plan.pieces; p++) {
+                        total = combine(op, total, plan.longPartials[first + p]);
+                    }
+                    plan.writeIntegral(j, o, total);
                 }
-                plan.writeFloating(o, total);
-            } else {
-                long total = plan.longPartials[first];
-                for (int p = 1; p < plan.pieces; p++) {
-                    total = combine(plan.op, total, plan.longPartials[first + p]);
-                }
-                plan.writeIntegral(o, total);
             }
         }
     }
 
     /**
      * Column reductions ({@code inner > 1}): a unit is one outer index and one piece of the inner axis; its rows are
-     * computed a tile at a time and folded into per-column accumulators in row order.
+     * computed a tile at a time and folded into per-column accumulators in row order, one stretch of
+     * {@link #chunk} accumulators per reduction.
      */
     private void reduceColumns(Plan plan, Scratch own, int from, int to) {
         own.fit(plan);
@@ -413,90 +459,113 @@ final class FusedLoop {
             int j0 = (u % plan.pieces) * plan.pieceLength;
             int width = Math.min(plan.pieceLength, inner - j0);
             int tile = width == inner ? plan.rowsPerChunk : 1;
-            boolean floating = plan.floating;
-            double start0 = plan.op == Primitive.SUM ? 0 : plan.op == Primitive.MAX ? Double.NEGATIVE_INFINITY
-                    : Double.POSITIVE_INFINITY;
-            long startLong = plan.op == Primitive.SUM ? 0 : plan.op == Primitive.MAX ? Long.MIN_VALUE : Long.MAX_VALUE;
-            if (floating) {
-                Arrays.fill(own.accumulator, 0, width, start0);
-            } else {
-                Arrays.fill(own.longAccumulator, 0, width, startLong);
+            for (int j = 0; j < plan.reducedCount; j++) {
+                Primitive op = plan.reductions[j];
+                if (plan.type[plan.outputs[j]].isFloating()) {
+                    Arrays.fill(own.accumulator, j * chunk, j * chunk + width, op == Primitive.SUM ? 0
+                            : op == Primitive.MAX ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+                } else {
+                    Arrays.fill(own.longAccumulator, j * chunk, j * chunk + width, op == Primitive.SUM ? 0
+                            : op == Primitive.MAX ? Long.MIN_VALUE : Long.MAX_VALUE);
+                }
             }
             for (int r = 0; r < plan.reducedLength; r += tile) {
                 int rows = Math.min(tile, plan.reducedLength - r);
                 long start = ((long) o * plan.reducedLength + r) * inner + j0;
                 compute(plan, own, start, rows * width);
-                Object values = values(plan, own, rows * width);
-                for (int i = 0; i < rows; i++) {
-                    if (floating) {
-                        fold(plan.op, plan.type[plan.outputs[0]], values, i * width, own.accumulator, width);
-                    } else {
-                        for (int j = 0; j < width; j++) {
-                            own.longAccumulator[j] = combine(plan.op, own.longAccumulator[j],
-                                    ScalarKernels.readLong(plan.type[plan.outputs[0]], values, i * width + j));
+                for (int j = 0; j < plan.reducedCount; j++) {
+                    DType type = plan.type[plan.outputs[j]];
+                    Object values = values(plan, own, j, rows * width);
+                    int at = own.valuesAt;
+                    for (int i = 0; i < rows; i++) {
+                        if (type.isFloating()) {
+                            fold(plan.reductions[j], type, values, at + i * width, own.accumulator, j * chunk, width);
+                        } else {
+                            fold(plan.reductions[j], type, values, at + i * width, own.longAccumulator, j * chunk, width);
                         }
                     }
                 }
+                writeOutputs(plan, own, start, rows * width);
             }
             int at = o * inner + j0;
-            for (int j = 0; j < width; j++) {
-                if (floating) {
-                    plan.writeFloating(at + j, own.accumulator[j]);
-                } else {
-                    plan.writeIntegral(at + j, own.longAccumulator[j]);
+            for (int j = 0; j < plan.reducedCount; j++) {
+                boolean floating = plan.type[plan.outputs[j]].isFloating();
+                for (int i = 0; i < width; i++) {
+                    if (floating) {
+                        plan.writeFloating(j, at + i, own.accumulator[j * chunk + i]);
+                    } else {
+                        plan.writeIntegral(j, at + i, own.longAccumulator[j * chunk + i]);
+                    }
                 }
             }
         }
     }
 
-    /** {@code accumulator[j] = op(accumulator[j], values[at + j])} in double, for a float32 or float64 row. */
-    private static void fold(Primitive op, DType type, Object values, int at, double[] accumulator, int width) {
+    /** {@code accumulator[base + i] = op(accumulator[base + i], values[at + i])} in double, for a float row. */
+    private static void fold(Primitive op, DType type, Object values, int at, double[] accumulator, int base,
+            int width) {
         if (type == DType.FLOAT32) {
             float[] x = (float[]) values;
             if (op == Primitive.SUM) {
-                for (int j = 0; j < width; j++) {
-                    accumulator[j] += x[at + j];
+                for (int i = 0; i < width; i++) {
+                    accumulator[base + i] += x[at + i];
                 }
             } else {
-                for (int j = 0; j < width; j++) {
-                    accumulator[j] = combine(op, accumulator[j], x[at + j]);
+                for (int i = 0; i < width; i++) {
+                    accumulator[base + i] = combine(op, accumulator[base + i], x[at + i]);
                 }
             }
         } else {
             double[] x = (double[]) values;
             if (op == Primitive.SUM) {
-                for (int j = 0; j < width; j++) {
-                    accumulator[j] += x[at + j];
+                for (int i = 0; i < width; i++) {
+                    accumulator[base + i] += x[at + i];
                 }
             } else {
-                for (int j = 0; j < width; j++) {
-                    accumulator[j] = combine(op, accumulator[j], x[at + j]);
+                for (int i = 0; i < width; i++) {
+                    accumulator[base + i] = combine(op, accumulator[base + i], x[at + i]);
                 }
             }
         }
     }
 
-    /** The chunk's output register as a dense row of the scratch (copied there when it is uniform or strided). */
-    private Object values(Plan plan, Scratch own, int length) {
-        int r = plan.outputs[0];
-        if (own.stride[r] == 1 && own.offset[r] == 0) {
+    /** The same in long, for an int or bool row (bool: 0/1), as {@link ScalarKernels#reduce} accumulates them. */
+    private static void fold(Primitive op, DType type, Object values, int at, long[] accumulator, int base,
+            int width) {
+        for (int i = 0; i < width; i++) {
+            accumulator[base + i] = combine(op, accumulator[base + i], ScalarKernels.readLong(type, values, at + i));
+        }
+    }
+
+    /**
+     * The chunk's reduced output {@code j} as a dense row: its register's own row when that has stride 1 (a scratch
+     * row, an output or an input read in place), else (uniform) spread into the dtype's values row. The row starts at
+     * {@code own.valuesAt}.
+     */
+    private Object values(Plan plan, Scratch own, int j, int length) {
+        int r = plan.outputs[j];
+        if (own.stride[r] == 1) {
+            own.valuesAt = own.offset[r];
             return own.array[r];
         }
-        Object row = own.slots[plan.type[r].ordinal()][plan.valuesSlot];
-        rows(length).copyRow(plan.type[r], own.array[r], own.offset[r], own.stride[r], plan.type[r], row, 0, 1, length);
+        DType type = plan.type[r];
+        Object row = own.slots[type.ordinal()][plan.valuesSlots[type.ordinal()]];
+        rows(length).copyRow(type, own.array[r], own.offset[r], own.stride[r], type, row, 0, 1, length);
+        own.valuesAt = 0;
         return row;
     }
 
     /** One row piece of floats: MAX/MIN exactly, SUM through the 64 running sums (see {@link #reduce}). */
-    private double reduceFloating(Plan plan, Scratch own, Object values, int at, int length) {
-        DType type = plan.type[plan.outputs[0]];
+    private double reduceFloating(Plan plan, Scratch own, int j, Object values, int at, int length) {
+        DType type = plan.type[plan.outputs[j]];
+        Primitive op = plan.reductions[j];
         Simd.ReductionKernels simd = backend.reductionKernels(length);
-        if (plan.op != Primitive.SUM) {
+        if (op != Primitive.SUM) {
             Object cell = own.cell(plan.registers, type);   // a cell past the registers: the piece's extreme
             if (simd != null) {
-                simd.reduce(plan.op, type, values, at, cell, 0, 1, length, 1);
+                simd.reduce(op, type, values, at, cell, 0, 1, length, 1);
             } else {
-                ScalarKernels.reduce(plan.op, type, values, at, cell, 0, 1, length, 1);
+                ScalarKernels.reduce(op, type, values, at, cell, 0, 1, length, 1);
             }
             return ScalarKernels.readDouble(type, cell, 0);
         }
@@ -534,11 +603,12 @@ final class FusedLoop {
     }
 
     /** One row piece of ints or bools in long (bool: 0/1), as {@link ScalarKernels#reduce} accumulates them. */
-    private static long reduceIntegral(Plan plan, Object values, int at, int length) {
-        DType type = plan.type[plan.outputs[0]];
+    private static long reduceIntegral(Plan plan, int j, Object values, int at, int length) {
+        DType type = plan.type[plan.outputs[j]];
+        Primitive op = plan.reductions[j];
         long total = ScalarKernels.readLong(type, values, at);
         for (int i = 1; i < length; i++) {
-            total = combine(plan.op, total, ScalarKernels.readLong(type, values, at + i));
+            total = combine(op, total, ScalarKernels.readLong(type, values, at + i));
         }
         return total;
     }
@@ -593,7 +663,7 @@ final class FusedLoop {
         long[] strides = new long[0];
         Object[] hostCells = new Object[0];
         final int[] slotCount = new int[DTYPES];
-        int valuesSlot;
+        final int[] valuesSlots = new int[DTYPES];   // per dtype: the row a uniform reduced register is spread into
         boolean allLinear;
         // the chunk grid
         long size;
@@ -602,11 +672,11 @@ final class FusedLoop {
         int pieces;
         int rowsPerChunk;
         int chunkCount;
-        // reductions
-        Primitive op;
-        boolean floating;
-        Object target;
-        int targetOffset;
+        // reductions: kernel outputs j < reducedCount are reduced with reductions[j] into targets[j]
+        int reducedCount;
+        Primitive[] reductions;
+        Object[] targets = new Object[0];
+        int[] targetOffsets = new int[0];
         int outer;
         int reducedLength;
         int innerLength;
@@ -623,9 +693,14 @@ final class FusedLoop {
             return outputs;
         }
 
-        void prepare(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews, int[] shape,
-                boolean directOutputs) {
+        /**
+         * Plans a call over {@code shape}: output views {@code j >= reducedCount} are written, the first
+         * {@code reducedCount} are reduced (not operands of the loop; see {@link #reduction}).
+         */
+        void prepare(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews, int reducedCount,
+                int[] shape, boolean directOutputs) {
             this.kernel = kernel;
+            this.reducedCount = reducedCount;
             inputCount = inputs.length;
             outputCount = outputViews.length;
             registers = kernel.registerCount();
@@ -692,6 +767,12 @@ final class FusedLoop {
             for (int j = 0; j < outputCount; j++) {
                 StridedView view = outputViews[j];
                 int k = inputCount + j;
+                if (j < reducedCount) {
+                    array[k] = null;
+                    dims[k] = 0;
+                    dense[k] = false;
+                    continue;
+                }
                 array[k] = bufferArray(view, "output ", j);
                 viewType[k] = view.dtype();
                 offset[k] = view.offset();
@@ -699,7 +780,7 @@ final class FusedLoop {
                 dense[k] = dims[k] == 0 || dims[k] == 1 && strides[k * rank] == 1;
             }
             planOutputs(inputs, outputViews, directOutputs);
-            planSlots(!directOutputs);
+            planSlots();
         }
 
         /** The view's Java array; the message is built only on failure (a replay must not allocate). */
@@ -759,10 +840,10 @@ final class FusedLoop {
             for (int output : outputs) {
                 lastUse[output] = Integer.MAX_VALUE;   // read at the end of the chunk (or by the reduction)
             }
-            if (!directOutputs || sharesBuffer(inputs, outputViews)) {
+            if (!directOutputs || sharesBuffer(inputs, outputViews, reducedCount)) {
                 return;
             }
-            for (int j = 0; j < outputCount; j++) {
+            for (int j = reducedCount; j < outputCount; j++) {
                 int r = outputs[j];
                 int k = inputCount + j;
                 if (kind[r] == STEP && direct[r] < 0 && dense[k] && viewType[k] == type[r]) {
@@ -771,15 +852,18 @@ final class FusedLoop {
             }
         }
 
-        /** Whether an output shares its buffer with an input or another output (then nothing is written early). */
-        private static boolean sharesBuffer(StridedView[] inputs, StridedView[] outputViews) {
-            for (int j = 0; j < outputViews.length; j++) {
+        /**
+         * Whether a written output shares its buffer with an input or another written output (then nothing is written
+         * early); reduced outputs are only written once their rows are done.
+         */
+        private static boolean sharesBuffer(StridedView[] inputs, StridedView[] outputViews, int reducedCount) {
+            for (int j = reducedCount; j < outputViews.length; j++) {
                 for (StridedView input : inputs) {
                     if (input.buffer() == outputViews[j].buffer()) {
                         return true;
                     }
                 }
-                for (int i = 0; i < j; i++) {
+                for (int i = reducedCount; i < j; i++) {
                     if (outputViews[i].buffer() == outputViews[j].buffer()) {
                         return true;
                     }
@@ -792,7 +876,7 @@ final class FusedLoop {
          * Scratch rows per dtype, reused once a register's last reader has run: a result never shares a row with its
          * own operands (a row kernel must not overwrite what it still reads), and outputs are kept to the end.
          */
-        private void planSlots(boolean valuesRow) {
+        private void planSlots() {
             Arrays.fill(slotCount, 0);
             Arrays.fill(freed, 0, registers, false);
             // free rows per dtype as a bit set (a kernel has few live rows; 64 per dtype is far beyond any chain)
@@ -811,7 +895,13 @@ final class FusedLoop {
                 }
                 release(r, s, free);   // a result nobody reads is dropped after its step
             }
-            valuesSlot = valuesRow ? take(type[outputs[0]], free) : -1;
+            Arrays.fill(valuesSlots, -1);
+            for (int j = 0; j < reducedCount; j++) {
+                int d = type[outputs[j]].ordinal();
+                if (valuesSlots[d] < 0) {
+                    valuesSlots[d] = take(type[outputs[j]], free);
+                }
+            }
         }
 
         private final long[] freeRows = new long[DTYPES];
@@ -854,9 +944,9 @@ final class FusedLoop {
                 rowsPerChunk = (int) (chunk / rowLength);
                 chunkCount = Math.toIntExact((rows + rowsPerChunk - 1) / rowsPerChunk);
             }
-            if (op != null && pieces > 1 && partials.length < chunkCount) {
-                partials = new double[chunkCount];
-                longPartials = new long[chunkCount];
+            if (reducedCount > 0 && pieces > 1 && partials.length < (long) chunkCount * reducedCount) {
+                partials = new double[Math.multiplyExact(chunkCount, reducedCount)];
+                longPartials = new long[partials.length];
             }
         }
 
@@ -877,41 +967,50 @@ final class FusedLoop {
                     : Math.min(pieceLength, rowLength - (c % pieces) * pieceLength);
         }
 
-        void reduction(Primitive op, Object target, int targetOffset, int outer, int reduced, int inner) {
-            this.op = op;
-            this.floating = type[outputs[0]].isFloating();
-            this.target = target;
-            this.targetOffset = targetOffset;
+        /** The reductions of a call: their ops, the shape of the block, and each reduced output's array. */
+        void reduction(FusedElementwise kernel, Primitive[] reductions, StridedView[] outputViews, int outer,
+                int reduced, int inner) {
+            this.kernel = kernel;
+            outputsOf(kernel);
+            this.reductions = reductions;
+            if (targets.length < reductions.length) {
+                targets = new Object[reductions.length];
+                targetOffsets = new int[reductions.length];
+            }
+            for (int j = 0; j < reductions.length; j++) {
+                targets[j] = bufferArray(outputViews[j], "output ", j);
+                targetOffsets[j] = (int) outputViews[j].offset();
+            }
             this.outer = outer;
             this.reducedLength = reduced;
             this.innerLength = inner;
         }
 
-        void writeFloating(int index, double value) {
-            if (target instanceof float[] values) {
-                values[targetOffset + index] = (float) value;
+        void writeFloating(int j, int index, double value) {
+            if (targets[j] instanceof float[] values) {
+                values[targetOffsets[j] + index] = (float) value;
             } else {
-                ((double[]) target)[targetOffset + index] = value;
+                ((double[]) targets[j])[targetOffsets[j] + index] = value;
             }
         }
 
         /** As {@link ScalarKernels#reduce} narrows: int32 wraps, bool MIN is "all", SUM and MAX "any". */
-        void writeIntegral(int index, long value) {
-            if (target instanceof int[] values) {
-                values[targetOffset + index] = (int) value;
-            } else if (target instanceof long[] values) {
-                values[targetOffset + index] = value;
+        void writeIntegral(int j, int index, long value) {
+            if (targets[j] instanceof int[] values) {
+                values[targetOffsets[j] + index] = (int) value;
+            } else if (targets[j] instanceof long[] values) {
+                values[targetOffsets[j] + index] = value;
             } else {
-                ((boolean[]) target)[targetOffset + index] = op == Primitive.MIN ? value != 0 : value > 0;
+                ((boolean[]) targets[j])[targetOffsets[j] + index] = reductions[j] == Primitive.MIN ? value != 0 : value > 0;
             }
         }
 
         /** Drops the references to the call's arrays, so a kept plan does not keep buffers alive. */
         void clear() {
             Arrays.fill(array, null);
-            target = null;
+            Arrays.fill(targets, null);
             kernel = null;
-            op = null;
+            reductions = null;
         }
     }
 
@@ -929,6 +1028,7 @@ final class FusedLoop {
         final double[] doubleLanes = new double[Reductions.LANE_SUMS];
         double[] accumulator;
         long[] longAccumulator;
+        int valuesAt;   // where the row that values(...) returned starts
         private final int rowLength;
 
         Scratch(int rowLength) {
@@ -958,6 +1058,10 @@ final class FusedLoop {
             if (counters.length < plan.rank) {
                 counters = new int[plan.rank];
             }
+            if (accumulator.length < plan.reducedCount * rowLength) {   // one stretch of a chunk per reduction
+                accumulator = new double[plan.reducedCount * rowLength];
+                longAccumulator = new long[plan.reducedCount * rowLength];
+            }
         }
 
         void set(int r, Object values, int at, int step) {
@@ -981,7 +1085,6 @@ final class FusedLoop {
     }
 
     private static final DType[] DTYPE_VALUES = DType.values();
-    private static final StridedView[] NO_VIEWS = {};
 
     private static boolean holds(Object array, DType dtype) {
         return switch (dtype) {

@@ -313,8 +313,8 @@ class FusedLoopTest {
 
     /**
      * A warm call allocates nothing on the heap: every scratch row, cell and plan array is kept per thread. Counted
-     * with HotSpot's per-thread allocation counter over 2000 calls (after 3000 warm-up calls that let the JIT compile
-     * the loop); a bound of 64 bytes per call leaves room for nothing but the counter's own noise.
+     * with HotSpot's per-thread allocation counter over rounds of 1000 calls (after 3000 warm-up calls that let the JIT
+     * compile the loop); a bound of 64 bytes per call leaves room for nothing but the test's own operand arrays.
      */
     @Test
     void aWarmFusedCallAllocatesNothing() {
@@ -330,7 +330,8 @@ class FusedLoopTest {
         StridedView[] inputs = {x, w, b, y};
         StridedView[] outputs = outputViews(squaredError(DType.FLOAT32), shape, 9000);
         FusedElementwise kernel = squaredError(DType.FLOAT32);
-        CpuBackend backend = TestSupport.SIMD.isEmpty() ? TestSupport.SCALAR : TestSupport.SIMD.getLast();
+        // a backend of its own: its kernel classes (see Simd) are compiled from this test's calls alone
+        CpuBackend backend = new CpuBackend(CpuBackend.hardwareSimdBits(), 1);
         StridedView reduced = StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 3), 3, 1);
         FusedElementwise loss = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {7});
         StridedView[] blocks = new StridedView[4];
@@ -338,17 +339,29 @@ class FusedLoopTest {
             blocks[i] = new StridedView(inputs[i].buffer(), new int[] {3, 3000, 1},
                     new long[] {inputs[i].strides()[0], inputs[i].strides()[1], 0}, inputs[i].offset());
         }
+        // and siblings: sum and max of the loss, the residual written
+        FusedElementwise siblings = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {7, 7, 6});
+        Primitive[] sumAndMax = {Primitive.SUM, Primitive.MAX};
+        StridedView[] siblingOutputs = {reduced, StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 3), 3, 1),
+                StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 9000), 3, 3000, 1)};
         for (int i = 0; i < 3000; i++) {
             backend.fused(kernel, inputs, outputs);
             backend.fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, new StridedView[] {reduced});
+            backend.fusedReduce(siblings, blocks, sumAndMax, siblingOutputs);
         }
         long thread = Thread.currentThread().threadId();
-        long before = threads.getThreadAllocatedBytes(thread);
-        for (int i = 0; i < 2000; i++) {
-            backend.fused(kernel, inputs, outputs);
-            backend.fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, new StridedView[] {reduced});
+        long perCall = Long.MAX_VALUE;
+        // the least of up to 8 rounds: on a loaded machine C2 may still be compiling after the warm-up
+        for (int round = 0; round < 8 && perCall > 64; round++) {
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < 1000; i++) {
+                backend.fused(kernel, inputs, outputs);
+                backend.fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, new StridedView[] {reduced});
+                backend.fusedReduce(siblings, blocks, sumAndMax, siblingOutputs);
+            }
+            perCall = Math.min(perCall, (threads.getThreadAllocatedBytes(thread) - before) / 3000);
         }
-        long perCall = (threads.getThreadAllocatedBytes(thread) - before) / 4000;
+        backend.close();
         assertTrue(perCall <= 64, "a warm fused call allocated " + perCall + " bytes");
     }
 
@@ -469,6 +482,136 @@ class FusedLoopTest {
         } finally {
             two.close();
         }
+    }
+
+    /**
+     * Sibling reductions and written outputs of one pass: r = x - y; SUM r*r, MIN x (an input register, read in place
+     * or gathered), SUM c*c (a uniform register, spread into a values row), MAX of r cast to float64 (a second dtype),
+     * and r and x < y written. Rows whole and in pieces, columns in tiles and in pieces, at every width.
+     */
+    private static final int[][] SIBLING_BLOCKS = {{2, 4099, 1}, {700, 5, 1}, {3, 2048, 1}, {2, 300, 17},
+            {1, 20, 3000}, {4, 1, 9}, {1, 1, 1}};
+
+    private static FusedElementwise siblings(DType type) {
+        return new FusedElementwise(List.of(type, type, type), List.of(
+                new FusedElementwise.Step(Primitive.SUB, new int[] {0, 1}, type),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {3, 3}, type),
+                new FusedElementwise.Step(Primitive.CAST, new int[] {3}, DType.FLOAT64),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {2, 2}, type),
+                new FusedElementwise.Step(Primitive.LESS, new int[] {0, 1}, DType.BOOL)), new int[] {4, 0, 6, 5, 3, 7});
+    }
+
+    private static final Primitive[] SIBLING_REDUCTIONS = {Primitive.SUM, Primitive.MIN, Primitive.SUM, Primitive.MAX};
+
+    @Test
+    void siblingReductionsAndWrittenOutputsHaveTheBitsOfTheirOwnCalls() {
+        Random random = new Random(29);
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.INT64}) {
+            FusedElementwise kernel = siblings(type);
+            for (int[] block : SIBLING_BLOCKS) {
+                // x dense or transposed (gathered), y broadcast over the outer axis, c a host scalar
+                StridedView x = random.nextBoolean() ? randomView(random, type, block, false)
+                        : new StridedView(TestSupport.buffer(type, values(random, (int) size(block), type)), block,
+                                new long[] {1, block[0], (long) block[0] * block[1]}, 0);
+                StridedView y = new StridedView(TestSupport.buffer(type, values(random, block[1] * block[2], type)),
+                        block, new long[] {0, block[2], 1}, 0);
+                StridedView[] inputs = {x, y, HostScalar.of(type, 1.25).broadcast(block)};
+                for (CpuBackend backend : ALL) {
+                    assertSiblingsMatchTheirOwnCalls(backend, kernel, inputs, block,
+                            type + " " + Arrays.toString(block) + " " + name(backend));
+                }
+            }
+        }
+    }
+
+    @Test
+    void siblingReductionsOnTwoThreadsHaveTheBitsOfTheirOwnCalls() {
+        Random random = new Random(31);
+        FusedElementwise kernel = siblings(DType.FLOAT32);
+        try (CpuBackend two = new CpuBackend(CpuBackend.hardwareSimdBits(), 2)) {
+            for (int[] block : new int[][] {{3, 350_000, 1}, {1, 2050, 512}}) {   // 1M+: row pieces, column tiles
+                StridedView x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32,
+                        values(random, (int) size(block), DType.FLOAT32)), block);
+                StridedView y = randomView(random, DType.FLOAT32, block, false);
+                StridedView[] inputs = {x, y, HostScalar.of(DType.FLOAT32, -0.5).broadcast(block)};
+                assertSiblingsMatchTheirOwnCalls(two, kernel, inputs, block, "2 threads " + Arrays.toString(block));
+            }
+        }
+    }
+
+    /** Every output of one sibling call has the bits of a call of that output alone (fusedReduce or fused). */
+    private static void assertSiblingsMatchTheirOwnCalls(CpuBackend backend, FusedElementwise kernel,
+            StridedView[] inputs, int[] block, String what) {
+        List<DType> types = kernel.outputTypes();
+        int[] registers = kernel.outputs();
+        StridedView[] outputs = new StridedView[registers.length];
+        for (int j = 0; j < outputs.length; j++) {
+            outputs[j] = j < SIBLING_REDUCTIONS.length
+                    ? StridedView.contiguous(CpuBuffer.allocate(types.get(j), (long) block[0] * block[2]), block[0], block[2])
+                    : StridedView.contiguous(CpuBuffer.allocate(types.get(j), size(block)), block);
+        }
+        backend.fusedReduce(kernel, inputs, SIBLING_REDUCTIONS, outputs);
+        for (int j = 0; j < outputs.length; j++) {
+            FusedElementwise alone = new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {registers[j]});
+            StridedView expected = StridedView.contiguous(CpuBuffer.allocate(types.get(j), outputs[j].size()),
+                    outputs[j].shape());
+            if (j < SIBLING_REDUCTIONS.length) {
+                backend.fusedReduce(alone, inputs, new Primitive[] {SIBLING_REDUCTIONS[j]}, new StridedView[] {expected});
+            } else {
+                backend.fused(alone, inputs, new StridedView[] {expected});
+            }
+            assertSameBits(expected.buffer(), outputs[j].buffer(), what + " output " + j);
+        }
+    }
+
+    @Test
+    void aWrittenOutputOverAReducedInputIsWrittenAfterTheReductionsReadIt() {
+        // x = x - y in x's own buffer, and sum((x - y)^2), max(x) of the old x in the same pass
+        FusedElementwise kernel = new FusedElementwise(List.of(DType.FLOAT32, DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.SUB, new int[] {0, 1}, DType.FLOAT32),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {2, 2}, DType.FLOAT32)), new int[] {3, 0, 2});
+        Primitive[] reductions = {Primitive.SUM, Primitive.MAX};
+        Random random = new Random(37);
+        for (int[] block : new int[][] {{2, 4099, 1}, {3, 30, 70}}) {
+            int n = (int) size(block);
+            double[] data = values(random, n, DType.FLOAT32);
+            StridedView y = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, values(random, n, DType.FLOAT32)), block);
+            for (CpuBackend backend : ALL) {
+                String what = Arrays.toString(block) + " " + name(backend);
+                StridedView expectedX = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, data), block);
+                StridedView[] expected = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, block[0] * block[2]),
+                        block[0], block[2]), StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, block[0] * block[2]),
+                        block[0], block[2]), expectedX};
+                FusedElementwise.runUnfusedReduce(backend, kernel, new StridedView[] {expectedX, y}, reductions, expected);
+                StridedView x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, data), block);
+                StridedView[] actual = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, block[0] * block[2]),
+                        block[0], block[2]), StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, block[0] * block[2]),
+                        block[0], block[2]), x};
+                backend.fusedReduce(kernel, new StridedView[] {x, y}, reductions, actual);
+                assertSameBits(expectedX.buffer(), x.buffer(), what + " x in place");
+                assertSameBits(expected[1].buffer(), actual[1].buffer(), what + " max of the old x");
+                assertSumWithinBound(backend, new FusedElementwise(kernel.inputTypes(), kernel.steps(), new int[] {3}),
+                        new StridedView[] {StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, data), block), y},
+                        block, (CpuBuffer) expected[0].buffer(), (CpuBuffer) actual[0].buffer(), what + " sum");
+            }
+        }
+    }
+
+    @Test
+    void siblingOperandErrorsNameTheCpuCall() {
+        FusedElementwise kernel = siblings(DType.FLOAT32);
+        int[] block = {1, 4, 1};
+        StridedView x = StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 4), block);
+        StridedView[] inputs = {x, x, HostScalar.of(DType.FLOAT32, 1).broadcast(block)};
+        StridedView[] outputs = new StridedView[6];
+        for (int j = 0; j < 6; j++) {
+            outputs[j] = StridedView.contiguous(CpuBuffer.allocate(kernel.outputTypes().get(j), 1), 1, 1);
+        }
+        // output 4 is written: it must be the block, not (outer, inner)
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+                () -> TestSupport.SCALAR.fusedReduce(kernel, inputs, SIBLING_REDUCTIONS, outputs));
+        assertTrue(error.getMessage().startsWith("cpu: fusedReduce fused(") && error.getMessage()
+                .contains("output 4 must be a contiguous float32 buffer of shape [1, 4, 1] (written)"), error.getMessage());
     }
 
     @Test

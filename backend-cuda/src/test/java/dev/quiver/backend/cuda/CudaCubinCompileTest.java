@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.quiver.DType;
 import dev.quiver.kernels.DeviceLimits;
 import dev.quiver.kernels.Dialect;
 import dev.quiver.kernels.KernelSource;
 import dev.quiver.kernels.LaunchPlanner;
+import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.Primitive;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Compiles every program the CUDA backend can launch to CUBIN with {@code nvcc -cubin} for the oldest (sm_75) and the
  * Hopper (sm_90) targets, with the language level the backend gives NVRTC, so ptxas checks registers and shared
- * memory on a machine without a GPU. Skips, saying why, where nvcc is not installed.
+ * memory on a machine without a GPU (the widest fused reduction included). Skips, saying why, where nvcc is not
+ * installed.
  */
 class CudaCubinCompileTest {
     /** The oldest target (Turing) and the GPUs this workplace lends (Hopper). */
@@ -41,7 +45,9 @@ class CudaCubinCompileTest {
         }
         Files.writeString(dir.resolve("elementwise.cu"), elementwise);
         files.add("elementwise.cu");
-        for (KernelSource source : planner.allResourceSources()) {
+        List<KernelSource> programs = new ArrayList<>(planner.allResourceSources());
+        programs.add(widestFusedReduction(planner));
+        for (KernelSource source : programs) {
             Files.writeString(dir.resolve(source.name() + ".cu"), source.defineLines() + Dialect.CUDA.render(source));
             files.add(source.name() + ".cu");
         }
@@ -72,6 +78,31 @@ class CudaCubinCompileTest {
                         + file);
             }
         }
+    }
+
+    /**
+     * The largest fused reduction the planner takes: {@link LaunchPlanner#MAX_REDUCED_OUTPUTS} float64 reductions
+     * (the most local memory: an accumulator per reduction and work-item) and written outputs up to {@link
+     * LaunchPlanner#MAX_FUSED_REDUCE_OUTPUTS}, of a chain with an integer division (the status word).
+     */
+    private static KernelSource widestFusedReduction(LaunchPlanner planner) {
+        DType f64 = DType.FLOAT64;
+        List<FusedElementwise.Step> steps = List.of(
+                new FusedElementwise.Step(Primitive.SUB, new int[] {0, 1}, f64),              // 3
+                new FusedElementwise.Step(Primitive.DIV, new int[] {2, 2}, DType.INT32),      // 4
+                new FusedElementwise.Step(Primitive.CAST, new int[] {4}, f64),                // 5
+                new FusedElementwise.Step(Primitive.MUL, new int[] {3, 5}, f64));             // 6
+        int[] outputs = new int[LaunchPlanner.MAX_FUSED_REDUCE_OUTPUTS];
+        Primitive[] reductions = new Primitive[LaunchPlanner.MAX_REDUCED_OUTPUTS];
+        Primitive[] ops = {Primitive.SUM, Primitive.MAX, Primitive.MIN};
+        for (int j = 0; j < outputs.length; j++) {
+            outputs[j] = j % 2 == 0 ? 6 : 3;
+            if (j < reductions.length) {
+                reductions[j] = ops[j % ops.length];
+            }
+        }
+        return planner.fusedReduceSource(new FusedElementwise(List.of(f64, f64, DType.INT32), steps, outputs), 0,
+                reductions);
     }
 
     private static void nvcc(List<String> command, Path dir) throws Exception {
