@@ -22,6 +22,7 @@ import static org.jocl.CL.clReleaseMemObject;
 import static org.jocl.CL.clSetKernelArg;
 
 import dev.quiver.DType;
+import dev.quiver.kernels.DeviceLimits;
 import dev.quiver.kernels.KernelArg;
 import dev.quiver.kernels.Launch;
 import dev.quiver.kernels.LaunchPlanner;
@@ -89,7 +90,15 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
 
     /** A backend on {@code device}, with or without its fast paths (tests compare the two). */
     public OpenClBackend(OpenClDevice device, boolean fastPaths) {
-        super(new LaunchPlanner(device.limits(), fastPaths));
+        this(device, device.limits(), fastPaths);
+    }
+
+    /**
+     * A backend on {@code device} whose launches are planned for {@code limits}: tests run a GPU's launch pattern
+     * (a group's items interleaved, long reductions split in two stages) on PoCL by saying it is not a CPU.
+     */
+    OpenClBackend(OpenClDevice device, DeviceLimits limits, boolean fastPaths) {
+        super(new LaunchPlanner(limits, fastPaths));
         this.device = device;
         this.fastPaths = fastPaths;
         long memoryLimit = memoryLimit(device);   // a malformed setting fails before anything native is made
