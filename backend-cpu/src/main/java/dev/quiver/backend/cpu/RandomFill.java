@@ -58,37 +58,47 @@ final class RandomFill {
         }
     }
 
+    /** Whole blocks per batch of {@link #normalFloats}: its words and radii stay in L1. */
+    private static final int BATCH_BLOCKS = 64;
+    private static final ThreadLocal<int[]> BATCH_WORDS = ThreadLocal.withInitial(() -> new int[4 * BATCH_BLOCKS]);
+    private static final ThreadLocal<float[]> BATCH_RADII = ThreadLocal.withInitial(() -> new float[2 * BATCH_BLOCKS]);
+
     /**
-     * Float32 normals of {@link Philox#normalFloat}, a Box-Muller pair at a time: the two elements of a pair share
-     * their radius {@code sqrt(-2 log u)}, which {@link #scalar} computes once per element, and the angle's quadrant
-     * picks cos or sin and the sign without a branch (random quadrants defeat branch prediction). The same operations
-     * in the same order otherwise, so the same bits (RandomSimdTest); what small draws run (below
-     * {@code CpuBackend.RANDOM_SIMD_MIN_ELEMENTS}), e.g. a batch of 64 per training step.
+     * Float32 normals of {@link Philox#normalFloat} in three branch-free passes over batches of whole blocks: the
+     * Philox words, then one radius {@code sqrt(-2 log u)} per Box-Muller pair (the reference computes it once per
+     * element), then each element's cos or sin of its pair's angle, the quadrant choosing without a branch (random
+     * quadrants defeat branch prediction). Each element gets the same operations in the same order as the reference,
+     * so the same bits (RandomSimdTest); the passes only let the CPU overlap independent elements. What small draws run
+     * (below {@code CpuBackend.RANDOM_SIMD_MIN_ELEMENTS}), e.g. a batch of 64 per training step.
      */
     static void normalFloats(long seed, long counter, float mean, float deviation, float[] out, int at, int from,
             int to) {
-        int i = from;
-        while (i < to) {
-            long element = counter + i;
-            int[] x = Philox.block(seed, element >>> 2);
-            int j = (int) element & 3;
-            int end = Math.min(to, i + 4 - j);   // the rest of this block
-            while (i < end) {
-                int pair = j & 2;
-                float radius = (float) Math.sqrt(-2f * Twin.logFloat(((x[pair] >>> 8) + 1) * 0x1.0p-24f));
-                int angle = x[pair | 1];
-                if ((j & 1) == 0) {
-                    out[at + i] = Math.fma(deviation, radius * cosine(angle, 1 << 29), mean);
-                    i++;
-                    j++;
-                }
-                if (i < end) {
-                    out[at + i] = Math.fma(deviation, radius * cosine(angle, (1 << 29) - (1 << 30)), mean);
-                    i++;
-                    j++;
-                }
+        int head = Math.min(to, from + (int) (-(counter + from) & 3));   // up to the first block boundary
+        scalar(RandomDistribution.NORMAL, seed, counter, mean, deviation, DType.FLOAT32, out, at, from, head);
+        int[] words = BATCH_WORDS.get();
+        float[] radii = BATCH_RADII.get();
+        int i = head;
+        while (to - i >= 4) {
+            int blocks = Math.min(BATCH_BLOCKS, (to - i) / 4);
+            for (int b = 0; b < blocks; b++) {
+                int[] x = Philox.block(seed, (counter + i + 4L * b) >>> 2);   // element counters wrap at 2^64
+                words[4 * b] = x[0];
+                words[4 * b + 1] = x[1];
+                words[4 * b + 2] = x[2];
+                words[4 * b + 3] = x[3];
             }
+            int pairs = 2 * blocks;
+            for (int p = 0; p < pairs; p++) {   // pair p: radius word 2p, angle word 2p + 1
+                radii[p] = (float) Math.sqrt(-2f * Twin.logFloat(((words[2 * p] >>> 8) + 1) * 0x1.0p-24f));
+            }
+            int elements = 4 * blocks;
+            for (int e = 0; e < elements; e++) {   // even elements the pair's cos, odd ones its sin
+                float value = cosine(words[(e & ~1) + 1], (1 << 29) - ((e & 1) << 30));
+                out[at + i + e] = Math.fma(deviation, radii[e >> 1] * value, mean);
+            }
+            i += elements;
         }
+        scalar(RandomDistribution.NORMAL, seed, counter, mean, deviation, DType.FLOAT32, out, at, i, to);
     }
 
     /**
