@@ -43,17 +43,17 @@ public final class LaunchPlanner {
      * The most arguments a planned kernel takes: OpenCL guarantees 1024 bytes of them (8 bytes each here), and the
      * CUDA backend packs this many slots. Only fused kernels come near it (many operands of a high rank).
      */
-    public static final int MAX_KERNEL_ARGUMENTS = 128;
+    public static final int MAX_KERNEL_ARGUMENTS = FusedElementwise.MAX_KERNEL_ARGUMENTS;
     /**
      * The most reductions one {@link #fusedReduce} takes: each keeps a work-group's accumulators in local memory
      * (256 of at most 8 bytes), and 8 of them (16 KiB) stay within the 32 KiB every OpenCL device offers.
      */
-    public static final int MAX_REDUCED_OUTPUTS = 8;
+    public static final int MAX_REDUCED_OUTPUTS = FusedElementwise.MAX_REDUCTIONS;
     /**
      * The most outputs, reduced and written, one {@link #fusedReduce} takes: two kernel arguments each, so 16 leave
      * {@link #MAX_KERNEL_ARGUMENTS} room for 18 strided inputs (5 arguments each).
      */
-    public static final int MAX_FUSED_REDUCE_OUTPUTS = 16;
+    public static final int MAX_FUSED_REDUCE_OUTPUTS = FusedElementwise.MAX_REDUCE_OUTPUTS;
     /** CUDA's grid limit on its second and third axes; OpenCL devices allow at least this. */
     private static final long MAX_GROUPS_YZ = 65_535;
 

@@ -79,7 +79,7 @@ final class FusedLoop {
     /** {@link CpuBackend#fused}: every output view receives its register. */
     void run(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         Scratch own = scratch.get();
-        Plan plan = own.plan;
+        Plan plan = own.planFor(kernel);
         kernel.checkOperands("cpu: fused", inputs, outputs.length);
         int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs.length > 0 ? inputs[0].shape() : new int[0];
         for (StridedView output : outputs) {
@@ -147,9 +147,7 @@ final class FusedLoop {
                 default -> locate(plan, own, r, start, length, kernels);
             }
         }
-        List<FusedElementwise.Step> steps = plan.kernel.steps();
-        for (int s = 0; s < steps.size(); s++) {
-            FusedElementwise.Step step = steps.get(s);
+        for (int s = 0; s < plan.stepCount; s++) {
             int r = plan.inputCount + s;
             DType type = plan.type[r];
             Object out;
@@ -173,18 +171,18 @@ final class FusedLoop {
                 n = length;
                 rows = kernels;
             }
-            int a = step.operand(0);
-            switch (step.op().kind()) {
-                case UNARY -> rows.unaryRow(step.op(), plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
+            int a = plan.firstOperand[s];
+            switch (plan.stepKind[s]) {
+                case UNARY -> rows.unaryRow(plan.stepOp[s], plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
                         out, at, 1, n);
                 case BINARY -> {
-                    int b = step.operand(1);
-                    rows.binaryRow(step.op(), plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
+                    int b = plan.secondOperand[s];
+                    rows.binaryRow(plan.stepOp[s], plan.operandType[s], own.array[a], own.offset[a], own.stride[a],
                             own.array[b], own.offset[b], own.stride[b], out, at, 1, n);
                 }
                 case WHERE -> {
-                    int t = step.operand(1);
-                    int f = step.operand(2);
+                    int t = plan.secondOperand[s];
+                    int f = plan.thirdOperand[s];
                     rows.whereRow(type, (boolean[]) own.array[a], own.offset[a], own.stride[a],
                             own.array[t], own.offset[t], own.stride[t], own.array[f], own.offset[f], own.stride[f],
                             out, at, 1, n);
@@ -301,7 +299,7 @@ final class FusedLoop {
      */
     void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
         Scratch own = scratch.get();
-        Plan plan = own.plan;
+        Plan plan = own.planFor(kernel);
         kernel.checkOperands("cpu: fusedReduce", inputs, outputs.length);
         if (!reduceOperandsFit(kernel, plan.outputsOf(kernel), inputs, reductions, outputs)) {
             kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);   // throws, with the reason
@@ -649,9 +647,26 @@ final class FusedLoop {
         DType[] type = new DType[0];
         int[] slot = new int[0];
         int[] direct = new int[0];
-        int[] lastUse = new int[0];
         boolean[] freed = new boolean[0];
-        DType[] operandType = new DType[0];   // per step: the dtype its row kernel computes in
+        // per step, worked out once per kernel (a plan is kept per kernel: Scratch.planFor): its primitive, kind,
+        // operand registers, the dtype its row kernel computes in; and per register its last reader
+        FusedElementwise analyzed;
+        int stepCount;
+        Primitive[] stepOp = new Primitive[0];
+        Primitive.Kind[] stepKind = new Primitive.Kind[0];
+        int[] firstOperand = new int[0];
+        int[] secondOperand = new int[0];
+        int[] thirdOperand = new int[0];
+        DType[] operandType = new DType[0];
+        int[] readUntil = new int[0];
+        // the layout the register kinds, in-place outputs and scratch rows were planned for (see prepare)
+        boolean planned;
+        int[] plannedKinds = new int[0];
+        boolean[] plannedEligible = new boolean[0];
+        boolean plannedShares;
+        int plannedReducedCount;
+        boolean plannedDirect;
+        int plannedOutputCount;
         // per operand (inputs, then outputs; input i is register i): array, dtype, offset, merged dimensions
         // innermost first, and whether it is one dense row
         Object[] array = new Object[0];
@@ -717,7 +732,7 @@ final class FusedLoop {
                 type = new DType[cells];
                 slot = new int[cells];
                 direct = new int[cells];
-                lastUse = new int[cells];
+                analyzed = null;   // the per-kernel facts live in these arrays too
                 freed = new boolean[cells];
                 array = new Object[cells];
                 viewType = new DType[cells];
@@ -726,9 +741,7 @@ final class FusedLoop {
                 dims = new int[cells];
                 hostCells = new Object[cells];
             }
-            if (operandType.length < kernel.steps().size()) {
-                operandType = new DType[kernel.steps().size()];
-            }
+            analyze(kernel);
             if (sizes.length < operands * rank) {
                 sizes = new int[operands * rank];
                 strides = new long[operands * rank];
@@ -751,18 +764,6 @@ final class FusedLoop {
                 kind[i] = uniform ? UNIFORM : dims[i] == 1 && strides[i * rank] == 1 ? DENSE : GATHERED;
                 allLinear &= kind[i] != GATHERED;
             }
-            for (int s = 0; s < kernel.steps().size(); s++) {
-                FusedElementwise.Step step = kernel.steps().get(s);
-                int r = inputCount + s;
-                type[r] = step.type();
-                operandType[s] = kernel.operandType(s);
-                boolean uniform = true;
-                for (int i = 0; i < step.arity(); i++) {
-                    int k = kind[step.operand(i)];
-                    uniform &= k == UNIFORM || k == UNIFORM_STEP;
-                }
-                kind[r] = uniform ? UNIFORM_STEP : STEP;
-            }
             // outputs as operands inputCount + j: only their arrays, offsets and dims (their register kinds stay)
             for (int j = 0; j < outputCount; j++) {
                 StridedView view = outputViews[j];
@@ -779,8 +780,113 @@ final class FusedLoop {
                 merge(k, view, shape);
                 dense[k] = dims[k] == 0 || dims[k] == 1 && strides[k * rank] == 1;
             }
-            planOutputs(inputs, outputViews, directOutputs);
-            planSlots();
+            boolean shares = directOutputs && sharesBuffer(inputs, outputViews, reducedCount);
+            if (!samePlan(shares, directOutputs)) {
+                planKinds();
+                planOutputs(shares, directOutputs);
+                planSlots();
+                remember(shares, directOutputs);
+            }
+        }
+
+        /** The kernel's steps as flat arrays, its register dtypes and last readers: once per kernel. */
+        private void analyze(FusedElementwise kernel) {
+            if (analyzed == kernel) {
+                return;
+            }
+            analyzed = null;
+            planned = false;
+            List<FusedElementwise.Step> steps = kernel.steps();
+            stepCount = steps.size();
+            if (stepOp.length < stepCount) {
+                stepOp = new Primitive[stepCount];
+                stepKind = new Primitive.Kind[stepCount];
+                firstOperand = new int[stepCount];
+                secondOperand = new int[stepCount];
+                thirdOperand = new int[stepCount];
+                operandType = new DType[stepCount];
+            }
+            if (readUntil.length < registers) {
+                readUntil = new int[registers];
+            }
+            Arrays.fill(readUntil, 0, registers, -1);
+            for (int s = 0; s < stepCount; s++) {
+                FusedElementwise.Step step = steps.get(s);
+                stepOp[s] = step.op();
+                stepKind[s] = step.op().kind();
+                firstOperand[s] = step.operand(0);
+                secondOperand[s] = step.arity() > 1 ? step.operand(1) : -1;
+                thirdOperand[s] = step.arity() > 2 ? step.operand(2) : -1;
+                operandType[s] = kernel.operandType(s);
+                type[inputCount + s] = step.type();
+                for (int i = 0; i < step.arity(); i++) {
+                    readUntil[step.operand(i)] = s;
+                }
+            }
+            for (int output : outputs) {
+                readUntil[output] = Integer.MAX_VALUE;   // read at the end of the chunk (or by the reduction)
+            }
+            analyzed = kernel;
+        }
+
+        /**
+         * Whether the register kinds, in-place outputs and scratch rows planned for the last call still hold: they
+         * depend only on the inputs' kinds, which outputs could be written in place, and whether buffers are shared
+         * (a replay repeats its layouts, so it plans once).
+         */
+        private boolean samePlan(boolean shares, boolean directOutputs) {
+            if (!planned || plannedShares != shares || plannedDirect != directOutputs
+                    || plannedReducedCount != reducedCount || plannedOutputCount != outputCount) {
+                return false;
+            }
+            for (int i = 0; i < inputCount; i++) {
+                if (plannedKinds[i] != kind[i]) {
+                    return false;
+                }
+            }
+            for (int j = reducedCount; j < outputCount; j++) {
+                if (plannedEligible[j] != eligible(j)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void remember(boolean shares, boolean directOutputs) {
+            if (plannedKinds.length < inputCount) {
+                plannedKinds = new int[inputCount];
+            }
+            if (plannedEligible.length < outputCount) {
+                plannedEligible = new boolean[outputCount];
+            }
+            System.arraycopy(kind, 0, plannedKinds, 0, inputCount);
+            for (int j = reducedCount; j < outputCount; j++) {
+                plannedEligible[j] = eligible(j);
+            }
+            plannedShares = shares;
+            plannedDirect = directOutputs;
+            plannedReducedCount = reducedCount;
+            plannedOutputCount = outputCount;
+            planned = true;
+        }
+
+        /** Whether written output {@code j} could receive its register in place: one dense row of its dtype. */
+        private boolean eligible(int j) {
+            int k = inputCount + j;
+            return dense[k] && viewType[k] == type[outputs[j]];
+        }
+
+        /** A step whose operands are all uniform is computed once per chunk, as one element. */
+        private void planKinds() {
+            for (int s = 0; s < stepCount; s++) {
+                boolean uniform = isUniform(kind[firstOperand[s]]) && (secondOperand[s] < 0
+                        || isUniform(kind[secondOperand[s]])) && (thirdOperand[s] < 0 || isUniform(kind[thirdOperand[s]]));
+                kind[inputCount + s] = uniform ? UNIFORM_STEP : STEP;
+            }
+        }
+
+        private static boolean isUniform(int kind) {
+            return kind == UNIFORM || kind == UNIFORM_STEP;
         }
 
         /** The view's Java array; the message is built only on failure (a replay must not allocate). */
@@ -828,25 +934,14 @@ final class FusedLoop {
         }
 
         /** Which output registers are written in place, and for how long every register must be kept. */
-        private void planOutputs(StridedView[] inputs, StridedView[] outputViews, boolean directOutputs) {
+        private void planOutputs(boolean shares, boolean directOutputs) {
             Arrays.fill(direct, 0, registers, -1);
-            Arrays.fill(lastUse, 0, registers, -1);
-            for (int s = 0; s < kernel.steps().size(); s++) {
-                FusedElementwise.Step step = kernel.steps().get(s);
-                for (int i = 0; i < step.arity(); i++) {
-                    lastUse[step.operand(i)] = s;
-                }
-            }
-            for (int output : outputs) {
-                lastUse[output] = Integer.MAX_VALUE;   // read at the end of the chunk (or by the reduction)
-            }
-            if (!directOutputs || sharesBuffer(inputs, outputViews, reducedCount)) {
+            if (!directOutputs || shares) {
                 return;
             }
             for (int j = reducedCount; j < outputCount; j++) {
                 int r = outputs[j];
-                int k = inputCount + j;
-                if (kind[r] == STEP && direct[r] < 0 && dense[k] && viewType[k] == type[r]) {
+                if (kind[r] == STEP && direct[r] < 0 && eligible(j)) {
                     direct[r] = j;
                 }
             }
@@ -885,13 +980,15 @@ final class FusedLoop {
             for (int i = 0; i < inputCount; i++) {
                 slot[i] = kind[i] == GATHERED ? take(type[i], free) : -1;
             }
-            List<FusedElementwise.Step> steps = kernel.steps();
-            for (int s = 0; s < steps.size(); s++) {
+            for (int s = 0; s < stepCount; s++) {
                 int r = inputCount + s;
                 slot[r] = kind[r] == STEP && direct[r] < 0 ? take(type[r], free) : -1;
-                FusedElementwise.Step step = steps.get(s);
-                for (int i = 0; i < step.arity(); i++) {
-                    release(step.operand(i), s, free);
+                release(firstOperand[s], s, free);
+                if (secondOperand[s] >= 0) {
+                    release(secondOperand[s], s, free);
+                }
+                if (thirdOperand[s] >= 0) {
+                    release(thirdOperand[s], s, free);
                 }
                 release(r, s, free);   // a result nobody reads is dropped after its step
             }
@@ -921,7 +1018,7 @@ final class FusedLoop {
         }
 
         private void release(int r, int step, long[] free) {
-            if (slot[r] >= 0 && !freed[r] && lastUse[r] <= step) {
+            if (slot[r] >= 0 && !freed[r] && readUntil[r] <= step) {
                 free[type[r].ordinal()] |= 1L << slot[r];
                 freed[r] = true;   // the register keeps its row index: its row is only reused by later steps
             }
@@ -1016,7 +1113,25 @@ final class FusedLoop {
 
     /** One thread's scratch: rows of {@link #chunk} elements per dtype, one-element cells, the chunk's registers. */
     private final class Scratch {
-        final Plan plan = new Plan();
+        /**
+         * A plan per kernel, so a replayed step finds each kernel's analysis and its layout plan from the last replay;
+         * forgotten all at once beyond {@value #KEPT_PLANS} kernels (a step has a handful; the bound only keeps a
+         * thread that meets endless kernels from growing).
+         */
+        private static final int KEPT_PLANS = 64;
+        private final java.util.IdentityHashMap<FusedElementwise, Plan> plans = new java.util.IdentityHashMap<>();
+
+        Plan planFor(FusedElementwise kernel) {
+            Plan plan = plans.get(kernel);
+            if (plan == null) {
+                if (plans.size() >= KEPT_PLANS) {
+                    plans.clear();
+                }
+                plan = new Plan();
+                plans.put(kernel, plan);
+            }
+            return plan;
+        }
         final Object[][] slots = new Object[DTYPES][0];
         Object[] cells = new Object[0];
         // where each register's row of the current chunk is: array, offset, stride

@@ -42,6 +42,13 @@ final class Matmul {
      * runs, so one threshold for both dtypes stays.
      */
     static final long PARALLEL_MIN_MULTIPLY_ADDS = 320L * 320 * 320;
+    /**
+     * Up to this many multiply-adds ({@code batch*m*n*k}, with k within one k block) a plain fma loop does the
+     * product ({@link #multiplySmall}): packing, three thread-pool hand-offs and an 8 x 32 tile padded around a
+     * 20 x 3 @ 3 x 1 product cost ~1 µs, about 2000 fma steps of the loop. It computes each element as the tile does
+     * (fma from +0 in k order), so the same bits (MatmulTest).
+     */
+    static final long SMALL_MAX_MULTIPLY_ADDS = 2048;
 
     private final Simd.FloatingMatmul float32;
     private final Simd.FloatingMatmul float64;
@@ -49,6 +56,7 @@ final class Matmul {
     private final long parallelMinMultiplyAdds;
     private final int kBlockFloat;
     private final int kBlockDouble;
+    private final long smallMaxMultiplyAdds;
 
     Matmul(int simdBits, CpuThreads threads) {
         this(simdBits, threads, PARALLEL_MIN_MULTIPLY_ADDS);
@@ -56,12 +64,17 @@ final class Matmul {
 
     /** With an explicit parallel threshold: for the timing harness that measures where threads start to pay. */
     Matmul(int simdBits, CpuThreads threads, long parallelMinMultiplyAdds) {
-        this(simdBits, threads, parallelMinMultiplyAdds, K_BLOCK_FLOAT, K_BLOCK_DOUBLE);
+        this(simdBits, threads, parallelMinMultiplyAdds, K_BLOCK_FLOAT, K_BLOCK_DOUBLE, SMALL_MAX_MULTIPLY_ADDS);
     }
 
-    /** With explicit k-block depths: for timing harnesses that compare blockings in one JVM. */
-    Matmul(int simdBits, CpuThreads threads, long parallelMinMultiplyAdds, int kBlockFloat, int kBlockDouble) {
+    /**
+     * With explicit k-block depths and small-product bound: for timing harnesses that compare blockings in one JVM,
+     * and for the test that compares the small loop with the tiles (bound -1: always the tiles).
+     */
+    Matmul(int simdBits, CpuThreads threads, long parallelMinMultiplyAdds, int kBlockFloat, int kBlockDouble,
+            long smallMaxMultiplyAdds) {
         this.parallelMinMultiplyAdds = parallelMinMultiplyAdds;
+        this.smallMaxMultiplyAdds = smallMaxMultiplyAdds;
         this.float32 = Simd.load(Simd.FloatingMatmul.class, "Float32Matmul", simdBits);
         this.float64 = Simd.load(Simd.FloatingMatmul.class, "Float64Matmul", simdBits);
         this.threads = threads;
@@ -75,10 +88,49 @@ final class Matmul {
      */
     void multiply(DType type, Object a, long ao, long[] as, Object b, long bo, long[] bs, Object c, int co,
             int batch, int m, int k, int n) {
+        if (type.isFloating() && k <= (type == DType.FLOAT32 ? kBlockFloat : kBlockDouble)
+                && (long) batch * m * n * k <= smallMaxMultiplyAdds) {
+            multiplySmall(type, a, ao, as, b, bo, bs, c, co, batch, m, k, n);
+            return;
+        }
         switch (type) {
             case FLOAT32 -> float32.multiply(a, ao, as, b, bo, bs, c, co, batch, m, k, n, threads, parallelMinMultiplyAdds, kBlockFloat);
             case FLOAT64 -> float64.multiply(a, ao, as, b, bo, bs, c, co, batch, m, k, n, threads, parallelMinMultiplyAdds, kBlockDouble);
             default -> ScalarKernels.matmul(type, a, ao, as, b, bo, bs, c, co, batch, m, k, n);
+        }
+    }
+
+    /**
+     * A small float product element by element: {@code acc = fma(a[i, kk], b[kk, j], acc)} from +0 in k order, in the
+     * dtype, which is what a register tile's lane does within one k block (so k must fit one block).
+     */
+    static void multiplySmall(DType type, Object a, long ao, long[] as, Object b, long bo, long[] bs, Object c, int co,
+            int batch, int m, int k, int n) {
+        for (int bi = 0; bi < batch; bi++) {
+            for (int i = 0; i < m; i++) {
+                long row = ao + bi * as[0] + i * as[1];
+                int target = co + (bi * m + i) * n;
+                for (int j = 0; j < n; j++) {
+                    long column = bo + bi * bs[0] + j * bs[2];
+                    if (type == DType.FLOAT32) {
+                        float[] x = (float[]) a;
+                        float[] y = (float[]) b;
+                        float acc = 0;
+                        for (int kk = 0; kk < k; kk++) {
+                            acc = Math.fma(x[(int) (row + kk * as[2])], y[(int) (column + kk * bs[1])], acc);
+                        }
+                        ((float[]) c)[target + j] = acc;
+                    } else {
+                        double[] x = (double[]) a;
+                        double[] y = (double[]) b;
+                        double acc = 0;
+                        for (int kk = 0; kk < k; kk++) {
+                            acc = Math.fma(x[(int) (row + kk * as[2])], y[(int) (column + kk * bs[1])], acc);
+                        }
+                        ((double[]) c)[target + j] = acc;
+                    }
+                }
+            }
         }
     }
 

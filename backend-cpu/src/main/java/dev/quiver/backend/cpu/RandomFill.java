@@ -2,6 +2,7 @@ package dev.quiver.backend.cpu;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Philox;
+import dev.quiver.spi.Philox.Twin;
 import dev.quiver.spi.RandomDistribution;
 
 /**
@@ -22,10 +23,15 @@ final class RandomFill {
     private RandomFill() {
     }
 
-    /** Fills {@code out[at + i]} for {@code i} in {@code [from, to)}; {@code simdBits} 0 runs the scalar twin. */
+    /**
+     * Fills {@code out[at + i]} for {@code i} in {@code [from, to)}; {@code simdBits} 0 runs the scalar twin (float32
+     * normals: {@link #normalFloats}, the same bits).
+     */
     static void fill(int simdBits, RandomDistribution distribution, long seed, long counter, double first,
             double second, DType type, Object out, int at, int from, int to) {
-        if (simdBits == 0) {
+        if (simdBits == 0 && type == DType.FLOAT32 && distribution == RandomDistribution.NORMAL) {
+            normalFloats(seed, counter, (float) first, (float) second, (float[]) out, at, from, to);
+        } else if (simdBits == 0) {
             scalar(distribution, seed, counter, first, second, type, out, at, from, to);
         } else {
             kernels(simdBits).fill(distribution, seed, counter, first, second, type, out, at, from, to);
@@ -50,6 +56,64 @@ final class RandomFill {
                 ((double[]) out)[at + i] = Philox.doubleOfBlock(distribution, x, j, first, second);
             }
         }
+    }
+
+    /** Whole blocks per batch of {@link #normalFloats}: its words and radii stay in L1. */
+    private static final int BATCH_BLOCKS = 64;
+    private static final ThreadLocal<int[]> BATCH_WORDS = ThreadLocal.withInitial(() -> new int[4 * BATCH_BLOCKS]);
+    private static final ThreadLocal<float[]> BATCH_RADII = ThreadLocal.withInitial(() -> new float[2 * BATCH_BLOCKS]);
+
+    /**
+     * Float32 normals of {@link Philox#normalFloat} in three branch-free passes over batches of whole blocks: the
+     * Philox words, then one radius {@code sqrt(-2 log u)} per Box-Muller pair (the reference computes it once per
+     * element), then each element's cos or sin of its pair's angle, the quadrant choosing without a branch (random
+     * quadrants defeat branch prediction). Each element gets the same operations in the same order as the reference,
+     * so the same bits (RandomSimdTest); the passes only let the CPU overlap independent elements. What small draws run
+     * (below {@code CpuBackend.RANDOM_SIMD_MIN_ELEMENTS}), e.g. a batch of 64 per training step.
+     */
+    static void normalFloats(long seed, long counter, float mean, float deviation, float[] out, int at, int from,
+            int to) {
+        int head = Math.min(to, from + (int) (-(counter + from) & 3));   // up to the first block boundary
+        scalar(RandomDistribution.NORMAL, seed, counter, mean, deviation, DType.FLOAT32, out, at, from, head);
+        int[] words = BATCH_WORDS.get();
+        float[] radii = BATCH_RADII.get();
+        int i = head;
+        while (to - i >= 4) {
+            int blocks = Math.min(BATCH_BLOCKS, (to - i) / 4);
+            for (int b = 0; b < blocks; b++) {
+                int[] x = Philox.block(seed, (counter + i + 4L * b) >>> 2);   // element counters wrap at 2^64
+                words[4 * b] = x[0];
+                words[4 * b + 1] = x[1];
+                words[4 * b + 2] = x[2];
+                words[4 * b + 3] = x[3];
+            }
+            int pairs = 2 * blocks;
+            for (int p = 0; p < pairs; p++) {   // pair p: radius word 2p, angle word 2p + 1
+                radii[p] = (float) Math.sqrt(-2f * Twin.logFloat(((words[2 * p] >>> 8) + 1) * 0x1.0p-24f));
+            }
+            int elements = 4 * blocks;
+            for (int e = 0; e < elements; e++) {   // even elements the pair's cos, odd ones its sin
+                float value = cosine(words[(e & ~1) + 1], (1 << 29) - ((e & 1) << 30));
+                out[at + i + e] = Math.fma(deviation, radii[e >> 1] * value, mean);
+            }
+            i += elements;
+        }
+        scalar(RandomDistribution.NORMAL, seed, counter, mean, deviation, DType.FLOAT32, out, at, i, to);
+    }
+
+    /**
+     * {@code cos} of the angle word plus {@code offset} ({@code 2^29} for the pair's cos element, {@code 2^29 - 2^30}
+     * for its sin element), as {@link Philox#normalFloat} reduces it to a quadrant and a polynomial.
+     */
+    private static float cosine(int angleWord, int offset) {
+        int t = angleWord + offset;
+        int q = t >>> 30;
+        float x = (((t & 0x3FFFFFFF) >>> 6) - (1 << 23)) * 0x1.0p-23f;
+        float x2 = x * x;
+        float cos = Twin.cosFloat(x2);
+        float sin = Twin.sinFloat(x, x2);
+        float value = (q & 1) == 0 ? cos : sin;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(value) ^ (((q + 1) & 2) << 30));   // negated when set
     }
 
     private static Kernels kernels(int simdBits) {

@@ -272,6 +272,79 @@ class FusedLoopTest {
         }
     }
 
+    /**
+     * A kernel keeps its plan from call to call (the replay's fast path): the same kernel object called with inputs of
+     * other kinds (dense, broadcast, gathered, host scalar), with outputs that can or cannot be written in place
+     * (strided, converting, or the buffer of an input), and then as a reduction, must plan again each time the layout
+     * changes and give the unfused bits every time.
+     */
+    @Test
+    void aKernelCalledWithChangingLayoutsGivesTheUnfusedBitsEachTime() {
+        Random random = new Random(41);
+        FusedElementwise kernel = squaredError(DType.FLOAT32);
+        FusedElementwise doubling = new FusedElementwise(List.of(DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.ADD, new int[] {0, 0}, DType.FLOAT32),
+                new FusedElementwise.Step(Primitive.MUL, new int[] {1, 0}, DType.FLOAT32)), new int[] {2, 1});
+        int[] shape = {5, 130};
+        int n = 5 * 130;
+        for (CpuBackend backend : ALL) {
+            for (int call = 0; call < 24; call++) {
+                StridedView[] inputs = new StridedView[4];
+                for (int i = 0; i < 4; i++) {
+                    inputs[i] = randomView(random, DType.FLOAT32, shape, true);
+                }
+                String what = "call " + call + " " + name(backend) + " " + Arrays.toString(inputs);
+                switch (call % 4) {
+                    case 0 -> assertSameAsUnfused(backend, kernel, inputs, shape, what);
+                    case 1 -> {   // output 0 transposed: copied at the end of each chunk, not written in place
+                        StridedView[] expected = {new StridedView(CpuBuffer.allocate(DType.FLOAT32, n), shape,
+                                new long[] {1, 5}, 0), StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape)};
+                        StridedView[] actual = {new StridedView(CpuBuffer.allocate(DType.FLOAT32, n), shape,
+                                new long[] {1, 5}, 0), StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape)};
+                        FusedElementwise.runUnfused(backend, kernel, inputs, expected);
+                        backend.fused(kernel, inputs, actual);
+                        assertSameBits(expected[0].buffer(), actual[0].buffer(), what + " transposed output");
+                        assertSameBits(expected[1].buffer(), actual[1].buffer(), what + " dense output");
+                    }
+                    case 2 -> {   // (x + x) into x's own buffer while (x + x) * x still reads x: no early write
+                        StridedView x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32,
+                                values(random, n, DType.FLOAT32)), shape);
+                        StridedView[] own = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape),
+                                StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape)};
+                        // first the same layout with outputs of their own (written in place), then only the sharing
+                        // differs
+                        backend.fused(doubling, new StridedView[] {x}, own);
+                        StridedView[] expected = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape),
+                                StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape)};
+                        FusedElementwise.runUnfused(backend, doubling, new StridedView[] {x}, expected);
+                        assertSameBits(expected[0].buffer(), own[0].buffer(), what + " own outputs");
+                        StridedView[] actual = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), shape), x};
+                        backend.fused(doubling, new StridedView[] {x}, actual);
+                        assertSameBits(expected[0].buffer(), actual[0].buffer(), what + " in place, output 0");
+                        assertSameBits(expected[1].buffer(), actual[1].buffer(), what + " in place, output 1");
+                    }
+                    default -> {  // as a reduction over (5, 130, 1) blocks: max of (x * w + b - y)^2, residual written
+                        int[] block = {5, 130, 1};
+                        StridedView[] blocks = new StridedView[4];
+                        for (int i = 0; i < 4; i++) {
+                            blocks[i] = new StridedView(inputs[i].buffer(), block, new long[] {inputs[i].strides()[0],
+                                    inputs[i].strides()[1], 0}, inputs[i].offset());
+                        }
+                        Primitive[] max = {Primitive.MAX};
+                        StridedView[] expected = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 5), 5, 1),
+                                StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), block)};
+                        StridedView[] actual = {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 5), 5, 1),
+                                StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, n), block)};
+                        FusedElementwise.runUnfusedReduce(backend, kernel, blocks, max, expected);
+                        backend.fusedReduce(kernel, blocks, max, actual);
+                        assertSameBits(expected[0].buffer(), actual[0].buffer(), what + " max");
+                        assertSameBits(expected[1].buffer(), actual[1].buffer(), what + " written residual");
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void stridedOutputsAndConvertingOutputsMatchTheUnfusedCopies() {
         Random random = new Random(8);

@@ -109,6 +109,62 @@ class MatmulTest {
         }
     }
 
+    /**
+     * Small products run a plain fma loop ({@link Matmul#multiplySmall}); it must give the register tiles' bits, at
+     * every width, for contiguous, transposed and broadcast-batch operands, k up to one k block, and values with
+     * NaN, infinities and signed zeros.
+     */
+    @Test
+    void smallProductsGiveTheTilesBitsAtEveryWidth() {
+        Random random = new Random(25);
+        int[][] shapes = {{1, 20, 3, 1}, {1, 3, 20, 1}, {2, 5, 7, 3}, {3, 1, 1, 1}, {1, 4, 0, 3}, {1, 2, 256, 2},
+                {4, 8, 8, 8}};
+        CpuThreads one = new CpuThreads(1);
+        try {
+            for (int bits : new int[] {128, 256, 512}) {
+                if (bits > CpuBackend.hardwareSimdBits()) {
+                    continue;
+                }
+                Matmul tiles = new Matmul(bits, one, Matmul.PARALLEL_MIN_MULTIPLY_ADDS, Matmul.K_BLOCK_FLOAT,
+                        Matmul.K_BLOCK_DOUBLE, -1);
+                Matmul small = new Matmul(bits, one);
+                for (DType type : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                    for (int[] shape : shapes) {
+                        int batch = shape[0];
+                        int m = shape[1];
+                        int k = shape[2];
+                        int n = shape[3];
+                        assertTrue((long) batch * m * n * k <= Matmul.SMALL_MAX_MULTIPLY_ADDS, "a small shape");
+                        for (Layout layout : Layout.values()) {
+                            double[] aValues = random(random, batch * m * k + 2, type, -3, 3);
+                            double[] bValues = random(random, batch * k * n + 2, type, -3, 3);
+                            if (aValues.length > 4) {
+                                aValues[3] = Double.NaN;
+                                bValues[bValues.length - 1] = Double.POSITIVE_INFINITY;
+                                aValues[aValues.length - 1] = -0.0;
+                            }
+                            StridedView a = view(buffer(type, aValues), layout, batch, m, k, 2);
+                            StridedView b = view(buffer(type, bValues), Layout.values()[(layout.ordinal() + 1) % 3],
+                                    batch, k, n, 2);
+                            CpuBuffer expected = CpuBuffer.allocate(type, (long) batch * m * n);
+                            CpuBuffer actual = CpuBuffer.allocate(type, (long) batch * m * n);
+                            tiles.multiply(type, ((CpuBuffer) a.buffer()).array(), a.offset(), a.strides(),
+                                    ((CpuBuffer) b.buffer()).array(), b.offset(), b.strides(), expected.array(), 0,
+                                    batch, m, k, n);
+                            small.multiply(type, ((CpuBuffer) a.buffer()).array(), a.offset(), a.strides(),
+                                    ((CpuBuffer) b.buffer()).array(), b.offset(), b.strides(), actual.array(), 0,
+                                    batch, m, k, n);
+                            FusedLoopTest.assertSameBits(expected, actual, bits + "-bit " + type + " "
+                                    + java.util.Arrays.toString(shape) + " " + layout);
+                        }
+                    }
+                }
+            }
+        } finally {
+            one.close();
+        }
+    }
+
     @Test
     void emptyAndDegenerateShapes() {
         Random random = new Random(23);

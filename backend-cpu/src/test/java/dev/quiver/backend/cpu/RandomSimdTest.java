@@ -39,6 +39,32 @@ class RandomSimdTest {
         }
     }
 
+    /**
+     * The pairwise float32 normals (what small draws run) against {@link RandomFill#scalar}, the reference element by
+     * element: every counter, length and start inside a block (tens of thousands of words: every quadrant), with a
+     * mean and deviation that are not 0 and 1.
+     */
+    @Test
+    void pairwiseFloatNormalsEqualTheReferenceBitForBit() {
+        for (long seed : new long[] {0x0123_4567_89AB_CDEFL, 0, -1}) {
+            for (long counter : COUNTERS) {
+                for (int n : LENGTHS) {
+                    for (int from = 0; from < Math.min(n, 4); from++) {
+                        float[] expected = new float[n + 2];
+                        float[] actual = new float[n + 2];
+                        RandomFill.scalar(RandomDistribution.NORMAL, seed, counter, -0.75, 2.5, DType.FLOAT32, expected,
+                                2, from, n);
+                        RandomFill.normalFloats(seed, counter, -0.75f, 2.5f, actual, 2, from, n);
+                        for (int i = 0; i < n + 2; i++) {
+                            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
+                                    "seed " + seed + " counter " + counter + " n " + n + " from " + from + " [" + i + "]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void aSplitFillEqualsAWholeFill() {
         // thread ranges start anywhere: a part starting mid-block must give the same elements
