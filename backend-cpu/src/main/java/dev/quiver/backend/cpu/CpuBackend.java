@@ -568,6 +568,15 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- fused kernels
 
+    /**
+     * True: a fused loop generates a {@link dev.quiver.spi.Drawn} input chunk by chunk into a scratch row with the
+     * fill {@link #random} uses, so a compiled step's draws never go through memory.
+     */
+    @Override
+    public boolean fusesDraws() {
+        return true;
+    }
+
     /** True: {@link #fused} and {@link #fusedReduce} run as one loop over chunks ({@link FusedLoop}). */
     @Override
     public boolean runsFusedKernels() {

@@ -2,6 +2,7 @@ package dev.quiver.backend.cpu;
 
 import dev.quiver.DType;
 import dev.quiver.spi.FusedElementwise;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
@@ -56,6 +57,7 @@ final class FusedLoop {
     private static final int GATHERED = 2;      // an input read in place when the chunk is one unit/zero-stride row
     private static final int STEP = 3;          // computed per chunk into a scratch row or an output
     private static final int UNIFORM_STEP = 4;  // computed per chunk as one element
+    private static final int DRAWN = 5;         // random numbers generated per chunk into a scratch row (a Drawn input)
     private static final int DTYPES = DType.values().length;
 
     /** The scalar twins seen as row kernels: what runs when SIMD is off or a chunk is shorter than a vector. */
@@ -144,6 +146,7 @@ final class FusedLoop {
             switch (plan.kind[r]) {
                 case UNIFORM -> own.set(r, plan.array[r], (int) plan.offset[r], 0);
                 case DENSE -> own.set(r, plan.array[r], (int) (plan.offset[r] + start), 1);
+                case DRAWN -> generate(plan, own, r, start, length);
                 default -> locate(plan, own, r, start, length, kernels);
             }
         }
@@ -191,6 +194,20 @@ final class FusedLoop {
             }
             own.set(r, out, at, plan.kind[r] == UNIFORM_STEP ? 0 : 1);
         }
+    }
+
+    /**
+     * Generates register {@code r} (a {@link Drawn} input, contiguous) for elements {@code [start, start + length)}
+     * into its scratch row: the values {@link CpuBackend#random} writes for the same stream elements, by the same
+     * fill ({@link RandomFill}), so a fused draw has the bits of the draw it replaces.
+     */
+    private void generate(Plan plan, Scratch own, int r, long start, int length) {
+        Drawn draw = plan.drawn[r];
+        Object row = own.slots[plan.type[r].ordinal()][plan.slot[r]];
+        int bits = draw.length() < CpuBackend.RANDOM_SIMD_MIN_ELEMENTS ? 0 : backend.simdBits();
+        RandomFill.fill(bits, draw.distribution(), draw.seed(), draw.position() + plan.offset[r] + start,
+                draw.first(), draw.second(), draw.dtype(), row, 0, 0, length);
+        own.set(r, row, 0, 1);
     }
 
     /**
@@ -677,6 +694,8 @@ final class FusedLoop {
         int[] sizes = new int[0];
         long[] strides = new long[0];
         Object[] hostCells = new Object[0];
+        // the draw behind each DRAWN input, set at every prepare (its stream position moves per replay)
+        Drawn[] drawn = new Drawn[0];
         final int[] slotCount = new int[DTYPES];
         final int[] valuesSlots = new int[DTYPES];   // per dtype: the row a uniform reduced register is spread into
         boolean allLinear;
@@ -740,6 +759,7 @@ final class FusedLoop {
                 offset = new long[cells];
                 dims = new int[cells];
                 hostCells = new Object[cells];
+                drawn = new Drawn[cells];
             }
             analyze(kernel);
             if (sizes.length < operands * rank) {
@@ -755,6 +775,18 @@ final class FusedLoop {
                     kind[i] = UNIFORM;
                     array[i] = hostCell(i, scalar);
                     offset[i] = 0;
+                    continue;
+                }
+                if (view.buffer() instanceof Drawn draw) {
+                    if (!view.isContiguous()) {
+                        throw new IllegalArgumentException("cpu: fused " + kernel + ": input " + i + " draws random "
+                                + "numbers through a non-contiguous view (" + view + "); a drawn input must be "
+                                + "contiguous");
+                    }
+                    kind[i] = DRAWN;
+                    drawn[i] = draw;
+                    array[i] = null;
+                    offset[i] = view.offset();
                     continue;
                 }
                 array[i] = bufferArray(view, "input ", i);
@@ -978,7 +1010,7 @@ final class FusedLoop {
             long[] free = freeRows;
             Arrays.fill(free, 0);
             for (int i = 0; i < inputCount; i++) {
-                slot[i] = kind[i] == GATHERED ? take(type[i], free) : -1;
+                slot[i] = kind[i] == GATHERED || kind[i] == DRAWN ? take(type[i], free) : -1;
             }
             for (int s = 0; s < stepCount; s++) {
                 int r = inputCount + s;
