@@ -10,6 +10,7 @@ import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.TestAccess;
 import dev.quiver.Tensor;
+import dev.quiver.TrainingStep;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Adam;
 import dev.quiver.optimizers.GradientAndVariable;
@@ -209,6 +210,54 @@ public abstract class OptimizerConformance extends BackendConformance {
     @EnumSource(Case.class)
     public void float32MatchesKerasFormulas(Case testCase) {
         runAgainstReference(testCase, DType.FLOAT32);
+    }
+
+    /**
+     * An eager step computes the step's numbers on the host, a compiled step on the device, and an eager step after a
+     * compiled one on the device again (the replays own the state): mixed in any order, with the learning rate changed
+     * between them, they give the eager loop's bits (compiled without fusion).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Case.class)
+    public void eagerStepsAndCompiledReplaysMixedGiveTheEagerLoopsBits(Case testCase) {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            Tensor c = Tensor.constant(C, dtype);
+            Variable eager = new Variable(Tensor.constant(INITIAL, dtype), "eager");
+            Variable mixed = new Variable(Tensor.constant(INITIAL, dtype), "mixed");
+            Optimizer eagerOptimizer = testCase.optimizer.get();
+            Optimizer mixedOptimizer = testCase.optimizer.get();
+            Supplier<Tensor> eagerLoss = () -> c.mul(eager.square()).sum().add(eager.sum());
+            Supplier<Tensor> mixedLoss = () -> c.mul(mixed.square()).sum().add(mixed.sum());
+            try (TrainingStep compiled = TrainingStep.compile(mixedOptimizer, List.of(mixed), mixedLoss, false)) {
+                // eager steps; compiled ones (the first run: its eager first step, the trace, a replay); eager again;
+                // a new learning rate; replays; eager
+                String[] phases = {"eager 2", "compiled 3", "eager 2", "rate", "compiled 3", "eager 2"};
+                int steps = 0;
+                for (String phase : phases) {
+                    if (phase.equals("rate")) {
+                        eagerOptimizer.setLearningRate(eagerOptimizer.learningRate() / 2);
+                        mixedOptimizer.setLearningRate(mixedOptimizer.learningRate() / 2);
+                        continue;
+                    }
+                    int count = Integer.parseInt(phase.substring(phase.indexOf(' ') + 1));
+                    for (int i = 0; i < count; i++) {
+                        eagerOptimizer.minimize(eagerLoss, List.of(eager));
+                    }
+                    if (phase.startsWith("eager")) {
+                        for (int i = 0; i < count; i++) {
+                            mixedOptimizer.minimize(mixedLoss, List.of(mixed));
+                        }
+                    } else {
+                        compiled.run(count);
+                    }
+                    steps += count;
+                    String where = testCase + " " + dtype + " after " + steps + " steps (" + phase + ")";
+                    assertArrayEquals(eager.toDoubleArray(), mixed.toDoubleArray(), where);
+                    assertEquals(steps, mixedOptimizer.iterations(), where);
+                    assertEquals(steps, eagerOptimizer.iterations(), where);
+                }
+            }
+        }
     }
 
     @Test
