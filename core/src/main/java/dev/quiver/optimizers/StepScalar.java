@@ -38,17 +38,15 @@ public final class StepScalar {
     }
 
     /** A float64 rank-0 tensor on the device. */
-    static StepScalar of(Tensor value) {
+    public static StepScalar of(Tensor value) {
+        if (value == null) {
+            throw new NullPointerException("StepScalar.of: value is null");
+        }
         if (value.dtype() != DType.FLOAT64 || value.rank() != 0) {
             throw new IllegalArgumentException("StepScalar.of: a step scalar is a float64 rank-0 tensor, got "
                     + value.dtype() + " " + value.shape() + " on backend " + value.backend().name());
         }
         return new StepScalar(0, value);
-    }
-
-    /** Whether this is a host number (no backend call). */
-    public boolean onHost() {
-        return device == null;
     }
 
     /** The host number; an error for a device scalar, whose value the host does not know. */
@@ -75,22 +73,22 @@ public final class StepScalar {
         return device == null ? of(host * value) : of(device.mul(value));
     }
 
-    /** {@code this * other}. */
+    /** {@code this * other}; on the device when either is. */
     public StepScalar mul(StepScalar other) {
         if (device == null && other.device == null) {
             return of(host * other.host);
         }
-        return device == null ? of(other.device.mul(host)) : of(other.device == null ? device.mul(other.host)
-                : device.mul(other.device));
+        Backend backend = (device != null ? device : other.device).backend();
+        return of(tensorOn(backend).mul(other.tensorOn(backend)));
     }
 
-    /** {@code this / other}. */
+    /** {@code this / other}; on the device when either is. */
     public StepScalar div(StepScalar other) {
         if (device == null && other.device == null) {
             return of(host / other.host);
         }
         Backend backend = (device != null ? device : other.device).backend();
-        return of(other.device == null ? device.div(other.host) : tensorOn(backend).div(other.device));
+        return of(tensorOn(backend).div(other.tensorOn(backend)));
     }
 
     /** {@code -this}. */

@@ -18,6 +18,7 @@ import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.RMSprop;
 import dev.quiver.optimizers.SGD;
+import dev.quiver.optimizers.StepScalar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -255,6 +256,47 @@ public abstract class OptimizerConformance extends BackendConformance {
                     assertArrayEquals(eager.toDoubleArray(), mixed.toDoubleArray(), where);
                     assertEquals(steps, mixedOptimizer.iterations(), where);
                     assertEquals(steps, eagerOptimizer.iterations(), where);
+                }
+            }
+        }
+    }
+
+    /**
+     * The two forms of a step's numbers are twins: a formula of {@link StepScalar}s gives the same bits on the host as
+     * on the device (and with one operand of each), and so do the updates that use them, in float32 and float64.
+     */
+    @Test
+    public void stepScalarsGiveTheSameBitsOnTheHostAndOnTheDevice() {
+        Tensor x32 = Tensor.constant(new double[] {0.1, -2.5, 3e-4, 7}, DType.FLOAT32);
+        Tensor x64 = Tensor.constant(new double[] {0.1, -2.5, 3e-4, 7}, DType.FLOAT64);
+        double power = 1;
+        double decay = 1;
+        for (int step = 1; step <= 40; step++) {
+            power *= 0.999;
+            decay *= 0.96;
+            StepScalar powerOnDevice = StepScalar.of(Tensor.scalar(power, DType.FLOAT64));
+            StepScalar decayOnDevice = StepScalar.of(Tensor.scalar(decay, DType.FLOAT64));
+            StepScalar[][] operands = {{StepScalar.of(power), StepScalar.of(decay)}, {powerOnDevice, decayOnDevice},
+                    {StepScalar.of(power), decayOnDevice}, {powerOnDevice, StepScalar.of(decay)}};
+            double[] expected = null;
+            for (StepScalar[] pair : operands) {
+                // Adam's and Nadam's shapes of formula: sqrt(1 - p) * u / (1 - p u), u = 0.9 (1 - 0.5 d)
+                StepScalar u = pair[1].mul(-0.5).add(1).mul(0.9);
+                StepScalar coefficient = pair[0].neg().add(1).sqrt().mul(u).div(pair[0].mul(u).neg().add(1));
+                double[] values = new double[9];
+                values[0] = coefficient.scale(Tensor.scalar(1.0, DType.FLOAT64)).doubleValue();
+                float[] scaled = coefficient.scale(x32).toFloatArray();
+                float[] divided = coefficient.divide(x32).toFloatArray();
+                for (int i = 0; i < 4; i++) {
+                    values[1 + i] = scaled[i];
+                    values[5 + i] = divided[i];
+                }
+                assertArrayEquals(coefficient.scale(x64).toDoubleArray(), x64.mul(values[0]).toDoubleArray(),
+                        "float64 scale at step " + step);
+                if (expected == null) {
+                    expected = values;
+                } else {
+                    assertArrayEquals(expected, values, "step " + step + ": " + pair[0] + ", " + pair[1]);
                 }
             }
         }
