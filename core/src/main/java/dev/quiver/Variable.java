@@ -1,8 +1,10 @@
 package dev.quiver;
 
 import dev.quiver.spi.Backend;
+import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
 import java.lang.ref.Reference;
+import java.util.OptionalDouble;
 
 /**
  * A mutable tensor, like {@code tf.Variable}: it holds model parameters and optimizer state, updated in place on its
@@ -22,6 +24,11 @@ import java.lang.ref.Reference;
 public class Variable extends Tensor {
     private final String name;
     private final boolean trainable;
+    // the number every element holds, when the host knows it (knownValue): set by assign(double) outside a trace
+    private double hostValue;
+    private boolean hostValueKnown;
+    // written by a traced step: the compiled program's replays change it without the host, which never knows it again
+    private boolean writtenByCompiledStep;
 
     /** The name a variable gets when none is given, as in TensorFlow. */
     public static final String DEFAULT_NAME = "Variable";
@@ -83,9 +90,40 @@ public class Variable extends Tensor {
         return trainable;
     }
 
+    /**
+     * The number every element holds, when the host knows it without reading the device: after
+     * {@link #assign(double)}, until the next write. Empty after any other write, while this thread traces a compiled
+     * step (its replays will find other values), and for good once a compiled step writes this variable (its replays
+     * change it without the host). No backend call: optimizers use it to compute a step's coefficients on the host in
+     * an eager loop, and on the device once a compiled step owns their state.
+     *
+     * <pre>{@code
+     * Variable count = new Variable(Tensor.scalar(0.0), "count", false);
+     * count.knownValue();    // empty: made from a tensor
+     * count.assign(3);
+     * count.knownValue();    // OptionalDouble[3.0]
+     * count.assignAdd(1);
+     * count.knownValue();    // empty: computed on the device
+     * }</pre>
+     */
+    public OptionalDouble knownValue() {
+        checkOpen("knownValue");
+        return hostValueKnown && !writtenByCompiledStep && !Tracer.tracing() ? OptionalDouble.of(hostValue)
+                : OptionalDouble.empty();
+    }
+
+    /** Before a write other than an eager {@link #assign(double)}: the host no longer knows the value. */
+    private void forgetHostValue() {
+        hostValueKnown = false;
+        if (Tracer.tracing()) {
+            writtenByCompiledStep = true;
+        }
+    }
+
     /** Overwrites the value with {@code value} (broadcast to this shape; same dtype required). Returns this. */
     public Variable assign(Tensor value) {
         Tensor source = Ops.onDevice("assign", checkedValue("assign", value));
+        forgetHostValue();
         Ops.run("assign", this, () -> device().copy(source.view(), view()));
         Reference.reachabilityFence(source); // a view does not keep its buffer alive: the tensor must
         return this;
@@ -94,7 +132,12 @@ public class Variable extends Tensor {
     /** Sets every element to {@code value}, which this variable's dtype must hold exactly. Returns this. */
     public Variable assign(double value) {
         checkNumber("assign", value);
+        forgetHostValue();
         Ops.run("assign", this, () -> device().fill(view(), value));
+        if (!Tracer.tracing()) {
+            hostValue = HostScalar.of(dtype(), value).value(); // what the fill stored: float32 rounds
+            hostValueKnown = true;
+        }
         return this;
     }
 
@@ -120,6 +163,7 @@ public class Variable extends Tensor {
 
     private Variable update(Primitive op, String method, Tensor value) {
         Tensor source = checkedValue(method, value);
+        forgetHostValue();
         Ops.run(method, this, () -> device().binary(op, view(), source.view(), view()));
         Reference.reachabilityFence(source);
         return this;

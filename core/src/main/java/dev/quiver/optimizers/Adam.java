@@ -7,7 +7,8 @@ import dev.quiver.spi.Backend;
 /**
  * Adam (Kingma and Ba), Keras 3 formulas: {@code m += (g - m)(1 - beta1)}, {@code v += (g^2 - v)(1 - beta2)},
  * {@code w -= m * lr * sqrt(1 - beta2^t) / (1 - beta1^t) / (sqrt(v) + epsilon)}. The powers of beta are float64
- * variables on the device, multiplied by beta at each step, so the step count never becomes a host number.
+ * variables on the device, multiplied by beta at each step, so a compiled step replays with the count of each replay;
+ * an eager step computes them on the host ({@link StepScalar}).
  *
  * <pre>{@code
  * Optimizer adam = new Adam(0.001);   // beta1 0.9, beta2 0.999, epsilon 1e-7
@@ -17,10 +18,10 @@ public final class Adam extends Optimizer {
     private final double beta1;
     private final double beta2;
     private final double epsilon;
-    // beta^t as float64 device variables (TF 1's beta1_power): the step's coefficient never is a host number
+    // beta^t as float64 device variables (TF 1's beta1_power): the step's coefficient is computed from the state
     private Variable beta1Power;
     private Variable beta2Power;
-    private Tensor alpha;
+    private StepScalar alpha;
 
     /** Keras' defaults: beta1 0.9, beta2 0.999, epsilon 1e-7. */
     public Adam(double learningRate) {
@@ -54,10 +55,10 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void beforeStep() {
-        beta1Power.assign(beta1Power.mul(beta1));
-        beta2Power.assign(beta2Power.mul(beta2));
-        // lr * sqrt(1 - beta2^t) / (1 - beta1^t), in float64 on the device
-        alpha = beta2Power.neg().add(1).sqrt().mul(learningRateTensor()).div(beta1Power.neg().add(1));
+        StepScalar beta1PowerNow = write(beta1Power, read(beta1Power).mul(beta1));
+        StepScalar beta2PowerNow = write(beta2Power, read(beta2Power).mul(beta2));
+        // lr * sqrt(1 - beta2^t) / (1 - beta1^t), in float64
+        alpha = beta2PowerNow.neg().add(1).sqrt().mul(learningRateScalar()).div(beta1PowerNow.neg().add(1));
     }
 
     @Override
@@ -66,6 +67,6 @@ public final class Adam extends Optimizer {
         Variable v = slots[1];
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        variable.assignSub(m.mul(inDType(alpha, variable.dtype())).div(v.sqrt().add(epsilon)));
+        variable.assignSub(alpha.scale(m).div(v.sqrt().add(epsilon)));
     }
 }

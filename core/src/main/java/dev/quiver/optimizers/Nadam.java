@@ -13,8 +13,8 @@ import dev.quiver.spi.Backend;
  *   v_hat = v / (1 - beta2^t)
  *   w -= lr * m_hat / (sqrt(v_hat) + epsilon)
  * </pre>
- * The powers and products live on the device as float64 variables, so the step count never becomes a host number
- * and a compiled step replays correctly at every step.
+ * The powers and products live on the device as float64 variables, so a compiled step replays correctly at every
+ * step; an eager step computes them on the host ({@link StepScalar}).
  *
  * <pre>{@code
  * Optimizer nadam = new Nadam(0.01);   // beta1 0.9, beta2 0.999, epsilon 1e-7
@@ -29,9 +29,9 @@ public final class Nadam extends Optimizer {
     private Variable decayPower;
     private Variable uProduct;
     private Variable beta2Power;
-    private Tensor momentumCoefficient;
-    private Tensor gradientCoefficient;
-    private Tensor secondMomentCorrection;
+    private StepScalar momentumCoefficient;
+    private StepScalar gradientCoefficient;
+    private StepScalar secondMomentCorrection;
 
     /** Keras' defaults: beta1 0.9, beta2 0.999, epsilon 1e-7. */
     public Nadam(double learningRate) {
@@ -64,22 +64,22 @@ public final class Nadam extends Optimizer {
         beta2Power = stepState(backend, "beta2_power", 1);
     }
 
-    /** {@code u = beta1 (1 - 0.5 decay)} for a device scalar {@code decay = 0.96^t}. */
-    private Tensor u(Tensor decay) {
+    /** {@code u = beta1 (1 - 0.5 decay)} for {@code decay = 0.96^t}. */
+    private StepScalar u(StepScalar decay) {
         return decay.mul(-0.5).add(1).mul(beta1);
     }
 
     @Override
     protected void beforeStep() {
-        decayPower.assign(decayPower.mul(MOMENTUM_DECAY));
-        Tensor uT = u(decayPower);
-        Tensor uNext = u(decayPower.mul(MOMENTUM_DECAY));
-        uProduct.assign(uProduct.mul(uT));
-        Tensor uProductNext = uProduct.mul(uNext);
-        beta2Power.assign(beta2Power.mul(beta2));
-        momentumCoefficient = uNext.div(uProductNext.neg().add(1));
-        gradientCoefficient = uT.neg().add(1).div(uProduct.neg().add(1));
-        secondMomentCorrection = beta2Power.neg().add(1);
+        StepScalar decay = write(decayPower, read(decayPower).mul(MOMENTUM_DECAY));
+        StepScalar uT = u(decay);
+        StepScalar uNext = u(decay.mul(MOMENTUM_DECAY));
+        StepScalar product = write(uProduct, read(uProduct).mul(uT));
+        StepScalar productNext = product.mul(uNext);
+        StepScalar beta2PowerNow = write(beta2Power, read(beta2Power).mul(beta2));
+        momentumCoefficient = uNext.div(productNext.neg().add(1));
+        gradientCoefficient = uT.neg().add(1).div(product.neg().add(1));
+        secondMomentCorrection = beta2PowerNow.neg().add(1);
     }
 
     @Override
@@ -88,9 +88,8 @@ public final class Nadam extends Optimizer {
         Variable v = slots[1];
         m.assignAdd(gradient.sub(m).mul(1 - beta1));
         v.assignAdd(gradient.square().sub(v).mul(1 - beta2));
-        Tensor mHat = m.mul(inDType(momentumCoefficient, variable.dtype()))
-                .add(gradient.mul(inDType(gradientCoefficient, variable.dtype())));
-        Tensor vHat = v.div(inDType(secondMomentCorrection, variable.dtype()));
-        variable.assignSub(mHat.mul(learningRateTensor(variable.dtype())).div(vHat.sqrt().add(epsilon)));
+        Tensor mHat = momentumCoefficient.scale(m).add(gradientCoefficient.scale(gradient));
+        Tensor vHat = secondMomentCorrection.divide(v);
+        variable.assignSub(learningRateScalar().scale(mHat).div(vHat.sqrt().add(epsilon)));
     }
 }

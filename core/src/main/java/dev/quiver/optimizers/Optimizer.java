@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -18,8 +19,14 @@ import java.util.function.Supplier;
  * the backend of the parameters: per-variable slots (momentum, second moments), the step count
  * ({@link #iterations()}, an int64 variable as Keras') and whatever a subclass derives from it (Adam's powers of
  * beta). So a training loop never moves data to the host, and a step traced once ({@link dev.quiver.TrainingStep})
- * replays correctly at any step count: nothing that changes from step to step is a host number (PyTorch calls such
- * optimizers "capturable").
+ * replays correctly at any step count: nothing that changes from step to step is a host number in a traced step
+ * (PyTorch calls such optimizers "capturable").
+ *
+ * <p>An eager step still computes its per-step numbers (the step count, the powers of beta, the coefficients) on the
+ * host while the host knows that state ({@link Variable#knownValue()}): it writes the new state to the device with
+ * one fill per variable and feeds the coefficients to the update as numbers, instead of some 25 backend calls on
+ * one-element tensors. A traced step, and every step after a compiled step has written the state, computes the same
+ * operations in the same order on the device ({@link StepScalar}), so both give the same numbers.
  *
  * <p>A call is all or nothing: {@link #applyGradients} checks every (gradient, variable) pair first, and a rejected
  * call changes no variable, creates no optimizer state and takes no step. Hyper-parameters are checked when the
@@ -45,6 +52,12 @@ public abstract class Optimizer {
     private final Set<Variable> warnedMissing = Collections.newSetFromMap(new IdentityHashMap<>());
     // made with the first step's state, on the parameters' backend
     private Variable iterations;
+    // every per-step state variable (the step count, the learning rate, a subclass's stepState): this step runs on the
+    // host when the host knows all of them
+    private final List<Variable> stepStates = new ArrayList<>();
+    private boolean stepOnHost;
+    // this step's learning rate: one per step, so that a device one is cast once per dtype for all variables
+    private StepScalar stepLearningRate;
 
     /**
      * An optimizer with the given step size.
@@ -74,22 +87,22 @@ public abstract class Optimizer {
         }
     }
 
-    /** The learning rate as a float64 device scalar (for the step's coefficients), after the first step's state. */
-    protected final Tensor learningRateTensor() {
-        return learningRateVariable;
-    }
-
-    /** The learning rate in {@code dtype}, on the device, cast once per step ({@link #inDType}). */
-    protected final Tensor learningRateTensor(DType dtype) {
-        return inDType(learningRateVariable, dtype);
+    /** This step's learning rate, for the update (from {@link #beforeStep()} on). */
+    protected final StepScalar learningRateScalar() {
+        return stepLearningRate;
     }
 
     /**
      * How many steps {@link #applyGradients} has taken (Keras' {@code optimizer.iterations}), replays of a compiled
-     * step included: the count lives on the device, so this reads it (and waits for pending work).
+     * step included: once a compiled step has taken steps the count lives only on the device, so this reads it (and
+     * waits for pending work).
      */
     public long iterations() {
-        return iterations == null ? 0 : iterations.longValue();
+        if (iterations == null) {
+            return 0;
+        }
+        OptionalDouble known = iterations.knownValue();
+        return known.isPresent() ? (long) known.getAsDouble() : iterations.longValue();
     }
 
     /** The step count as a device variable (int64 scalar), null before the first step; subclasses derive from it. */
@@ -140,12 +153,23 @@ public abstract class Optimizer {
             }
             if (iterations == null) {
                 Variable first = variables.get(0);
-                iterations = new Variable(Tensor.scalar(first.backend(), 0, DType.INT64), "iterations", false);
+                // assigned from the host, so that the host knows the count (Variable.knownValue)
+                iterations = new Variable(Tensor.scalar(first.backend(), 0, DType.INT64), "iterations", false)
+                        .assign(0);
                 learningRateVariable = stepState(first.backend(), "learning_rate", learningRate);
+                stepStates.add(iterations);
                 createStepState(first.backend());
             }
-            iterations.assignAdd(1);
-            castCache.clear();
+            stepOnHost = true;
+            for (Variable stepState : stepStates) {
+                stepOnHost &= stepState.knownValue().isPresent();
+            }
+            if (stepOnHost) {
+                iterations.assign(iterations.knownValue().getAsDouble() + 1);
+            } else {
+                iterations.assignAdd(1);
+            }
+            stepLearningRate = read(learningRateVariable);
             beforeStep();
             for (int i = 0; i < gradients.size(); i++) {
                 Tensor gradient = gradients.get(i);
@@ -249,24 +273,41 @@ public abstract class Optimizer {
     }
 
     /**
-     * {@code coefficient} (a float64 device scalar of this step) in {@code dtype}, cast once per step and dtype
-     * however many variables use it: the cache is cleared before each {@link #beforeStep()}.
+     * A float64 scalar variable on {@code backend} for step-dependent state, starting at {@code initial}: read it with
+     * {@link #read} and write it with {@link #write} in {@link #beforeStep()}.
      */
-    protected final Tensor inDType(Tensor coefficient, DType dtype) {
-        return castCache.computeIfAbsent(coefficient, c -> new java.util.EnumMap<>(DType.class))
-                .computeIfAbsent(dtype, coefficient::cast);
+    protected final Variable stepState(Backend backend, String name, double initial) {
+        // assigned from the host, so that the host knows the value and eager steps start on the host
+        Variable state = new Variable(Tensor.scalar(backend, initial, DType.FLOAT64), name, false).assign(initial);
+        stepStates.add(state);
+        return state;
     }
 
-    private final Map<Tensor, Map<DType, Tensor>> castCache = new IdentityHashMap<>();
+    /**
+     * The value of a {@link #stepState} variable in this step: a host number while the host knows every step state
+     * (eager steps), else the variable itself (traced steps, and eager steps once a compiled step writes the state).
+     */
+    protected final StepScalar read(Variable state) {
+        return stepOnHost ? StepScalar.of(state.knownValue().getAsDouble()) : StepScalar.of(state);
+    }
 
-    /** A float64 scalar variable on {@code backend} for step-dependent state, starting at {@code initial}. */
-    protected static Variable stepState(Backend backend, String name, double initial) {
-        return new Variable(Tensor.scalar(backend, initial, DType.FLOAT64), name, false);
+    /**
+     * Stores {@code value} in a {@link #stepState} variable (a fill from the host, or an assign on the device) and
+     * returns what reads it from now on in this step.
+     */
+    protected final StepScalar write(Variable state, StepScalar value) {
+        if (stepOnHost) {
+            state.assign(value.hostValue());
+            return value;
+        }
+        state.assign(value.tensorOn(state.backend()));
+        return StepScalar.of(state);
     }
 
     /**
      * Called once per step before the variables are updated, after {@link #iterationsVariable()} counted the step:
-     * derive the step's coefficients here, as device tensors, never as host numbers that change with the step.
+     * derive the step's coefficients here from {@link #read} state as {@link StepScalar}s, never from host numbers of
+     * the subclass that change with the step (a compiled step would replay them as constants).
      */
     protected void beforeStep() {
     }

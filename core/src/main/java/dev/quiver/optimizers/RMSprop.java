@@ -56,7 +56,7 @@ public final class RMSprop extends Optimizer {
         } else {
             denominator = velocity.add(epsilon);
         }
-        Tensor increment = gradient.mul(learningRateTensor(variable.dtype())).div(denominator.sqrt());
+        Tensor increment = learningRateScalar().scale(gradient).div(denominator.sqrt());
         if (momentum > 0) {
             Variable accumulated = slots[1];
             accumulated.assign(accumulated.mul(momentum).add(increment));

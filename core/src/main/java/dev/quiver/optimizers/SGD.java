@@ -40,7 +40,7 @@ public final class SGD extends Optimizer {
 
     @Override
     protected void update(Variable variable, Tensor gradient, Variable[] slots) {
-        Tensor scaledGradient = gradient.mul(learningRateTensor(variable.dtype()));
+        Tensor scaledGradient = learningRateScalar().scale(gradient);
         if (momentum == 0) {
             variable.assignSub(scaledGradient);
             return;

@@ -10,6 +10,7 @@ import dev.quiver.DType;
 import dev.quiver.GradientTape;
 import dev.quiver.TestAccess;
 import dev.quiver.Tensor;
+import dev.quiver.TrainingStep;
 import dev.quiver.Variable;
 import dev.quiver.optimizers.Adam;
 import dev.quiver.optimizers.GradientAndVariable;
@@ -17,6 +18,7 @@ import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.RMSprop;
 import dev.quiver.optimizers.SGD;
+import dev.quiver.optimizers.StepScalar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -209,6 +211,95 @@ public abstract class OptimizerConformance extends BackendConformance {
     @EnumSource(Case.class)
     public void float32MatchesKerasFormulas(Case testCase) {
         runAgainstReference(testCase, DType.FLOAT32);
+    }
+
+    /**
+     * An eager step computes the step's numbers on the host, a compiled step on the device, and an eager step after a
+     * compiled one on the device again (the replays own the state): mixed in any order, with the learning rate changed
+     * between them, they give the eager loop's bits (compiled without fusion).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Case.class)
+    public void eagerStepsAndCompiledReplaysMixedGiveTheEagerLoopsBits(Case testCase) {
+        for (DType dtype : List.of(DType.FLOAT32, DType.FLOAT64)) {
+            Tensor c = Tensor.constant(C, dtype);
+            Variable eager = new Variable(Tensor.constant(INITIAL, dtype), "eager");
+            Variable mixed = new Variable(Tensor.constant(INITIAL, dtype), "mixed");
+            Optimizer eagerOptimizer = testCase.optimizer.get();
+            Optimizer mixedOptimizer = testCase.optimizer.get();
+            Supplier<Tensor> eagerLoss = () -> c.mul(eager.square()).sum().add(eager.sum());
+            Supplier<Tensor> mixedLoss = () -> c.mul(mixed.square()).sum().add(mixed.sum());
+            try (TrainingStep compiled = TrainingStep.compile(mixedOptimizer, List.of(mixed), mixedLoss, false)) {
+                // eager steps; compiled ones (the first run: its eager first step, the trace, a replay); eager again;
+                // a new learning rate; replays; eager
+                String[] phases = {"eager 2", "compiled 3", "eager 2", "rate", "compiled 3", "eager 2"};
+                int steps = 0;
+                for (String phase : phases) {
+                    if (phase.equals("rate")) {
+                        eagerOptimizer.setLearningRate(eagerOptimizer.learningRate() / 2);
+                        mixedOptimizer.setLearningRate(mixedOptimizer.learningRate() / 2);
+                        continue;
+                    }
+                    int count = Integer.parseInt(phase.substring(phase.indexOf(' ') + 1));
+                    for (int i = 0; i < count; i++) {
+                        eagerOptimizer.minimize(eagerLoss, List.of(eager));
+                    }
+                    if (phase.startsWith("eager")) {
+                        for (int i = 0; i < count; i++) {
+                            mixedOptimizer.minimize(mixedLoss, List.of(mixed));
+                        }
+                    } else {
+                        compiled.run(count);
+                    }
+                    steps += count;
+                    String where = testCase + " " + dtype + " after " + steps + " steps (" + phase + ")";
+                    assertArrayEquals(eager.toDoubleArray(), mixed.toDoubleArray(), where);
+                    assertEquals(steps, mixedOptimizer.iterations(), where);
+                    assertEquals(steps, eagerOptimizer.iterations(), where);
+                }
+            }
+        }
+    }
+
+    /**
+     * The two forms of a step's numbers are twins: a formula of {@link StepScalar}s gives the same bits on the host as
+     * on the device (and with one operand of each), and so do the updates that use them, in float32 and float64.
+     */
+    @Test
+    public void stepScalarsGiveTheSameBitsOnTheHostAndOnTheDevice() {
+        Tensor x32 = Tensor.constant(new double[] {0.1, -2.5, 3e-4, 7}, DType.FLOAT32);
+        Tensor x64 = Tensor.constant(new double[] {0.1, -2.5, 3e-4, 7}, DType.FLOAT64);
+        double power = 1;
+        double decay = 1;
+        for (int step = 1; step <= 40; step++) {
+            power *= 0.999;
+            decay *= 0.96;
+            StepScalar powerOnDevice = StepScalar.of(Tensor.scalar(power, DType.FLOAT64));
+            StepScalar decayOnDevice = StepScalar.of(Tensor.scalar(decay, DType.FLOAT64));
+            StepScalar[][] operands = {{StepScalar.of(power), StepScalar.of(decay)}, {powerOnDevice, decayOnDevice},
+                    {StepScalar.of(power), decayOnDevice}, {powerOnDevice, StepScalar.of(decay)}};
+            double[] expected = null;
+            for (StepScalar[] pair : operands) {
+                // Adam's and Nadam's shapes of formula: sqrt(1 - p) * u / (1 - p u), u = 0.9 (1 - 0.5 d)
+                StepScalar u = pair[1].mul(-0.5).add(1).mul(0.9);
+                StepScalar coefficient = pair[0].neg().add(1).sqrt().mul(u).div(pair[0].mul(u).neg().add(1));
+                double[] values = new double[9];
+                values[0] = coefficient.scale(Tensor.scalar(1.0, DType.FLOAT64)).doubleValue();
+                float[] scaled = coefficient.scale(x32).toFloatArray();
+                float[] divided = coefficient.divide(x32).toFloatArray();
+                for (int i = 0; i < 4; i++) {
+                    values[1 + i] = scaled[i];
+                    values[5 + i] = divided[i];
+                }
+                assertArrayEquals(coefficient.scale(x64).toDoubleArray(), x64.mul(values[0]).toDoubleArray(),
+                        "float64 scale at step " + step);
+                if (expected == null) {
+                    expected = values;
+                } else {
+                    assertArrayEquals(expected, values, "step " + step + ": " + pair[0] + ", " + pair[1]);
+                }
+            }
+        }
     }
 
     @Test

@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.quiver.CompiledFunction;
 import dev.quiver.DType;
+import dev.quiver.Quiver;
 import dev.quiver.Shape;
 import dev.quiver.Tensor;
 import dev.quiver.Variable;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,5 +142,39 @@ public abstract class VariableConformance extends BackendConformance {
         assertArrayEquals(new int[] {1, 2}, ints.toIntArray(), "a number the dtype cannot hold changes nothing");
         assertEquals("f", f.name());
         assertEquals(Variable.DEFAULT_NAME, new Variable(Tensor.ones(1), null).name(), "null name: the default");
+    }
+
+    @Test
+    public void theHostKnowsAValueAssignedFromJavaUntilAnotherWriteOrACompiledStepWritesIt() {
+        Variable count = new Variable(Tensor.scalar(0.0, DType.FLOAT64), "count", false);
+        assertEquals(OptionalDouble.empty(), count.knownValue(), "made from a tensor: only the device knows it");
+        count.assign(3);
+        assertEquals(OptionalDouble.of(3), count.knownValue());
+        count.assignAdd(1);
+        assertEquals(OptionalDouble.empty(), count.knownValue(), "computed on the device");
+        assertEquals(4.0, count.doubleValue());
+        Variable single = new Variable(Tensor.scalar(0.0, DType.FLOAT32), "single", false);
+        single.assign(0.1);
+        assertEquals(OptionalDouble.of((float) 0.1), single.knownValue(), "what the float32 variable holds");
+        count.assign(5);
+        assertThrows(IllegalArgumentException.class, () -> count.assign(Tensor.ones(3)), "float32 (3,)");
+        assertEquals(OptionalDouble.of(5), count.knownValue(), "a rejected write changes nothing");
+
+        Variable read = new Variable(Tensor.scalar(0.0, DType.FLOAT64), "read", false).assign(2);
+        List<OptionalDouble> whileTracing = new ArrayList<>();
+        try (CompiledFunction addTo = Quiver.function(inputs -> {
+            whileTracing.add(count.knownValue());
+            count.assignAdd(inputs.getFirst().mul(read));
+            return List.of(count.value());
+        })) {
+            Tensor one = Tensor.scalar(1.0, DType.FLOAT64);
+            addTo.call(one);                                      // traced: 5 + 2
+            assertEquals(List.of(OptionalDouble.empty()), whileTracing, "a replay will find another value");
+            count.assign(10);
+            assertEquals(OptionalDouble.empty(), count.knownValue(), "the compiled function writes it: for good");
+            assertEquals(12.0, addTo.call(one).getFirst().doubleValue(), "replayed: 10 + 2");
+            assertEquals(12.0, count.doubleValue());
+            assertEquals(OptionalDouble.of(2), read.knownValue(), "only read by the compiled function");
+        }
     }
 }
