@@ -631,8 +631,10 @@ final class FusedLoop {
 
     /**
      * What one call needs to know, worked out once by the calling thread and only read by the workers: each
-     * register's kind, dtype and scratch row, each operand's merged dimensions, and the chunk grid. One per thread,
-     * reused from call to call (its arrays grow to the largest kernel seen), so a call allocates nothing.
+     * register's kind, dtype and scratch row, each operand's merged dimensions, and the chunk grid. One per kernel
+     * per thread, reused from call to call: the kernel's steps are read once, and the register kinds, in-place outputs
+     * and scratch rows are planned again only when the layout differs from the last call's, so a replay neither
+     * allocates nor plans.
      */
     private static final class Plan {
         FusedElementwise kernel;
