@@ -272,8 +272,7 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
                     + outputs.length + " outputs; at least one, at most one per output");
         }
         int[] block = inputs[0].shape();
-        int[] reducedShape = {block[0], block[2]};
-        List<DType> types = outputTypes();
+        // no allocation unless it fails: a compiled step's replay calls this for every fused reduction
         for (int j = 0; j < outputs.length; j++) {
             boolean reducedOutput = j < reductions.length;
             if (reducedOutput && reductions[j] != Primitive.SUM && reductions[j] != Primitive.MAX
@@ -282,11 +281,13 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
                         + (reductions[j] == null ? null : reductions[j].opName()) + ", not SUM, MAX or MIN");
             }
             StridedView out = outputs[j];
-            int[] expected = reducedOutput ? reducedShape : block;
-            if (out == null || !Arrays.equals(out.shape(), expected) || !out.isContiguous()
-                    || out.dtype() != types.get(j) || out.buffer() instanceof HostScalar) {
+            DType type = registerType(this.outputs[j]);
+            if (out == null || !(reducedOutput ? out.rank() == 2 && out.shape()[0] == block[0]
+                    && out.shape()[1] == block[2] : Arrays.equals(out.shape(), block)) || !out.isContiguous()
+                    || out.dtype() != type || out.buffer() instanceof HostScalar) {
+                int[] expected = reducedOutput ? new int[] {block[0], block[2]} : block;
                 throw new IllegalArgumentException(method + " " + this + ": output " + j + " must be a contiguous "
-                        + types.get(j) + " buffer of shape " + Arrays.toString(expected) + " ("
+                        + type + " buffer of shape " + Arrays.toString(expected) + " ("
                         + (reducedOutput ? reductions[j].opName() + " over axis 1 of the block" : "written") + "), got "
                         + out);
             }

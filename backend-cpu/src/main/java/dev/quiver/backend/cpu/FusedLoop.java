@@ -317,12 +317,7 @@ final class FusedLoop {
     void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.planFor(kernel);
-        kernel.checkOperands("cpu: fusedReduce", inputs, outputs.length);
-        if (!reduceOperandsFit(kernel, plan.outputsOf(kernel), inputs, reductions, outputs)) {
-            kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);   // throws, with the reason
-            throw new IllegalStateException("cpu: fusedReduce " + kernel + ": operands refused here but accepted by "
-                    + "FusedElementwise.checkReduceOperands");
-        }
+        kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);
         int[] block = inputs[0].shape();
         int outer = block[0];
         int reduced = block[1];
@@ -365,38 +360,6 @@ final class FusedLoop {
         } finally {
             plan.clear();
         }
-    }
-
-    /**
-     * The conditions of {@link FusedElementwise#checkReduceOperands} after {@code checkOperands}, without its
-     * allocation (it builds the list of output dtypes on every call, and a replayed step must not allocate): a call
-     * that fails here is handed to it for the message.
-     */
-    private static boolean reduceOperandsFit(FusedElementwise kernel, int[] registers, StridedView[] inputs,
-            Primitive[] reductions, StridedView[] outputs) {
-        if (inputs.length == 0 || inputs[0].rank() != 3 || reductions.length == 0
-                || reductions.length > outputs.length) {
-            return false;
-        }
-        int[] block = inputs[0].shape();
-        for (int j = 0; j < outputs.length; j++) {
-            StridedView out = outputs[j];
-            if (out == null || !out.isContiguous() || out.dtype() != kernel.registerType(registers[j])
-                    || out.buffer() instanceof HostScalar) {
-                return false;
-            }
-            int[] shape = out.shape();
-            if (j < reductions.length) {
-                Primitive op = reductions[j];
-                if (op != Primitive.SUM && op != Primitive.MAX && op != Primitive.MIN || shape.length != 2
-                        || shape[0] != block[0] || shape[1] != block[2]) {
-                    return false;
-                }
-            } else if (!Arrays.equals(shape, block)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
@@ -648,8 +611,10 @@ final class FusedLoop {
 
     /**
      * What one call needs to know, worked out once by the calling thread and only read by the workers: each
-     * register's kind, dtype and scratch row, each operand's merged dimensions, and the chunk grid. One per thread,
-     * reused from call to call (its arrays grow to the largest kernel seen), so a call allocates nothing.
+     * register's kind, dtype and scratch row, each operand's merged dimensions, and the chunk grid. One per kernel
+     * per thread, reused from call to call: the kernel's steps are read once, and the register kinds, in-place outputs
+     * and scratch rows are planned again only when the layout differs from the last call's, so a replay neither
+     * allocates nor plans.
      */
     private static final class Plan {
         FusedElementwise kernel;
