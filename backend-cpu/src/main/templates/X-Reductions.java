@@ -176,7 +176,20 @@ final class $Dtype$Reductions implements Simd.FloatingReductions {
             acc2 = acc2.add($Vector$.fromArray(S, x, second + i));
             acc3 = acc3.add($Vector$.fromArray(S, x, second + i + lanes));
         }
-        return (double) acc0.add(acc1).reduceLanes(VectorOperators.ADD) + acc2.add(acc3).reduceLanes(VectorOperators.ADD);
+        return addLanesInOrder(acc0.add(acc1)) + addLanesInOrder(acc2.add(acc3));
+    }
+
+    /**
+     * The lanes of {@code v} added in lane order, in double. Not {@code reduceLanes(ADD)}: its order is the JIT's
+     * choice (C2 reassociates, the interpreter adds in order), so a sum's bits depended on whether the method had been
+     * compiled yet, and an eager loop and its compiled replay could differ in the last bit.
+     */
+    private static double addLanesInOrder($Vector$ v) {
+        double sum = 0;
+        for (int lane = 0; lane < S.length(); lane++) {
+            sum += v.lane(lane);
+        }
+        return sum;
     }
 
     /** Sum of a block with four independent vector accumulators (hides the add latency), tail in double. */
@@ -196,7 +209,7 @@ final class $Dtype$Reductions implements Simd.FloatingReductions {
         for (; i + lanes <= n; i += lanes) {
             acc0 = acc0.add($Vector$.fromArray(S, x, xo + i));
         }
-        double sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        double sum = addLanesInOrder(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             sum += x[xo + i];
         }

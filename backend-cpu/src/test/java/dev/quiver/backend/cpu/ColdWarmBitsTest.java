@@ -45,6 +45,50 @@ class ColdWarmBitsTest {
         }
     }
 
+    /**
+     * A row SUM gives the same bits cold and warm. Its vector accumulators used to be added with
+     * {@code reduceLanes(ADD)}, whose order is the JIT's: an eager loop and its compiled replay of the same calls then
+     * differed in a last bit, depending on when C2 compiled the reduction.
+     */
+    @Test
+    void aFloatingSumGivesTheSameBitsColdAndWarm() {
+        int bits = VectorShape.preferredShape().vectorBitSize();
+        for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            String kernel = dtype == DType.FLOAT32 ? "Float32Reductions" : "Float64Reductions";
+            // lengths through the block paths: a short row, one block with a tail, two blocks side by side
+            for (int n : new int[] {64, 1000, 5000}) {
+                Simd.FloatingReductions sums = Simd.load(Simd.FloatingReductions.class, kernel, bits);
+                java.util.Random random = new java.util.Random(n);
+                double[] values = new double[n];
+                for (int i = 0; i < n; i++) {
+                    // magnitudes over many binades, both signs: the order of the additions shows in the last bit
+                    values[i] = random.nextGaussian() * Math.pow(2, random.nextInt(40) - 20);
+                }
+                Object in = dtype == DType.FLOAT32 ? toFloats(values) : values;
+                Object cold = sum(sums, in, n, dtype);
+                Object warm = null;
+                for (int call = 0; call < WARM_CALLS * 4; call++) {
+                    warm = sum(sums, in, n, dtype);
+                }
+                assertEquals(bitsOf(cold), bitsOf(warm), "sum of " + n + " " + dtype + ": cold and warm bits differ");
+            }
+        }
+    }
+
+    private static Object sum(Simd.FloatingReductions sums, Object in, int n, DType dtype) {
+        Object out = dtype == DType.FLOAT32 ? new float[1] : new double[1];
+        sums.reduce(Primitive.SUM, in, 0, out, 0, 1, n, 1);
+        return out;
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return floats;
+    }
+
     private static Object run(Simd.FloatingRows rows, ElementwiseOps.Definition definition, Object a, Object b,
                               DType dtype) {
         Object out = dtype == DType.FLOAT32 ? new float[N] : new double[N];
