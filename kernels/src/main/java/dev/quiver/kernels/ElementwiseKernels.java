@@ -127,8 +127,8 @@ public final class ElementwiseKernels {
         StringBuilder body = new StringBuilder(helper);
         String fill = op == null ? ", " + typeName(output) + " value" : "";
         for (int rank = 0; rank <= MAX_STRIDED_RANK; rank++) {
-            body.append(kernel(kernelName(name, rank), rank, List.of(output), inputs, valueInputs, fill, status, "",
-                    List.of(expression)));
+            body.append(kernel(kernelName(name, rank), rank, List.of(output), inputs, valueInputs, DrawnInputs.NONE,
+                    fill, status, "", List.of(expression)));
         }
         return new KernelSource(name, body.toString(), defines);
     }
@@ -196,12 +196,16 @@ public final class ElementwiseKernels {
      * {@code inputs} read into locals {@code x0, x1, ...}; {@code statements} (lines, may be empty) then compute, and
      * output {@code j} receives {@code results.get(j)}. An input whose bit is set in {@code valueInputs} is a by-value
      * argument {@code inI_value}, with no offset and no strides (every element is that value), in the position its
-     * pointer would have had. Every input is read before any output is written, so an output may alias an input.
+     * pointer would have had. A {@code draws} input is generated where it is read ({@link DrawnInputs}): its seed in
+     * place of the pointer, its offset the stream element of buffer index 0, its scale and shift after it, and
+     * strides as an input in memory. Every input is read before any output is written, so an output may alias an
+     * input.
      * {@code rank} 0 is the contiguous kernel; {@code extraParameters} ({@code ", q_f32 value"} of a fill) follow
      * the inputs.
      */
     static String kernel(String name, int rank, List<DType> outputs, List<DType> inputs, int valueInputs,
-                         String extraParameters, boolean status, String statements, List<String> results) {
+                         DrawnInputs draws, String extraParameters, boolean status, String statements,
+                         List<String> results) {
         List<String> outs = outputs.size() == 1 ? List.of("out")
                 : java.util.stream.IntStream.range(0, outputs.size()).mapToObj(j -> "out" + j).toList();
         StringBuilder k = new StringBuilder();
@@ -213,6 +217,9 @@ public final class ElementwiseKernels {
         for (int i = 0; i < inputs.size(); i++) {
             if (byValue(valueInputs, i)) {
                 k.append(", ").append(typeName(inputs.get(i))).append(" in").append(i).append("_value");
+            } else if (draws.drawn(i)) {
+                k.append(", q_u64 in").append(i).append("_seed, q_i64 in").append(i).append("_offset")
+                        .append(DrawnInputs.scaleAndShiftParameters(i, inputs.get(i)));
             } else {
                 k.append(", GLOBAL const ").append(typeName(inputs.get(i))).append("* in").append(i)
                         .append(", q_i64 in").append(i).append("_offset");
@@ -261,8 +268,10 @@ public final class ElementwiseKernels {
             }
         }
         for (int i = 0; i < inputs.size(); i++) {
-            k.append("        ").append(typeName(inputs.get(i))).append(" x").append(i).append(" = in").append(i)
-                    .append(byValue(valueInputs, i) ? "_value" : "[at" + i + "]").append(";\n");
+            k.append("        ").append(typeName(inputs.get(i))).append(" x").append(i).append(" = ")
+                    .append(byValue(valueInputs, i) ? "in" + i + "_value"
+                            : draws.drawn(i) ? draws.load(i, inputs.get(i), "at" + i) : "in" + i + "[at" + i + "]")
+                    .append(";\n");
         }
         k.append(statements);
         for (int j = 0; j < outs.size(); j++) {

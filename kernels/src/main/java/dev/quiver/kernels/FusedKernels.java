@@ -43,6 +43,15 @@ public final class FusedKernels {
      * taken by value ({@code valueInputs}, a bit per input): equal kernels get equal names on every run.
      */
     public static String programName(FusedElementwise kernel, int valueInputs) {
+        return programName(kernel, valueInputs, DrawnInputs.NONE);
+    }
+
+    /**
+     * {@link #programName(FusedElementwise, int)} plus the drawn inputs' {@link DrawnInputs#nameSuffix}: which inputs
+     * are drawn and how, never a draw's seed or position (kernel arguments), so every replay of a compiled step
+     * reuses one program.
+     */
+    public static String programName(FusedElementwise kernel, int valueInputs, DrawnInputs draws) {
         StringBuilder name = new StringBuilder("fused_").append(hash(kernel.toString()));
         if (valueInputs != 0) {
             name.append("_v");
@@ -52,7 +61,7 @@ public final class FusedKernels {
                 }
             }
         }
-        return name.toString();
+        return name.append(draws.nameSuffix(kernel.inputTypes().size())).toString();
     }
 
     /** Whether a step divides integers, so the program takes the status word. */
@@ -73,16 +82,26 @@ public final class FusedKernels {
      * inner dimensions, then every strided operand's strides (outputs first).
      */
     public static KernelSource source(FusedElementwise kernel, int valueInputs, int rank, Map<String, String> defines) {
-        String name = ElementwiseKernels.kernelName(programName(kernel, valueInputs), rank);
+        return source(kernel, valueInputs, DrawnInputs.NONE, rank, defines);
+    }
+
+    /**
+     * {@link #source(FusedElementwise, int, int, Map)} with the inputs of {@code draws} generated where they are read
+     * ({@link DrawnInputs}): in place of an input's pointer and offset, its seed, the stream element of its buffer
+     * index 0, and its scale and shift; its strides as any input's in memory.
+     */
+    public static KernelSource source(FusedElementwise kernel, int valueInputs, DrawnInputs draws, int rank,
+                                      Map<String, String> defines) {
+        String name = ElementwiseKernels.kernelName(programName(kernel, valueInputs, draws), rank);
         StringBuilder statements = new StringBuilder();
         List<String> results = new ArrayList<>();
         String helpers = chain(kernel, statements, "        ");
         for (int output : kernel.outputs()) {
             results.add(register(kernel, output));
         }
-        String body = helpers + ElementwiseKernels.kernel(name, rank, kernel.outputTypes(), kernel.inputTypes(),
-                valueInputs, "", usesStatus(kernel), statements.toString(), results);
-        return new KernelSource(name, body, defines);
+        String body = draws.helpers() + helpers + ElementwiseKernels.kernel(name, rank, kernel.outputTypes(),
+                kernel.inputTypes(), valueInputs, draws, "", usesStatus(kernel), statements.toString(), results);
+        return new KernelSource(name, body, draws.defines(kernel.inputTypes(), defines));
     }
 
     /**
@@ -104,6 +123,17 @@ public final class FusedKernels {
      */
     public static KernelSource reduceSource(FusedElementwise kernel, int valueInputs, Primitive[] reductions,
                                             String name, Map<String, String> loopDefines) {
+        return reduceSource(kernel, valueInputs, DrawnInputs.NONE, reductions, name, loopDefines);
+    }
+
+    /**
+     * {@link #reduceSource(FusedElementwise, int, Primitive[], String, Map)} with the inputs of {@code draws}
+     * generated where they are read ({@link DrawnInputs}): each takes four arguments, its seed, the stream element
+     * of its buffer index 0 (the view's offset), its scale and shift; its view is contiguous, so the block's strides
+     * are its own.
+     */
+    public static KernelSource reduceSource(FusedElementwise kernel, int valueInputs, DrawnInputs draws,
+                                            Primitive[] reductions, String name, Map<String, String> loopDefines) {
         int[] outputs = kernel.outputs();
         if (reductions.length == 0 || reductions.length > outputs.length) {
             throw new IllegalArgumentException("fusedReduce: " + kernel + " has " + outputs.length + " outputs for "
@@ -118,17 +148,24 @@ public final class FusedKernels {
             prologue.append(j == 0 ? "" : ", ").append(reductions[j].opName());
         }
         prologue.append(" of its first ").append(reductions.length).append(" outputs, the rest written */\n")
-                .append(helpers);
+                .append(draws.helpers()).append(helpers);
         StringBuilder parameters = new StringBuilder();
         StringBuilder row = new StringBuilder();
         StringBuilder visit = new StringBuilder();
         for (int i = 0; i < inputs.size(); i++) {
             String type = ElementwiseKernels.typeName(inputs.get(i));
             parameters.append(i == 0 ? "" : ", ");
-            visit.append("    ").append(type).append(" x").append(i).append(" = in").append(i);
+            visit.append("    ").append(type).append(" x").append(i).append(" = ");
             if (ElementwiseKernels.byValue(valueInputs, i)) {
                 parameters.append(type).append(" in").append(i).append("_value");
-                visit.append("_value;\n");
+                visit.append("in").append(i).append("_value;\n");
+            } else if (draws.drawn(i)) {
+                // the stream element of buffer index 0, then the contiguous block's own strides
+                parameters.append("q_u64 in").append(i).append("_seed, q_i64 in").append(i).append("_offset")
+                        .append(DrawnInputs.scaleAndShiftParameters(i, inputs.get(i)));
+                row.append(" q_i64 at").append(i).append(" = in").append(i)
+                        .append("_offset + (o) * reduced * inner + (i);");
+                visit.append(draws.load(i, inputs.get(i), "at" + i + " + (r) * inner")).append(";\n");
             } else {
                 parameters.append("GLOBAL const ").append(type).append("* in").append(i).append(", q_i64 in")
                         .append(i).append("_offset");
@@ -137,7 +174,8 @@ public final class FusedKernels {
                 }
                 row.append(" q_i64 at").append(i).append(" = in").append(i).append("_offset + (o) * in").append(i)
                         .append("_stride0 + (i) * in").append(i).append("_stride2;");
-                visit.append("[at").append(i).append(" + (r) * in").append(i).append("_stride1];\n");
+                visit.append("in").append(i).append("[at").append(i).append(" + (r) * in").append(i)
+                        .append("_stride1];\n");
             }
         }
         if (usesStatus(kernel)) {
@@ -175,7 +213,7 @@ public final class FusedKernels {
                 .append("#define ROW(o, i) ").append(rowText).append('\n')
                 .append("#define ACCUMULATORS(X)").append(accumulators).append('\n')
                 .append("#define VISIT(r) \\\n").append(visitText).append("\n\n");
-        return new KernelSource(name, prologue + Dialect.resource("reduce.qk"), loopDefines);
+        return new KernelSource(name, prologue + Dialect.resource("reduce.qk"), draws.defines(inputs, loopDefines));
     }
 
     /** The combining macro of {@code reduce.qk} for {@code op} on {@code dtype} (NaN-propagating for floats). */

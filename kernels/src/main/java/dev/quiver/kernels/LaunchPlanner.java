@@ -2,6 +2,7 @@ package dev.quiver.kernels;
 
 import dev.quiver.DType;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.Primitive;
@@ -237,7 +238,10 @@ public final class LaunchPlanner {
         int rank = contiguous ? 0 : Math.max(1, layout.rank());
         // n, a pointer and an offset per operand (a value: one), the fill value, the status word: then per kernel
         // dimension one size (but the first) and a stride per operand in memory
-        int fixedArguments = 1 + 2 * all.length - valueCount + (fillValue != null ? 1 : 0) + (status ? 1 : 0);
+        // (a drawn input: its seed and start where a pointer and offset would be, then its scale and shift)
+        int drawnCount = DrawnInputs.of(inputs.toArray(StridedView[]::new)).count();
+        int fixedArguments = 1 + 2 * all.length - valueCount + 2 * drawnCount + (fillValue != null ? 1 : 0)
+                + (status ? 1 : 0);
         int maxKernelRank = Math.min(ElementwiseKernels.MAX_STRIDED_RANK,
                 (MAX_KERNEL_ARGUMENTS - fixedArguments + 1) / (views.length + 1));
         if (fixedArguments > MAX_KERNEL_ARGUMENTS || !contiguous && maxKernelRank < 1) {
@@ -274,6 +278,8 @@ public final class LaunchPlanner {
             for (int o = 0, v = 0; o < all.length; o++) {
                 if (all[o].buffer() instanceof HostScalar scalar) {
                     args.add(KernelArg.scalar(scalar.dtype(), scalar.value()));
+                } else if (all[o].buffer() instanceof Drawn draw) {
+                    args.addAll(DrawnInputs.arguments(draw, offsets[v++]));
                 } else {
                     args.add(new KernelArg.Buffer(views[v].buffer()));
                     args.add(new KernelArg.I64(offsets[v++]));
@@ -304,7 +310,8 @@ public final class LaunchPlanner {
      * Which fused program: the chain, its by-value inputs, and the layout's kernel rank (elementwise) or the
      * reductions of its first outputs (reduce).
      */
-    private record FusedKey(FusedElementwise kernel, int valueInputs, int rank, List<Primitive> reductions) {
+    private record FusedKey(FusedElementwise kernel, int valueInputs, DrawnInputs draws, int rank,
+                            List<Primitive> reductions) {
     }
 
     /**
@@ -323,13 +330,14 @@ public final class LaunchPlanner {
         }
         List<StridedView> inputList = List.of(inputs);
         int valueInputs = valueInputs(inputList);
+        DrawnInputs draws = DrawnInputs.of(inputs);
         StridedView[] all = new StridedView[outputs.length + inputs.length];
         System.arraycopy(outputs, 0, all, 0, outputs.length);
         System.arraycopy(inputs, 0, all, outputs.length, inputs.length);
         OpDescription description = new OpDescription(kernel, all, outputs.length, "");
         return elementwiseLaunches(outputs, inputList, null, FusedKernels.usesStatus(kernel), description,
-                rank -> fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, rank, null),
-                        key -> FusedKernels.source(kernel, valueInputs, rank, baseDefines)), true);
+                rank -> fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, draws, rank, null),
+                        key -> FusedKernels.source(kernel, valueInputs, draws, rank, baseDefines)), true);
     }
 
     /**
@@ -376,6 +384,13 @@ public final class LaunchPlanner {
         if (reducedOutputs == 0) {
             return List.of();
         }
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].buffer() instanceof Drawn && !inputs[i].isContiguous()) {
+                // the kernel walks a drawn input by the block's own strides (four arguments, not seven)
+                throw new IllegalArgumentException(method + ": input " + i + " of " + kernel + " is " + inputs[i]
+                        + ", a view of a drawn buffer that is not contiguous; a drawn input must be contiguous");
+            }
+        }
         long chunks = reduceChunks(inputs[0]);
         int valueInputs = valueInputs(List.of(inputs));
         StridedView[] all = new StridedView[outputs.length + inputs.length];
@@ -421,13 +436,15 @@ public final class LaunchPlanner {
     private Launch reduceChainLaunch(FusedElementwise kernel, int valueInputs, StridedView[] inputs,
                                      Primitive[] reductions, StridedView[] outputs, long reduced, long inner,
                                      long chunks, OpDescription description) {
-        KernelSource source = fusedReduceSource(kernel, valueInputs, reductions);
+        KernelSource source = fusedReduceSource(kernel, valueInputs, DrawnInputs.of(inputs), reductions);
         boolean status = FusedKernels.usesStatus(kernel);
         List<KernelArg> args = new ArrayList<>(List.of(new KernelArg.I64(reduced), new KernelArg.I64(inner),
                 new KernelArg.I64(chunks)));
         for (StridedView input : inputs) {
             if (input.buffer() instanceof HostScalar scalar) {
                 args.add(KernelArg.scalar(scalar.dtype(), scalar.value()));
+            } else if (input.buffer() instanceof Drawn draw) {
+                args.addAll(DrawnInputs.arguments(draw, input.offset()));
             } else {
                 args.add(new KernelArg.Buffer(input.buffer()));
                 args.add(new KernelArg.I64(input.offset()));
@@ -457,13 +474,19 @@ public final class LaunchPlanner {
      * by value, reducing its first {@code reductions.length} outputs and writing the rest (compile checks walk these).
      */
     public KernelSource fusedReduceSource(FusedElementwise kernel, int valueInputs, Primitive[] reductions) {
+        return fusedReduceSource(kernel, valueInputs, DrawnInputs.NONE, reductions);
+    }
+
+    /** {@link #fusedReduceSource(FusedElementwise, int, Primitive[])} with the inputs of {@code draws} generated. */
+    public KernelSource fusedReduceSource(FusedElementwise kernel, int valueInputs, DrawnInputs draws,
+                                          Primitive[] reductions) {
         List<Primitive> ops = List.of(reductions);
-        return fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, 0, ops), key -> {
+        return fusedSources.computeIfAbsent(new FusedKey(kernel, valueInputs, draws, 0, ops), key -> {
             Map<String, String> defines = reduceLoopDefines();
-            StringBuilder name = new StringBuilder(FusedKernels.programName(kernel, valueInputs));
+            StringBuilder name = new StringBuilder(FusedKernels.programName(kernel, valueInputs, draws));
             ops.forEach(op -> name.append('_').append(op.opName()));
             name.append(defines.containsKey("ITEM_SLICES") ? "_slices" : "");
-            return FusedKernels.reduceSource(kernel, valueInputs, reductions, name.toString(), defines);
+            return FusedKernels.reduceSource(kernel, valueInputs, draws, reductions, name.toString(), defines);
         });
     }
 
@@ -714,8 +737,8 @@ public final class LaunchPlanner {
         Map<String, String> defines = new HashMap<>(baseDefines);
         defines.put("T", ElementwiseKernels.typeName(dtype));
         defines.put("REAL", limits.float64() ? "q_f64" : "q_f32");
-        String recipe = distribution == RandomDistribution.NORMAL ? "NORMAL"
-                : dtype == DType.FLOAT32 ? "UNIFORM24" : "UNIFORM53";
+        defines.put("RANDOM_FILL", "1");
+        String recipe = DrawnInputs.recipe(distribution, dtype);
         defines.put(recipe, "1");
         String name = "random_" + recipe.toLowerCase(Locale.ROOT) + "_" + ElementwiseKernels.shortName(dtype);
         return resourceSources.computeIfAbsent(name, key -> KernelSource.resource(key, "philox.qk", defines));

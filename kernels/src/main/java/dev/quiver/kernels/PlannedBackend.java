@@ -5,6 +5,7 @@ import dev.quiver.spi.Backend;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
 import dev.quiver.spi.PooledBuffer;
@@ -121,6 +122,10 @@ public abstract class PlannedBackend<M> implements Backend {
             throw new IllegalArgumentException(name() + ": " + op + " got a host scalar (" + scalar + "): only the "
                     + "inputs of unary, binary and where take one; core makes it a buffer first for every other call");
         }
+        if (buffer instanceof Drawn draw) {
+            throw new IllegalArgumentException(name() + ": " + op + " got a drawn buffer (" + draw + "): only the "
+                    + "inputs of fused and fusedReduce take one");
+        }
         throw new IllegalArgumentException(name() + ": " + op + " got a buffer of another backend ("
                 + buffer.getClass().getSimpleName() + ")");
     }
@@ -170,6 +175,15 @@ public abstract class PlannedBackend<M> implements Backend {
     /** True: {@link #fused} and {@link #fusedReduce} each run as one planned kernel ({@link FusedKernels}). */
     @Override
     public boolean runsFusedKernels() {
+        return true;
+    }
+
+    /**
+     * True: a {@link Drawn} input of {@link #fused} or {@link #fusedReduce} is generated in the kernel where it is read
+     * ({@link DrawnInputs}), with the bits {@link #random} would have written.
+     */
+    @Override
+    public boolean fusesDraws() {
         return true;
     }
 
@@ -313,7 +327,8 @@ public abstract class PlannedBackend<M> implements Backend {
         boolean whole = out.offset() == 0 && out.size() == target.length() && out.isContiguous();
         List<PooledBuffer<M>> sources = new ArrayList<>(inputs.length);
         for (StridedView input : inputs) {
-            if (!(input.buffer() instanceof HostScalar)) { // a value passed by value carries no deferred error
+            // a value passed by value, or a draw generated in the kernel, carries no deferred error
+            if (!(input.buffer() instanceof HostScalar) && !(input.buffer() instanceof Drawn)) {
                 sources.add(own(input.buffer(), op));
             }
         }

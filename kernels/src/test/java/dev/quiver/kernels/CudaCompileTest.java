@@ -94,9 +94,36 @@ class CudaCompileTest {
                 new int[] {0, 1, 2});
         Primitive[] three = {Primitive.SUM, Primitive.MAX, Primitive.MIN};
         Map<String, String> fp64 = Map.of("Q_FP64", "1");
-        return List.of(FusedKernels.source(kernel, 0b0010, 0, fp64), FusedKernels.source(kernel, 0b1000, 3, fp64),
+        List<KernelSource> samples = new ArrayList<>(List.of(FusedKernels.source(kernel, 0b0010, 0, fp64),
+                FusedKernels.source(kernel, 0b1000, 3, fp64),
                 planner.fusedReduceSource(single, 0b0010, new Primitive[] {Primitive.SUM}),
-                planner.fusedReduceSource(siblings, 0b1000, three), planner.fusedReduceSource(partials, 0, three));
+                planner.fusedReduceSource(siblings, 0b1000, three), planner.fusedReduceSource(partials, 0, three)));
+        samples.addAll(drawnSamples(planner, fp64));
+        return samples;
+    }
+
+    /**
+     * Fused programs with drawn inputs ({@link DrawnInputs}): a reduction reading a draw of every recipe (normal and
+     * uniform, float32 and float64), and elementwise kernels with one normal float32 draw (contiguous) and one
+     * uniform float64 draw (strided), whose other recipes' functions must not be compiled in (unused statics fail).
+     */
+    private static List<KernelSource> drawnSamples(LaunchPlanner planner, Map<String, String> fp64) {
+        DType f32 = DType.FLOAT32;
+        DType f64 = DType.FLOAT64;
+        FusedElementwise everyRecipe = new FusedElementwise(List.of(f32, f64, f32, f64), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 2}, f32),                 // 4
+                new FusedElementwise.Step(Primitive.CAST, new int[] {4}, f64),                   // 5
+                new FusedElementwise.Step(Primitive.ADD, new int[] {5, 1}, f64),                 // 6
+                new FusedElementwise.Step(Primitive.MUL, new int[] {6, 3}, f64)),                // 7
+                new int[] {7, 4, 6});
+        FusedElementwise oneDraw = new FusedElementwise(List.of(f32, f64), List.of(
+                new FusedElementwise.Step(Primitive.CAST, new int[] {0}, f64),                   // 2
+                new FusedElementwise.Step(Primitive.SUB, new int[] {2, 1}, f64)),                // 3
+                new int[] {3});
+        return List.of(planner.fusedReduceSource(everyRecipe, 0, new DrawnInputs(0b0110, 0b1001),
+                        new Primitive[] {Primitive.SUM, Primitive.MAX}),
+                FusedKernels.source(oneDraw, 0, new DrawnInputs(0, 0b01), 0, fp64),
+                FusedKernels.source(oneDraw, 0, new DrawnInputs(0b10, 0), 2, fp64));
     }
 
     private static Path write(Path file, String text) throws IOException {

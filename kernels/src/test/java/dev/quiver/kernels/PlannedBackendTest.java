@@ -9,8 +9,10 @@ import dev.quiver.DType;
 import dev.quiver.spi.CachingAllocator;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.Drawn;
 import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.Primitive;
+import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -372,6 +374,72 @@ class PlannedBackendTest {
                 () -> backend.fusedReduce(kernel, new StridedView[] {x}, oneSum, oneReduced));
         assertTrue(outputCount.getMessage().contains("and 16 outputs (LaunchPlanner.MAX_FUSED_REDUCE_OUTPUTS"),
                 outputCount.getMessage());
+    }
+
+    /**
+     * A drawn input is generated in the one kernel that reads it: the seed, the stream element of the view's element
+     * 0 and the recipe's parameters are arguments, so a replay from another position (or seed) launches the same
+     * program; the outputs carry no deferred check from it; a non-contiguous drawn view of a reduction is refused.
+     */
+    @Test
+    void aDrawnInputIsGeneratedInOneLaunchWhoseProgramDoesNotDependOnThePosition() {
+        Recording backend = new Recording();
+        assertTrue(backend.fusesDraws());
+        DType f32 = DType.FLOAT32;
+        // (x * y) summed and written, x drawn from normal(0.5, 2) and y in memory
+        FusedElementwise product = new FusedElementwise(List.of(f32, f32), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 1}, f32)), new int[] {2, 2});
+        Drawn draw = new Drawn(RandomDistribution.NORMAL, 42, 5, 0.5, 2, f32, 67);
+        StridedView y = StridedView.contiguous(backend.allocate(f32, 64), 1, 64, 1);
+        StridedView sum = StridedView.contiguous(backend.allocate(f32, 1), 1, 1);
+        StridedView written = StridedView.contiguous(backend.allocate(f32, 64), 1, 64, 1);
+        List<List<Launch>> replays = new ArrayList<>();
+        for (Drawn replay : List.of(draw, draw.at(1 << 20), new Drawn(draw.distribution(), 7, 99, 0.5, 2, f32, 67))) {
+            StridedView x = new StridedView(replay, new int[] {1, 64, 1}, new long[] {64, 1, 1}, 3);
+            replays.add(backend.planner.fusedReduce(product, new StridedView[] {x, y}, new Primitive[] {Primitive.SUM},
+                    new StridedView[] {sum, written}, new DeviceBuffer[0]));
+        }
+        List<Launch> plan = replays.getFirst();
+        assertEquals(1, plan.size());
+        assertEquals(FusedKernels.programName(product, 0, new DrawnInputs(0, 0b1)) + "_sum",
+                plan.getFirst().source().name());
+        assertTrue(plan.getFirst().source().name().contains("_d0n"), plan.getFirst().source().name());
+        assertEquals("1", plan.getFirst().source().defines().get("NORMAL24"));
+        // sizes, then x: seed, element 5 + 3, (float) second, (float) first; then y's buffer
+        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.I64(8), new KernelArg.F32(2f),
+                new KernelArg.F32(0.5f), new KernelArg.Buffer(y.buffer())), plan.getFirst().args().subList(3, 8));
+        for (List<Launch> replay : replays) {
+            assertEquals(plan.getFirst().source(), replay.getFirst().source());
+        }
+        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.I64((1 << 20) + 3)),
+                replays.get(1).getFirst().args().subList(3, 5));
+        assertEquals(List.of(new KernelArg.I64(7), new KernelArg.I64(102)), replays.get(2).getFirst().args().subList(3, 5));
+        // the elementwise kernel: one launch, the same program from another position
+        StridedView x = new StridedView(draw, new int[] {64}, new long[] {1}, 3);
+        StridedView out = StridedView.contiguous(backend.allocate(f32, 64), 64);
+        StridedView[] outs = {out, StridedView.contiguous(backend.allocate(f32, 64), 64)};
+        StridedView flatY = StridedView.contiguous(y.buffer(), 64);
+        List<Launch> elementwise = backend.planner.fused(product, new StridedView[] {x, flatY}, outs);
+        assertEquals(1, elementwise.size());
+        assertEquals(backend.planner.fused(product, new StridedView[] {new StridedView(draw.at(77), new int[] {64},
+                new long[] {1}, 3), flatY}, outs).getFirst().source(), elementwise.getFirst().source());
+        assertTrue(elementwise.getFirst().source().body().contains("q_philox_normal24(in0_seed, (q_u64) (at0)"),
+                elementwise.getFirst().source().body());
+        backend.events.clear();
+        backend.fused(product, new StridedView[] {x, flatY}, outs);
+        assertEquals(List.of("enter fused", "launch " + elementwise.getFirst().kernel()), backend.events);
+        backend.download(out.buffer(), 0, 64);   // a draw carries no deferred error
+        StridedView everyOther = new StridedView(draw, new int[] {1, 32, 1}, new long[] {64, 2, 1}, 0);
+        IllegalArgumentException strided = assertThrows(IllegalArgumentException.class, () -> backend.fusedReduce(
+                product, new StridedView[] {everyOther, StridedView.contiguous(y.buffer(), 1, 32, 1)},
+                new Primitive[] {Primitive.SUM}, new StridedView[] {sum, StridedView.contiguous(written.buffer(), 1,
+                        32, 1)}));
+        assertTrue(strided.getMessage().contains("input 0 of " + product + " is " + everyOther + ", a view of a drawn "
+                + "buffer that is not contiguous"), strided.getMessage());
+        IllegalArgumentException copy = assertThrows(IllegalArgumentException.class,
+                () -> backend.copy(x, out));
+        assertTrue(copy.getMessage().startsWith("recording: copy got a drawn buffer (" + draw + ")"),
+                copy.getMessage());
     }
 
     @Test

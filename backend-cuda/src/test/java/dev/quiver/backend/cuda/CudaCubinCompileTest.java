@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.quiver.DType;
 import dev.quiver.kernels.DeviceLimits;
 import dev.quiver.kernels.Dialect;
+import dev.quiver.kernels.DrawnInputs;
 import dev.quiver.kernels.KernelSource;
 import dev.quiver.kernels.LaunchPlanner;
 import dev.quiver.spi.FusedElementwise;
@@ -47,6 +48,7 @@ class CudaCubinCompileTest {
         files.add("elementwise.cu");
         List<KernelSource> programs = new ArrayList<>(planner.allResourceSources());
         programs.add(widestFusedReduction(planner));
+        programs.add(drawnFusedReduction(planner));
         for (KernelSource source : programs) {
             Files.writeString(dir.resolve(source.name() + ".cu"), source.defineLines() + Dialect.CUDA.render(source));
             files.add(source.name() + ".cu");
@@ -103,6 +105,19 @@ class CudaCubinCompileTest {
         }
         return planner.fusedReduceSource(new FusedElementwise(List.of(f64, f64, DType.INT32), steps, outputs), 0,
                 reductions);
+    }
+
+    /**
+     * A fused reduction whose inputs are draws of each dtype ({@link DrawnInputs}: the Philox recipe in the visit), a
+     * normal float32 and a uniform float64 one: {@code sum(x + y)} in float64 and {@code max(x)} in float32.
+     */
+    private static KernelSource drawnFusedReduction(LaunchPlanner planner) {
+        List<FusedElementwise.Step> steps = List.of(
+                new FusedElementwise.Step(Primitive.CAST, new int[] {0}, DType.FLOAT64),       // 2
+                new FusedElementwise.Step(Primitive.ADD, new int[] {2, 1}, DType.FLOAT64));    // 3
+        FusedElementwise kernel = new FusedElementwise(List.of(DType.FLOAT32, DType.FLOAT64), steps, new int[] {3, 0});
+        return planner.fusedReduceSource(kernel, 0, new DrawnInputs(0b10, 0b01),
+                new Primitive[] {Primitive.SUM, Primitive.MAX});
     }
 
     private static void nvcc(List<String> command, Path dir) throws Exception {
