@@ -171,6 +171,11 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
+    public boolean fusesDraw(long elements) {
+        return slowTwinFusion || target.fusesDraw(elements);
+    }
+
+    @Override
     public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         count("fused");
         if (slowTwinFusion) {
