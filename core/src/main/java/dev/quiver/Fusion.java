@@ -76,24 +76,21 @@ final class Fusion {
                 writers.merge(view.buffer(), 1, Integer::sum);
             }
         }
-        if (drawsInKernels != null) {
-            for (Call call : calls) {
-                if (call instanceof Call.Random draw && drawsInKernels.test(draw.out().size())
-                        && draw.streamRelative() && draw.out().isContiguous()
-                        && Views.coversBuffer(draw.out()) && draw.out().buffer() instanceof Tracer.Traced traced
-                        && !traced.constant && writers.get(traced) == 1) {
-                    drawn.put(traced, new Drawn(draw.distribution(), draw.seed(), draw.counter(), draw.first(),
-                            draw.second(), traced.dtype(), traced.length()));
-                }
+        for (Call call : calls) {
+            if (call instanceof Call.Random draw && drawsInKernels.test(draw.out().size())
+                    && draw.streamRelative() && draw.out().isContiguous()
+                    && Views.coversBuffer(draw.out()) && draw.out().buffer() instanceof Tracer.Traced traced
+                    && !traced.constant && writers.get(traced) == 1) {
+                drawn.put(traced, new Drawn(draw.distribution(), draw.seed(), draw.counter(), draw.first(),
+                        draw.second(), traced.dtype(), traced.length()));
             }
         }
     }
 
     /**
      * {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. With
-     * {@code drawsInKernels} (null, or for the draw sizes the backend {@linkplain dev.quiver.spi.Backend#fusesDraw
-     * fuses}) the kernels read the step's random draws as {@link Drawn} inputs, and a draw nothing else reads is
-     * dropped.
+     * {@code drawsInKernels} (the draw sizes the backend {@linkplain dev.quiver.spi.Backend#fusesDraw fuses}) the
+     * kernels read the step's random draws as {@link Drawn} inputs, and a draw nothing else reads is dropped.
      */
     static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut,
                            java.util.function.LongPredicate drawsInKernels) {
