@@ -44,6 +44,16 @@ public final class Philox {
 
     /** The four output words for one 64-bit block counter and 64-bit key (ten rounds). */
     public static int[] block(long seed, long counter) {
+        int[] words = new int[4];
+        block(seed, counter, words, 0);
+        return words;
+    }
+
+    /**
+     * {@link #block(long, long)} into {@code words[at .. at + 4)}: for fills that must not allocate per block (a fused
+     * loop generates its draws chunk by chunk).
+     */
+    public static void block(long seed, long counter, int[] words, int at) {
         int c0 = (int) counter;
         int c1 = (int) (counter >>> 32);
         int c2 = 0;
@@ -64,7 +74,10 @@ public final class Philox {
             k0 += W0;
             k1 += W1;
         }
-        return new int[] {c0, c1, c2, c3};
+        words[at] = c0;
+        words[at + 1] = c1;
+        words[at + 2] = c2;
+        words[at + 3] = c3;
     }
 
     /** Element {@code element} of a float32 stream (the class comment's recipe), {@code first}/{@code second} as there. */

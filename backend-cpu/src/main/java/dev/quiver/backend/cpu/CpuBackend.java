@@ -569,23 +569,15 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- fused kernels
 
     /**
-     * True: a fused loop generates a {@link dev.quiver.spi.Drawn} input chunk by chunk into a scratch row with the
-     * fill {@link #random} uses, so a compiled step's draws never go through memory.
+     * True, at every size (the SPI's default {@link #fusesDraw}): a fused loop generates a {@link dev.quiver.spi.Drawn}
+     * input chunk by chunk into a scratch row with the fill {@link #random} uses, so a compiled step's draws never go
+     * through memory. The SIMD fill keeps its chunk scratch per thread, so generating chunk by chunk allocates nothing
+     * (probe of the batch-2^20 linear-regression step on 2 Zen 5 cores: 2.4-3.6 ms fused, 3.4-4.3 ms drawn apart; when
+     * each chunk's fill allocated its 37 KB scratch, fused was 4.0-6.6 ms and erratic).
      */
     @Override
     public boolean fusesDraws() {
         return true;
-    }
-
-    /**
-     * Below {@link #RANDOM_SIMD_MIN_ELEMENTS}: a separate draw of that size runs the scalar fill too, so generating it
-     * in the pass saves a call. Larger draws are faster drawn once by the parallel SIMD fill than chunk by chunk in
-     * the pass, whose per-chunk SIMD fills allocate (a probe of the batch-2^20 linear-regression step: 4.0-6.6 ms and
-     * erratic fused, 3.8-4.3 ms drawn apart; K = 10,000 regressions 6.4-88 ms fused, 5.1-5.5 ms apart).
-     */
-    @Override
-    public boolean fusesDraw(long elements) {
-        return elements < RANDOM_SIMD_MIN_ELEMENTS;
     }
 
     /** True: {@link #fused} and {@link #fusedReduce} run as one loop over chunks ({@link FusedLoop}). */

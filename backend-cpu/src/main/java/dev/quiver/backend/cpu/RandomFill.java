@@ -38,17 +38,20 @@ final class RandomFill {
         }
     }
 
+    /** One block's words per thread: the scalar twin allocates nothing (it fills a fused loop's chunk heads and tails). */
+    private static final ThreadLocal<int[]> BLOCK = ThreadLocal.withInitial(() -> new int[4]);
+
     /** The scalar twin: {@link Philox}'s reference, each block computed once (head and tail of the SIMD fill too). */
     static void scalar(RandomDistribution distribution, long seed, long counter, double first, double second,
             DType type, Object out, int at, int from, int to) {
         int shift = type == DType.FLOAT32 ? 2 : 1;
         int lane = (1 << shift) - 1;
-        int[] x = null;
+        int[] x = BLOCK.get();
         for (int i = from; i < to; i++) {
             long element = counter + i;
             int j = (int) element & lane;
-            if (x == null || j == 0) {
-                x = Philox.block(seed, element >>> shift);
+            if (i == from || j == 0) {
+                Philox.block(seed, element >>> shift, x, 0);
             }
             if (type == DType.FLOAT32) {
                 ((float[]) out)[at + i] = Philox.floatOfBlock(distribution, x, j, first, second);
@@ -81,11 +84,7 @@ final class RandomFill {
         while (to - i >= 4) {
             int blocks = Math.min(BATCH_BLOCKS, (to - i) / 4);
             for (int b = 0; b < blocks; b++) {
-                int[] x = Philox.block(seed, (counter + i + 4L * b) >>> 2);   // element counters wrap at 2^64
-                words[4 * b] = x[0];
-                words[4 * b + 1] = x[1];
-                words[4 * b + 2] = x[2];
-                words[4 * b + 3] = x[3];
+                Philox.block(seed, (counter + i + 4L * b) >>> 2, words, 4 * b);   // element counters wrap at 2^64
             }
             int pairs = 2 * blocks;
             for (int p = 0; p < pairs; p++) {   // pair p: radius word 2p, angle word 2p + 1

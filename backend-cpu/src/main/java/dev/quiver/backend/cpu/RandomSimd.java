@@ -52,6 +52,15 @@ final class RandomSimd implements RandomFill.Kernels {
             IntVector.zero(IS).addIndex(1).and(1).mul(-(1 << 30)).add(1 << 29);
     private static final LongVector DOUBLE_ANGLE_OFFSET = LANE.and(1L).mul(-(1L << 62)).add(1L << 61);
 
+    /** Per-thread chunk scratch: a fill allocates nothing (a fused loop generates its draws chunk by chunk). */
+    static final class Scratch {
+        final long[] words = new long[2 * CHUNK_BLOCKS];
+        final float[][] floats = new float[3][4 * CHUNK_BLOCKS];
+        final double[][] doubles = new double[3][2 * CHUNK_BLOCKS];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     /** Use {@code Simd.load(..., "RandomSimd", bits)}: loaded plainly, the class runs at the preferred width. */
     public RandomSimd() {
     }
@@ -66,14 +75,11 @@ final class RandomSimd implements RandomFill.Kernels {
         int head = Math.min(to, from + (int) (-(counter + from) & (perBlock - 1)));
         RandomFill.scalar(distribution, seed, counter, first, second, type, out, at, i, head);
         i = head;
-        long[] words = null;
-        Object scratch = null;
+        Scratch own = to - i >= perVector ? SCRATCH.get() : null;
+        long[] words = own == null ? null : own.words;
+        Object scratch = own == null ? null : single ? own.floats : own.doubles;
         while (to - i >= perVector) {
             int elements = Math.min(CHUNK_BLOCKS * perBlock, (to - i) / perVector * perVector);
-            if (words == null) {
-                words = new long[2 * CHUNK_BLOCKS];
-                scratch = single ? new float[3][4 * CHUNK_BLOCKS] : new double[3][2 * CHUNK_BLOCKS];
-            }
             long block = (counter + i) >>> (single ? 2 : 1);
             philox(seed, block, elements / perBlock, -1L >>> (single ? 2 : 1), words);
             if (single) {
