@@ -107,6 +107,8 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
         runs.add(run("TrainingBench.linearRegressionBatch1M", "engine", List.of("cpu", "torch", "tf")));
         runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("cpu", "torch", "tf")));
         runs.add(run("TrainingBench.polynomialNadam", "engine", List.of("cpu")));
+        // the batch-2^20 step's bound: its 2M normals drawn by the SIMD fill on one thread, then split over the cores
+        runs.add(run("RandomBench", "engine", List.of("cpu-1t"), "dtype", List.of("float32")));
         // launch-bound on a device: the same step as a few fused kernels (PoCL here, a GPU where one is present)
         runs.add(run("CompiledTrainingBench.linearRegressionBatch64", "engine", List.of("opencl")));
         runs.add(run("TrainingBench.linearRegressionBatch64", "engine", List.of("opencl")));

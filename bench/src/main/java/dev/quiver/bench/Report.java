@@ -315,6 +315,16 @@ final class Report {
                     : target("linear-regression step, batch 2^20, compiled ÷ libtorch eager", batch1M / torch, 5.0,
                     measured));
         }
+        Double normals = score("RandomBench.normal", "cpu-1t", Map.of("dtype", "float32", "size", "1048576"));
+        if (batch1M != null && normals != null) {
+            // the step draws 2 x 2^20 normals; the ideal split over the cores halves the one-thread time
+            int cores = Runtime.getRuntime().availableProcessors();
+            double boundMs = 1e3 * 2 / normals / cores;
+            lines.add(target("linear-regression step, batch 2^20, compiled: its bound ÷ its time", boundMs
+                    * batch1M / 1e3, 1 / 1.5, String.format(Locale.ROOT, "%.2f ms/step; bound %.2f ms (2 × 2^20 "
+                    + "float32 normals at the SIMD fill's one-thread rate, split over %d cores)", 1e3 / batch1M,
+                    boundMs, cores)));
+        }
         if (nadam != null) {
             double us = 1e6 / nadam;
             lines.add(target("polynomial Nadam step, compiled (goal ≤ 1.5 µs)", 1.5 / us, 1.0,

@@ -116,7 +116,8 @@ class BenchHarnessTest {
                 new Report.Row("TrainingBench.linearRegressionBatch64", none, "torch", 10_000, 1),
                 new Report.Row("CompiledTrainingBench.linearRegressionBatch1M", none, "cpu", 400, 1),
                 new Report.Row("TrainingBench.linearRegressionBatch1M", none, "torch", 100, 1),
-                new Report.Row("CompiledTrainingBench.batchedRegression10k", none, "cpu", 250, 1));
+                new Report.Row("CompiledTrainingBench.batchedRegression10k", none, "cpu", 250, 1),
+                new Report.Row("RandomBench.normal", Map.of("dtype", "float32", "size", "1048576"), "cpu-1t", 1000, 1));
         String md = new Report("compiled", rows, Map.of(), List.of(), "--set compiled", true).markdown();
         assertTrue(md.contains("## Compiled training steps (issue 11)"), md);
         // 2 µs against ≤ 1.5 µs: missed, with the eager and libtorch steps beside it
@@ -124,6 +125,13 @@ class BenchHarnessTest {
                 + "8.00 µs, libtorch 100.00 µs) | 0.75 | ≥ 1.00 | **missed** |"), md);
         assertTrue(md.contains("| linear-regression step, batch 2^20, compiled ÷ libtorch eager | 2.50 ms/step "
                 + "(libtorch 10.00 ms) | 4.00 | ≥ 5.00 | **missed** |"), md);
+        // 2 x 1 ms of normals on one thread, split over the cores, against the 2.5 ms step
+        int cores = Runtime.getRuntime().availableProcessors();
+        double bound = 2.0 / cores;
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| linear-regression step, batch 2^20, compiled: "
+                + "its bound ÷ its time | 2.50 ms/step; bound %.2f ms (2 × 2^20 float32 normals at the SIMD fill's "
+                + "one-thread rate, split over %d cores) | %.2f | ≥ 0.67 | %s |", bound, cores, bound / 2.5,
+                bound / 2.5 >= 1 / 1.5 ? "met" : "**missed**")), md);
         // K steps of 8 µs eager = 80 ms against one 4 ms compiled step: 20x; 10,000 x 64 samples 250 times a second
         assertTrue(md.contains("| K = 10,000 regressions × batch 64, one compiled step ÷ a loop of K eager steps | "
                 + "4.00 ms/step, 160 M samples/s (eager loop 80.0 ms) | 20.00 | ≥ 20.00 | met |"), md);
