@@ -32,6 +32,9 @@ import java.util.List;
  *       (FusedLoopTest counts it; the parallel path allocates the thread pool's task objects, a few hundred bytes).</li>
  * </ul>
  *
+ * <p>A call with the very views of the kernel's last call (a compiled step's replay) is neither checked nor planned
+ * again: it only looks its buffers' arrays up and moves its draws ({@link Plan#repeats}).
+ *
  * <p>Chunks are {@link #CHUNK} elements: rows of the common shape's innermost dimension are split into near-equal
  * pieces of at most that, and shorter rows are grouped whole. Chains of {@link CpuBackend#PARALLEL_MIN_ELEMENTS}+
  * elements split their chunks across the worker threads (each chunk is independent, so the bits do not change).
@@ -65,15 +68,32 @@ final class FusedLoop {
 
     private final CpuBackend backend;
     private final int chunk;
+    private final boolean repeats;
     private final ThreadLocal<Scratch> scratch;
+    // calls checked and planned in full (not repeats), for the test of the fast path; plain: a count, not a guard
+    private long prepared;
 
     FusedLoop(CpuBackend backend, int chunk) {
+        this(backend, chunk, true);
+    }
+
+    /**
+     * {@code repeats}: whether a call with the very views of the kernel's last call skips the checks and the planning
+     * ({@link Plan#repeats}); false only for the test that compares that fast path with its slow twin.
+     */
+    FusedLoop(CpuBackend backend, int chunk, boolean repeats) {
         if (chunk < 64 || chunk % 64 != 0) {
             throw new IllegalArgumentException("cpu: fused chunk " + chunk + " must be a positive multiple of 64");
         }
         this.backend = backend;
         this.chunk = chunk;
+        this.repeats = repeats;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(chunk));
+    }
+
+    /** How many calls were checked and planned in full rather than taken as repeats ({@link Plan#repeats}). */
+    long prepared() {
+        return prepared;
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -82,15 +102,21 @@ final class FusedLoop {
     void run(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.planFor(kernel);
-        kernel.checkOperands("cpu: fused", inputs, outputs.length);
         int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs.length > 0 ? inputs[0].shape() : new int[0];
-        for (StridedView output : outputs) {
-            if (!Arrays.equals(output.shape(), shape)) {
-                throw new IllegalArgumentException("cpu: fused " + kernel + ": output " + output + " is not of shape "
-                        + Arrays.toString(shape));
+        if (repeats && plan.repeats(kernel, inputs, outputs, null)) {
+            plan.refresh(kernel, inputs, outputs);
+        } else {
+            kernel.checkOperands("cpu: fused", inputs, outputs.length);
+            for (StridedView output : outputs) {
+                if (!Arrays.equals(output.shape(), shape)) {
+                    throw new IllegalArgumentException("cpu: fused " + kernel + ": output " + output
+                            + " is not of shape " + Arrays.toString(shape));
+                }
             }
+            plan.prepare(kernel, inputs, outputs, 0, shape, true);
+            plan.seen(inputs, outputs, null);
+            prepared++;
         }
-        plan.prepare(kernel, inputs, outputs, 0, shape, true);
         try {
             if (plan.size == 0) {
                 return;
@@ -317,7 +343,10 @@ final class FusedLoop {
     void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.planFor(kernel);
-        kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);
+        boolean repeated = repeats && plan.repeats(kernel, inputs, outputs, reductions);
+        if (!repeated) {
+            kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);
+        }
         int[] block = inputs[0].shape();
         int outer = block[0];
         int reduced = block[1];
@@ -335,7 +364,13 @@ final class FusedLoop {
                 }
                 return;
             }
-            plan.prepare(kernel, inputs, outputs, reductions.length, block, true);
+            if (repeated) {
+                plan.refresh(kernel, inputs, outputs);
+            } else {
+                plan.prepare(kernel, inputs, outputs, reductions.length, block, true);
+                plan.seen(inputs, outputs, reductions);
+                prepared++;
+            }
             if (inner == 1) {
                 plan.grid(reduced, chunk);
                 if (parallel(plan.size, plan.chunkCount)) {
@@ -683,6 +718,86 @@ final class FusedLoop {
         long[] longPartials = new long[0];
 
 
+        // the views of the last call that was checked and planned (see repeats); reductions null for a fused call
+        StridedView[] seenInputs = new StridedView[0];
+        StridedView[] seenOutputs = new StridedView[0];
+        Primitive[] seenReductions;
+        boolean seenValid;
+
+        /**
+         * Whether this call repeats the last checked and planned one: the same views (the same objects, which the SPI
+         * never changes) for every operand and the same reductions, so its checks passed and its plan holds. A
+         * compiled step's replay passes its calls' views again every step; a drawn input is moved along its stream
+         * per replay ({@code Draws.positioned} in core), so a view of a {@link Drawn} repeats when only the draw's
+         * position differs (its shape and strides the same arrays, the same offset and draw otherwise).
+         */
+        boolean repeats(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews,
+                Primitive[] reductionOps) {
+            if (!seenValid || analyzed != kernel || inputs.length != seenInputs.length
+                    || outputViews.length != seenOutputs.length
+                    || (reductionOps == null) != (seenReductions == null)
+                    || reductionOps != null && !Arrays.equals(reductionOps, seenReductions)) {
+                return false;
+            }
+            for (int j = 0; j < outputViews.length; j++) {
+                if (outputViews[j] != seenOutputs[j]) {
+                    return false;
+                }
+            }
+            for (int i = 0; i < inputs.length; i++) {
+                StridedView view = inputs[i];
+                StridedView seen = seenInputs[i];
+                if (view != seen && !(view.buffer() instanceof Drawn draw && seen.buffer() instanceof Drawn last
+                        && view.shape() == seen.shape() && view.strides() == seen.strides()
+                        && view.offset() == seen.offset() && sameDrawBut(draw, last))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Two draws alike except where in the stream they start. */
+        private static boolean sameDrawBut(Drawn a, Drawn b) {
+            return a.distribution() == b.distribution() && a.seed() == b.seed() && a.dtype() == b.dtype()
+                    && a.length() == b.length() && Double.doubleToRawLongBits(a.first()) == Double.doubleToRawLongBits(
+                    b.first()) && Double.doubleToRawLongBits(a.second()) == Double.doubleToRawLongBits(b.second());
+        }
+
+        /**
+         * Remembers the views of a call just checked and planned. The plan thus keeps the last call's views (and their
+         * buffers) reachable while the thread keeps the plan: a compiled program's own buffers, which it keeps anyway.
+         */
+        void seen(StridedView[] inputs, StridedView[] outputViews, Primitive[] reductionOps) {
+            seenInputs = inputs.length == seenInputs.length ? seenInputs : new StridedView[inputs.length];
+            seenOutputs = outputViews.length == seenOutputs.length ? seenOutputs : new StridedView[outputViews.length];
+            System.arraycopy(inputs, 0, seenInputs, 0, inputs.length);
+            System.arraycopy(outputViews, 0, seenOutputs, 0, outputViews.length);
+            seenReductions = reductionOps == null ? null : reductionOps.clone();
+            seenValid = true;
+        }
+
+        /**
+         * What a repeated call changes in the plan ({@link #repeats}): the buffers' arrays (looked up again, so a
+         * released buffer still fails loudly) and the draws' positions; everything else is planned already.
+         */
+        void refresh(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews) {
+            this.kernel = kernel;
+            for (int i = 0; i < inputCount; i++) {
+                StridedView view = inputs[i];
+                if (view.buffer() instanceof HostScalar) {
+                    array[i] = hostCells[i];
+                } else if (view.buffer() instanceof Drawn draw) {
+                    drawn[i] = draw;
+                    seenInputs[i] = view;
+                } else {
+                    array[i] = bufferArray(view, "input ", i);
+                }
+            }
+            for (int j = reducedCount; j < outputCount; j++) {
+                array[inputCount + j] = bufferArray(outputViews[j], "output ", j);
+            }
+        }
+
         /** The kernel's output registers; {@code outputs()} copies its array, so once per kernel, not per replay. */
         int[] outputsOf(FusedElementwise kernel) {
             if (kernel != outputsOf) {
@@ -698,6 +813,7 @@ final class FusedLoop {
          */
         void prepare(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews, int reducedCount,
                 int[] shape, boolean directOutputs) {
+            seenValid = false;   // until seen(...): a prepare that fails half way must not be taken for planned
             this.kernel = kernel;
             this.reducedCount = reducedCount;
             inputCount = inputs.length;
@@ -1099,9 +1215,14 @@ final class FusedLoop {
             }
         }
 
-        /** Drops the references to the call's arrays, so a kept plan does not keep buffers alive. */
+        /**
+         * Drops the references to the call's arrays, so a kept plan does not keep buffers alive beyond the last call's
+         * views, which it keeps while they are seen ({@link #seen}) and which hold those arrays anyway.
+         */
         void clear() {
-            Arrays.fill(array, null);
+            if (!seenValid) {
+                Arrays.fill(array, null);
+            }
             Arrays.fill(targets, null);
             kernel = null;
             reductions = null;
