@@ -62,6 +62,13 @@ final class FusedLoop {
     private static final int UNIFORM_STEP = 4;  // computed per chunk as one element
     private static final int DRAWN = 5;         // random numbers generated per chunk into a scratch row (a Drawn input)
     private static final int DTYPES = DType.values().length;
+    // float arithmetic a uniform step computes inline (compute): the row kernels' formula, one IEEE operation
+    private static final int NONE = 0;
+    private static final int ADD = 1;
+    private static final int SUB = 2;
+    private static final int MUL = 3;
+    private static final int DIV = 4;
+    private static final int NEG = 5;
 
     /** The scalar twins seen as row kernels: what runs when SIMD is off or a chunk is shorter than a vector. */
     private static final Simd.ElementwiseKernels SCALAR_ROWS = new ScalarRows();
@@ -179,13 +186,17 @@ final class FusedLoop {
         for (int s = 0; s < plan.stepCount; s++) {
             int r = plan.inputCount + s;
             DType type = plan.type[r];
+            if (plan.arithmetic[s] != NONE && plan.kind[r] == UNIFORM_STEP) {
+                uniformArithmetic(plan, own, s, r, type);
+                continue;
+            }
             Object out;
             int at;
             int n;
             Simd.ElementwiseKernels rows;
             if (plan.kind[r] == UNIFORM_STEP) {
-                out = own.cell(r, type);
-                at = 0;
+                out = own.cells[type.ordinal()];   // register r's cell: element r of its dtype's cell row
+                at = r;
                 n = 1;
                 rows = SCALAR_ROWS;
             } else if (plan.direct[r] >= 0) {
@@ -220,6 +231,45 @@ final class FusedLoop {
             }
             own.set(r, out, at, plan.kind[r] == UNIFORM_STEP ? 0 : 1);
         }
+    }
+
+    /**
+     * Uniform step {@code s} of float add, sub, mul, div or neg, computed inline into its cell: an optimizer's
+     * step-number state is a chain of thirty such scalars, where the row kernel's dispatch (an interface, two switches,
+     * a loop of one) cost several times the operation. Each is the one IEEE operation in the dtype that the generated
+     * row kernel's formula is ({@code x0 + x1}, ..., {@code -x0}; Java float arithmetic is strict), so the same bits;
+     * FusedLoopTest compares it with the unfused calls.
+     */
+    private static void uniformArithmetic(Plan plan, Scratch own, int s, int r, DType type) {
+        int a = plan.firstOperand[s];
+        int b = plan.secondOperand[s];
+        int op = plan.arithmetic[s];
+        Object cells = own.cells[type.ordinal()];
+        if (type == DType.FLOAT64) {
+            double x = ((double[]) own.array[a])[own.offset[a]];
+            double y = b < 0 ? 0 : ((double[]) own.array[b])[own.offset[b]];
+            ((double[]) cells)[r] = op == ADD ? x + y : op == SUB ? x - y : op == MUL ? x * y : op == DIV ? x / y : -x;
+        } else {
+            float x = ((float[]) own.array[a])[own.offset[a]];
+            float y = b < 0 ? 0 : ((float[]) own.array[b])[own.offset[b]];
+            ((float[]) cells)[r] = op == ADD ? x + y : op == SUB ? x - y : op == MUL ? x * y : op == DIV ? x / y : -x;
+        }
+        own.set(r, cells, r, 0);
+    }
+
+    /** What {@link #uniformArithmetic} computes for {@code step}, or NONE: float add, sub, mul, div, neg. */
+    private static int arithmetic(FusedElementwise.Step step, DType operandType) {
+        if (operandType != DType.FLOAT32 && operandType != DType.FLOAT64 || step.type() != operandType) {
+            return NONE;
+        }
+        return switch (step.op()) {
+            case ADD -> ADD;
+            case SUB -> SUB;
+            case MUL -> MUL;
+            case DIV -> DIV;
+            case NEG -> NEG;
+            default -> NONE;
+        };
     }
 
     /**
@@ -574,13 +624,14 @@ final class FusedLoop {
         Primitive op = plan.reductions[j];
         Simd.ReductionKernels simd = backend.reductionKernels(length);
         if (op != Primitive.SUM) {
-            Object cell = own.cell(plan.registers, type);   // a cell past the registers: the piece's extreme
+            Object cell = own.cells[type.ordinal()];   // the cell past the registers': the piece's extreme
+            int extreme = plan.registers;
             if (simd != null) {
-                simd.reduce(op, type, values, at, cell, 0, 1, length, 1);
+                simd.reduce(op, type, values, at, cell, extreme, 1, length, 1);
             } else {
-                ScalarKernels.reduce(op, type, values, at, cell, 0, 1, length, 1);
+                ScalarKernels.reduce(op, type, values, at, cell, extreme, 1, length, 1);
             }
-            return ScalarKernels.readDouble(type, cell, 0);
+            return ScalarKernels.readDouble(type, cell, extreme);
         }
         double total = 0;
         if (type == DType.FLOAT32) {
@@ -676,6 +727,8 @@ final class FusedLoop {
         int[] thirdOperand = new int[0];
         DType[] operandType = new DType[0];
         int[] readUntil = new int[0];
+        // per step: the float arithmetic a uniform step computes inline (see arithmetic), NONE for the row kernel
+        int[] arithmetic = new int[0];
         // the layout the register kinds, in-place outputs and scratch rows were planned for (see prepare)
         boolean planned;
         int[] plannedKinds = new int[0];
@@ -918,6 +971,7 @@ final class FusedLoop {
                 secondOperand = new int[stepCount];
                 thirdOperand = new int[stepCount];
                 operandType = new DType[stepCount];
+                arithmetic = new int[stepCount];
             }
             if (readUntil.length < registers) {
                 readUntil = new int[registers];
@@ -931,6 +985,7 @@ final class FusedLoop {
                 secondOperand[s] = step.arity() > 1 ? step.operand(1) : -1;
                 thirdOperand[s] = step.arity() > 2 ? step.operand(2) : -1;
                 operandType[s] = kernel.operandType(s);
+                arithmetic[s] = arithmetic(step, operandType[s]);
                 type[inputCount + s] = step.type();
                 for (int i = 0; i < step.arity(); i++) {
                     readUntil[step.operand(i)] = s;
@@ -1251,7 +1306,10 @@ final class FusedLoop {
             return plan;
         }
         final Object[][] slots = new Object[DTYPES][0];
-        Object[] cells = new Object[0];
+        // per dtype one row of one-element cells, element r register r's (a uniform step's value): indexed, so a step
+        // finds its cell without testing what array it is
+        final Object[] cells = new Object[DTYPES];
+        private int cellCount;
         // where each register's row of the current chunk is: array, offset, stride
         Object[] array = new Object[0];
         int[] offset = new int[0];
@@ -1266,6 +1324,7 @@ final class FusedLoop {
 
         Scratch(int rowLength) {
             this.rowLength = rowLength;
+            growCells(16);
             accumulator = new double[rowLength];
             longAccumulator = new long[rowLength];
         }
@@ -1286,7 +1345,9 @@ final class FusedLoop {
                 array = new Object[plan.registers + 1];
                 offset = new int[plan.registers + 1];
                 stride = new int[plan.registers + 1];
-                cells = Arrays.copyOf(cells, plan.registers + 1);
+            }
+            if (cellCount < plan.registers + 1) {
+                growCells(plan.registers + 1);
             }
             if (counters.length < plan.rank) {
                 counters = new int[plan.rank];
@@ -1303,8 +1364,11 @@ final class FusedLoop {
             stride[r] = step;
         }
 
-        Object cell(int r, DType dtype) {
-            return cell(cells, r, dtype);
+        private void growCells(int count) {
+            for (DType dtype : DTYPE_VALUES) {
+                cells[dtype.ordinal()] = CpuBuffer.newArray(dtype, count);
+            }
+            cellCount = count;
         }
 
         /** A kept one-element array of {@code dtype} at {@code cells[r]} (made again only if the dtype changed). */

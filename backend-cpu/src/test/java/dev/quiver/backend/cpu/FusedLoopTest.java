@@ -507,6 +507,45 @@ class FusedLoopTest {
     }
 
     /**
+     * Uniform float add, sub, mul, div and neg are computed inline (an optimizer's step-number state is a chain of them):
+     * every pair of special and ordinary values, scalars and host scalars, float32 and float64, each chain also feeding
+     * a non-uniform step and cast, against the unfused calls.
+     */
+    @Test
+    void uniformFloatArithmeticGivesTheUnfusedBits() {
+        double[] values = {Double.NaN, 0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, -1, 0.1, 3e38,
+                Float.MIN_VALUE, 1e-310, 7.25};
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            DType other = type == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+            // 0 = a, 1 = b (scalars), 2 = c (a row); 3 = a+b, 4 = 3-b, 5 = 4*a, 6 = 5/b, 7 = -6, 8 = 7*c, 9 = cast 7
+            FusedElementwise chain = new FusedElementwise(List.of(type, type, type), List.of(
+                    new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, type),
+                    new FusedElementwise.Step(Primitive.SUB, new int[] {3, 1}, type),
+                    new FusedElementwise.Step(Primitive.MUL, new int[] {4, 0}, type),
+                    new FusedElementwise.Step(Primitive.DIV, new int[] {5, 1}, type),
+                    new FusedElementwise.Step(Primitive.NEG, new int[] {6}, type),
+                    new FusedElementwise.Step(Primitive.MUL, new int[] {7, 2}, type),
+                    new FusedElementwise.Step(Primitive.CAST, new int[] {7}, other)), new int[] {3, 4, 5, 6, 7, 8, 9});
+            for (CpuBackend backend : ALL) {
+                for (double a : values) {
+                    for (double b : values) {
+                        StridedView[] scalars = {StridedView.contiguous(TestSupport.buffer(type, new double[] {a})),
+                                HostScalar.of(type, b).broadcast(), HostScalar.of(type, 0.5).broadcast()};
+                        StridedView[] expected = outputViews(chain, new int[0], 1);
+                        StridedView[] actual = outputViews(chain, new int[0], 1);
+                        FusedElementwise.runUnfused(backend, chain, scalars, expected);
+                        backend.fused(chain, scalars, actual);
+                        for (int j = 0; j < expected.length; j++) {
+                            assertSameBits(expected[j].buffer(), actual[j].buffer(), type + " " + a + ", " + b
+                                    + " output " + j + " " + name(backend));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The operands of {@link #repeatedCallsSkipThePlanningAndGiveThePlannedBits}: x (updated in place), a draw, a host
      * scalar, a broadcast row; the views made once, the draw's moved per repeat sharing its shape and strides.
      */
