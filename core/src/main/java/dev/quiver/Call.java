@@ -282,10 +282,15 @@ sealed interface Call {
         }
     }
 
-    /** Elementwise chains made one kernel by {@link Fusion}. */
-    record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) implements Call {
+    /** Elementwise chains made one kernel by {@link Fusion}; {@code drawn} moves its draws per replay. */
+    record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs, Draws.Positioned drawn)
+            implements Call {
+        Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
+            this(kernel, inputs, outputs, new Draws.Positioned(inputs));
+        }
+
         public void run(Backend backend, long stepCounter) {
-            backend.fused(kernel, Draws.positioned(inputs, stepCounter), outputs);
+            backend.fused(kernel, drawn.at(stepCounter), outputs);
         }
 
         public StridedView[] reads() {
@@ -311,10 +316,14 @@ sealed interface Call {
      * {@code j < reductions.length} is reduced into {@code outputs[j]}, the rest are written ({@link
      * Backend#fusedReduce}).
      */
-    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs)
-            implements Call {
+    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs,
+                       Draws.Positioned drawn) implements Call {
+        FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
+            this(kernel, inputs, reductions, outputs, new Draws.Positioned(inputs));
+        }
+
         public void run(Backend backend, long stepCounter) {
-            backend.fusedReduce(kernel, Draws.positioned(inputs, stepCounter), reductions, outputs);
+            backend.fusedReduce(kernel, drawn.at(stepCounter), reductions, outputs);
         }
 
         public StridedView[] reads() {

@@ -118,6 +118,56 @@ final class Draws {
         return positioned;
     }
 
+    /**
+     * The inputs of one fused call as its replays pass them: {@link #positioned} at the step's stream position, kept
+     * per call and made again only when the position changes, into one array reused from replay to replay, each draw
+     * moved once however many inputs view it (a merged draw is read through several views). The views of the other
+     * inputs are the recorded ones, so a backend sees the very same views every replay. The draws themselves are the
+     * SPI's immutable {@link dev.quiver.spi.Drawn}: a replay of a step that draws makes one per draw and one view per
+     * drawn input; one that draws nothing allocates nothing here. A program replays on one thread at a time.
+     *
+     * <pre>{@code
+     * Draws.Positioned drawn = new Draws.Positioned(inputs);
+     * backend.fused(kernel, drawn.at(stepCounter), outputs);
+     * }</pre>
+     */
+    static final class Positioned {
+        private final StridedView[] recorded;
+        private final int[] drawnInputs;
+        private final StridedView[] current;
+        private boolean placed;
+        private long placedAt;
+
+        Positioned(StridedView[] inputs) {
+            recorded = inputs;
+            drawnInputs = java.util.stream.IntStream.range(0, inputs.length)
+                    .filter(i -> inputs[i].buffer() instanceof dev.quiver.spi.Drawn).toArray();
+            current = drawnInputs.length == 0 ? inputs : inputs.clone();
+        }
+
+        /** The inputs at {@code stepCounter}: {@link #positioned}'s, in an array this call keeps. */
+        StridedView[] at(long stepCounter) {
+            if (drawnInputs.length == 0 || placed && placedAt == stepCounter) {
+                return current;
+            }
+            for (int k = 0; k < drawnInputs.length; k++) {
+                int i = drawnInputs[k];
+                dev.quiver.spi.Drawn draw = (dev.quiver.spi.Drawn) recorded[i].buffer();
+                DeviceBuffer moved = null;
+                for (int earlier = 0; earlier < k && moved == null; earlier++) {
+                    if (recorded[drawnInputs[earlier]].buffer() == draw) {
+                        moved = current[drawnInputs[earlier]].buffer();
+                    }
+                }
+                moved = moved != null ? moved : draw.at(stepCounter + draw.position());
+                current[i] = new StridedView(moved, recorded[i].shape(), recorded[i].strides(), recorded[i].offset());
+            }
+            placed = true;
+            placedAt = stepCounter;
+            return current;
+        }
+    }
+
     /** A draw filling a whole buffer of the trace that nothing reads after the program. */
     private static boolean mergeable(Call.Random draw, Set<DeviceBuffer> liveOut) {
         StridedView out = draw.out();

@@ -161,7 +161,11 @@ public final class TrainingStep implements AutoCloseable {
             values.put(variable, Tensor.allocate("TrainingStep.run", backend, Shape.of(dims), variable.dtype()));
         }
         Tensor[] losses = new Tensor[1];
-        take(List.of(), steps, (lossView, row) -> record(backend, lossView, row, steps, losses, values));
+        long[][] lossRow = new long[1][];   // a row's strides in the losses, worked out once: a replay allocates nothing
+        Variable[] kept = values.keySet().toArray(new Variable[0]);
+        Tensor[] histories = values.values().toArray(new Tensor[0]);
+        take(List.of(), steps, (lossView, row) -> record(backend, lossView, row, steps, losses, lossRow, kept,
+                histories));
         if (losses[0] == null) {
             losses[0] = Tensor.zeros(Shape.of(0), variables.getFirst().dtype());
         }
@@ -246,23 +250,30 @@ public final class TrainingStep implements AutoCloseable {
 
     /** Copies the step's loss and the recorded variables into row {@code step} of the history buffers. */
     private static void record(Backend backend, StridedView lossView, int step, int steps, Tensor[] losses,
-                               Map<Variable, Tensor> values) {
+                               long[][] lossRow, Variable[] recorded, Tensor[] histories) {
         if (losses[0] == null) {
             int[] dims = new int[lossView.rank() + 1];
             dims[0] = steps;
             System.arraycopy(lossView.shape(), 0, dims, 1, lossView.rank());
             losses[0] = Tensor.allocate("TrainingStep.run", backend, Shape.of(dims), lossView.dtype());
+            lossRow[0] = Shape.of(lossView.shape()).contiguousStrides();
         }
-        copyInto(backend, lossView, losses[0], step);
-        for (Map.Entry<Variable, Tensor> entry : values.entrySet()) {
-            copyInto(backend, entry.getKey().view(), entry.getValue(), step);
+        copyInto(backend, lossView, lossRow[0], losses[0], step);
+        for (int i = 0; i < recorded.length; i++) {   // arrays, not the map: no iterator per step
+            StridedView value = recorded[i].view();
+            copyInto(backend, value, Shape.of(value.shape()).contiguousStrides(), histories[i], step);
         }
     }
 
-    private static void copyInto(Backend backend, StridedView source, Tensor history, int row) {
+    /** Copies {@code source} into row {@code row} of {@code history}, a row being contiguous with {@code strides}. */
+    private static void copyInto(Backend backend, StridedView source, long[] strides, Tensor history, int row) {
         long size = source.size();
-        long[] strides = Shape.of(source.shape()).contiguousStrides();
         backend.copy(source, new StridedView(history.storage.buffer, source.shape(), strides, row * size));
+    }
+
+    /** The program compiled last (null before the second step), for the tests in this package. */
+    Program lastProgram() {
+        return last == null ? null : last.program;
     }
 
     /** Backend calls per replayed step, and the eager step's, for comparison ({@code ./quiver compare}). */

@@ -22,6 +22,18 @@ public final class TestAccess {
     private TestAccess() {
     }
 
+    /**
+     * Replays the program {@code step} compiled last {@code steps} times on no batch, recording nothing: the replay
+     * alone, without a run's history copies (which make a view per step).
+     */
+    public static void replay(TrainingStep step, long steps) {
+        Program program = step.lastProgram();
+        if (program == null) {
+            throw new IllegalStateException("TestAccess.replay: the step is not compiled yet; run it twice first");
+        }
+        program.replay(new dev.quiver.spi.DeviceBuffer[0], steps, null);
+    }
+
     /** How many tapes the calling thread's active list holds (live or not yet cleaned). */
     public static int activeTapes() {
         return GradientTape.activeCount();

@@ -32,6 +32,9 @@ import java.util.List;
  *       (FusedLoopTest counts it; the parallel path allocates the thread pool's task objects, a few hundred bytes).</li>
  * </ul>
  *
+ * <p>A call with the very views of the kernel's last call (a compiled step's replay) is neither checked nor planned
+ * again: it only looks its buffers' arrays up and moves its draws ({@link Plan#repeats}).
+ *
  * <p>Chunks are {@link #CHUNK} elements: rows of the common shape's innermost dimension are split into near-equal
  * pieces of at most that, and shorter rows are grouped whole. Chains of {@link CpuBackend#PARALLEL_MIN_ELEMENTS}+
  * elements split their chunks across the worker threads (each chunk is independent, so the bits do not change).
@@ -59,21 +62,45 @@ final class FusedLoop {
     private static final int UNIFORM_STEP = 4;  // computed per chunk as one element
     private static final int DRAWN = 5;         // random numbers generated per chunk into a scratch row (a Drawn input)
     private static final int DTYPES = DType.values().length;
+    // float arithmetic a uniform step computes inline (compute): the row kernels' formula, one IEEE operation
+    private static final int NONE = 0;
+    private static final int ADD = 1;
+    private static final int SUB = 2;
+    private static final int MUL = 3;
+    private static final int DIV = 4;
+    private static final int NEG = 5;
 
     /** The scalar twins seen as row kernels: what runs when SIMD is off or a chunk is shorter than a vector. */
     private static final Simd.ElementwiseKernels SCALAR_ROWS = new ScalarRows();
 
     private final CpuBackend backend;
     private final int chunk;
+    private final boolean repeats;
     private final ThreadLocal<Scratch> scratch;
+    // calls checked and planned in full (not repeats), for the test of the fast path; plain: a count, not a guard
+    private long prepared;
 
     FusedLoop(CpuBackend backend, int chunk) {
+        this(backend, chunk, true);
+    }
+
+    /**
+     * {@code repeats}: whether a call with the very views of the kernel's last call skips the checks and the planning
+     * ({@link Plan#repeats}); false only for the test that compares that fast path with its slow twin.
+     */
+    FusedLoop(CpuBackend backend, int chunk, boolean repeats) {
         if (chunk < 64 || chunk % 64 != 0) {
             throw new IllegalArgumentException("cpu: fused chunk " + chunk + " must be a positive multiple of 64");
         }
         this.backend = backend;
         this.chunk = chunk;
+        this.repeats = repeats;
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(chunk));
+    }
+
+    /** How many calls were checked and planned in full rather than taken as repeats ({@link Plan#repeats}). */
+    long prepared() {
+        return prepared;
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -82,15 +109,21 @@ final class FusedLoop {
     void run(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.planFor(kernel);
-        kernel.checkOperands("cpu: fused", inputs, outputs.length);
         int[] shape = outputs.length > 0 ? outputs[0].shape() : inputs.length > 0 ? inputs[0].shape() : new int[0];
-        for (StridedView output : outputs) {
-            if (!Arrays.equals(output.shape(), shape)) {
-                throw new IllegalArgumentException("cpu: fused " + kernel + ": output " + output + " is not of shape "
-                        + Arrays.toString(shape));
+        if (repeats && plan.repeats(kernel, inputs, outputs, null)) {
+            plan.refresh(kernel, inputs, outputs);
+        } else {
+            kernel.checkOperands("cpu: fused", inputs, outputs.length);
+            for (StridedView output : outputs) {
+                if (!Arrays.equals(output.shape(), shape)) {
+                    throw new IllegalArgumentException("cpu: fused " + kernel + ": output " + output
+                            + " is not of shape " + Arrays.toString(shape));
+                }
             }
+            plan.prepare(kernel, inputs, outputs, 0, shape, true);
+            plan.seen(inputs, outputs, null);
+            prepared++;
         }
-        plan.prepare(kernel, inputs, outputs, 0, shape, true);
         try {
             if (plan.size == 0) {
                 return;
@@ -153,13 +186,17 @@ final class FusedLoop {
         for (int s = 0; s < plan.stepCount; s++) {
             int r = plan.inputCount + s;
             DType type = plan.type[r];
+            if (plan.arithmetic[s] != NONE && plan.kind[r] == UNIFORM_STEP) {
+                uniformArithmetic(plan, own, s, r, type);
+                continue;
+            }
             Object out;
             int at;
             int n;
             Simd.ElementwiseKernels rows;
             if (plan.kind[r] == UNIFORM_STEP) {
-                out = own.cell(r, type);
-                at = 0;
+                out = own.cells[type.ordinal()];   // register r's cell: element r of its dtype's cell row
+                at = r;
                 n = 1;
                 rows = SCALAR_ROWS;
             } else if (plan.direct[r] >= 0) {
@@ -194,6 +231,45 @@ final class FusedLoop {
             }
             own.set(r, out, at, plan.kind[r] == UNIFORM_STEP ? 0 : 1);
         }
+    }
+
+    /**
+     * Uniform step {@code s} of float add, sub, mul, div or neg, computed inline into its cell: an optimizer's
+     * step-number state is a chain of thirty such scalars, where the row kernel's dispatch (an interface, two switches,
+     * a loop of one) cost several times the operation. Each is the one IEEE operation in the dtype that the generated
+     * row kernel's formula is ({@code x0 + x1}, ..., {@code -x0}; Java float arithmetic is strict), so the same bits;
+     * FusedLoopTest compares it with the unfused calls.
+     */
+    private static void uniformArithmetic(Plan plan, Scratch own, int s, int r, DType type) {
+        int a = plan.firstOperand[s];
+        int b = plan.secondOperand[s];
+        int op = plan.arithmetic[s];
+        Object cells = own.cells[type.ordinal()];
+        if (type == DType.FLOAT64) {
+            double x = ((double[]) own.array[a])[own.offset[a]];
+            double y = b < 0 ? 0 : ((double[]) own.array[b])[own.offset[b]];
+            ((double[]) cells)[r] = op == ADD ? x + y : op == SUB ? x - y : op == MUL ? x * y : op == DIV ? x / y : -x;
+        } else {
+            float x = ((float[]) own.array[a])[own.offset[a]];
+            float y = b < 0 ? 0 : ((float[]) own.array[b])[own.offset[b]];
+            ((float[]) cells)[r] = op == ADD ? x + y : op == SUB ? x - y : op == MUL ? x * y : op == DIV ? x / y : -x;
+        }
+        own.set(r, cells, r, 0);
+    }
+
+    /** What {@link #uniformArithmetic} computes for {@code step}, or NONE: float add, sub, mul, div, neg. */
+    private static int arithmetic(FusedElementwise.Step step, DType operandType) {
+        if (operandType != DType.FLOAT32 && operandType != DType.FLOAT64 || step.type() != operandType) {
+            return NONE;
+        }
+        return switch (step.op()) {
+            case ADD -> ADD;
+            case SUB -> SUB;
+            case MUL -> MUL;
+            case DIV -> DIV;
+            case NEG -> NEG;
+            default -> NONE;
+        };
     }
 
     /**
@@ -317,7 +393,10 @@ final class FusedLoop {
     void reduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
         Scratch own = scratch.get();
         Plan plan = own.planFor(kernel);
-        kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);
+        boolean repeated = repeats && plan.repeats(kernel, inputs, outputs, reductions);
+        if (!repeated) {
+            kernel.checkReduceOperands("cpu: fusedReduce", inputs, reductions, outputs);
+        }
         int[] block = inputs[0].shape();
         int outer = block[0];
         int reduced = block[1];
@@ -335,7 +414,13 @@ final class FusedLoop {
                 }
                 return;
             }
-            plan.prepare(kernel, inputs, outputs, reductions.length, block, true);
+            if (repeated) {
+                plan.refresh(kernel, inputs, outputs);
+            } else {
+                plan.prepare(kernel, inputs, outputs, reductions.length, block, true);
+                plan.seen(inputs, outputs, reductions);
+                prepared++;
+            }
             if (inner == 1) {
                 plan.grid(reduced, chunk);
                 if (parallel(plan.size, plan.chunkCount)) {
@@ -592,13 +677,14 @@ final class FusedLoop {
         Primitive op = plan.reductions[j];
         Simd.ReductionKernels simd = backend.reductionKernels(length);
         if (op != Primitive.SUM) {
-            Object cell = own.cell(plan.registers, type);   // a cell past the registers: the piece's extreme
+            Object cell = own.cells[type.ordinal()];   // the cell past the registers': the piece's extreme
+            int extreme = plan.registers;
             if (simd != null) {
-                simd.reduce(op, type, values, at, cell, 0, 1, length, 1);
+                simd.reduce(op, type, values, at, cell, extreme, 1, length, 1);
             } else {
-                ScalarKernels.reduce(op, type, values, at, cell, 0, 1, length, 1);
+                ScalarKernels.reduce(op, type, values, at, cell, extreme, 1, length, 1);
             }
-            return ScalarKernels.readDouble(type, cell, 0);
+            return ScalarKernels.readDouble(type, cell, extreme);
         }
         double total = 0;
         if (type == DType.FLOAT32) {
@@ -694,6 +780,8 @@ final class FusedLoop {
         int[] thirdOperand = new int[0];
         DType[] operandType = new DType[0];
         int[] readUntil = new int[0];
+        // per step: the float arithmetic a uniform step computes inline (see arithmetic), NONE for the row kernel
+        int[] arithmetic = new int[0];
         // the layout the register kinds, in-place outputs and scratch rows were planned for (see prepare)
         boolean planned;
         int[] plannedKinds = new int[0];
@@ -736,6 +824,86 @@ final class FusedLoop {
         long[] longPartials = new long[0];
 
 
+        // the views of the last call that was checked and planned (see repeats); reductions null for a fused call
+        StridedView[] seenInputs = new StridedView[0];
+        StridedView[] seenOutputs = new StridedView[0];
+        Primitive[] seenReductions;
+        boolean seenValid;
+
+        /**
+         * Whether this call repeats the last checked and planned one: the same views (the same objects, which the SPI
+         * never changes) for every operand and the same reductions, so its checks passed and its plan holds. A
+         * compiled step's replay passes its calls' views again every step; a drawn input is moved along its stream
+         * per replay ({@code Draws.positioned} in core), so a view of a {@link Drawn} repeats when only the draw's
+         * position differs (its shape and strides the same arrays, the same offset and draw otherwise).
+         */
+        boolean repeats(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews,
+                Primitive[] reductionOps) {
+            if (!seenValid || analyzed != kernel || inputs.length != seenInputs.length
+                    || outputViews.length != seenOutputs.length
+                    || (reductionOps == null) != (seenReductions == null)
+                    || reductionOps != null && !Arrays.equals(reductionOps, seenReductions)) {
+                return false;
+            }
+            for (int j = 0; j < outputViews.length; j++) {
+                if (outputViews[j] != seenOutputs[j]) {
+                    return false;
+                }
+            }
+            for (int i = 0; i < inputs.length; i++) {
+                StridedView view = inputs[i];
+                StridedView seen = seenInputs[i];
+                if (view != seen && !(view.buffer() instanceof Drawn draw && seen.buffer() instanceof Drawn last
+                        && view.shape() == seen.shape() && view.strides() == seen.strides()
+                        && view.offset() == seen.offset() && sameDrawBut(draw, last))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Two draws alike except where in the stream they start. */
+        private static boolean sameDrawBut(Drawn a, Drawn b) {
+            return a.distribution() == b.distribution() && a.seed() == b.seed() && a.dtype() == b.dtype()
+                    && a.length() == b.length() && Double.doubleToRawLongBits(a.first()) == Double.doubleToRawLongBits(
+                    b.first()) && Double.doubleToRawLongBits(a.second()) == Double.doubleToRawLongBits(b.second());
+        }
+
+        /**
+         * Remembers the views of a call just checked and planned. The plan thus keeps the last call's views (and their
+         * buffers) reachable while the thread keeps the plan: a compiled program's own buffers, which it keeps anyway.
+         */
+        void seen(StridedView[] inputs, StridedView[] outputViews, Primitive[] reductionOps) {
+            seenInputs = inputs.length == seenInputs.length ? seenInputs : new StridedView[inputs.length];
+            seenOutputs = outputViews.length == seenOutputs.length ? seenOutputs : new StridedView[outputViews.length];
+            System.arraycopy(inputs, 0, seenInputs, 0, inputs.length);
+            System.arraycopy(outputViews, 0, seenOutputs, 0, outputViews.length);
+            seenReductions = reductionOps == null ? null : reductionOps.clone();
+            seenValid = true;
+        }
+
+        /**
+         * What a repeated call changes in the plan ({@link #repeats}): the buffers' arrays (looked up again, so a
+         * released buffer still fails loudly) and the draws' positions; everything else is planned already.
+         */
+        void refresh(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews) {
+            this.kernel = kernel;
+            for (int i = 0; i < inputCount; i++) {
+                StridedView view = inputs[i];
+                if (view.buffer() instanceof HostScalar) {
+                    array[i] = hostCells[i];
+                } else if (view.buffer() instanceof Drawn draw) {
+                    drawn[i] = draw;
+                    seenInputs[i] = view;
+                } else {
+                    array[i] = bufferArray(view, "input ", i);
+                }
+            }
+            for (int j = reducedCount; j < outputCount; j++) {
+                array[inputCount + j] = bufferArray(outputViews[j], "output ", j);
+            }
+        }
+
         /** The kernel's output registers; {@code outputs()} copies its array, so once per kernel, not per replay. */
         int[] outputsOf(FusedElementwise kernel) {
             if (kernel != outputsOf) {
@@ -751,6 +919,7 @@ final class FusedLoop {
          */
         void prepare(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews, int reducedCount,
                 int[] shape, boolean directOutputs) {
+            seenValid = false;   // until seen(...): a prepare that fails half way must not be taken for planned
             this.kernel = kernel;
             this.reducedCount = reducedCount;
             inputCount = inputs.length;
@@ -855,6 +1024,7 @@ final class FusedLoop {
                 secondOperand = new int[stepCount];
                 thirdOperand = new int[stepCount];
                 operandType = new DType[stepCount];
+                arithmetic = new int[stepCount];
             }
             if (readUntil.length < registers) {
                 readUntil = new int[registers];
@@ -868,6 +1038,7 @@ final class FusedLoop {
                 secondOperand[s] = step.arity() > 1 ? step.operand(1) : -1;
                 thirdOperand[s] = step.arity() > 2 ? step.operand(2) : -1;
                 operandType[s] = kernel.operandType(s);
+                arithmetic[s] = arithmetic(step, operandType[s]);
                 type[inputCount + s] = step.type();
                 for (int i = 0; i < step.arity(); i++) {
                     readUntil[step.operand(i)] = s;
@@ -1152,9 +1323,14 @@ final class FusedLoop {
             }
         }
 
-        /** Drops the references to the call's arrays, so a kept plan does not keep buffers alive. */
+        /**
+         * Drops the references to the call's arrays, so a kept plan does not keep buffers alive beyond the last call's
+         * views, which it keeps while they are seen ({@link #seen}) and which hold those arrays anyway.
+         */
         void clear() {
-            Arrays.fill(array, null);
+            if (!seenValid) {
+                Arrays.fill(array, null);
+            }
             Arrays.fill(targets, null);
             kernel = null;
             reductions = null;
@@ -1183,7 +1359,10 @@ final class FusedLoop {
             return plan;
         }
         final Object[][] slots = new Object[DTYPES][0];
-        Object[] cells = new Object[0];
+        // per dtype one row of one-element cells, element r register r's (a uniform step's value): indexed, so a step
+        // finds its cell without testing what array it is
+        final Object[] cells = new Object[DTYPES];
+        private int cellCount;
         // where each register's row of the current chunk is: array, offset, stride
         Object[] array = new Object[0];
         int[] offset = new int[0];
@@ -1199,6 +1378,7 @@ final class FusedLoop {
 
         Scratch(int rowLength) {
             this.rowLength = rowLength;
+            growCells(16);
             accumulator = new double[rowLength];
             longAccumulator = new long[rowLength];
         }
@@ -1219,7 +1399,9 @@ final class FusedLoop {
                 array = new Object[plan.registers + 1];
                 offset = new int[plan.registers + 1];
                 stride = new int[plan.registers + 1];
-                cells = Arrays.copyOf(cells, plan.registers + 1);
+            }
+            if (cellCount < plan.registers + 1) {
+                growCells(plan.registers + 1);
             }
             if (counters.length < plan.rank) {
                 counters = new int[plan.rank];
@@ -1236,8 +1418,11 @@ final class FusedLoop {
             stride[r] = step;
         }
 
-        Object cell(int r, DType dtype) {
-            return cell(cells, r, dtype);
+        private void growCells(int count) {
+            for (DType dtype : DTYPE_VALUES) {
+                cells[dtype.ordinal()] = CpuBuffer.newArray(dtype, count);
+            }
+            cellCount = count;
         }
 
         /** A kept one-element array of {@code dtype} at {@code cells[r]} (made again only if the dtype changed). */

@@ -451,6 +451,145 @@ class FusedLoopTest {
         assertTrue(perCall <= 64, "a warm fused call allocated " + perCall + " bytes");
     }
 
+    /**
+     * A compiled step calls each kernel again and again with the very same views (a drawn input moved along its stream,
+     * as {@code Draws.positioned} does): those repeats skip the checks and the planning. The fast path against its slow
+     * twin (a loop that plans every call): an in-place update reading a draw, a host scalar and a broadcast row, as a
+     * fused call and as a reduction with the update written, over several repeats whose in-place state changes, then
+     * after a call that failed half way through its planning, and with a released buffer (a loud failure, as planned).
+     */
+    @Test
+    void repeatedCallsSkipThePlanningAndGiveThePlannedBits() {
+        FusedElementwise update = new FusedElementwise(List.of(DType.FLOAT32, DType.FLOAT32, DType.FLOAT32,
+                DType.FLOAT32), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 2}, DType.FLOAT32),    // 4 = x * c
+                new FusedElementwise.Step(Primitive.ADD, new int[] {4, 1}, DType.FLOAT32),    // 5 = 4 + draw
+                new FusedElementwise.Step(Primitive.SUB, new int[] {5, 3}, DType.FLOAT32),    // 6 = 5 - y
+                new FusedElementwise.Step(Primitive.MUL, new int[] {6, 6}, DType.FLOAT32)),   // 7 = 6 * 6
+                new int[] {5, 7});
+        FusedElementwise reduced = new FusedElementwise(update.inputTypes(), update.steps(), new int[] {7, 5});
+        Random random = new Random(5);
+        double[] start = values(random, 120, DType.FLOAT32);
+        double[] row = values(random, 40, DType.FLOAT32);
+        for (CpuBackend backend : ALL) {
+            FusedLoop fast = new FusedLoop(backend, FusedLoop.CHUNK, true);
+            FusedLoop slow = new FusedLoop(backend, FusedLoop.CHUNK, false);
+            Operands[] operands = {new Operands(start, row), new Operands(start, row)};
+            FusedLoop[] loops = {fast, slow};
+            for (int repeat = 0; repeat < 4; repeat++) {
+                for (int k = 0; k < 2; k++) {
+                    Operands o = operands[k];
+                    loops[k].run(update, o.inputs(repeat, o.shape), new StridedView[] {o.x, o.out});
+                    loops[k].reduce(reduced, o.inputs(repeat, o.block), new Primitive[] {Primitive.SUM},
+                            new StridedView[] {o.sum, o.xBlock});
+                }
+                String what = name(backend) + " repeat " + repeat;
+                assertSameBits(operands[1].x.buffer(), operands[0].x.buffer(), what + " x");
+                assertSameBits(operands[1].out.buffer(), operands[0].out.buffer(), what + " (x * c + d - y)^2");
+                assertSameBits(operands[1].sum.buffer(), operands[0].sum.buffer(), what + " sum");
+            }
+            assertEquals(2, fast.prepared(), name(backend) + ": each kernel planned once");
+            assertEquals(8, slow.prepared(), name(backend) + ": the slow twin plans every call");
+            // an output that is no cpu buffer fails while planning, after the inputs were planned: planned again after
+            Operands o = operands[0];
+            StridedView[] inputs = o.inputs(4, o.shape);
+            StridedView host = HostScalar.of(DType.FLOAT32, 1).broadcast(o.shape);
+            assertThrows(IllegalArgumentException.class, () -> fast.run(update, inputs, new StridedView[] {host, o.out}));
+            fast.run(update, o.inputs(4, o.shape), new StridedView[] {o.x, o.out});
+            slow.run(update, operands[1].inputs(4, o.shape), new StridedView[] {operands[1].x, operands[1].out});
+            assertSameBits(operands[1].x.buffer(), o.x.buffer(), name(backend) + " x after a failed call");
+            assertEquals(3, fast.prepared(), name(backend) + ": the call after the failed one planned again");
+            o.x.buffer().release();
+            IllegalStateException released = assertThrows(IllegalStateException.class,
+                    () -> fast.run(update, o.inputs(5, o.shape), new StridedView[] {o.x, o.out}));
+            assertTrue(released.getMessage().contains("after release()"), released.getMessage());
+        }
+    }
+
+    /**
+     * Uniform float add, sub, mul, div and neg are computed inline (an optimizer's step-number state is a chain of them):
+     * every pair of special and ordinary values, scalars and host scalars, float32 and float64, each chain also feeding
+     * a non-uniform step and cast, against the unfused calls.
+     */
+    @Test
+    void uniformFloatArithmeticGivesTheUnfusedBits() {
+        double[] values = {Double.NaN, 0.0, -0.0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1, -1, 0.1, 3e38,
+                Float.MIN_VALUE, 1e-310, 7.25};
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            DType other = type == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+            // 0 = a, 1 = b (scalars), 2 = c (a row); 3 = a+b, 4 = 3-b, 5 = 4*a, 6 = 5/b, 7 = -6, 8 = 7*c, 9 = cast 7
+            FusedElementwise chain = new FusedElementwise(List.of(type, type, type), List.of(
+                    new FusedElementwise.Step(Primitive.ADD, new int[] {0, 1}, type),
+                    new FusedElementwise.Step(Primitive.SUB, new int[] {3, 1}, type),
+                    new FusedElementwise.Step(Primitive.MUL, new int[] {4, 0}, type),
+                    new FusedElementwise.Step(Primitive.DIV, new int[] {5, 1}, type),
+                    new FusedElementwise.Step(Primitive.NEG, new int[] {6}, type),
+                    new FusedElementwise.Step(Primitive.MUL, new int[] {7, 2}, type),
+                    new FusedElementwise.Step(Primitive.CAST, new int[] {7}, other)), new int[] {3, 4, 5, 6, 7, 8, 9});
+            for (CpuBackend backend : ALL) {
+                for (double a : values) {
+                    for (double b : values) {
+                        StridedView[] scalars = {StridedView.contiguous(TestSupport.buffer(type, new double[] {a})),
+                                HostScalar.of(type, b).broadcast(), HostScalar.of(type, 0.5).broadcast()};
+                        StridedView[] expected = outputViews(chain, new int[0], 1);
+                        StridedView[] actual = outputViews(chain, new int[0], 1);
+                        FusedElementwise.runUnfused(backend, chain, scalars, expected);
+                        backend.fused(chain, scalars, actual);
+                        for (int j = 0; j < expected.length; j++) {
+                            assertSameBits(expected[j].buffer(), actual[j].buffer(), type + " " + a + ", " + b
+                                    + " output " + j + " " + name(backend));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The operands of {@link #repeatedCallsSkipThePlanningAndGiveThePlannedBits}: x (updated in place), a draw, a host
+     * scalar, a broadcast row; the views made once, the draw's moved per repeat sharing its shape and strides.
+     */
+    private static final class Operands {
+        final int[] shape = {3, 40};
+        final int[] block = {3, 40, 1};
+        final StridedView x;
+        final StridedView xBlock;
+        final StridedView out = StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 120), shape);
+        final StridedView sum = StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 3), 3, 1);
+        final StridedView scalar = HostScalar.of(DType.FLOAT32, 0.75).broadcast(shape);
+        final StridedView scalarBlock = HostScalar.of(DType.FLOAT32, 0.75).broadcast(block);
+        final StridedView y;
+        final StridedView yBlock;
+        final StridedView draw = StridedView.contiguous(new Drawn(RandomDistribution.NORMAL, 9, 0, 0, 1,
+                DType.FLOAT32, 120), shape);
+        final StridedView drawBlock = StridedView.contiguous(draw.buffer(), block);
+        final StridedView[] inputs = new StridedView[4];
+        final StridedView[] blockInputs = new StridedView[4];
+
+        Operands(double[] start, double[] row) {
+            x = StridedView.contiguous(TestSupport.buffer(DType.FLOAT32, start), shape);
+            xBlock = StridedView.contiguous(x.buffer(), block);
+            CpuBuffer rowBuffer = TestSupport.buffer(DType.FLOAT32, row);
+            y = new StridedView(rowBuffer, shape, new long[] {0, 1}, 0);
+            yBlock = new StridedView(rowBuffer, block, new long[] {0, 1, 0}, 0);
+            inputs[0] = x;
+            inputs[2] = scalar;
+            inputs[3] = y;
+            blockInputs[0] = xBlock;
+            blockInputs[2] = scalarBlock;
+            blockInputs[3] = yBlock;
+        }
+
+        /** The inputs of repeat {@code repeat} over {@code layout}: the same array and views, the draw moved on. */
+        StridedView[] inputs(int repeat, int[] layout) {
+            StridedView[] views = layout == shape ? inputs : blockInputs;
+            StridedView drawn = layout == shape ? draw : drawBlock;
+            views[1] = new StridedView(((Drawn) drawn.buffer()).at(1000L * repeat), drawn.shape(), drawn.strides(),
+                    drawn.offset());
+            return views;
+        }
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /** (outer, reduced, inner) blocks: whole short rows, rows in pieces, columns in tiles and in pieces, empty. */
