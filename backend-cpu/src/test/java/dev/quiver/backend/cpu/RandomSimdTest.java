@@ -80,6 +80,63 @@ class RandomSimdTest {
         }
     }
 
+    /**
+     * The float32 normals' radius pass (logFloat's split without float bits, so that it vectorizes) against the
+     * reference's {@code sqrt(-2 logFloat(u1))} for every one of the 2^24 values of {@code u1}.
+     */
+    @Test
+    void theRadiusPassEqualsTheReferenceForEveryRadiusWord() {
+        RandomFill.Scratch scratch = new RandomFill.Scratch();
+        int pairs = scratch.even.length;
+        for (int m = 0; m < 1 << 24; m += pairs) {
+            for (int p = 0; p < pairs; p++) {
+                scratch.even[p] = (m + p) << 8 | (p * 37 & 0xFF);   // the low 8 bits are dropped
+            }
+            RandomFill.radii(scratch, pairs);
+            for (int p = 0; p < pairs; p++) {
+                float u1 = ((scratch.even[p] >>> 8) + 1) * 0x1.0p-24f;
+                float expected = (float) Math.sqrt(-2f * Philox.Twin.logFloat(u1));
+                if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(scratch.radius[p])) {
+                    assertEquals(expected, scratch.radius[p], "radius of u1 = " + u1);
+                }
+            }
+        }
+    }
+
+    /**
+     * The float32 normals' angle pass (the quadrant's pick and sign as exact products) against
+     * {@link Philox#normalFloat} over a lattice of angle words (every quadrant, the reduced angle's ends and its exact
+     * zero), both elements of each pair.
+     */
+    @Test
+    void theAnglePassEqualsTheReferenceInEveryQuadrant() {
+        RandomFill.Scratch scratch = new RandomFill.Scratch();
+        int pairs = scratch.odd.length;
+        float mean = 0.25f;
+        float deviation = -1.5f;
+        int[] special = {0, 63, 64, (1 << 29) - 1, 1 << 29, (1 << 29) + 64, -(1 << 29), -(1 << 29) - 1, -1, 1 << 30,
+            (1 << 30) - 64, 1 << 31, (1 << 31) + (1 << 29), 3 << 29};
+        for (long start = -special.length; start < 1L << 32; start += (long) pairs << 13) {
+            for (int p = 0; p < pairs; p++) {
+                long index = start + p;
+                scratch.odd[p] = index < 0 ? special[(int) (index + special.length)]
+                        : (int) (start + ((long) p << 13) + p * 101);
+                scratch.even[p] = p * 0x9E3779B9;
+            }
+            RandomFill.radii(scratch, pairs);
+            RandomFill.angles(scratch, pairs, mean, deviation);
+            for (int p = 0; p < pairs; p++) {
+                for (boolean sine : new boolean[] {false, true}) {
+                    float expected = Math.fma(deviation, Philox.normalFloat(scratch.even[p], scratch.odd[p], sine), mean);
+                    float actual = sine ? scratch.sin[p] : scratch.cos[p];
+                    if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+                        assertEquals(expected, actual, "angle word " + scratch.odd[p] + (sine ? " sin" : " cos"));
+                    }
+                }
+            }
+        }
+    }
+
     /** A fused loop calls the fill per chunk (FusedLoopTest counts a warm step's allocation): a warm call allocates nothing. */
     @Test
     void aWarmScalarFillAllocatesNothing() {
