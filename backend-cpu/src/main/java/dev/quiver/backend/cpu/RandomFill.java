@@ -53,6 +53,9 @@ final class RandomFill {
      */
     static void scalar(RandomDistribution distribution, long seed, long counter, double first, double second,
             DType type, Object out, int at, int from, int to) {
+        if (from >= to) {
+            return;   // an empty head or tail: no ThreadLocal lookup
+        }
         boolean single = type == DType.FLOAT32;
         boolean normal = distribution == RandomDistribution.NORMAL;
         int shift = single ? 2 : 1;
