@@ -79,9 +79,9 @@ final class RandomFill {
             int base = at + i - lo;
             long blockA = element >>> shift;
             long blockB = (element - lo + perBlock) >>> shift;
-            philox2(k0, k1, blockA, blockB, even, odd, 0);
-            block(single, normal, even[0], odd[0], even[1], odd[1], scaleF, shiftF, scaleD, first, out, base, lo, hiA);
-            block(single, normal, even[2], odd[2], even[3], odd[3], scaleF, shiftF, scaleD, first, out,
+            philox2(k0, k1, blockA, blockB, even, odd, 0, 2);
+            block(single, normal, even[0], odd[0], even[2], odd[2], scaleF, shiftF, scaleD, first, out, base, lo, hiA);
+            block(single, normal, even[1], odd[1], even[3], odd[3], scaleF, shiftF, scaleD, first, out,
                     base + perBlock, 0, hiB);
             i += hiA - lo + Math.max(0, hiB);
         }
@@ -115,10 +115,11 @@ final class RandomFill {
     /**
      * {@link Philox#block} of blocks {@code a} and {@code b} (key {@code k0, k1}), their ten rounds interleaved (two
      * independent dependency chains for the CPU to overlap), as Box-Muller pairs: block {@code a}'s words
-     * {@code x0 .. x3} go to {@code even[p], odd[p], even[p + 1], odd[p + 1]}, block {@code b}'s to {@code p + 2} and
-     * {@code p + 3} (the radius words of the pairs in {@code even}, their angle words in {@code odd}).
+     * {@code x0 .. x3} go to {@code even[p], odd[p], even[p + half], odd[p + half]}, block {@code b}'s to
+     * {@code p + 1} and {@code p + 1 + half} (the radius words of the pairs in {@code even}, their angle words in
+     * {@code odd}; a batch's first pairs of its blocks, then their second pairs, as {@link #philoxRounds}).
      */
-    private static void philox2(int k0, int k1, long a, long b, int[] even, int[] odd, int p) {
+    private static void philox2(int k0, int k1, long a, long b, int[] even, int[] odd, int p, int half) {
         int a0 = (int) a;
         int a1 = (int) (a >>> 32);
         int a2 = 0;
@@ -147,12 +148,57 @@ final class RandomFill {
         }
         even[p] = a0;
         odd[p] = a1;
-        even[p + 1] = a2;
-        odd[p + 1] = a3;
-        even[p + 2] = b0;
-        odd[p + 2] = b1;
-        even[p + 3] = b2;
-        odd[p + 3] = b3;
+        even[p + half] = a2;
+        odd[p + half] = a3;
+        even[p + 1] = b0;
+        odd[p + 1] = b1;
+        even[p + 1 + half] = b2;
+        odd[p + 1 + half] = b3;
+    }
+
+    /**
+     * {@link Philox#block} of {@code blocks} blocks from {@code first} (modulo 2^62), round by round over arrays of
+     * 64-bit lanes (a word zero-extended, so a lane multiply is the full 32x32-bit product): short loops that C2's
+     * superword vectorizes. Block {@code b}'s words go to {@code even[b], odd[b], even[blocks + b], odd[blocks + b]}.
+     * Measured per block: 5.8 ns at 64 blocks against 12.9 for the scalar rounds, but 15.7 against 13.0 at 16 blocks
+     * (too few iterations for the unrolled vector loop), so only full batches take it.
+     */
+    private static void philoxRounds(Scratch scratch, int k0, int k1, long first, int blocks) {
+        long[] c0 = scratch.c0;
+        long[] c1 = scratch.c1;
+        long[] c2 = scratch.c2;
+        long[] c3 = scratch.c3;
+        for (int b = 0; b < blocks; b++) {
+            long block = (first + b) & (-1L >>> 2);   // element counters wrap at 2^64: block counters at 2^62
+            c0[b] = block & 0xFFFFFFFFL;
+            c1[b] = block >>> 32;
+            c2[b] = 0;
+            c3[b] = 0;
+        }
+        long key0 = k0 & 0xFFFFFFFFL;
+        long key1 = k1 & 0xFFFFFFFFL;
+        for (int round = 0; round < 10; round++) {
+            for (int b = 0; b < blocks; b++) {
+                long product0 = (c0[b] & 0xFFFFFFFFL) * (M0 & 0xFFFFFFFFL);
+                long product1 = (c2[b] & 0xFFFFFFFFL) * (M1 & 0xFFFFFFFFL);
+                long next0 = (product1 >>> 32) ^ c1[b] ^ key0;
+                long next2 = (product0 >>> 32) ^ c3[b] ^ key1;
+                c1[b] = product1 & 0xFFFFFFFFL;
+                c3[b] = product0 & 0xFFFFFFFFL;
+                c0[b] = next0;
+                c2[b] = next2;
+            }
+            key0 = (key0 + (W0 & 0xFFFFFFFFL)) & 0xFFFFFFFFL;
+            key1 = (key1 + (W1 & 0xFFFFFFFFL)) & 0xFFFFFFFFL;
+        }
+        int[] even = scratch.even;
+        int[] odd = scratch.odd;
+        for (int b = 0; b < blocks; b++) {
+            even[b] = (int) c0[b];
+            odd[b] = (int) c1[b];
+            even[blocks + b] = (int) c2[b];
+            odd[blocks + b] = (int) c3[b];
+        }
     }
 
     /** Whole blocks per batch of {@link #normalFloats}: its words and passes stay in L1. */
@@ -160,6 +206,10 @@ final class RandomFill {
 
     /** Per-thread scratch (a fill allocates nothing: a fused loop calls it per chunk): one batch's pairs. */
     static final class Scratch {
+        final long[] c0 = new long[BATCH_BLOCKS];
+        final long[] c1 = new long[BATCH_BLOCKS];
+        final long[] c2 = new long[BATCH_BLOCKS];
+        final long[] c3 = new long[BATCH_BLOCKS];
         final int[] even = new int[2 * BATCH_BLOCKS];
         final int[] odd = new int[2 * BATCH_BLOCKS];
         final int[] ints = new int[2 * BATCH_BLOCKS];
@@ -181,12 +231,13 @@ final class RandomFill {
      * and signs the polynomials by exact multiplications by 0, 1 and -1. Same values as the reference, bit for bit
      * (RandomSimdTest, exhaustively over the radius words).
      *
-     * <p>Measured (one Zen 5 core shared with other work, warm, best of repeats): 64 normals 0.40-0.58 µs (0.68-0.77
-     * µs before: the three scalar passes), 2048 in 8.9 µs (27), 2^20 in 4.6 ms (10.5; the Vector API fill: 1.1-1.2 ms).
-     * Without superword ({@code -XX:-UseSuperWord}) 64 normals take 0.62 µs: the vectorized passes are most of the
-     * gain. The scalar Philox rounds are now about 40% of a 64-normal draw (16 blocks, 64 multiplies each; measured
-     * 64 uniforms 0.26 µs); superword does not help them at 16 blocks (a vectorized round-by-round loop over 16
-     * blocks measured 2x slower than the scalar rounds: too few iterations for its unrolled main loop).
+     * <p>The Philox words of a full batch come from {@link #philoxRounds} (vectorized), of a smaller one from
+     * {@link #philox2} (scalar: superword does not pay at 16 blocks). Measured (one Zen 5 core shared with other work,
+     * warm, best of repeats): 64 normals 0.40-0.58 µs (0.68-0.77 µs before: three scalar passes), 2048 in 6.9 µs (27),
+     * 2^20 in 3.2 ms (10.5; the Vector API fill: 1.1-1.2 ms); C1 only ({@code -XX:TieredStopAtLevel=1}) 64 in 1.1 µs
+     * (2.6) and 2048 in 31-45 µs (81; the Vector API fill under C1: 2.5 ms). Without superword
+     * ({@code -XX:-UseSuperWord}) 64 normals take 0.62 µs: the vectorized passes are most of the gain. The scalar
+     * Philox rounds are about 40% of a 64-normal draw (64 float32 uniforms, all Philox: 0.26 µs).
      */
     static void normalFloats(long seed, long counter, float mean, float deviation, float[] out, int at, int from,
             int to) {
@@ -200,9 +251,13 @@ final class RandomFill {
             while (to - i >= 8) {
                 int blocks = Math.min(BATCH_BLOCKS, (to - i) / 8 * 2);   // pairs of blocks
                 long first = (counter + i) >>> 2;   // element counters wrap at 2^64: block counters at 2^62
-                for (int b = 0; b < blocks; b += 2) {
-                    philox2(k0, k1, (first + b) & (-1L >>> 2), (first + b + 1) & (-1L >>> 2), scratch.even,
-                            scratch.odd, 2 * b);
+                if (blocks == BATCH_BLOCKS) {
+                    philoxRounds(scratch, k0, k1, first, blocks);
+                } else {
+                    for (int b = 0; b < blocks; b += 2) {
+                        philox2(k0, k1, (first + b) & (-1L >>> 2), (first + b + 1) & (-1L >>> 2), scratch.even,
+                                scratch.odd, b, blocks);
+                    }
                 }
                 int pairs = 2 * blocks;
                 radii(scratch, pairs);
@@ -210,9 +265,11 @@ final class RandomFill {
                 float[] cos = scratch.cos;
                 float[] sin = scratch.sin;
                 int base = at + i;
-                for (int p = 0; p < pairs; p++) {   // stream order: each pair's cos element, then its sin element
-                    out[base + 2 * p] = cos[p];
-                    out[base + 2 * p + 1] = sin[p];
+                for (int b = 0; b < blocks; b++) {   // stream order: each pair's cos element, then its sin element
+                    out[base + 4 * b] = cos[b];
+                    out[base + 4 * b + 1] = sin[b];
+                    out[base + 4 * b + 2] = cos[blocks + b];
+                    out[base + 4 * b + 3] = sin[blocks + b];
                 }
                 i += 2 * pairs;
             }
