@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
+import dev.quiver.spi.Philox;
 import dev.quiver.spi.RandomDistribution;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -40,27 +42,120 @@ class RandomSimdTest {
     }
 
     /**
-     * The pairwise float32 normals (what small draws run) against {@link RandomFill#scalar}, the reference element by
-     * element: every counter, length and start inside a block (tens of thousands of words: every quadrant), with a
-     * mean and deviation that are not 0 and 1.
+     * The scalar fill (what small draws and the SIMD fill's heads and tails run) against {@link Philox}'s per-element
+     * reference: every kind, counter, length and start inside a block (tens of thousands of words: every quadrant),
+     * with a mean and deviation (or bounds) that are not 0 and 1, and the elements around the range left untouched.
      */
     @Test
-    void pairwiseFloatNormalsEqualTheReferenceBitForBit() {
-        for (long seed : new long[] {0x0123_4567_89AB_CDEFL, 0, -1}) {
-            for (long counter : COUNTERS) {
-                for (int n : LENGTHS) {
-                    for (int from = 0; from < Math.min(n, 4); from++) {
-                        float[] expected = new float[n + 2];
-                        float[] actual = new float[n + 2];
-                        RandomFill.scalar(RandomDistribution.NORMAL, seed, counter, -0.75, 2.5, DType.FLOAT32, expected,
-                                2, from, n);
-                        RandomFill.normalFloats(seed, counter, -0.75f, 2.5f, actual, 2, from, n);
-                        for (int i = 0; i < n + 2; i++) {
-                            assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]),
-                                    "seed " + seed + " counter " + counter + " n " + n + " from " + from + " [" + i + "]");
+    void theScalarFillEqualsThePerElementReferenceBitForBit() {
+        double first = -0.75;
+        double second = 2.5;
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (RandomDistribution distribution : RandomDistribution.values()) {
+                for (long seed : new long[] {0x0123_4567_89AB_CDEFL, 0, -1}) {
+                    for (long counter : COUNTERS) {
+                        for (int n : LENGTHS) {
+                            for (int from = 0; from < Math.min(n, 4); from++) {
+                                int at = 2;
+                                Object out = type == DType.FLOAT32 ? new float[n + 2 * at] : new double[n + 2 * at];
+                                RandomFill.fill(0, distribution, seed, counter, first, second, type, out, at, from, n);
+                                for (int i = -at; i < n + at; i++) {
+                                    boolean drawn = i >= from && i < n;
+                                    long element = counter + i;
+                                    long expected = !drawn ? 0 : type == DType.FLOAT32
+                                            ? Float.floatToRawIntBits(
+                                                    Philox.sampleFloat(distribution, seed, element, first, second))
+                                            : Double.doubleToRawLongBits(
+                                                    Philox.sampleDouble(distribution, seed, element, first, second));
+                                    long actual = out instanceof float[] f ? Float.floatToRawIntBits(f[at + i])
+                                            : Double.doubleToRawLongBits(((double[]) out)[at + i]);
+                                    assertEquals(expected, actual, distribution + " " + type + " seed " + seed
+                                            + " counter " + counter + " n " + n + " from " + from + " [" + i + "]");
+                                }
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The float32 normals' radius pass (logFloat's split without float bits, so that it vectorizes) against the
+     * reference's {@code sqrt(-2 logFloat(u1))} for every one of the 2^24 values of {@code u1}.
+     */
+    @Test
+    void theRadiusPassEqualsTheReferenceForEveryRadiusWord() {
+        RandomFill.Scratch scratch = new RandomFill.Scratch();
+        int pairs = scratch.even.length;
+        for (int m = 0; m < 1 << 24; m += pairs) {
+            for (int p = 0; p < pairs; p++) {
+                scratch.even[p] = (m + p) << 8 | (p * 37 & 0xFF);   // the low 8 bits are dropped
+            }
+            RandomFill.radii(scratch, pairs);
+            for (int p = 0; p < pairs; p++) {
+                float u1 = ((scratch.even[p] >>> 8) + 1) * 0x1.0p-24f;
+                float expected = (float) Math.sqrt(-2f * Philox.Twin.logFloat(u1));
+                if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(scratch.radius[p])) {
+                    assertEquals(expected, scratch.radius[p], "radius of u1 = " + u1);
+                }
+            }
+        }
+    }
+
+    /**
+     * The float32 normals' angle pass (the quadrant's pick and sign as exact products) against
+     * {@link Philox#normalFloat} over a lattice of angle words (every quadrant, the reduced angle's ends and its exact
+     * zero), both elements of each pair.
+     */
+    @Test
+    void theAnglePassEqualsTheReferenceInEveryQuadrant() {
+        RandomFill.Scratch scratch = new RandomFill.Scratch();
+        int pairs = scratch.odd.length;
+        float mean = 0.25f;
+        float deviation = -1.5f;
+        int[] special = {0, 63, 64, (1 << 29) - 1, 1 << 29, (1 << 29) + 64, -(1 << 29), -(1 << 29) - 1, -1, 1 << 30,
+            (1 << 30) - 64, 1 << 31, (1 << 31) + (1 << 29), 3 << 29};
+        for (long start = -special.length; start < 1L << 32; start += (long) pairs << 13) {
+            for (int p = 0; p < pairs; p++) {
+                long index = start + p;
+                scratch.odd[p] = index < 0 ? special[(int) (index + special.length)]
+                        : (int) (start + ((long) p << 13) + p * 101);
+                scratch.even[p] = p * 0x9E3779B9;
+            }
+            RandomFill.radii(scratch, pairs);
+            RandomFill.angles(scratch, pairs, mean, deviation);
+            for (int p = 0; p < pairs; p++) {
+                for (boolean sine : new boolean[] {false, true}) {
+                    float expected = Math.fma(deviation, Philox.normalFloat(scratch.even[p], scratch.odd[p], sine), mean);
+                    float actual = sine ? scratch.sin[p] : scratch.cos[p];
+                    if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+                        assertEquals(expected, actual, "angle word " + scratch.odd[p] + (sine ? " sin" : " cos"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A fused loop calls the fill per chunk (FusedLoopTest counts a warm step's allocation): a warm call allocates nothing. */
+    @Test
+    void aWarmScalarFillAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            for (RandomDistribution distribution : RandomDistribution.values()) {
+                Object out = type == DType.FLOAT32 ? new float[70] : new double[70];
+                Runnable fill = () -> RandomFill.fill(0, distribution, 7, 3, 0, 1, type, out, 1, 1, 66);
+                for (int i = 0; i < 20_000; i++) {
+                    fill.run();
+                }
+                long thread = Thread.currentThread().threadId();
+                long before = threads.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < 1000; i++) {
+                    fill.run();
+                }
+                assertEquals(0, threads.getThreadAllocatedBytes(thread) - before,
+                        "bytes allocated by 1000 warm scalar fills, " + distribution + " " + type);
             }
         }
     }
