@@ -54,13 +54,6 @@ public final class CpuBackend implements Backend {
 
     private static final int RANDOM_PARALLEL_MIN_ELEMENTS = 1 << 16;
     /**
-     * Random draws below this size run the scalar twin (the same bits, RandomSimdTest): the SIMD Box-Muller is too
-     * large for C1 to keep its vectors unboxed, so until C2 compiles it (thousands of calls) a small draw cost
-     * 40-470 µs instead of ~2 µs, and the batch-64 tutorial step ran ~1 ms instead of ~0.1 ms. Large draws reach C2
-     * within their first call through on-stack replacement, so they keep the SIMD path.
-     */
-    static final int RANDOM_SIMD_MIN_ELEMENTS = 1 << 12;
-    /**
      * Dense elementwise ops and full reductions of at least this many elements are split across the worker threads:
      * they are bound by memory bandwidth, which two cores' loads and stores raise (PLATFORM.md: triad 24 GB/s on one
      * thread, 34 on two). Below it (4 MiB of float32) the hand-off to the pool costs more than it saves.
@@ -811,9 +804,8 @@ public final class CpuBackend implements Backend {
         Object y = data(target, "random");
         int at = (int) target.offset();
         int size = Math.toIntExact(out.size());
-        int bits = size < RANDOM_SIMD_MIN_ELEMENTS ? 0 : simdBits;
         threads.forRange(size, size >= RANDOM_PARALLEL_MIN_ELEMENTS,
-                (from, to) -> RandomFill.fill(bits, distribution, seed, counter, first, second, type, y, at, from, to));
+                (from, to) -> RandomFill.fill(simdBits, distribution, seed, counter, first, second, type, y, at, from, to));
         if (target != out) {
             copy(target, out);
         }

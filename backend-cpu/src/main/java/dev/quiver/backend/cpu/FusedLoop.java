@@ -280,8 +280,7 @@ final class FusedLoop {
     private void generate(Plan plan, Scratch own, int r, long start, int length) {
         Drawn draw = plan.drawn[r];
         Object row = own.slots[plan.type[r].ordinal()][plan.slot[r]];
-        int bits = draw.length() < CpuBackend.RANDOM_SIMD_MIN_ELEMENTS ? 0 : backend.simdBits();
-        RandomFill.fill(bits, draw.distribution(), draw.seed(), draw.position() + plan.offset[r] + start,
+        RandomFill.fill(backend.simdBits(), draw.distribution(), draw.seed(), draw.position() + plan.offset[r] + start,
                 draw.first(), draw.second(), draw.dtype(), row, 0, 0, length);
         own.set(r, row, 0, 1);
     }

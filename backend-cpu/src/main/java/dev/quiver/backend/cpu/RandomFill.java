@@ -6,10 +6,26 @@ import dev.quiver.spi.Philox.Twin;
 import dev.quiver.spi.RandomDistribution;
 
 /**
- * Random fills with the Philox-4x32-10 recipe of {@link Philox}: {@link RandomSimd} at the backend's vector width,
- * or, with SIMD off (small draws), plain Java: {@link #normalFloats} for float32 normals, {@link #scalar} for the
- * rest. Elements are independent (counter-based), so any
- * split across threads gives the same numbers, and both paths give the same bits (RandomSimdTest).
+ * Random fills with the Philox-4x32-10 recipe of {@link Philox}: {@link RandomSimd} at the backend's vector width once
+ * HotSpot's optimising compiler (C2) has compiled it, plain Java until then and with SIMD off: {@link #normalFloats}
+ * for float32 normals, {@link #scalar} for the rest. Elements are independent (counter-based), so any split across
+ * threads gives the same numbers, and every path gives the same bits (RandomSimdTest).
+ *
+ * <p>Why the wait: the Vector API is intrinsified by C2 only. Under the interpreter and C1 every vector is a boxed
+ * object, so a cold SIMD fill ran 100-5,000 times slower than a warm one (measured on Zen 5: the first eager draw of
+ * 640,000 normals 1.5-3 s, the batched-regression example's first two steps 5.9 s; draws of 8,192 40-100 ms for
+ * their first ten calls). The first fill at a width starts one daemon thread ({@value #WARMING_THREAD}) that runs the
+ * SIMD fill on scratch arrays, every dtype, distribution and a small, a chunk-sized and a large length, until each ran
+ * at compiled speed twice in a row; from then on every fill at that width takes the SIMD path (64 float32 normals
+ * 0.10 µs against 0.4-0.6 plain; 2^20 1.2 ms against 3.2). The plain path has no cold cliff, so the user's calls
+ * never wait for the JIT. A width that does not get there within {@value #WARMING_LIMIT_SECONDS} s (a JVM run with
+ * {@code -Xint} or {@code -XX:TieredStopAtLevel=1}) keeps the plain path and says so once ({@link System.Logger},
+ * WARNING).
+ *
+ * <pre>{@code
+ * float[] out = new float[100];
+ * RandomFill.fill(512, RandomDistribution.NORMAL, 42, 0, 0.0, 1.0, DType.FLOAT32, out, 0, 0, 100);
+ * }</pre>
  */
 final class RandomFill {
     /** What {@link RandomSimd} offers: fill {@code out[at + i]}, {@code i} in {@code [from, to)}, with element
@@ -19,24 +35,123 @@ final class RandomFill {
                 Object out, int at, int from, int to);
     }
 
-    private static final Kernels[] SIMD = new Kernels[3];
+    static final String WARMING_THREAD = "quiver-cpu-random-warmup";
+    static final int WARMING_LIMIT_SECONDS = 60;
+    /**
+     * Lengths the warming thread fills: a training step's batch, a fused loop's chunk, an eager draw's thread share;
+     * each path is compiled with the branch profile of every length it serves (a fill warmed only at one length was
+     * recompiled, and ran boxed again meanwhile, on its first calls at another).
+     */
+    private static final int[] WARMING_LENGTHS = {64, 2048, 1 << 16};
+    /**
+     * A warming fill counts as compiled below this many ns per element: C2 takes 1.2-1.6 (float32 normals, Zen 5),
+     * plain Java 3-10, C1's boxed vectors hundreds to thousands; a slow machine or a preempted call only warms longer.
+     */
+    private static final double COMPILED_NANOS_PER_ELEMENT = 25;
+
+    /** The SIMD kernels of one width; {@code compiled} once the warming thread saw every path at compiled speed. */
+    private static final class Width {
+        final int bits;
+        final Kernels kernels;
+        volatile boolean compiled;
+
+        Width(int bits) {
+            this.bits = bits;
+            this.kernels = Simd.load(Kernels.class, "RandomSimd", bits);
+        }
+    }
+
+    private static final Width[] WIDTHS = new Width[3];
 
     private RandomFill() {
     }
 
     /**
-     * Fills {@code out[at + i]} for {@code i} in {@code [from, to)}; {@code simdBits} 0 runs the scalar twin
-     * ({@link #scalar}, the same bits).
+     * Fills {@code out[at + i]} for {@code i} in {@code [from, to)}: with the SIMD fill at {@code simdBits} once it is
+     * compiled, else plain Java; {@code simdBits} 0 always runs plain Java. The same bits on every path.
      */
     static void fill(int simdBits, RandomDistribution distribution, long seed, long counter, double first,
             double second, DType type, Object out, int at, int from, int to) {
-        if (simdBits == 0 && type == DType.FLOAT32 && distribution == RandomDistribution.NORMAL) {
+        Width width = simdBits == 0 ? null : width(simdBits);
+        if (width != null && width.compiled) {
+            width.kernels.fill(distribution, seed, counter, first, second, type, out, at, from, to);
+        } else if (type == DType.FLOAT32 && distribution == RandomDistribution.NORMAL) {
             normalFloats(seed, counter, (float) first, (float) second, (float[]) out, at, from, to);
-        } else if (simdBits == 0) {
-            scalar(distribution, seed, counter, first, second, type, out, at, from, to);
         } else {
-            kernels(simdBits).fill(distribution, seed, counter, first, second, type, out, at, from, to);
+            scalar(distribution, seed, counter, first, second, type, out, at, from, to);
         }
+    }
+
+    /** The SIMD kernels at {@code simdBits}, compiled or not (the tests compare them with plain Java). */
+    static Kernels kernels(int simdBits) {
+        return width(simdBits).kernels;
+    }
+
+    /** Whether {@link #fill} at {@code simdBits} runs the SIMD kernels yet (starts warming them when not begun). */
+    static boolean simdCompiled(int simdBits) {
+        return width(simdBits).compiled;
+    }
+
+    private static Width width(int simdBits) {
+        int slot = Integer.numberOfTrailingZeros(simdBits) - 7;   // 128, 256, 512 -> 0, 1, 2
+        Width width = WIDTHS[slot];   // a racy read is safe: final fields, and the flag is volatile
+        if (width != null) {
+            return width;
+        }
+        synchronized (WIDTHS) {
+            if (WIDTHS[slot] == null) {
+                Width created = new Width(simdBits);
+                Thread warming = new Thread(() -> warm(created), WARMING_THREAD + "-" + simdBits);
+                warming.setDaemon(true);
+                warming.start();
+                WIDTHS[slot] = created;
+            }
+            return WIDTHS[slot];
+        }
+    }
+
+    /**
+     * Runs the SIMD fill for every dtype, distribution and {@link #WARMING_LENGTHS length}, from unaligned stream
+     * positions, until each took less than {@link #COMPILED_NANOS_PER_ELEMENT} twice in a row; then lets
+     * {@link #fill} use it.
+     */
+    private static void warm(Width width) {
+        int longest = WARMING_LENGTHS[WARMING_LENGTHS.length - 1];
+        float[] floats = new float[longest];
+        double[] doubles = new double[longest];
+        DType[] types = {DType.FLOAT32, DType.FLOAT64};
+        RandomDistribution[] distributions = {RandomDistribution.NORMAL, RandomDistribution.UNIFORM};
+        int[] fastInARow = new int[types.length * distributions.length * WARMING_LENGTHS.length];
+        long deadline = System.nanoTime() + WARMING_LIMIT_SECONDS * 1_000_000_000L;
+        long counter = 0;
+        while (System.nanoTime() < deadline) {
+            boolean all = true;
+            int k = 0;
+            for (DType type : types) {
+                for (RandomDistribution distribution : distributions) {
+                    for (int length : WARMING_LENGTHS) {
+                        if (fastInARow[k] < 2) {
+                            long start = System.nanoTime();
+                            width.kernels.fill(distribution, 42, counter, 0, 1, type,
+                                    type == DType.FLOAT32 ? floats : doubles, 0, 0, length);
+                            boolean fast = System.nanoTime() - start < COMPILED_NANOS_PER_ELEMENT * length;
+                            fastInARow[k] = fast ? fastInARow[k] + 1 : 0;
+                            counter += length + 1;   // a new, unaligned part of the stream each time
+                        }
+                        all &= fastInARow[k] >= 2;
+                        k++;
+                    }
+                }
+            }
+            if (all) {
+                width.compiled = true;
+                return;
+            }
+        }
+        System.getLogger(RandomFill.class.getName()).log(System.Logger.Level.WARNING, "cpu: the " + width.bits
+                + "-bit SIMD random fill did not reach compiled speed within " + WARMING_LIMIT_SECONDS + " s (a JVM "
+                + "without C2, e.g. -Xint or -XX:TieredStopAtLevel=1?); random draws keep the plain-Java fill (the "
+                + "same numbers, 3-6x slower)");
     }
 
     /**
@@ -46,8 +161,8 @@ final class RandomFill {
      * operations, not branches (random quadrants defeat branch prediction). Each element gets the same operations in
      * the same order as the reference, fma exactly where {@link Philox} has fma, so the same bits (RandomSimdTest pins
      * every kind, alignment and length). No Vector API: full speed under C1 too (the {@link RandomSimd} fill boxes
-     * every vector until C2 compiles it). What small draws other than float32 normals run (below
-     * {@code CpuBackend.RANDOM_SIMD_MIN_ELEMENTS}) and the heads and tails of the other fills. Measured (one Zen 5 core
+     * every vector until C2 compiles it). What draws other than float32 normals run until the SIMD fill is compiled,
+     * and the heads and tails of the SIMD fill. Measured (one Zen 5 core
      * shared with other work, warm, best of repeats): 64 float32 uniforms 0.26 µs (0.33 before), 64 float64 normals
      * 0.91 µs (1.0-2.2 before), 64 float64 uniforms 0.44 µs (0.52-1.1 before).
      */
@@ -421,13 +536,4 @@ final class RandomFill {
         put(out, base, 1, lo, hi, Math.fma(scale, r * sine, shift));
     }
 
-    private static Kernels kernels(int simdBits) {
-        int slot = Integer.numberOfTrailingZeros(simdBits) - 7;   // 128, 256, 512 -> 0, 1, 2
-        synchronized (SIMD) {
-            if (SIMD[slot] == null) {
-                SIMD[slot] = Simd.load(Kernels.class, "RandomSimd", simdBits);
-            }
-            return SIMD[slot];
-        }
-    }
 }

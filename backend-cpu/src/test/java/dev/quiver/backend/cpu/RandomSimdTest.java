@@ -166,9 +166,42 @@ class RandomSimdTest {
         for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             double[] whole = draw(512, RandomDistribution.NORMAL, 9, 1, type, 0, 3001);
             Object out = type == DType.FLOAT32 ? new float[3001] : new double[3001];
-            RandomFill.fill(512, RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 0, 1499);
-            RandomFill.fill(512, RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 1499, 3001);
+            RandomFill.kernels(512).fill(RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 0, 1499);
+            RandomFill.kernels(512).fill(RandomDistribution.NORMAL, 9, 1, 0, 1, type, out, 0, 1499, 3001);
             assertArrayEquals(whole, values(out), "split at an odd element " + type);
+        }
+    }
+
+    /**
+     * The backend's fills switch to the SIMD kernels once the warming thread saw them compiled (plain Java before:
+     * a cold Vector API fill boxes every vector), within the warming limit, with the bits of plain Java on both sides
+     * of the switch.
+     */
+    @Test
+    void fillsSwitchToTheSimdKernelsOnceTheyAreCompiled() throws InterruptedException {
+        int bits = CpuBackend.hardwareSimdBits();
+        if (bits == 0) {
+            return;   // no SIMD on this machine: nothing to switch to (SimdStateTest covers the description)
+        }
+        double[] expected = draw(0, RandomDistribution.NORMAL, 5, 3, DType.FLOAT32, 1, 3001);
+        double[] before = new double[3001];
+        float[] out = new float[3002];
+        RandomFill.fill(bits, RandomDistribution.NORMAL, 5, 3, 0, 1, DType.FLOAT32, out, 1, 0, 3001);
+        for (int i = 0; i < 3001; i++) {
+            before[i] = out[1 + i];
+        }
+        assertArrayEquals(expected, before, "a fill at " + bits + " bits before or while warming");
+        long deadline = System.nanoTime() + (RandomFill.WARMING_LIMIT_SECONDS + 5) * 1_000_000_000L;
+        while (!RandomFill.simdCompiled(bits) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(RandomFill.simdCompiled(bits), "the " + bits + "-bit SIMD random fill was not compiled within "
+                + RandomFill.WARMING_LIMIT_SECONDS + " s");
+        float[] after = new float[3002];
+        RandomFill.fill(bits, RandomDistribution.NORMAL, 5, 3, 0, 1, DType.FLOAT32, after, 1, 0, 3001);
+        for (int i = 0; i < 3001; i++) {
+            assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(after[1 + i]),
+                    "element " + i + " after the switch");
         }
     }
 
@@ -211,10 +244,15 @@ class RandomSimdTest {
         }
     }
 
+    /** {@code bits} 0: the plain-Java fill; else the SIMD kernels of that width, compiled or not. */
     private static double[] draw(int bits, RandomDistribution distribution, long seed, long counter, DType type,
             int at, int n) {
         Object out = type == DType.FLOAT32 ? new float[at + n] : new double[at + n];
-        RandomFill.fill(bits, distribution, seed, counter, 0, 1, type, out, at, 0, n);
+        if (bits == 0) {
+            RandomFill.fill(0, distribution, seed, counter, 0, 1, type, out, at, 0, n);
+        } else {
+            RandomFill.kernels(bits).fill(distribution, seed, counter, 0, 1, type, out, at, 0, n);
+        }
         return Arrays.copyOfRange(values(out), at, at + n);
     }
 
