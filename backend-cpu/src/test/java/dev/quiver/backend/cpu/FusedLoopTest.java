@@ -425,6 +425,8 @@ class FusedLoopTest {
         Primitive[] sumAndMax = {Primitive.SUM, Primitive.MAX};
         StridedView[] siblingOutputs = {reduced, StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 3), 3, 1),
                 StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 9000), 3, 3000, 1)};
+        // warm: the SIMD random fill compiled first (its switch from plain Java recompiles the loops that call it)
+        awaitCompiledRandomFill(backend.simdBits());
         // the call's own arrays made once: whether the JIT removes a per-call array depends on what ran before
         Primitive[] sum = {Primitive.SUM};
         StridedView[] sumOutput = {reduced};
@@ -588,6 +590,24 @@ class FusedLoopTest {
                     drawn.offset());
             return views;
         }
+    }
+
+    /** Waits until the fills at {@code bits} run the compiled SIMD kernels ({@link RandomFill}); none at 0 bits. */
+    static void awaitCompiledRandomFill(int bits) {
+        if (bits == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + (RandomFill.WARMING_LIMIT_SECONDS + 5) * 1_000_000_000L;
+        while (!RandomFill.simdCompiled(bits) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        assertTrue(RandomFill.simdCompiled(bits), "the " + bits + "-bit SIMD random fill was not compiled within "
+                + RandomFill.WARMING_LIMIT_SECONDS + " s");
     }
 
     // ---------------------------------------------------------------- reductions

@@ -178,7 +178,7 @@ class RandomSimdTest {
      * of the switch.
      */
     @Test
-    void fillsSwitchToTheSimdKernelsOnceTheyAreCompiled() throws InterruptedException {
+    void fillsSwitchToTheSimdKernelsOnceTheyAreCompiled() {
         int bits = CpuBackend.hardwareSimdBits();
         if (bits == 0) {
             return;   // no SIMD on this machine: nothing to switch to (SimdStateTest covers the description)
@@ -191,12 +191,7 @@ class RandomSimdTest {
             before[i] = out[1 + i];
         }
         assertArrayEquals(expected, before, "a fill at " + bits + " bits before or while warming");
-        long deadline = System.nanoTime() + (RandomFill.WARMING_LIMIT_SECONDS + 5) * 1_000_000_000L;
-        while (!RandomFill.simdCompiled(bits) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(RandomFill.simdCompiled(bits), "the " + bits + "-bit SIMD random fill was not compiled within "
-                + RandomFill.WARMING_LIMIT_SECONDS + " s");
+        FusedLoopTest.awaitCompiledRandomFill(bits);
         float[] after = new float[3002];
         RandomFill.fill(bits, RandomDistribution.NORMAL, 5, 3, 0, 1, DType.FLOAT32, after, 1, 0, 3001);
         for (int i = 0; i < 3001; i++) {
