@@ -14,7 +14,8 @@ import dev.quiver.spi.RandomDistribution;
  * <p>Why the wait: the Vector API is intrinsified by C2 only. Under the interpreter and C1 every vector is a boxed
  * object, so a cold SIMD fill ran 100-5,000 times slower than a warm one (measured on Zen 5: the first eager draw of
  * 640,000 normals 1.5-3 s, the batched-regression example's first two steps 5.9 s; draws of 8,192 40-100 ms for
- * their first ten calls). The first fill at a width starts one daemon thread ({@value #WARMING_THREAD}) that runs the
+ * their first ten calls). Once plain Java has drawn {@value #WARM_AFTER_ELEMENTS} values at a width (one large draw,
+ * or a training loop's first few hundred small ones), one daemon thread ({@value #WARMING_THREAD}) runs the
  * SIMD fill on scratch arrays, every dtype, distribution and a small, a chunk-sized and a large length, until each ran
  * at compiled speed twice in a row; from then on every fill at that width takes the SIMD path (64 float32 normals
  * 0.10 µs against 0.4-0.6 plain; 2^20 1.2 ms against 3.2). The plain path has no cold cliff, so the user's calls
@@ -49,15 +50,42 @@ final class RandomFill {
      */
     private static final double COMPILED_NANOS_PER_ELEMENT = 25;
 
+    /**
+     * Elements drawn by plain Java at a width before its SIMD fill is warmed: one draw of 65,536 (an eager draw worth
+     * a thread split, a K = 10,000 step's batch) or 512 steps of a batch-64 training loop. Below it, warming would cost
+     * more than it saves: for about 4 s it takes a core and makes garbage (C1's boxed vectors), which slowed the short
+     * tutorials' first steps about 2x.
+     */
+    static final long WARM_AFTER_ELEMENTS = 1 << 16;
+
     /** The SIMD kernels of one width; {@code compiled} once the warming thread saw every path at compiled speed. */
     private static final class Width {
         final int bits;
         final Kernels kernels;
         volatile boolean compiled;
+        private long coldElements;   // racy: an approximate count is enough to decide when to warm
+        private boolean warming;
 
         Width(int bits) {
             this.bits = bits;
             this.kernels = Simd.load(Kernels.class, "RandomSimd", bits);
+        }
+
+        /** Counts a plain-Java fill of {@code elements}; starts warming once {@link #WARM_AFTER_ELEMENTS} are drawn. */
+        void drewCold(long elements) {
+            coldElements += elements;
+            if (coldElements >= WARM_AFTER_ELEMENTS && !warming) {
+                startWarming();
+            }
+        }
+
+        synchronized void startWarming() {
+            if (!warming) {
+                warming = true;
+                Thread thread = new Thread(() -> warm(this), WARMING_THREAD + "-" + bits);
+                thread.setDaemon(true);
+                thread.start();
+            }
         }
     }
 
@@ -75,7 +103,12 @@ final class RandomFill {
         Width width = simdBits == 0 ? null : width(simdBits);
         if (width != null && width.compiled) {
             width.kernels.fill(distribution, seed, counter, first, second, type, out, at, from, to);
-        } else if (type == DType.FLOAT32 && distribution == RandomDistribution.NORMAL) {
+            return;
+        }
+        if (width != null) {
+            width.drewCold(to - from);
+        }
+        if (type == DType.FLOAT32 && distribution == RandomDistribution.NORMAL) {
             normalFloats(seed, counter, (float) first, (float) second, (float[]) out, at, from, to);
         } else {
             scalar(distribution, seed, counter, first, second, type, out, at, from, to);
@@ -87,9 +120,14 @@ final class RandomFill {
         return width(simdBits).kernels;
     }
 
-    /** Whether {@link #fill} at {@code simdBits} runs the SIMD kernels yet (starts warming them when not begun). */
+    /** Whether {@link #fill} at {@code simdBits} runs the SIMD kernels yet. */
     static boolean simdCompiled(int simdBits) {
         return width(simdBits).compiled;
+    }
+
+    /** Starts warming the SIMD kernels at {@code simdBits} now, if not begun (tests; {@link #fill} starts it itself). */
+    static void startWarming(int simdBits) {
+        width(simdBits).startWarming();
     }
 
     private static Width width(int simdBits) {
@@ -100,11 +138,7 @@ final class RandomFill {
         }
         synchronized (WIDTHS) {
             if (WIDTHS[slot] == null) {
-                Width created = new Width(simdBits);
-                Thread warming = new Thread(() -> warm(created), WARMING_THREAD + "-" + simdBits);
-                warming.setDaemon(true);
-                warming.start();
-                WIDTHS[slot] = created;
+                WIDTHS[slot] = new Width(simdBits);
             }
             return WIDTHS[slot];
         }

@@ -592,11 +592,12 @@ class FusedLoopTest {
         }
     }
 
-    /** Waits until the fills at {@code bits} run the compiled SIMD kernels ({@link RandomFill}); none at 0 bits. */
+    /** Warms the SIMD random fill at {@code bits} and waits until fills run it ({@link RandomFill}); none at 0 bits. */
     static void awaitCompiledRandomFill(int bits) {
         if (bits == 0) {
             return;
         }
+        RandomFill.startWarming(bits);
         long deadline = System.nanoTime() + (RandomFill.WARMING_LIMIT_SECONDS + 5) * 1_000_000_000L;
         while (!RandomFill.simdCompiled(bits) && System.nanoTime() < deadline) {
             try {

@@ -174,8 +174,8 @@ class RandomSimdTest {
 
     /**
      * The backend's fills switch to the SIMD kernels once the warming thread saw them compiled (plain Java before:
-     * a cold Vector API fill boxes every vector), within the warming limit, with the bits of plain Java on both sides
-     * of the switch.
+     * a cold Vector API fill boxes every vector), warming starts after {@link RandomFill#WARM_AFTER_ELEMENTS} values
+     * drawn cold, and the bits of plain Java hold on both sides of the switch.
      */
     @Test
     void fillsSwitchToTheSimdKernelsOnceTheyAreCompiled() {
@@ -191,6 +191,8 @@ class RandomSimdTest {
             before[i] = out[1 + i];
         }
         assertArrayEquals(expected, before, "a fill at " + bits + " bits before or while warming");
+        float[] large = new float[(int) RandomFill.WARM_AFTER_ELEMENTS];   // enough values drawn cold: warming starts
+        RandomFill.fill(bits, RandomDistribution.UNIFORM, 5, 0, 0, 1, DType.FLOAT32, large, 0, 0, large.length);
         FusedLoopTest.awaitCompiledRandomFill(bits);
         float[] after = new float[3002];
         RandomFill.fill(bits, RandomDistribution.NORMAL, 5, 3, 0, 1, DType.FLOAT32, after, 1, 0, 3001);
