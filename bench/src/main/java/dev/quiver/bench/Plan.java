@@ -69,8 +69,9 @@ public record Plan(String name, List<Run> runs, int warmups, int measures, doubl
             // 28 configurations x 2 forks: 15-20 minutes on 2 cores (needs a -Ppeers build: bench/run --peers)
             case "peers" -> new Plan(name, peers(), 3, 5, 1, 2);
             // issue 11's table: compiled steps beside the eager ones and the peers' (needs --peers for torch and tf)
-            // 5 warm-up seconds: the CPU's SIMD random fill is warmed on a thread of its own for a few seconds per JVM
-            case "compiled" -> new Plan(name, compiled(), 5, 5, 1, 1);
+            // 10 warm-up seconds: the CPU's SIMD random fill is warmed on a thread of its own once a JVM has drawn 65,536
+            // values (a batch-64 step's 512th step), which takes 4 s on an idle core and longer beside the benchmark
+            case "compiled" -> new Plan(name, compiled(), 10, 5, 1, 1);
             default -> throw new IllegalArgumentException("unknown set '" + name + "'; known: " + names());
         };
     }
