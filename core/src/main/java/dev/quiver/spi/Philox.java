@@ -34,26 +34,18 @@ package dev.quiver.spi;
  * }</pre>
  */
 public final class Philox {
-    private static final int M0 = 0xD2511F53;
-    private static final int M1 = 0xCD9E8D57;
-    private static final int W0 = 0x9E3779B9;
-    private static final int W1 = 0xBB67AE85;
+    /** The round multipliers of Philox-4x32 (words 0 and 2): public so that fast twins of {@link #block} use these. */
+    public static final int M0 = 0xD2511F53;
+    public static final int M1 = 0xCD9E8D57;
+    /** The key increments per round (Weyl constants). */
+    public static final int W0 = 0x9E3779B9;
+    public static final int W1 = 0xBB67AE85;
 
     private Philox() {
     }
 
     /** The four output words for one 64-bit block counter and 64-bit key (ten rounds). */
     public static int[] block(long seed, long counter) {
-        int[] words = new int[4];
-        block(seed, counter, words, 0);
-        return words;
-    }
-
-    /**
-     * {@link #block(long, long)} into {@code words[at .. at + 4)}: for fills that must not allocate per block (a fused
-     * loop generates its draws chunk by chunk).
-     */
-    public static void block(long seed, long counter, int[] words, int at) {
         int c0 = (int) counter;
         int c1 = (int) (counter >>> 32);
         int c2 = 0;
@@ -74,10 +66,7 @@ public final class Philox {
             k0 += W0;
             k1 += W1;
         }
-        words[at] = c0;
-        words[at + 1] = c1;
-        words[at + 2] = c2;
-        words[at + 3] = c3;
+        return new int[] {c0, c1, c2, c3};
     }
 
     /** Element {@code element} of a float32 stream (the class comment's recipe), {@code first}/{@code second} as there. */

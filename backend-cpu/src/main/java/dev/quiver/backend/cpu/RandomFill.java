@@ -511,10 +511,10 @@ final class RandomFill {
     }
 
     // Philox.block's constants (the reference's recipe; RandomSimdTest pins the bits)
-    private static final int M0 = 0xD2511F53;
-    private static final int M1 = 0xCD9E8D57;
-    private static final int W0 = 0x9E3779B9;
-    private static final int W1 = 0xBB67AE85;
+    private static final int M0 = Philox.M0;
+    private static final int M1 = Philox.M1;
+    private static final int W0 = Philox.W0;
+    private static final int W1 = Philox.W1;
 
     private static void put(float[] out, int base, int slot, int lo, int hi, float value) {
         if (slot >= lo && slot < hi) {

@@ -109,8 +109,8 @@ final class RandomSimd implements RandomFill.Kernels {
      * of each block in turn when read as little-endian int lanes.
      */
     private static void philox(long seed, long first, int blocks, long blockMask, long[] words) {
-        long w0 = 0x9E3779B9L;
-        long w1 = 0xBB67AE85L;
+        long w0 = Philox.W0 & LOW32;
+        long w1 = Philox.W1 & LOW32;
         for (int b = 0; b < blocks; b += LONGS) {
             LongVector counter = LANE.add(first + b).and(blockMask);   // element counters wrap at 2^64
             LongVector c0 = counter.and(LOW32);
@@ -120,8 +120,8 @@ final class RandomSimd implements RandomFill.Kernels {
             long k0 = seed & LOW32;
             long k1 = seed >>> 32;
             for (int round = 0; round < 10; round++) {
-                LongVector p0 = c0.mul(0xD2511F53L);
-                LongVector p1 = c2.mul(0xCD9E8D57L);
+                LongVector p0 = c0.mul(Philox.M0 & LOW32);
+                LongVector p1 = c2.mul(Philox.M1 & LOW32);
                 LongVector n0 = p1.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c1)
                         .lanewise(VectorOperators.XOR, k0);
                 LongVector n2 = p0.lanewise(VectorOperators.LSHR, 32).lanewise(VectorOperators.XOR, c3)
