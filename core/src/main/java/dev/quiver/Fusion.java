@@ -64,7 +64,7 @@ final class Fusion {
     // the buffers of the step's draws that a kernel may generate instead of reading (one Drawn per buffer)
     private final Map<DeviceBuffer, Drawn> drawn = new IdentityHashMap<>();
 
-    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut, java.util.function.LongPredicate drawsInKernels) {
+    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
         this.calls = calls;
         this.liveOut = liveOut;
         Map<DeviceBuffer, Integer> writers = new IdentityHashMap<>();
@@ -77,7 +77,7 @@ final class Fusion {
             }
         }
         for (Call call : calls) {
-            if (call instanceof Call.Random draw && drawsInKernels.test(draw.out().size())
+            if (call instanceof Call.Random draw && drawsInKernels
                     && draw.streamRelative() && draw.out().isContiguous()
                     && Views.coversBuffer(draw.out()) && draw.out().buffer() instanceof Tracer.Traced traced
                     && !traced.constant && writers.get(traced) == 1) {
@@ -89,11 +89,10 @@ final class Fusion {
 
     /**
      * {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. With
-     * {@code drawsInKernels} (the draw sizes the backend {@linkplain dev.quiver.spi.Backend#fusesDraw fuses}) the
+     * {@code drawsInKernels} (the backend {@linkplain dev.quiver.spi.Backend#fusesDraws fuses draws}) the
      * kernels read the step's random draws as {@link Drawn} inputs, and a draw nothing else reads is dropped.
      */
-    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut,
-                           java.util.function.LongPredicate drawsInKernels) {
+    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
         Fusion fusion = new Fusion(calls, liveOut, drawsInKernels);
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {

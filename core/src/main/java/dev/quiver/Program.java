@@ -55,7 +55,7 @@ final class Program implements AutoCloseable {
         this.fused = fuse && backend.runsFusedKernels();
         // fused programs also draw each run of consecutive random draws as one (the same bits, fewer launches)
         this.unbound = fused ? Fusion.fuse(Draws.merge(recorded, liveOut, tracer.buffers().size()), liveOut,
-                elements -> backend.fusesDraws() && backend.fusesDraw(elements)) : recorded;
+                backend.fusesDraws()) : recorded;
         long[] bytes = planMemory(tracer, liveOut);
         this.intermediateBytes = bytes[0];
         this.plannedBytes = bytes[1];

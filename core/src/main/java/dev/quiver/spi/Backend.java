@@ -142,15 +142,6 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * Whether the compiler should generate a draw of {@code elements} values in the kernels that read it (only asked
-     * when {@link #fusesDraws()}): a backend whose separate draw is faster for large draws than generating them chunk
-     * by chunk says no for those. The default follows {@link #fusesDraws()}.
-     */
-    default boolean fusesDraw(long elements) {
-        return fusesDraws();
-    }
-
-    /**
      * Runs {@code kernel} elementwise: {@code inputs[i]} (any strides, broadcast, or a {@link HostScalar}) and
      * {@code outputs[j]} (contiguous) all have one shape; output {@code j} receives register
      * {@code kernel.outputs()[j]}. Must give the bits of the kernel's steps run one by one as {@link #unary},

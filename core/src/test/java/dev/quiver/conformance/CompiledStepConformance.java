@@ -457,7 +457,7 @@ public abstract class CompiledStepConformance extends BackendConformance {
             String program = step.describe().substring(step.describe().indexOf("compiled ("));
             if (Quiver.backend().runsFusedKernels()) {
                 // a backend that fuses draws generates the batch in the pass that reads it: no normal call
-                boolean drawsInKernels = Quiver.backend().fusesDraws() && Quiver.backend().fusesDraw(128);
+                boolean drawsInKernels = Quiver.backend().fusesDraws();
                 assertEquals(drawsInKernels ? 2 : 3, step.callsPerStep(), program);
                 assertTrue(program.contains("sum,sum,sum(fused["), program);
                 assertEquals(!drawsInKernels, program.contains("normal                                  t0[128]"),
@@ -498,7 +498,7 @@ public abstract class CompiledStepConformance extends BackendConformance {
                 long draws = program.lines().filter(line -> line.matches("\\s*\\d+\\s+(normal|uniform)\\s.*")).count();
                 boolean merged = fuse && Quiver.backend().runsFusedKernels();
                 // a backend that fuses draws generates the merged draw in the kernel: only the returned one is drawn
-                boolean drawsInKernels = merged && Quiver.backend().fusesDraws() && Quiver.backend().fusesDraw(45);
+                boolean drawsInKernels = merged && Quiver.backend().fusesDraws();
                 assertEquals(drawsInKernels ? 1 : merged ? 3 : 5, draws, program);
                 assertEquals(merged && !drawsInKernels, program.contains("[45] <-"), program);
                 assertEquals(drawsInKernels, program.contains("Drawn[normal(0.0, 1.0) float32 seed 5 from 0]@30"),

@@ -171,11 +171,6 @@ public final class CountingBackend implements Backend {
     }
 
     @Override
-    public boolean fusesDraw(long elements) {
-        return slowTwinFusion || target.fusesDraw(elements);
-    }
-
-    @Override
     public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         count("fused");
         if (slowTwinFusion) {

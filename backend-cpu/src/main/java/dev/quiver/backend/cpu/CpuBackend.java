@@ -562,7 +562,7 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- fused kernels
 
     /**
-     * True, at every size (the SPI's default {@link #fusesDraw}): a fused loop generates a {@link dev.quiver.spi.Drawn}
+     * True, at every size: a fused loop generates a {@link dev.quiver.spi.Drawn}
      * input chunk by chunk into a scratch row with the fill {@link #random} uses, so a compiled step's draws never go
      * through memory. The SIMD fill keeps its chunk scratch per thread, so generating chunk by chunk allocates nothing
      * (probe of the batch-2^20 linear-regression step on 2 Zen 5 cores: 2.4-3.6 ms fused, 3.4-4.3 ms drawn apart; when
