@@ -282,15 +282,13 @@ sealed interface Call {
         }
     }
 
-    /** Elementwise chains made one kernel by {@link Fusion}; {@code drawn} moves its draws per replay. */
-    record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs, Draws.Positioned drawn)
-            implements Call {
-        Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
-            this(kernel, inputs, outputs, new Draws.Positioned(inputs));
-        }
-
+    /**
+     * Elementwise chains made one kernel by {@link Fusion}. Its drawn inputs read the step's stream position from the
+     * program's counter on the device, so the call is the same at every replay.
+     */
+    record Fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) implements Call {
         public void run(Backend backend, long stepCounter) {
-            backend.fused(kernel, drawn.at(stepCounter), outputs);
+            backend.fused(kernel, inputs, outputs);
         }
 
         public StridedView[] reads() {
@@ -316,14 +314,10 @@ sealed interface Call {
      * {@code j < reductions.length} is reduced into {@code outputs[j]}, the rest are written ({@link
      * Backend#fusedReduce}).
      */
-    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs,
-                       Draws.Positioned drawn) implements Call {
-        FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs) {
-            this(kernel, inputs, reductions, outputs, new Draws.Positioned(inputs));
-        }
-
+    record FusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions, StridedView[] outputs)
+            implements Call {
         public void run(Backend backend, long stepCounter) {
-            backend.fusedReduce(kernel, drawn.at(stepCounter), reductions, outputs);
+            backend.fusedReduce(kernel, inputs, reductions, outputs);
         }
 
         public StridedView[] reads() {

@@ -64,7 +64,7 @@ final class Fusion {
     // the buffers of the step's draws that a kernel may generate instead of reading (one Drawn per buffer)
     private final Map<DeviceBuffer, Drawn> drawn = new IdentityHashMap<>();
 
-    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
+    private Fusion(List<Call> calls, Set<DeviceBuffer> liveOut, DeviceBuffer streamCounter) {
         this.calls = calls;
         this.liveOut = liveOut;
         Map<DeviceBuffer, Integer> writers = new IdentityHashMap<>();
@@ -77,23 +77,24 @@ final class Fusion {
             }
         }
         for (Call call : calls) {
-            if (call instanceof Call.Random draw && drawsInKernels
+            if (call instanceof Call.Random draw && streamCounter != null
                     && draw.streamRelative() && draw.out().isContiguous()
                     && Views.coversBuffer(draw.out()) && draw.out().buffer() instanceof Tracer.Traced traced
                     && !traced.constant && writers.get(traced) == 1) {
-                drawn.put(traced, new Drawn(draw.distribution(), draw.seed(), draw.counter(), draw.first(),
-                        draw.second(), traced.dtype(), traced.length()));
+                drawn.put(traced, new Drawn(draw.distribution(), draw.seed(), streamCounter, draw.counter(),
+                        draw.first(), draw.second(), traced.dtype(), traced.length()));
             }
         }
     }
 
     /**
-     * {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. With
-     * {@code drawsInKernels} (the backend {@linkplain dev.quiver.spi.Backend#fusesDraws fuses draws}) the
-     * kernels read the step's random draws as {@link Drawn} inputs, and a draw nothing else reads is dropped.
+     * {@code calls} with elementwise runs fused; buffers in {@code liveOut} are still written at the end. With a
+     * {@code streamCounter} (the backend {@linkplain dev.quiver.spi.Backend#fusesDraws fuses draws}; the buffer holds
+     * the step's stream position on the device) the kernels read the step's random draws as {@link Drawn} inputs
+     * counted from it, and a draw nothing else reads is dropped; with null, draws stay calls.
      */
-    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut, boolean drawsInKernels) {
-        Fusion fusion = new Fusion(calls, liveOut, drawsInKernels);
+    static List<Call> fuse(List<Call> calls, Set<DeviceBuffer> liveOut, DeviceBuffer streamCounter) {
+        Fusion fusion = new Fusion(calls, liveOut, streamCounter);
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < calls.size(); i++) {
             pending.add(i);

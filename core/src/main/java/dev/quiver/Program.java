@@ -2,7 +2,9 @@ package dev.quiver;
 
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.DeviceBuffer;
+import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.HostScalar;
+import dev.quiver.spi.Primitive;
 import dev.quiver.spi.StridedView;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +18,13 @@ import java.util.Set;
  * A traced step compiled for replay: the recorded {@link Call}s, fused ({@link Fusion}) where the backend runs fused
  * kernels, with a static memory plan (every intermediate gets its buffer once, here; buffers whose lifetimes do not
  * overlap share memory), bound to real buffers. {@link #replay} runs the calls in order with no allocation, no
- * validation, no tape and no host decision; only the position of the step's random stream changes per step.
+ * validation, no tape and no host decision.
+ *
+ * <p>Random draws: in a fused program on a backend that fuses draws, the step's stream position lives on the device,
+ * in an int64 counter the program owns. Every draw reads it ({@link dev.quiver.spi.Drawn}), the step's last call adds
+ * what one step draws, and a replay writes it once, from the generator, before its first step: so every call, with
+ * every argument, is the same at every step (what a captured CUDA graph needs). An unfused program passes the
+ * position to its draws from the host, per step.
  *
  * <pre>{@code
  * Program program = Program.compile(tracer, inputBuffers, outputs, true);
@@ -35,6 +43,8 @@ final class Program implements AutoCloseable {
     private final RandomGenerator generator;
     private final long drawsPerStep;
     private final boolean fused;
+    // the stream position on the device (null when no fused call draws): read by the draws, advanced by the last call
+    private final DeviceBuffer streamCounter;
     private final long intermediateBytes;
     private final long plannedBytes;
     private Call[] bound;
@@ -54,8 +64,14 @@ final class Program implements AutoCloseable {
         // a backend without fused kernels would run them through the SPI's slow twin, allocating per call: no fusion
         this.fused = fuse && backend.runsFusedKernels();
         // fused programs also draw each run of consecutive random draws as one (the same bits, fewer launches)
-        this.unbound = fused ? Fusion.fuse(Draws.merge(recorded, liveOut, tracer.buffers().size()), liveOut,
-                backend.fusesDraws()) : recorded;
+        this.streamCounter = fused && backend.fusesDraws() && recorded.stream().anyMatch(
+                call -> call instanceof Call.Random draw && draw.streamRelative())
+                ? backend.allocate(DType.INT64, 1) : null;
+        if (streamCounter != null) {
+            owned.add(streamCounter);
+        }
+        this.unbound = fused ? withCounterAdvanced(drawnFromCounter(Fusion.fuse(Draws.merge(recorded, liveOut,
+                tracer.buffers().size()), liveOut, streamCounter))) : recorded;
         long[] bytes = planMemory(tracer, liveOut);
         this.intermediateBytes = bytes[0];
         this.plannedBytes = bytes[1];
@@ -114,6 +130,80 @@ final class Program implements AutoCloseable {
             }
             return new Inputs(dense, buffers, signature.toString());
         }
+    }
+
+    /**
+     * {@code calls} with each draw that is still a call of its own (a draw something other than a fused kernel reads,
+     * such as a matmul) made a fused copy of a {@link dev.quiver.spi.Drawn} input counted from the stream counter: the
+     * same bits ({@link Backend#fusesDraws}), and no position from the host.
+     */
+    private List<Call> drawnFromCounter(List<Call> calls) {
+        if (streamCounter == null) {
+            return calls;
+        }
+        List<Call> result = new ArrayList<>(calls.size());
+        for (Call call : calls) {
+            if (call instanceof Call.Random draw && draw.streamRelative()) {
+                StridedView out = draw.out();
+                dev.quiver.spi.Drawn values = new dev.quiver.spi.Drawn(draw.distribution(), draw.seed(), streamCounter,
+                        draw.counter(), draw.first(), draw.second(), out.dtype(), out.size());
+                // no step: output register 0 is input 0, the drawn values themselves
+                FusedElementwise copy = new FusedElementwise(List.of(out.dtype()), List.of(), new int[] {0});
+                result.add(new Call.Fused(copy, new StridedView[] {StridedView.contiguous(values, out.shape())},
+                        new StridedView[] {out}));
+            } else {
+                result.add(call);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * {@code calls} followed by the step's advance of the stream counter by what one step draws: folded into the last
+     * call when that is a fused kernel of one element (a step's scalar update: it runs after every draw of the step,
+     * and reads its inputs before it writes), else a call of its own.
+     */
+    private List<Call> withCounterAdvanced(List<Call> calls) {
+        if (streamCounter == null) {
+            return calls;
+        }
+        List<Call> result = new ArrayList<>(calls);
+        if (result.getLast() instanceof Call.Fused last && last.outputs()[0].size() == 1
+                && last.inputs().length + 2 <= Fusion.MAX_INPUTS) {
+            int[] shape = last.outputs()[0].shape();
+            FusedElementwise kernel = last.kernel();
+            int inputs = kernel.inputTypes().size();
+            List<DType> inputTypes = new ArrayList<>(kernel.inputTypes());
+            inputTypes.add(DType.INT64);
+            inputTypes.add(DType.INT64);
+            // registers move up by the two new inputs; the advance is the last step
+            List<FusedElementwise.Step> steps = new ArrayList<>();
+            for (FusedElementwise.Step step : kernel.steps()) {
+                int[] operands = step.operands();
+                for (int k = 0; k < operands.length; k++) {
+                    operands[k] += operands[k] >= inputs ? 2 : 0;
+                }
+                steps.add(new FusedElementwise.Step(step.op(), operands, step.type()));
+            }
+            steps.add(new FusedElementwise.Step(Primitive.ADD, new int[] {inputs, inputs + 1}, DType.INT64));
+            int[] outputs = java.util.Arrays.copyOf(kernel.outputs(), kernel.outputs().length + 1);
+            for (int j = 0; j < outputs.length - 1; j++) {
+                outputs[j] += outputs[j] >= inputs ? 2 : 0;
+            }
+            outputs[outputs.length - 1] = inputs + 2 + steps.size() - 1;
+            StridedView counter = StridedView.contiguous(streamCounter, shape);
+            StridedView[] in = java.util.Arrays.copyOf(last.inputs(), inputs + 2);
+            in[inputs] = counter;
+            in[inputs + 1] = HostScalar.of(DType.INT64, drawsPerStep).broadcast(shape);
+            StridedView[] out = java.util.Arrays.copyOf(last.outputs(), outputs.length);
+            out[outputs.length - 1] = counter;
+            result.set(result.size() - 1, new Call.Fused(new FusedElementwise(inputTypes, steps, outputs), in, out));
+        } else {
+            StridedView counter = StridedView.contiguous(streamCounter);
+            result.add(new Call.Binary(Primitive.ADD, counter, HostScalar.of(DType.INT64, drawsPerStep).broadcast(),
+                    counter));
+        }
+        return result;
     }
 
     /** The real buffer a traced or outside buffer is bound to (inputs excluded). */
@@ -247,6 +337,14 @@ final class Program implements AutoCloseable {
         }
         bind(inputs);
         Call[] calls = bound;
+        if (streamCounter != null && steps > 0) {
+            long position = generator.position();
+            if (position > 1L << 53) {
+                throw new IllegalStateException("replay: the random stream's position " + position + " is past 2^53, "
+                        + "beyond what the device counter is set to exactly; start a new RandomGenerator");
+            }
+            backend.fill(StridedView.contiguous(streamCounter), position);
+        }
         for (long step = 0; step < steps; step++) {
             long counter = generator == null ? 0 : generator.position();
             for (int i = 0; i < calls.length; i++) {

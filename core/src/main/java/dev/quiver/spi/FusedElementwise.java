@@ -211,7 +211,8 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
 
     /**
      * {@code inputs} with each view of a {@link Drawn} buffer replaced by the same view of a temporary the draw was
-     * generated into by {@link Backend#random} (added to {@code temporaries}): what a kernel that fuses draws reads.
+     * generated into by {@link Backend#random} from its counter's value (added to {@code temporaries}): what a kernel
+     * that fuses draws reads.
      */
     static StridedView[] drawnIntoTemporaries(Backend backend, StridedView[] inputs, List<DeviceBuffer> temporaries) {
         StridedView[] drawn = inputs;
@@ -219,8 +220,10 @@ public record FusedElementwise(List<DType> inputTypes, List<Step> steps, int[] o
             if (inputs[i].buffer() instanceof Drawn draw) {
                 DeviceBuffer values = backend.allocate(draw.dtype(), draw.length());
                 temporaries.add(values);
-                backend.random(draw.distribution(), draw.seed(), draw.position(), draw.first(), draw.second(),
-                        StridedView.contiguous(values, Math.toIntExact(draw.length())));
+                // the slow twin reads the stream's position back (a transfer): what the fused kernels read on the device
+                long counter = ((long[]) backend.download(draw.counter(), 0, 1))[0];
+                backend.random(draw.distribution(), draw.seed(), counter + draw.position(), draw.first(),
+                        draw.second(), StridedView.contiguous(values, Math.toIntExact(draw.length())));
                 drawn = drawn == inputs ? inputs.clone() : drawn;
                 drawn[i] = new StridedView(values, inputs[i].shape(), inputs[i].strides(), inputs[i].offset());
             }

@@ -2,6 +2,7 @@ package dev.quiver.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,7 @@ import dev.quiver.optimizers.Adam;
 import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.SGD;
+import dev.quiver.spi.StridedView;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -499,10 +501,10 @@ public abstract class CompiledStepConformance extends BackendConformance {
                 boolean merged = fuse && Quiver.backend().runsFusedKernels();
                 // a backend that fuses draws generates the merged draw in the kernel: only the returned one is drawn
                 boolean drawsInKernels = merged && Quiver.backend().fusesDraws();
-                assertEquals(drawsInKernels ? 1 : merged ? 3 : 5, draws, program);
+                assertEquals(drawsInKernels ? 0 : merged ? 3 : 5, draws, program);
                 assertEquals(merged && !drawsInKernels, program.contains("[45] <-"), program);
-                assertEquals(drawsInKernels, program.contains("Drawn[normal(0.0, 1.0) float32 seed 5 from 0]@30"),
-                        program);
+                assertEquals(drawsInKernels, program.contains(
+                        "Drawn[normal(0.0, 1.0) float32 seed 5 from counter + 0]@30"), program);
             }
         }
     }
@@ -510,7 +512,9 @@ public abstract class CompiledStepConformance extends BackendConformance {
     /**
      * On a backend that fuses draws, the step's draws are generated in the kernels that read them: the
      * linear-regression step is one pass and one update, with the eager loop's numbers; a draw that a matmul also
-     * reads is still drawn into memory once, for the matmul.
+     * reads is still written to memory once, for the matmul, by a fused copy of the draw. Every draw reads the stream
+     * position from a counter on the device that the step's last call advances, so a run sets it once and then makes
+     * the very same calls, view for view, at every step (only the history copy moves to its row).
      */
     @Test
     void drawsAreGeneratedInTheKernelsThatReadThem() {
@@ -531,6 +535,7 @@ public abstract class CompiledStepConformance extends BackendConformance {
                 };
                 if (compiled == 0) {
                     losses[0] = eagerLosses(new SGD(0.03), List.of(w, b), loss, STEPS, Map.of());
+                    ws[0] = w.toFloatArray();
                 } else {
                     try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(w, b), loss)) {
                         losses[1] = step.run(STEPS).losses().toFloatArray();
@@ -538,9 +543,12 @@ public abstract class CompiledStepConformance extends BackendConformance {
                         if (!matmulReadsTheDraw) {
                             assertEquals(2, step.callsPerStep(), program);
                         }
+                        ws[1] = w.toFloatArray();
+                        fusing.recordCalls();
+                        step.run(4);
+                        assertSameCallsEveryStep(fusing.recordedCalls(), 4, step.callsPerStep(), program);
                     }
                 }
-                ws[compiled] = w.toFloatArray();
             }
             for (int i = 0; i < STEPS; i++) {
                 assertEquals(losses[0][i], losses[1][i], 1e-5 * Math.abs(losses[0][i]), "loss at step " + i + "\n"
@@ -548,8 +556,38 @@ public abstract class CompiledStepConformance extends BackendConformance {
             }
             assertEquals(ws[0][0], ws[1][0], 1e-5f * Math.abs(ws[0][0]), program);
             long draws = program.lines().filter(line -> line.matches("\\s*\\d+\\s+normal\\s.*")).count();
-            assertEquals(matmulReadsTheDraw ? 1 : 0, draws, program);
-            assertTrue(program.contains("Drawn[normal(0.0, 1.0) float32 seed 7 from 0]"), program);
+            assertEquals(0, draws, program);
+            long copies = program.lines().filter(line -> line.matches("\\s*\\d+\\s+fused\\[\\]\\s.*")).count();
+            assertEquals(matmulReadsTheDraw ? 1 : 0, copies, program);
+            assertTrue(program.contains("Drawn[normal(0.0, 1.0) float32 seed 7 from counter + 0]"), program);
+        }
+    }
+
+    /**
+     * {@code calls}, recorded over a run of {@code steps} replayed steps of {@code perStep} calls each, are the stream
+     * counter's one fill, then per step the same calls with the same views (the same objects) and the loss's history
+     * copy.
+     */
+    private static void assertSameCallsEveryStep(List<List<Object>> calls, int steps, int perStep, String program) {
+        assertEquals(1 + steps * (perStep + 1), calls.size(), calls + "\n" + program);
+        assertEquals("fill", calls.getFirst().getFirst(), "the run sets the stream counter first: " + calls.getFirst());
+        StridedView counter = (StridedView) calls.getFirst().get(1);
+        assertEquals(DType.INT64, counter.dtype(), "the stream counter: " + counter);
+        for (int step = 1; step < steps; step++) {
+            for (int k = 0; k < perStep; k++) {
+                List<Object> first = calls.get(1 + k);
+                List<Object> later = calls.get(1 + step * (perStep + 1) + k);
+                assertEquals(first.size(), later.size(), "step " + step + " call " + k + ": " + later);
+                for (int a = 0; a < first.size(); a++) {
+                    if (first.get(a) instanceof StridedView) {
+                        assertSame(first.get(a), later.get(a), "step " + step + " call " + k + " argument " + a + ": "
+                                + first + " then " + later);
+                    } else {
+                        assertEquals(first.get(a), later.get(a), "step " + step + " call " + k + " argument " + a);
+                    }
+                }
+            }
+            assertEquals("copy", calls.get((step + 1) * (perStep + 1)).getFirst(), "the history copy of step " + step);
         }
     }
 

@@ -8,6 +8,9 @@ import dev.quiver.spi.Primitive;
 import dev.quiver.spi.RandomDistribution;
 import dev.quiver.spi.StridedView;
 import dev.quiver.spi.TransferStats;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -68,6 +71,36 @@ public final class CountingBackend implements Backend {
         calls.merge(method, 1, Integer::sum);
     }
 
+    /**
+     * From now on, keeps every compute call with its arguments ({@link #recordedCalls}): the method's name, then each
+     * argument, an array's elements one by one. A compiled step's replays make the very same calls, view for view.
+     */
+    public void recordCalls() {
+        recorded = new ArrayList<>();
+    }
+
+    /** The calls kept since {@link #recordCalls()}, oldest first. */
+    public List<List<Object>> recordedCalls() {
+        return recorded;
+    }
+
+    private List<List<Object>> recorded;
+
+    private void record(String method, Object... arguments) {
+        if (recorded != null) {
+            List<Object> call = new ArrayList<>();
+            call.add(method);
+            for (Object argument : arguments) {
+                if (argument instanceof Object[] array) {
+                    call.addAll(Arrays.asList(array));
+                } else {
+                    call.add(argument);
+                }
+            }
+            recorded.add(call);
+        }
+    }
+
     @Override
     public String name() {
         return target.name();
@@ -102,54 +135,63 @@ public final class CountingBackend implements Backend {
     @Override
     public void fill(StridedView out, double value) {
         count("fill");
+        record("fill", out, value);
         target.fill(out, value);
     }
 
     @Override
     public void unary(Primitive op, StridedView in, StridedView out) {
         count("unary");
+        record("unary", op, in, out);
         target.unary(op, in, out);
     }
 
     @Override
     public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
         count("binary");
+        record("binary", op, a, b, out);
         target.binary(op, a, b, out);
     }
 
     @Override
     public void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
         count("where");
+        record("where", condition, whenTrue, whenFalse, out);
         target.where(condition, whenTrue, whenFalse, out);
     }
 
     @Override
     public void copy(StridedView in, StridedView out) {
         count("copy");
+        record("copy", in, out);
         target.copy(in, out);
     }
 
     @Override
     public void reduce(Primitive op, StridedView in, StridedView out) {
         count("reduce");
+        record("reduce", op, in, out);
         target.reduce(op, in, out);
     }
 
     @Override
     public void matmul(StridedView a, StridedView b, StridedView out) {
         count("matmul");
+        record("matmul", a, b, out);
         target.matmul(a, b, out);
     }
 
     @Override
     public void gather(StridedView params, StridedView indices, StridedView out) {
         count("gather");
+        record("gather", params, indices, out);
         target.gather(params, indices, out);
     }
 
     @Override
     public void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
         count("scatterAdd");
+        record("scatterAdd", updates, indices, out);
         target.scatterAdd(updates, indices, out);
     }
 
@@ -157,6 +199,7 @@ public final class CountingBackend implements Backend {
     public void random(RandomDistribution distribution, long seed, long counter, double first, double second,
                        StridedView out) {
         count("random");
+        record("random", distribution, seed, counter, first, second, out);
         target.random(distribution, seed, counter, first, second, out);
     }
 
@@ -173,6 +216,7 @@ public final class CountingBackend implements Backend {
     @Override
     public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         count("fused");
+        record("fused", kernel, inputs, outputs);
         if (slowTwinFusion) {
             FusedElementwise.runUnfused(target, kernel, inputs, outputs);
         } else {
@@ -184,6 +228,7 @@ public final class CountingBackend implements Backend {
     public void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
                             StridedView[] outputs) {
         count("fusedReduce");
+        record("fusedReduce", kernel, inputs, reductions, outputs);
         if (slowTwinFusion) {
             FusedElementwise.runUnfusedReduce(target, kernel, inputs, reductions, outputs);
         } else {

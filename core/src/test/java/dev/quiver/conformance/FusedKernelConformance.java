@@ -373,14 +373,16 @@ public abstract class FusedKernelConformance extends BackendConformance {
      * Draws as kernel inputs ({@link Drawn}): the slow twin reads the values {@link Backend#random} gives (the Philox
      * reference element by element), and a backend that fuses draws generates the same bits in {@code fused} and
      * {@code fusedReduce}: both distributions, both float dtypes, a stream position not a multiple of the block, a
-     * view starting inside the buffer, sizes across chunk boundaries.
+     * view starting inside the buffer, sizes across chunk boundaries. The stream's position is read from the counter
+     * buffer when the kernel runs: the same call after the counter moved draws the values at the new position.
      */
     @Test
     public void drawnInputsHaveTheBitsOfTheDrawsTheyStandFor() {
         for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             for (dev.quiver.spi.RandomDistribution distribution : dev.quiver.spi.RandomDistribution.values()) {
                 for (int n : new int[] {1, 7, 4099}) {
-                    Drawn draw = new Drawn(distribution, 42, 5, 0.5, 2, dtype, n + 3);
+                    DeviceBuffer counter = upload(new long[] {1001});
+                    Drawn draw = new Drawn(distribution, 42, counter, 5, 0.5, 2, dtype, n + 3);
                     StridedView view = new StridedView(draw, new int[] {1, n, 1}, new long[] {n, 1, 1}, 3);
                     // (x * 2) and x itself: the second output shows the values read
                     FusedElementwise kernel = new FusedElementwise(List.of(dtype), List.of(
@@ -391,7 +393,8 @@ public abstract class FusedKernelConformance extends BackendConformance {
                     FusedElementwise.runUnfused(backend(), kernel, new StridedView[] {view}, twin);
                     double[] values = doubles(download(twin[1]));
                     for (int i = 0; i < n; i++) {
-                        assertEquals(draw.value(3 + i), values[i], 0.0, distribution + " " + dtype + " element " + i);
+                        assertEquals(draw.value(1001, 3 + i), values[i], 0.0, distribution + " " + dtype + " element "
+                                + i);
                     }
                     if (!backend().fusesDraws()) {
                         continue;
@@ -412,6 +415,19 @@ public abstract class FusedKernelConformance extends BackendConformance {
                             1)}, new Primitive[] {Primitive.SUM}, new StridedView[] {expectedSum,
                             StridedView.contiguous(allocate(dtype, n), 1, n, 1)});
                     assertSameBits(what + ": sum", download(expectedSum), download(sum));
+                    // the counter moves on the device; the very same calls then draw from there
+                    backend().fill(StridedView.contiguous(counter, 1), 77_777);
+                    backend().fused(kernel, new StridedView[] {view}, fused);
+                    backend().fusedReduce(kernel, new StridedView[] {view}, new Primitive[] {Primitive.SUM},
+                            new StridedView[] {sum, written});
+                    double[] moved = doubles(download(fused[1]));
+                    double[] movedWritten = doubles(download(written));
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(draw.value(77_777, 3 + i), moved[i], 0.0, what + " after the counter moved, "
+                                + "element " + i);
+                        assertEquals(draw.value(77_777, 3 + i), movedWritten[i], 0.0, what + " after the counter "
+                                + "moved, written by the reduction, element " + i);
+                    }
                 }
             }
         }

@@ -11,10 +11,11 @@ import java.util.Map;
 /**
  * Which inputs of a fused kernel are views of a {@link Drawn} buffer, a bit per input (bit {@code i}: input
  * {@code i}), split by distribution. A drawn input is not read from memory: the kernel computes the value at buffer
- * index {@code b} as element {@code position + b} of the draw's Philox stream with the recipe of {@code philox.qk}
- * that {@code random} uses ({@link #recipe}). Seed, position and the two parameters are kernel arguments, so a
- * compiled step replays one program with a new position every step; only the distribution (and the dtype, which
- * the kernel's input types hold) is part of the program ({@link #nameSuffix}).
+ * index {@code b} as element {@code counter[0] + position + b} of the draw's Philox stream with the recipe of
+ * {@code philox.qk} that {@code random} uses ({@link #recipe}). Seed, counter buffer, position and the two parameters
+ * are kernel arguments, and the counter is read on the device, so a compiled step replays one program with the same
+ * arguments every step while its counter moves on; only the distribution (and the dtype, which the kernel's input
+ * types hold) is part of the program ({@link #nameSuffix}).
  *
  * <pre>{@code
  * DrawnInputs draws = DrawnInputs.of(new StridedView[] {normalDraw, weights});   // input 0 drawn, normal
@@ -112,28 +113,36 @@ public record DrawnInputs(int uniform, int normal) {
     }
 
     /**
-     * The load of drawn input {@code i} at buffer index {@code index} (a C expression): the recipe's function of
-     * the kernel arguments {@code in<i>_seed}, {@code in<i>_scale} and {@code in<i>_shift}.
+     * The load of drawn input {@code i} at buffer index {@code index} (a C expression, counted from the draw's
+     * {@code in<i>_offset}): the recipe's function of the kernel arguments {@code in<i>_seed}, the stream counter
+     * {@code in<i>_counter[0]} read on the device, {@code in<i>_scale} and {@code in<i>_shift}.
      */
     String load(int i, DType dtype, String index) {
-        return "q_philox_" + recipe(i, dtype).toLowerCase(java.util.Locale.ROOT) + "(in" + i + "_seed, (q_u64) ("
-                + index + "), in" + i + "_scale, in" + i + "_shift)";
-    }
-
-    /** The kernel parameters standing for drawn input {@code i}'s seed and parameters (after its start). */
-    static String scaleAndShiftParameters(int i, DType dtype) {
-        String type = ElementwiseKernels.typeName(dtype);
-        return ", " + type + " in" + i + "_scale, " + type + " in" + i + "_shift";
+        return "q_philox_" + recipe(i, dtype).toLowerCase(java.util.Locale.ROOT) + "(in" + i + "_seed, (q_u64) (in" + i
+                + "_counter[0] + " + index + "), in" + i + "_scale, in" + i + "_shift)";
     }
 
     /**
-     * The arguments of a drawn input whose element 0 is buffer index {@code offset}: its seed, the stream element of
-     * that index, then the recipe's two parameters in the dtype, rounded as {@link dev.quiver.spi.Philox} rounds them
-     * (uniform: {@code second - first} and {@code first}; normal: {@code second} and {@code first}).
+     * The kernel parameters of drawn input {@code i}, in place of an input's pointer and offset: its seed, its
+     * stream counter (a one-element buffer), the stream element of buffer index 0 past the counter, and the recipe's
+     * scale and shift in {@code dtype}.
+     */
+    static String parameters(int i, DType dtype) {
+        String type = ElementwiseKernels.typeName(dtype);
+        return "q_u64 in" + i + "_seed, GLOBAL const q_i64* in" + i + "_counter, q_i64 in" + i + "_offset, " + type
+                + " in" + i + "_scale, " + type + " in" + i + "_shift";
+    }
+
+    /**
+     * The arguments of a drawn input whose element 0 is buffer index {@code offset} ({@link #parameters}): its seed,
+     * its counter buffer, the stream element of that index past the counter, then the recipe's two parameters in the
+     * dtype, rounded as {@link dev.quiver.spi.Philox} rounds them (uniform: {@code second - first} and {@code first};
+     * normal: {@code second} and {@code first}).
      */
     static List<KernelArg> arguments(Drawn draw, long offset) {
         double scale = draw.distribution() == RandomDistribution.NORMAL ? draw.second() : draw.second() - draw.first();
-        return List.of(new KernelArg.I64(draw.seed()), new KernelArg.I64(draw.position() + offset),
-                KernelArg.scalar(draw.dtype(), scale), KernelArg.scalar(draw.dtype(), draw.first()));
+        return List.of(new KernelArg.I64(draw.seed()), new KernelArg.Buffer(draw.counter()),
+                new KernelArg.I64(draw.position() + offset), KernelArg.scalar(draw.dtype(), scale),
+                KernelArg.scalar(draw.dtype(), draw.first()));
     }
 }

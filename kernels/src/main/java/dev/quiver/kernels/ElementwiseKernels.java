@@ -196,10 +196,10 @@ public final class ElementwiseKernels {
      * {@code inputs} read into locals {@code x0, x1, ...}; {@code statements} (lines, may be empty) then compute, and
      * output {@code j} receives {@code results.get(j)}. An input whose bit is set in {@code valueInputs} is a by-value
      * argument {@code inI_value}, with no offset and no strides (every element is that value), in the position its
-     * pointer would have had. A {@code draws} input is generated where it is read ({@link DrawnInputs}): its seed in
-     * place of the pointer, its offset the stream element of buffer index 0, its scale and shift after it, and
-     * strides as an input in memory. Every input is read before any output is written, so an output may alias an
-     * input.
+     * pointer would have had. A {@code draws} input is generated where it is read ({@link DrawnInputs}): its seed and
+     * stream counter in place of the pointer, its offset the stream element of buffer index 0 past the counter, its
+     * scale and shift after it, and strides as an input in memory. Every input is read before any output is written,
+     * so an output may alias an input.
      * {@code rank} 0 is the contiguous kernel; {@code extraParameters} ({@code ", q_f32 value"} of a fill) follow
      * the inputs.
      */
@@ -218,8 +218,7 @@ public final class ElementwiseKernels {
             if (byValue(valueInputs, i)) {
                 k.append(", ").append(typeName(inputs.get(i))).append(" in").append(i).append("_value");
             } else if (draws.drawn(i)) {
-                k.append(", q_u64 in").append(i).append("_seed, q_i64 in").append(i).append("_offset")
-                        .append(DrawnInputs.scaleAndShiftParameters(i, inputs.get(i)));
+                k.append(", ").append(DrawnInputs.parameters(i, inputs.get(i)));
             } else {
                 k.append(", GLOBAL const ").append(typeName(inputs.get(i))).append("* in").append(i)
                         .append(", q_i64 in").append(i).append("_offset");

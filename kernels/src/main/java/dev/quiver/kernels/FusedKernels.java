@@ -87,8 +87,8 @@ public final class FusedKernels {
 
     /**
      * {@link #source(FusedElementwise, int, int, Map)} with the inputs of {@code draws} generated where they are read
-     * ({@link DrawnInputs}): in place of an input's pointer and offset, its seed, the stream element of its buffer
-     * index 0, and its scale and shift; its strides as any input's in memory.
+     * ({@link DrawnInputs}): in place of an input's pointer and offset, its seed, its stream counter, the stream
+     * element of its buffer index 0 past the counter, and its scale and shift; its strides as any input's in memory.
      */
     public static KernelSource source(FusedElementwise kernel, int valueInputs, DrawnInputs draws, int rank,
                                       Map<String, String> defines) {
@@ -128,9 +128,9 @@ public final class FusedKernels {
 
     /**
      * {@link #reduceSource(FusedElementwise, int, Primitive[], String, Map)} with the inputs of {@code draws}
-     * generated where they are read ({@link DrawnInputs}): each takes four arguments, its seed, the stream element
-     * of its buffer index 0 (the view's offset), its scale and shift; its view is contiguous, so the block's strides
-     * are its own.
+     * generated where they are read ({@link DrawnInputs}): each takes five arguments, its seed, its stream counter,
+     * the stream element of its buffer index 0 past the counter (the view's offset), its scale and shift; its view is
+     * contiguous, so the block's strides are its own.
      */
     public static KernelSource reduceSource(FusedElementwise kernel, int valueInputs, DrawnInputs draws,
                                             Primitive[] reductions, String name, Map<String, String> loopDefines) {
@@ -161,8 +161,7 @@ public final class FusedKernels {
                 visit.append("in").append(i).append("_value;\n");
             } else if (draws.drawn(i)) {
                 // the stream element of buffer index 0, then the contiguous block's own strides
-                parameters.append("q_u64 in").append(i).append("_seed, q_i64 in").append(i).append("_offset")
-                        .append(DrawnInputs.scaleAndShiftParameters(i, inputs.get(i)));
+                parameters.append(DrawnInputs.parameters(i, inputs.get(i)));
                 row.append(" q_i64 at").append(i).append(" = in").append(i)
                         .append("_offset + (o) * reduced * inner + (i);");
                 visit.append(draws.load(i, inputs.get(i), "at" + i + " + (r) * inner")).append(";\n");

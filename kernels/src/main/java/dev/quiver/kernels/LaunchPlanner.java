@@ -238,9 +238,9 @@ public final class LaunchPlanner {
         int rank = contiguous ? 0 : Math.max(1, layout.rank());
         // n, a pointer and an offset per operand (a value: one), the fill value, the status word: then per kernel
         // dimension one size (but the first) and a stride per operand in memory
-        // (a drawn input: its seed and start where a pointer and offset would be, then its scale and shift)
+        // (a drawn input: its seed, counter and start where a pointer and offset would be, then its scale and shift)
         int drawnCount = DrawnInputs.of(inputs.toArray(StridedView[]::new)).count();
-        int fixedArguments = 1 + 2 * all.length - valueCount + 2 * drawnCount + (fillValue != null ? 1 : 0)
+        int fixedArguments = 1 + 2 * all.length - valueCount + 3 * drawnCount + (fillValue != null ? 1 : 0)
                 + (status ? 1 : 0);
         int maxKernelRank = Math.min(ElementwiseKernels.MAX_STRIDED_RANK,
                 (MAX_KERNEL_ARGUMENTS - fixedArguments + 1) / (views.length + 1));
@@ -386,7 +386,7 @@ public final class LaunchPlanner {
         }
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i].buffer() instanceof Drawn && !inputs[i].isContiguous()) {
-                // the kernel walks a drawn input by the block's own strides (four arguments, not seven)
+                // the kernel walks a drawn input by the block's own strides (five arguments, as a strided input's)
                 throw new IllegalArgumentException(method + ": input " + i + " of " + kernel + " is " + inputs[i]
                         + ", a view of a drawn buffer that is not contiguous; a drawn input must be contiguous");
             }

@@ -194,6 +194,7 @@ public abstract class PlannedBackend<M> implements Backend {
     @Override
     public synchronized void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         String op = "fused";
+        ownCounters(op, inputs);
         List<Launch> plan = planner.fused(kernel, inputs, outputs);
         enter(op);
         inheritFusedChecks(op, kernel, launchAll(plan), inputs, outputs);
@@ -214,6 +215,7 @@ public abstract class PlannedBackend<M> implements Backend {
             name.append(j == 0 ? "" : ",").append(reductions[j].opName());
         }
         String op = name.toString();
+        ownCounters(op, inputs);
         enter(op);
         long scratchLength = planner.reduceScratchLength(inputs[0]);
         DeviceBuffer[] scratch = new DeviceBuffer[scratchLength == 0 ? 0 : reductions.length];
@@ -229,6 +231,15 @@ public abstract class PlannedBackend<M> implements Backend {
                 if (partials != null) {
                     partials.release();   // safe at once: later users of the block queue behind this reduction
                 }
+            }
+        }
+    }
+
+    /** Checks, before anything is launched, that every drawn input's stream counter is a buffer of this backend. */
+    private void ownCounters(String op, StridedView[] inputs) {
+        for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].buffer() instanceof Drawn draw) {
+                own(draw.counter(), op + " (the stream counter of drawn input " + i + ")");
             }
         }
     }

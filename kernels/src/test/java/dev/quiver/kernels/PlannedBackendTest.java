@@ -377,9 +377,10 @@ class PlannedBackendTest {
     }
 
     /**
-     * A drawn input is generated in the one kernel that reads it: the seed, the stream element of the view's element
-     * 0 and the recipe's parameters are arguments, so a replay from another position (or seed) launches the same
-     * program; the outputs carry no deferred check from it; a non-contiguous drawn view of a reduction is refused.
+     * A drawn input is generated in the one kernel that reads it: the seed, the stream counter, the stream element of
+     * the view's element 0 past the counter and the recipe's parameters are arguments, so a draw from another position
+     * (or seed) launches the same program, and a moved counter the same arguments; the outputs carry no deferred check
+     * from it; a non-contiguous drawn view of a reduction, and a counter of another backend, are refused.
      */
     @Test
     void aDrawnInputIsGeneratedInOneLaunchWhoseProgramDoesNotDependOnThePosition() {
@@ -389,12 +390,14 @@ class PlannedBackendTest {
         // (x * y) summed and written, x drawn from normal(0.5, 2) and y in memory
         FusedElementwise product = new FusedElementwise(List.of(f32, f32), List.of(
                 new FusedElementwise.Step(Primitive.MUL, new int[] {0, 1}, f32)), new int[] {2, 2});
-        Drawn draw = new Drawn(RandomDistribution.NORMAL, 42, 5, 0.5, 2, f32, 67);
+        DeviceBuffer counter = backend.allocate(DType.INT64, 1);
+        Drawn draw = new Drawn(RandomDistribution.NORMAL, 42, counter, 5, 0.5, 2, f32, 67);
         StridedView y = StridedView.contiguous(backend.allocate(f32, 64), 1, 64, 1);
         StridedView sum = StridedView.contiguous(backend.allocate(f32, 1), 1, 1);
         StridedView written = StridedView.contiguous(backend.allocate(f32, 64), 1, 64, 1);
         List<List<Launch>> replays = new ArrayList<>();
-        for (Drawn replay : List.of(draw, draw.at(1 << 20), new Drawn(draw.distribution(), 7, 99, 0.5, 2, f32, 67))) {
+        for (Drawn replay : List.of(draw, new Drawn(draw.distribution(), 42, counter, 1 << 20, 0.5, 2, f32, 67),
+                new Drawn(draw.distribution(), 7, counter, 99, 0.5, 2, f32, 67))) {
             StridedView x = new StridedView(replay, new int[] {1, 64, 1}, new long[] {64, 1, 1}, 3);
             replays.add(backend.planner.fusedReduce(product, new StridedView[] {x, y}, new Primitive[] {Primitive.SUM},
                     new StridedView[] {sum, written}, new DeviceBuffer[0]));
@@ -405,15 +408,17 @@ class PlannedBackendTest {
                 plan.getFirst().source().name());
         assertTrue(plan.getFirst().source().name().contains("_d0n"), plan.getFirst().source().name());
         assertEquals("1", plan.getFirst().source().defines().get("NORMAL24"));
-        // sizes, then x: seed, element 5 + 3, (float) second, (float) first; then y's buffer
-        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.I64(8), new KernelArg.F32(2f),
-                new KernelArg.F32(0.5f), new KernelArg.Buffer(y.buffer())), plan.getFirst().args().subList(3, 8));
+        // sizes, then x: seed, counter, element 5 + 3 past it, (float) second, (float) first; then y's buffer
+        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.Buffer(counter), new KernelArg.I64(8),
+                new KernelArg.F32(2f), new KernelArg.F32(0.5f), new KernelArg.Buffer(y.buffer())),
+                plan.getFirst().args().subList(3, 9));
         for (List<Launch> replay : replays) {
             assertEquals(plan.getFirst().source(), replay.getFirst().source());
         }
-        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.I64((1 << 20) + 3)),
-                replays.get(1).getFirst().args().subList(3, 5));
-        assertEquals(List.of(new KernelArg.I64(7), new KernelArg.I64(102)), replays.get(2).getFirst().args().subList(3, 5));
+        assertEquals(List.of(new KernelArg.I64(42), new KernelArg.Buffer(counter), new KernelArg.I64((1 << 20) + 3)),
+                replays.get(1).getFirst().args().subList(3, 6));
+        assertEquals(List.of(new KernelArg.I64(7), new KernelArg.Buffer(counter), new KernelArg.I64(102)),
+                replays.get(2).getFirst().args().subList(3, 6));
         // the elementwise kernel: one launch, the same program from another position
         StridedView x = new StridedView(draw, new int[] {64}, new long[] {1}, 3);
         StridedView out = StridedView.contiguous(backend.allocate(f32, 64), 64);
@@ -421,10 +426,11 @@ class PlannedBackendTest {
         StridedView flatY = StridedView.contiguous(y.buffer(), 64);
         List<Launch> elementwise = backend.planner.fused(product, new StridedView[] {x, flatY}, outs);
         assertEquals(1, elementwise.size());
-        assertEquals(backend.planner.fused(product, new StridedView[] {new StridedView(draw.at(77), new int[] {64},
-                new long[] {1}, 3), flatY}, outs).getFirst().source(), elementwise.getFirst().source());
-        assertTrue(elementwise.getFirst().source().body().contains("q_philox_normal24(in0_seed, (q_u64) (at0)"),
-                elementwise.getFirst().source().body());
+        assertEquals(backend.planner.fused(product, new StridedView[] {new StridedView(new Drawn(
+                draw.distribution(), 42, counter, 77, 0.5, 2, f32, 67), new int[] {64}, new long[] {1}, 3), flatY},
+                outs).getFirst().source(), elementwise.getFirst().source());
+        assertTrue(elementwise.getFirst().source().body().contains(
+                "q_philox_normal24(in0_seed, (q_u64) (in0_counter[0] + at0)"), elementwise.getFirst().source().body());
         backend.events.clear();
         backend.fused(product, new StridedView[] {x, flatY}, outs);
         assertEquals(List.of("enter fused", "launch " + elementwise.getFirst().kernel()), backend.events);
@@ -440,6 +446,15 @@ class PlannedBackendTest {
                 () -> backend.copy(x, out));
         assertTrue(copy.getMessage().startsWith("recording: copy got a drawn buffer (" + draw + ")"),
                 copy.getMessage());
+        DeviceBuffer foreign = new Recording().allocate(DType.INT64, 1);
+        StridedView alien = new StridedView(new Drawn(draw.distribution(), 42, foreign, 5, 0.5, 2, f32, 67),
+                new int[] {64}, new long[] {1}, 3);
+        backend.events.clear();
+        IllegalArgumentException otherCounter = assertThrows(IllegalArgumentException.class,
+                () -> backend.fused(product, new StridedView[] {alien, flatY}, outs));
+        assertTrue(otherCounter.getMessage().contains("fused (the stream counter of drawn input 0) got a buffer of "
+                + "another backend"), otherCounter.getMessage());
+        assertEquals(List.of(), backend.events, "refused before anything ran");
     }
 
     @Test

@@ -275,13 +275,17 @@ final class FusedLoop {
     /**
      * Generates register {@code r} (a {@link Drawn} input, contiguous) for elements {@code [start, start + length)}
      * into its scratch row: the values {@link CpuBackend#random} writes for the same stream elements, by the same
-     * fill ({@link RandomFill}), so a fused draw has the bits of the draw it replaces.
+     * fill ({@link RandomFill}), so a fused draw has the bits of the draw it replaces. The stream's position is read
+     * from the draw's counter (its array is the register's {@code array}) as the call runs: a compiled step advances
+     * it between replays.
      */
     private void generate(Plan plan, Scratch own, int r, long start, int length) {
         Drawn draw = plan.drawn[r];
         Object row = own.slots[plan.type[r].ordinal()][plan.slot[r]];
-        RandomFill.fill(backend.simdBits(), draw.distribution(), draw.seed(), draw.position() + plan.offset[r] + start,
-                draw.first(), draw.second(), draw.dtype(), row, 0, 0, length);
+        long counter = ((long[]) plan.array[r])[0];
+        RandomFill.fill(backend.simdBits(), draw.distribution(), draw.seed(),
+                counter + draw.position() + plan.offset[r] + start, draw.first(), draw.second(), draw.dtype(), row, 0,
+                0, length);
         own.set(r, row, 0, 1);
     }
 
@@ -799,7 +803,7 @@ final class FusedLoop {
         int[] sizes = new int[0];
         long[] strides = new long[0];
         Object[] hostCells = new Object[0];
-        // the draw behind each DRAWN input, set at every prepare (its stream position moves per replay)
+        // the draw behind each DRAWN input (its array is the draw's counter)
         Drawn[] drawn = new Drawn[0];
         final int[] slotCount = new int[DTYPES];
         final int[] valuesSlots = new int[DTYPES];   // per dtype: the row a uniform reduced register is spread into
@@ -832,9 +836,8 @@ final class FusedLoop {
         /**
          * Whether this call repeats the last checked and planned one: the same views (the same objects, which the SPI
          * never changes) for every operand and the same reductions, so its checks passed and its plan holds. A
-         * compiled step's replay passes its calls' views again every step; a drawn input is moved along its stream
-         * per replay ({@code Draws.positioned} in core), so a view of a {@link Drawn} repeats when only the draw's
-         * position differs (its shape and strides the same arrays, the same offset and draw otherwise).
+         * compiled step's replay passes its calls' views again every step (its draws read their stream position
+         * from a counter on the device, so they too are the same views).
          */
         boolean repeats(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews,
                 Primitive[] reductionOps) {
@@ -850,22 +853,11 @@ final class FusedLoop {
                 }
             }
             for (int i = 0; i < inputs.length; i++) {
-                StridedView view = inputs[i];
-                StridedView seen = seenInputs[i];
-                if (view != seen && !(view.buffer() instanceof Drawn draw && seen.buffer() instanceof Drawn last
-                        && view.shape() == seen.shape() && view.strides() == seen.strides()
-                        && view.offset() == seen.offset() && sameDrawBut(draw, last))) {
+                if (inputs[i] != seenInputs[i]) {
                     return false;
                 }
             }
             return true;
-        }
-
-        /** Two draws alike except where in the stream they start. */
-        private static boolean sameDrawBut(Drawn a, Drawn b) {
-            return a.distribution() == b.distribution() && a.seed() == b.seed() && a.dtype() == b.dtype()
-                    && a.length() == b.length() && Double.doubleToRawLongBits(a.first()) == Double.doubleToRawLongBits(
-                    b.first()) && Double.doubleToRawLongBits(a.second()) == Double.doubleToRawLongBits(b.second());
         }
 
         /**
@@ -883,7 +875,7 @@ final class FusedLoop {
 
         /**
          * What a repeated call changes in the plan ({@link #repeats}): the buffers' arrays (looked up again, so a
-         * released buffer still fails loudly) and the draws' positions; everything else is planned already.
+         * released buffer still fails loudly); everything else is planned already.
          */
         void refresh(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputViews) {
             this.kernel = kernel;
@@ -892,8 +884,7 @@ final class FusedLoop {
                 if (view.buffer() instanceof HostScalar) {
                     array[i] = hostCells[i];
                 } else if (view.buffer() instanceof Drawn draw) {
-                    drawn[i] = draw;
-                    seenInputs[i] = view;
+                    array[i] = counterArray(draw, i);
                 } else {
                     array[i] = bufferArray(view, "input ", i);
                 }
@@ -971,7 +962,7 @@ final class FusedLoop {
                     }
                     kind[i] = DRAWN;
                     drawn[i] = draw;
-                    array[i] = null;
+                    array[i] = counterArray(draw, i);
                     offset[i] = view.offset();
                     continue;
                 }
@@ -1116,6 +1107,15 @@ final class FusedLoop {
             }
             throw new IllegalArgumentException("cpu: fused " + kernel + ": " + which + index + " is not a buffer of the cpu "
                     + "backend (" + view + (view.buffer() instanceof HostScalar ? ", a host scalar" : "") + ")");
+        }
+
+        /** The array of drawn input {@code i}'s stream counter, a cpu int64 buffer. */
+        private Object counterArray(Drawn draw, int i) {
+            if (draw.counter() instanceof CpuBuffer buffer) {
+                return buffer.array();
+            }
+            throw new IllegalArgumentException("cpu: fused " + kernel + ": input " + i + " draws from a stream counter "
+                    + "that is not a buffer of the cpu backend (" + draw.counter().getClass().getSimpleName() + ")");
         }
 
         /** A one-element array of the host scalar's dtype holding its value, kept per input for reuse. */
