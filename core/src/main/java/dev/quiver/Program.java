@@ -49,6 +49,11 @@ final class Program implements AutoCloseable {
     private final long plannedBytes;
     private Call[] bound;
     private DeviceBuffer[] boundInputs;
+    // the bound calls captured as one unit the device replays (a CUDA graph), for the binding they were captured with
+    private dev.quiver.spi.CapturedWork captured;
+    private Call[] capturedCalls;
+    // why replays run call by call; null while a capture is possible or made
+    private String callByCall;
     private boolean closed;
 
     private Program(Tracer tracer, DeviceBuffer[] inputSlots, Set<DeviceBuffer> liveOut, boolean fuse) {
@@ -337,6 +342,7 @@ final class Program implements AutoCloseable {
         }
         bind(inputs);
         Call[] calls = bound;
+        dev.quiver.spi.CapturedWork graph = steps > 0 ? captured(calls) : null;
         if (streamCounter != null && steps > 0) {
             long position = generator.position();
             if (position > 1L << 53) {
@@ -346,14 +352,10 @@ final class Program implements AutoCloseable {
             backend.fill(StridedView.contiguous(streamCounter), position);
         }
         for (long step = 0; step < steps; step++) {
-            long counter = generator == null ? 0 : generator.position();
-            for (int i = 0; i < calls.length; i++) {
-                try {
-                    calls[i].run(backend, counter);
-                } catch (RuntimeException failure) {
-                    throw new IllegalStateException("replay: call " + i + " (" + calls[i].label() + ") of the "
-                            + "compiled step failed on " + backend.name() + ": " + failure.getMessage(), failure);
-                }
+            if (graph != null) {
+                graph.launch();
+            } else {
+                run(calls, generator == null ? 0 : generator.position());
             }
             if (afterStep != null) {
                 afterStep.accept(step);
@@ -362,6 +364,68 @@ final class Program implements AutoCloseable {
                 generator.skip(drawsPerStep);
             }
         }
+    }
+
+    /** Runs {@code calls} once, passing {@code counter} (the stream's position) to the draws that take it from the host. */
+    private void run(Call[] calls, long counter) {
+        for (int i = 0; i < calls.length; i++) {
+            try {
+                calls[i].run(backend, counter);
+            } catch (RuntimeException failure) {
+                throw new IllegalStateException("replay: call " + i + " (" + calls[i].label() + ") of the "
+                        + "compiled step failed on " + backend.name() + ": " + failure.getMessage(), failure);
+            }
+        }
+    }
+
+    /**
+     * The bound {@code calls} captured as one unit the device replays ({@link Backend#capture}), captured now if they
+     * were not yet (again after a new binding), or null: replays then run call by call, and {@link #replayMode()} says
+     * why. Only a program whose calls are the same at every step is captured: no draw takes its position from the host
+     * (a fused program keeps it in its device counter). A capture the backend refuses is not tried again; the refusal
+     * is logged once, as a warning, and described.
+     */
+    private dev.quiver.spi.CapturedWork captured(Call[] calls) {
+        if (captured != null && capturedCalls == calls) {
+            return captured;
+        }
+        if (callByCall == null) {
+            callByCall = backend.captureUnavailable();
+        }
+        if (callByCall == null && !sameCallsEveryStep()) {
+            callByCall = "its draws take their stream position from the host (an unfused program)";
+        }
+        if (callByCall != null) {
+            return null;
+        }
+        if (captured != null) {
+            captured.close();
+            captured = null;
+        }
+        try {
+            captured = backend.capture(() -> run(calls, 0));
+            capturedCalls = calls;
+            return captured;
+        } catch (RuntimeException refused) {
+            callByCall = "the capture was refused: " + refused.getMessage();
+            System.getLogger("dev.quiver").log(System.Logger.Level.WARNING, "compiled step on " + backend.name()
+                    + ": replayed call by call, " + callByCall);
+            return null;
+        }
+    }
+
+    /** Whether every call is the same at every step: no draw takes its stream position from the host. */
+    private boolean sameCallsEveryStep() {
+        return unbound.stream().noneMatch(call -> call instanceof Call.Random draw && draw.streamRelative());
+    }
+
+    /**
+     * How replays run: {@code "captured: one graph launch per step"} once the backend captured the step, else
+     * {@code "call by call: "} and why.
+     */
+    String replayMode() {
+        return captured != null ? "captured: one graph launch per step (" + backend.name() + ")"
+                : callByCall != null ? "call by call: " + callByCall : "call by call (not replayed yet)";
     }
 
     /**
@@ -392,7 +456,10 @@ final class Program implements AutoCloseable {
         return intermediateBytes;
     }
 
-    /** One line per call of the traced step or of the compiled program ({@code compiled}). */
+    /**
+     * One line per call of the traced step or of the compiled program ({@code compiled}, then how it replays:
+     * {@link #replayMode()}).
+     */
     String describe(boolean compiled) {
         StringBuilder text = new StringBuilder();
         List<Call> list = compiled ? unbound : recorded;
@@ -402,6 +469,9 @@ final class Program implements AutoCloseable {
             String label = call.label();
             text.append(String.format("%3d  %-40s", i, label)).append(label.length() >= 40 ? " " : "");
             text.append(name(call.writes(), names)).append(" <- ").append(name(call.reads(), names)).append('\n');
+        }
+        if (compiled) {
+            text.append("replay: ").append(replayMode()).append('\n');
         }
         return text.toString();
     }
@@ -422,6 +492,10 @@ final class Program implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            if (captured != null) {
+                captured.close();
+                captured = null;
+            }
             owned.forEach(DeviceBuffer::release);
             owned.clear();
             kept.clear();

@@ -173,6 +173,22 @@ public interface Backend extends AutoCloseable {
         FusedElementwise.runUnfusedReduce(this, kernel, inputs, reductions, outputs);
     }
 
+    /**
+     * Records the device work that {@code calls} issues on this backend, without running it, as one unit the device
+     * replays ({@link CapturedWork#launch}): a CUDA graph. The calls must be ones a capture can hold: kernels and
+     * device-side copies and fills, no transfer and no wait; a backend refuses any other with an exception naming it
+     * (a compiled step then replays call by call and says why). Memory a call takes for itself (a reduction's
+     * scratch) stays with the capture until it is closed. The default refuses, saying {@link #captureUnavailable()}.
+     */
+    default CapturedWork capture(Runnable calls) {
+        throw new UnsupportedOperationException(name() + ": capture: " + captureUnavailable());
+    }
+
+    /** Why {@link #capture} cannot record work on this backend, or null when it can. */
+    default String captureUnavailable() {
+        return "the " + name() + " backend runs each call as it is made (it has no device-side graphs)";
+    }
+
     /** Waits until all issued work is done; surfaces any deferred device error. */
     void synchronize();
 

@@ -20,6 +20,7 @@ import dev.quiver.optimizers.Adam;
 import dev.quiver.optimizers.Nadam;
 import dev.quiver.optimizers.Optimizer;
 import dev.quiver.optimizers.SGD;
+import dev.quiver.spi.Backend;
 import dev.quiver.spi.StridedView;
 import java.util.List;
 import java.util.Map;
@@ -561,6 +562,67 @@ public abstract class CompiledStepConformance extends BackendConformance {
             assertEquals(matmulReadsTheDraw ? 1 : 0, copies, program);
             assertTrue(program.contains("Drawn[normal(0.0, 1.0) float32 seed 7 from counter + 0]"), program);
         }
+    }
+
+    /**
+     * On a backend that captures work (a CUDA graph; here a counting wrapper that keeps the calls and runs them at each
+     * launch), a compiled step is captured once, at its first replay, and launched once per step, with the eager loop's
+     * numbers; a later run launches the same capture. A refused capture, and an unfused program (its draws take their
+     * position from the host), replay call by call, and describe says why.
+     */
+    @Test
+    void aStepIsCapturedOnceAndLaunchedOncePerStep() {
+        RandomGenerator eagerRandom = new RandomGenerator(11);
+        CountingBackend plain = new CountingBackend(Quiver.backend(), true);
+        Variable eagerW = new Variable(TestAccess.on(plain, 10.0f), "w");
+        Variable eagerB = new Variable(TestAccess.on(plain, 1.0f), "b");
+        float[] expected = eagerLosses(new SGD(0.03), List.of(eagerW, eagerB), regression(plain, eagerRandom, eagerW,
+                eagerB), STEPS + 5, Map.of());
+        for (String refusal : new String[] {null, "no graphs today"}) {
+            for (boolean fuse : new boolean[] {true, false}) {
+                CountingBackend capturing = new CountingBackend(Quiver.backend(), true).capturingWork(refusal);
+                RandomGenerator random = new RandomGenerator(11);
+                Variable w = new Variable(TestAccess.on(capturing, 10.0f), "w");
+                Variable b = new Variable(TestAccess.on(capturing, 1.0f), "b");
+                try (TrainingStep step = TrainingStep.compile(new SGD(0.03), List.of(w, b), regression(capturing,
+                        random, w, b), fuse)) {
+                    float[] losses = step.run(STEPS).losses().toFloatArray();
+                    float[] more = step.run(5).losses().toFloatArray();
+                    String what = (fuse ? "fused" : "unfused") + (refusal == null ? "" : ", refused") + "\n"
+                            + step.describe();
+                    for (int i = 0; i < STEPS + 5; i++) {
+                        float actual = i < STEPS ? losses[i] : more[i - STEPS];
+                        assertEquals(expected[i], actual, fuse ? 1e-5 * Math.abs(expected[i]) : 0, "loss at step "
+                                + i + ": " + what);
+                    }
+                    int captures = capturing.calls().getOrDefault("capture", 0);
+                    int launches = capturing.calls().getOrDefault("launch", 0);
+                    if (fuse && refusal == null) {
+                        assertEquals(1, captures, what);
+                        assertEquals(STEPS - 2 + 5, launches, "one launch per replayed step: " + what);
+                        assertTrue(step.describe().contains("replay: captured: one graph launch per step"), what);
+                    } else if (fuse) {
+                        assertEquals(1, captures, "a refused capture is not tried again: " + what);
+                        assertEquals(0, launches, what);
+                        assertTrue(step.describe().contains("replay: call by call: the capture was refused: "
+                                + "no graphs today"), what);
+                    } else {
+                        assertEquals(0, captures, what);
+                        assertTrue(step.describe().contains("replay: call by call: its draws take their stream "
+                                + "position from the host"), what);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The linear-regression loss of a batch of 64 drawn from {@code random}, on {@code backend}. */
+    private static Supplier<Tensor> regression(Backend backend, RandomGenerator random, Variable w, Variable b) {
+        return () -> {
+            Tensor x = TestAccess.normal(backend, random, 64, 1);
+            Tensor y = x.mul(7.0).add(4.0).add(TestAccess.normal(backend, random, 64, 1).mul(0.5));
+            return Losses.meanSquaredError(y, x.mul(w).add(b));
+        };
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.quiver.conformance;
 
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
+import dev.quiver.spi.CapturedWork;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.FusedElementwise;
 import dev.quiver.spi.Primitive;
@@ -101,6 +102,77 @@ public final class CountingBackend implements Backend {
         }
     }
 
+    /**
+     * From now on, {@link #capture} works here as a CUDA graph does: the calls made while capturing are kept, not run,
+     * and each {@link CapturedWork#launch} runs them all (counted as {@code capture} and {@code launch}); a transfer,
+     * an allocation or a wait while capturing is refused. With {@code refusal}, every capture is refused with it.
+     */
+    public CountingBackend capturingWork(String refusal) {
+        capturesWork = true;
+        captureRefusal = refusal;
+        return this;
+    }
+
+    private boolean capturesWork;
+    private String captureRefusal;
+    private List<Runnable> capturing;
+
+    @Override
+    public String captureUnavailable() {
+        return capturesWork ? null : target.captureUnavailable();
+    }
+
+    @Override
+    public CapturedWork capture(Runnable calls) {
+        if (!capturesWork) {
+            return target.capture(calls);
+        }
+        count("capture");
+        if (captureRefusal != null) {
+            throw new IllegalStateException(captureRefusal);
+        }
+        capturing = new ArrayList<>();
+        List<Runnable> work;
+        try {
+            calls.run();
+        } finally {
+            work = capturing;
+            capturing = null;
+        }
+        return new CapturedWork() {
+            private boolean closed;
+
+            @Override
+            public void launch() {
+                if (closed) {
+                    throw new IllegalStateException("counting: launch of a closed capture");
+                }
+                count("launch");
+                work.forEach(Runnable::run);
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    /** Runs {@code work}, or keeps it for the capture's launches while capturing. */
+    private void perform(Runnable work) {
+        if (capturing != null) {
+            capturing.add(work);
+        } else {
+            work.run();
+        }
+    }
+
+    private void refuseWhileCapturing(String method) {
+        if (capturing != null) {
+            throw new IllegalStateException("counting: " + method + " while capturing");
+        }
+    }
+
     @Override
     public String name() {
         return target.name();
@@ -114,6 +186,7 @@ public final class CountingBackend implements Backend {
     @Override
     public DeviceBuffer allocate(DType dtype, long length) {
         count("allocate");
+        refuseWhileCapturing("allocate");
         if (length == 1) {
             oneElementAllocations++;
         }
@@ -123,12 +196,14 @@ public final class CountingBackend implements Backend {
     @Override
     public DeviceBuffer upload(Object hostArray) {
         count("upload");
+        refuseWhileCapturing("upload");
         return target.upload(hostArray);
     }
 
     @Override
     public Object download(DeviceBuffer buffer, long offset, long length) {
         count("download");
+        refuseWhileCapturing("download");
         return target.download(buffer, offset, length);
     }
 
@@ -136,63 +211,63 @@ public final class CountingBackend implements Backend {
     public void fill(StridedView out, double value) {
         count("fill");
         record("fill", out, value);
-        target.fill(out, value);
+        perform(() -> target.fill(out, value));
     }
 
     @Override
     public void unary(Primitive op, StridedView in, StridedView out) {
         count("unary");
         record("unary", op, in, out);
-        target.unary(op, in, out);
+        perform(() -> target.unary(op, in, out));
     }
 
     @Override
     public void binary(Primitive op, StridedView a, StridedView b, StridedView out) {
         count("binary");
         record("binary", op, a, b, out);
-        target.binary(op, a, b, out);
+        perform(() -> target.binary(op, a, b, out));
     }
 
     @Override
     public void where(StridedView condition, StridedView whenTrue, StridedView whenFalse, StridedView out) {
         count("where");
         record("where", condition, whenTrue, whenFalse, out);
-        target.where(condition, whenTrue, whenFalse, out);
+        perform(() -> target.where(condition, whenTrue, whenFalse, out));
     }
 
     @Override
     public void copy(StridedView in, StridedView out) {
         count("copy");
         record("copy", in, out);
-        target.copy(in, out);
+        perform(() -> target.copy(in, out));
     }
 
     @Override
     public void reduce(Primitive op, StridedView in, StridedView out) {
         count("reduce");
         record("reduce", op, in, out);
-        target.reduce(op, in, out);
+        perform(() -> target.reduce(op, in, out));
     }
 
     @Override
     public void matmul(StridedView a, StridedView b, StridedView out) {
         count("matmul");
         record("matmul", a, b, out);
-        target.matmul(a, b, out);
+        perform(() -> target.matmul(a, b, out));
     }
 
     @Override
     public void gather(StridedView params, StridedView indices, StridedView out) {
         count("gather");
         record("gather", params, indices, out);
-        target.gather(params, indices, out);
+        perform(() -> target.gather(params, indices, out));
     }
 
     @Override
     public void scatterAdd(StridedView updates, StridedView indices, StridedView out) {
         count("scatterAdd");
         record("scatterAdd", updates, indices, out);
-        target.scatterAdd(updates, indices, out);
+        perform(() -> target.scatterAdd(updates, indices, out));
     }
 
     @Override
@@ -200,7 +275,7 @@ public final class CountingBackend implements Backend {
                        StridedView out) {
         count("random");
         record("random", distribution, seed, counter, first, second, out);
-        target.random(distribution, seed, counter, first, second, out);
+        perform(() -> target.random(distribution, seed, counter, first, second, out));
     }
 
     @Override
@@ -217,11 +292,13 @@ public final class CountingBackend implements Backend {
     public void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         count("fused");
         record("fused", kernel, inputs, outputs);
-        if (slowTwinFusion) {
-            FusedElementwise.runUnfused(target, kernel, inputs, outputs);
-        } else {
-            target.fused(kernel, inputs, outputs);
-        }
+        perform(() -> {
+            if (slowTwinFusion) {
+                FusedElementwise.runUnfused(target, kernel, inputs, outputs);
+            } else {
+                target.fused(kernel, inputs, outputs);
+            }
+        });
     }
 
     @Override
@@ -229,16 +306,19 @@ public final class CountingBackend implements Backend {
                             StridedView[] outputs) {
         count("fusedReduce");
         record("fusedReduce", kernel, inputs, reductions, outputs);
-        if (slowTwinFusion) {
-            FusedElementwise.runUnfusedReduce(target, kernel, inputs, reductions, outputs);
-        } else {
-            target.fusedReduce(kernel, inputs, reductions, outputs);
-        }
+        perform(() -> {
+            if (slowTwinFusion) {
+                FusedElementwise.runUnfusedReduce(target, kernel, inputs, reductions, outputs);
+            } else {
+                target.fusedReduce(kernel, inputs, reductions, outputs);
+            }
+        });
     }
 
     @Override
     public void synchronize() {
         count("synchronize");
+        refuseWhileCapturing("synchronize");
         target.synchronize();
     }
 

@@ -189,13 +189,21 @@ public abstract class PlannedBackend<M> implements Backend {
 
     /**
      * The chain as one kernel ({@link LaunchPlanner#fused}); each output then depends on what the unfused twin's
-     * would ({@link #inheritFusedChecks}).
+     * would ({@link #inheritFusedChecks}). A call with the very views of the kernel's last call (a compiled step's
+     * replay) launches the launches planned then ({@link Prepared}).
      */
     @Override
     public synchronized void fused(FusedElementwise kernel, StridedView[] inputs, StridedView[] outputs) {
         String op = "fused";
-        ownCounters(op, inputs);
-        List<Launch> plan = planner.fused(kernel, inputs, outputs);
+        Prepared prepared = prepared(kernel, inputs, null, outputs);
+        List<Launch> plan;
+        if (prepared != null) {
+            plan = prepared.plan();
+        } else {
+            ownCounters(op, inputs);
+            plan = planner.fused(kernel, inputs, outputs);
+            keep(kernel, new Prepared(inputs.clone(), null, outputs.clone(), plan, new DeviceBuffer[0]));
+        }
         enter(op);
         inheritFusedChecks(op, kernel, launchAll(plan), inputs, outputs);
     }
@@ -203,36 +211,106 @@ public abstract class PlannedBackend<M> implements Backend {
     /**
      * The chain as the visit of the reduction ({@link LaunchPlanner#fusedReduce}): one launch, or the two stages of a
      * split reduction, whatever the number of outputs. A reduced output of the chain is never written, only its
-     * partials when the reduction is split (a scratch buffer per reduction, released once launched). Each output then
-     * depends on what it would alone ({@link #inheritFusedChecks}).
+     * partials when the reduction is split (a scratch buffer per reduction, kept with the prepared launches while a
+     * compiled step repeats the call, and released when another call replaces them: later users of the memory queue
+     * behind this reduction). Each output then depends on what it would alone ({@link #inheritFusedChecks}).
      */
     @Override
     public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
                                          StridedView[] outputs) {
-        kernel.checkReduceOperands(name() + ": fusedReduce", inputs, reductions, outputs);
+        Prepared prepared = prepared(kernel, inputs, reductions, outputs);
+        if (prepared == null) {
+            kernel.checkReduceOperands(name() + ": fusedReduce", inputs, reductions, outputs);
+        }
         StringBuilder name = new StringBuilder("fused ");
         for (int j = 0; j < reductions.length; j++) {
             name.append(j == 0 ? "" : ",").append(reductions[j].opName());
         }
         String op = name.toString();
-        ownCounters(op, inputs);
+        if (prepared == null) {
+            ownCounters(op, inputs);
+        }
         enter(op);
-        long scratchLength = planner.reduceScratchLength(inputs[0]);
-        DeviceBuffer[] scratch = new DeviceBuffer[scratchLength == 0 ? 0 : reductions.length];
-        try {
-            List<DType> types = kernel.outputTypes();
-            for (int j = 0; j < scratch.length; j++) {
-                scratch[j] = allocate(types.get(j), scratchLength, op + " scratch");
+        if (prepared == null) {
+            long scratchLength = planner.reduceScratchLength(inputs[0]);
+            DeviceBuffer[] scratch = new DeviceBuffer[scratchLength == 0 ? 0 : reductions.length];
+            try {
+                List<DType> types = kernel.outputTypes();
+                for (int j = 0; j < scratch.length; j++) {
+                    scratch[j] = allocate(types.get(j), scratchLength, op + " scratch");
+                }
+                List<Launch> plan = planner.fusedReduce(kernel, inputs, reductions, outputs, scratch);
+                prepared = new Prepared(inputs.clone(), reductions.clone(), outputs.clone(), plan, scratch);
+            } catch (RuntimeException failure) {
+                for (DeviceBuffer partials : scratch) {
+                    if (partials != null) {
+                        partials.release();
+                    }
+                }
+                throw failure;
             }
-            List<Launch> plan = planner.fusedReduce(kernel, inputs, reductions, outputs, scratch);
-            inheritFusedChecks(op, kernel, launchAll(plan), inputs, outputs);
-        } finally {
-            for (DeviceBuffer partials : scratch) {
-                if (partials != null) {
-                    partials.release();   // safe at once: later users of the block queue behind this reduction
+            keep(kernel, prepared);
+        }
+        inheritFusedChecks(op, kernel, launchAll(prepared.plan()), inputs, outputs);
+    }
+
+    /**
+     * The launches planned for a fused kernel's last call, with the views they were planned for and the scratch they
+     * use: a compiled step calls each of its kernels again with the very same views (the same objects, which the SPI
+     * never changes) every step, so a replay launches prepared launches and plans nothing.
+     */
+    private record Prepared(StridedView[] inputs, Primitive[] reductions, StridedView[] outputs, List<Launch> plan,
+                            DeviceBuffer[] scratch) {
+        boolean repeats(StridedView[] in, Primitive[] reduced, StridedView[] out) {
+            return same(inputs, in) && same(outputs, out) && (reductions == null ? reduced == null
+                    : reduced != null && java.util.Arrays.equals(reductions, reduced));
+        }
+
+        private static boolean same(StridedView[] kept, StridedView[] views) {
+            if (kept.length != views.length) {
+                return false;
+            }
+            for (int i = 0; i < kept.length; i++) {
+                if (kept[i] != views[i]) {
+                    return false;
                 }
             }
+            return true;
         }
+
+        void release() {
+            for (DeviceBuffer partials : scratch) {
+                partials.release();
+            }
+        }
+    }
+
+    /** The most fused kernels whose prepared launches are kept; past it they are all dropped (and planned again). */
+    private static final int KEPT_PREPARED = 256;
+    private final java.util.IdentityHashMap<FusedElementwise, Prepared> prepared = new java.util.IdentityHashMap<>();
+
+    /** {@code kernel}'s prepared launches when this call repeats its last one, else null. */
+    private Prepared prepared(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
+                              StridedView[] outputs) {
+        Prepared last = prepared.get(kernel);
+        return last != null && last.repeats(inputs, reductions, outputs) ? last : null;
+    }
+
+    /** Keeps {@code launches} as {@code kernel}'s prepared ones, releasing what the ones they replace held. */
+    private void keep(FusedElementwise kernel, Prepared launches) {
+        if (prepared.size() >= KEPT_PREPARED && !prepared.containsKey(kernel)) {
+            dropPrepared();
+        }
+        Prepared replaced = prepared.put(kernel, launches);
+        if (replaced != null) {
+            replaced.release();
+        }
+    }
+
+    /** Drops every prepared launch and releases their scratch (at close, or when too many are kept). */
+    protected final void dropPrepared() {
+        prepared.values().forEach(Prepared::release);
+        prepared.clear();
     }
 
     /** Checks, before anything is launched, that every drawn input's stream counter is a buffer of this backend. */

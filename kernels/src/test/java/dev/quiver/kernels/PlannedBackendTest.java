@@ -2,6 +2,8 @@ package dev.quiver.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,9 +69,12 @@ class PlannedBackendTest {
             events.add("enter " + op);
         }
 
+        final List<Launch> launched = new ArrayList<>();
+
         @Override
         protected void launch(Launch launch, DeferredCheck<Long> check) {
             events.add("launch " + launch.kernel());
+            launched.add(launch);
             if (launch.checksStatus()) {
                 words.put(check.status(), divisionStatus);
             }
@@ -119,6 +124,7 @@ class PlannedBackendTest {
                 return;
             }
             dropUnreadChecks();
+            dropPrepared();
             allocator.close();
         }
     }
@@ -137,6 +143,60 @@ class PlannedBackendTest {
         assertEquals(2, backend.launches());
         long cached = backend.allocator.cachedBytes();
         assertTrue(cached > 0, "the scratch went back to the allocator once launched: " + backend.allocator.describe());
+    }
+
+    /**
+     * A compiled step's replay calls each fused kernel again with the very same views: the launches planned for the
+     * first call are launched again (the same objects, so a backend may keep their arguments set, with the same scratch
+     * of a split reduction) and nothing is planned or allocated. A call with other views plans anew and gives the
+     * scratch it replaces back; so does closing the backend.
+     */
+    @Test
+    void aRepeatedFusedCallLaunchesItsPreparedLaunches() {
+        Recording backend = new Recording();
+        DType f32 = DType.FLOAT32;
+        FusedElementwise square = new FusedElementwise(List.of(f32), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 0}, f32)), new int[] {1});
+        int n = 1 << 20;
+        DeviceBuffer values = backend.allocate(f32, n);
+        StridedView[] in = {new StridedView(values, new int[] {1, n, 1}, new long[] {n, 1, 1}, 0)};
+        StridedView[] out = {StridedView.contiguous(backend.allocate(f32, 1), 1, 1)};
+        Primitive[] sum = {Primitive.SUM};
+        backend.fusedReduce(square, in, sum, out);
+        List<Launch> first = List.copyOf(backend.launched);
+        assertEquals(2, first.size(), "a split reduction: two stages through scratch");
+        long held = backend.allocator.allocatedBytes() - backend.allocator.cachedBytes();
+        for (int repeat = 0; repeat < 3; repeat++) {
+            backend.launched.clear();
+            backend.events.clear();
+            backend.fusedReduce(square, in, sum, out);
+            assertEquals(first.size(), backend.launched.size());
+            for (int i = 0; i < first.size(); i++) {
+                assertSame(first.get(i), backend.launched.get(i), "repeat " + repeat + " launch " + i);
+            }
+            assertTrue(backend.events.stream().noneMatch(event -> event.startsWith("allocate")), backend.events
+                    .toString());
+            assertEquals(held, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes(),
+                    "the scratch stays with the prepared launches");
+        }
+        StridedView[] flat = {StridedView.contiguous(values, n)};
+        StridedView[] squares = {StridedView.contiguous(backend.allocate(f32, n), n)};
+        // a kernel of its own (as each call of a compiled program has): prepared launches are kept per kernel
+        FusedElementwise elementwiseSquare = new FusedElementwise(square.inputTypes(), square.steps(), new int[] {1});
+        backend.fused(elementwiseSquare, flat, squares);
+        Launch elementwise = backend.launched.getLast();
+        backend.fused(elementwiseSquare, flat, squares);
+        assertSame(elementwise, backend.launched.getLast(), "a repeated fused call");
+        assertEquals(held, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes() - 4L * n,
+                "the reduction's scratch is still kept");
+        // the same kernel over other views (equal ones, other objects): planned again, the old scratch given back
+        StridedView[] again = {new StridedView(values, new int[] {1, n, 1}, new long[] {n, 1, 1}, 0)};
+        long inUse = backend.allocator.allocatedBytes() - backend.allocator.cachedBytes();
+        backend.fusedReduce(square, again, sum, out);
+        assertNotSame(first.getLast(), backend.launched.getLast(), "other views: planned again");
+        assertEquals(inUse, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes(),
+                "the replaced scratch went back to the allocator: " + backend.allocator.describe());
+        backend.close();
     }
 
     @Test

@@ -299,6 +299,7 @@ public final class CudaBackend extends PlannedBackend<Long> {
             cublasDestroy_v2(cublas);
             modules.close();
             dropUnreadChecks();
+            dropPrepared();
             allocator.close();
             cuMemFree(workspace);
             cuStreamSynchronize(stream);

@@ -224,6 +224,8 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
             clFinish(queue);
         } finally {
             dropUnreadChecks();
+            dropPrepared();
+            argumentsOf.clear();
             programs.close();
             allocator.close();
             clReleaseCommandQueue(queue);
@@ -248,13 +250,31 @@ public final class OpenClBackend extends PlannedBackend<cl_mem> {
         requireOpen(op);
     }
 
+    // the launch whose arguments each kernel object holds: a kernel keeps its arguments from enqueue to enqueue
+    private final java.util.IdentityHashMap<cl_kernel, Launch> argumentsOf = new java.util.IdentityHashMap<>();
+
+    /**
+     * Sets the kernel's arguments and enqueues it. A compiled step's replay launches the same prepared {@link Launch}
+     * every step; when the kernel object still holds that launch's arguments they are not set again (its buffers are
+     * still checked, so a released one fails loudly), and the replay only enqueues.
+     */
     @Override
     protected void launch(Launch launch, DeferredCheck<cl_mem> check) {
         cl_kernel kernel = programs.kernel(launch.source(), launch.kernel());
         List<KernelArg> args = launch.args();
         try {
-            for (int i = 0; i < args.size(); i++) {
-                setArg(kernel, i, args.get(i), launch, check);
+            if (argumentsOf.get(kernel) == launch && !launch.checksStatus()) {
+                for (KernelArg arg : args) {
+                    if (arg instanceof KernelArg.Buffer(DeviceBuffer buffer)) {
+                        own(buffer, launch.description()).memory(launch.description());
+                    }
+                }
+            } else {
+                argumentsOf.remove(kernel);   // until every argument is set
+                for (int i = 0; i < args.size(); i++) {
+                    setArg(kernel, i, args.get(i), launch, check);
+                }
+                argumentsOf.put(kernel, launch);
             }
             clEnqueueNDRangeKernel(queue, kernel, launch.groups().length, null, launch.globalSize(),
                     launch.groupSize(), 0, null, null);
