@@ -342,7 +342,9 @@ final class Program implements AutoCloseable {
         }
         bind(inputs);
         Call[] calls = bound;
-        dev.quiver.spi.CapturedWork graph = steps > 0 ? captured(calls) : null;
+        // a capture already made for this binding, else one is tried after a step ran call by call (which leaves the
+        // backend's prepared launches and memory pools warm, so capturing takes no new device memory)
+        dev.quiver.spi.CapturedWork graph = captured != null && capturedCalls == calls ? captured : null;
         if (streamCounter != null && steps > 0) {
             long position = generator.position();
             if (position > 1L << 53) {
@@ -352,6 +354,9 @@ final class Program implements AutoCloseable {
             backend.fill(StridedView.contiguous(streamCounter), position);
         }
         for (long step = 0; step < steps; step++) {
+            if (graph == null && step == 1) {
+                graph = captured(calls);
+            }
             if (graph != null) {
                 graph.launch();
             } else {

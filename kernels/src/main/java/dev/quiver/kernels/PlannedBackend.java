@@ -3,6 +3,7 @@ package dev.quiver.kernels;
 import dev.quiver.DType;
 import dev.quiver.spi.Backend;
 import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.CapturedWork;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Drawn;
@@ -166,7 +167,9 @@ public abstract class PlannedBackend<M> implements Backend {
         try {
             run(op.opName(), planner.reduce(op, in, out, scratch), out, in);
         } finally {
-            if (scratch != null) {
+            if (scratch != null && capturedScratch != null) {
+                capturedScratch.add(scratch);   // a capture replays this reduction: the scratch stays with it
+            } else if (scratch != null) {
                 scratch.release();   // safe at once: later users of the block queue behind this reduction
             }
         }
@@ -219,6 +222,11 @@ public abstract class PlannedBackend<M> implements Backend {
     public synchronized void fusedReduce(FusedElementwise kernel, StridedView[] inputs, Primitive[] reductions,
                                          StridedView[] outputs) {
         Prepared prepared = prepared(kernel, inputs, reductions, outputs);
+        if (prepared != null && capturedScratch != null) {
+            // a capture replays these launches: their scratch moves to it (it stays until the capture is closed)
+            this.prepared.remove(kernel);
+            capturedScratch.addAll(List.of(prepared.scratch()));
+        }
         if (prepared == null) {
             kernel.checkReduceOperands(name() + ": fusedReduce", inputs, reductions, outputs);
         }
@@ -249,7 +257,11 @@ public abstract class PlannedBackend<M> implements Backend {
                 }
                 throw failure;
             }
-            keep(kernel, prepared);
+            if (capturedScratch != null) {
+                capturedScratch.addAll(List.of(scratch));
+            } else {
+                keep(kernel, prepared);
+            }
         }
         inheritFusedChecks(op, kernel, launchAll(prepared.plan()), inputs, outputs);
     }
@@ -311,6 +323,61 @@ public abstract class PlannedBackend<M> implements Backend {
     protected final void dropPrepared() {
         prepared.values().forEach(Prepared::release);
         prepared.clear();
+    }
+
+    // while capture(...) records: the scratch its calls take, which stays with the capture
+    private List<DeviceBuffer> capturedScratch;
+
+    /**
+     * Records what {@code calls} launch as one unit ({@link #beginCapture}, {@link #endCapture}), where the device
+     * can ({@link #captureUnavailable()} is null). Status words waiting to be read are read first (reading one waits,
+     * which a capture cannot); a call whose kernels report errors through a status word is refused; a reduction's
+     * scratch stays with the capture until it is closed (a repeated call's prepared scratch moves to it, so a capture
+     * made after one step ran call by call takes no new memory). A failed capture is ended and leaves nothing behind.
+     */
+    @Override
+    public synchronized CapturedWork capture(Runnable calls) {
+        String unavailable = captureUnavailable();
+        if (unavailable != null) {
+            throw new UnsupportedOperationException(name() + ": capture: " + unavailable);
+        }
+        if (capturedScratch != null) {
+            throw new IllegalStateException(name() + ": capture: already capturing");
+        }
+        enter("capture");
+        if (!unread.isEmpty()) {
+            waitForDevice("capture");
+            afterWait();
+        }
+        List<DeviceBuffer> kept = new ArrayList<>();
+        capturedScratch = kept;
+        CapturedWork captured = null;
+        beginCapture();
+        try {
+            calls.run();
+            captured = endCapture(kept);
+            return captured;
+        } finally {
+            capturedScratch = null;
+            if (captured == null) {
+                abortCapture();
+                kept.forEach(DeviceBuffer::release);
+            }
+        }
+    }
+
+    /** Starts recording the launches issued from now on instead of running them (the caller entered). */
+    protected void beginCapture() {
+        throw new UnsupportedOperationException(name() + ": capture: " + captureUnavailable());
+    }
+
+    /** Ends the recording begun by {@link #beginCapture} and makes it launchable; it keeps {@code scratch}. */
+    protected CapturedWork endCapture(List<DeviceBuffer> scratch) {
+        throw new UnsupportedOperationException(name() + ": capture: " + captureUnavailable());
+    }
+
+    /** Ends a recording that failed, dropping what it recorded; must not throw. */
+    protected void abortCapture() {
     }
 
     /** Checks, before anything is launched, that every drawn input's stream counter is a buffer of this backend. */
@@ -391,6 +458,10 @@ public abstract class PlannedBackend<M> implements Backend {
         DeferredCheck<M> check = null;
         for (Launch planned : plan) {
             if (planned.checksStatus()) {
+                if (capturedScratch != null) {
+                    throw new IllegalStateException(planned.description() + " reports errors through a status word, "
+                            + "which the host reads after each op: a capture cannot");
+                }
                 check = newCheck(planned.description());
                 break;
             }

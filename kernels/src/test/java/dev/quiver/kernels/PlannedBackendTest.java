@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.quiver.DType;
 import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.CapturedWork;
 import dev.quiver.spi.DeferredCheck;
 import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.Drawn;
@@ -118,6 +119,39 @@ class PlannedBackendTest {
             }
         }
 
+        boolean captures;   // whether this "device" records launches as graphs
+
+        @Override
+        public String captureUnavailable() {
+            return captures ? null : super.captureUnavailable();
+        }
+
+        @Override
+        protected void beginCapture() {
+            events.add("begin capture");
+        }
+
+        @Override
+        protected CapturedWork endCapture(List<DeviceBuffer> scratch) {
+            events.add("end capture, keeping " + scratch.size() + " scratch");
+            return new CapturedWork() {
+                @Override
+                public void launch() {
+                    events.add("launch graph");
+                }
+
+                @Override
+                public void close() {
+                    scratch.forEach(DeviceBuffer::release);
+                }
+            };
+        }
+
+        @Override
+        protected void abortCapture() {
+            events.add("abort capture");
+        }
+
         @Override
         public void close() {
             if (!markClosed()) {
@@ -196,6 +230,62 @@ class PlannedBackendTest {
         assertNotSame(first.getLast(), backend.launched.getLast(), "other views: planned again");
         assertEquals(inUse, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes(),
                 "the replaced scratch went back to the allocator: " + backend.allocator.describe());
+        backend.close();
+    }
+
+    /**
+     * A capture records the launches its calls issue between its begin and end; a split reduction's scratch stays with
+     * the capture (not given back, not kept by the prepared launches) until the capture is closed; status words waiting
+     * to be read are read before it begins (reading waits); a call whose kernel reports through a status word (integer
+     * division) is refused, naming it, and the capture is ended, giving its scratch back. A device without graphs
+     * refuses with its reason.
+     */
+    @Test
+    void aCaptureRecordsTheLaunchesAndKeepsTheirScratchUntilClosed() {
+        Recording backend = new Recording();
+        UnsupportedOperationException none = assertThrows(UnsupportedOperationException.class,
+                () -> backend.capture(() -> { }));
+        assertTrue(none.getMessage().startsWith("recording: capture: the recording backend runs each call as it is "
+                + "made"), none.getMessage());
+        backend.captures = true;
+        DType f32 = DType.FLOAT32;
+        FusedElementwise square = new FusedElementwise(List.of(f32), List.of(
+                new FusedElementwise.Step(Primitive.MUL, new int[] {0, 0}, f32)), new int[] {1});
+        int n = 1 << 20;
+        StridedView[] in = {new StridedView(backend.allocate(f32, n), new int[] {1, n, 1}, new long[] {n, 1, 1}, 0)};
+        StridedView[] out = {StridedView.contiguous(backend.allocate(f32, 1), 1, 1)};
+        DeviceBuffer ints = backend.allocate(DType.INT32, 3);
+        StridedView intView = StridedView.contiguous(ints, 3);
+        backend.binary(Primitive.DIV, intView, intView, intView);   // a status word waiting to be read
+        backend.events.clear();
+        backend.capture(() -> { }).close();
+        assertEquals(List.of("enter capture", "wait capture", "begin capture", "end capture, keeping 0 scratch"),
+                backend.events, "the waiting status word is read first");
+        backend.events.clear();
+        long inUse = backend.allocator.allocatedBytes() - backend.allocator.cachedBytes();
+        CapturedWork work = backend.capture(() -> backend.fusedReduce(square, in, new Primitive[] {Primitive.SUM},
+                out));
+        assertEquals(List.of("begin capture", "launch reduce_axis", "launch reduce_axis",
+                "end capture, keeping 1 scratch"), backend.events.stream().filter(event -> !event.startsWith("wait")
+                && !event.startsWith("allocate") && !event.startsWith("enter") && !event.startsWith("the status"))
+                .toList(), backend.events.toString());
+        long held = backend.allocator.allocatedBytes() - backend.allocator.cachedBytes();
+        assertTrue(held > inUse, "the scratch is held by the capture: " + backend.allocator.describe());
+        work.launch();
+        assertEquals("launch graph", backend.events.getLast());
+        work.close();
+        assertEquals(inUse, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes(),
+                "closing the capture gives its scratch back: " + backend.allocator.describe());
+        backend.events.clear();
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> backend.capture(() -> {
+            backend.fusedReduce(square, in, new Primitive[] {Primitive.SUM}, out);
+            backend.binary(Primitive.DIV, intView, intView, intView);
+        }));
+        assertTrue(refused.getMessage().startsWith("div int32 (3,) <- int32 (3,) int32 (3,) reports errors through a "
+                + "status word"), refused.getMessage());
+        assertEquals("abort capture", backend.events.getLast(), backend.events.toString());
+        assertEquals(inUse, backend.allocator.allocatedBytes() - backend.allocator.cachedBytes(),
+                "a failed capture gives its scratch back: " + backend.allocator.describe());
         backend.close();
     }
 

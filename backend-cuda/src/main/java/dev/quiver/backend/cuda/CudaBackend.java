@@ -17,10 +17,15 @@ import static org.bytedeco.cuda.global.cudart.CUDA_ERROR_OUT_OF_MEMORY;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 import static org.bytedeco.cuda.global.cudart.CUDA_R_64F;
 import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
+import static org.bytedeco.cuda.global.cudart.CU_STREAM_CAPTURE_MODE_RELAXED;
 import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
 import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
 import static org.bytedeco.cuda.global.cudart.cuDeviceGet;
 import static org.bytedeco.cuda.global.cudart.cuDevicePrimaryCtxRetain;
+import static org.bytedeco.cuda.global.cudart.cuGraphDestroy;
+import static org.bytedeco.cuda.global.cudart.cuGraphExecDestroy;
+import static org.bytedeco.cuda.global.cudart.cuGraphInstantiate;
+import static org.bytedeco.cuda.global.cudart.cuGraphLaunch;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuMemAlloc;
 import static org.bytedeco.cuda.global.cudart.cuMemAllocAsync;
@@ -31,7 +36,9 @@ import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemsetD32Async;
 import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
+import static org.bytedeco.cuda.global.cudart.cuStreamBeginCapture;
 import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
+import static org.bytedeco.cuda.global.cudart.cuStreamEndCapture;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 
 import dev.quiver.DType;
@@ -39,12 +46,17 @@ import dev.quiver.kernels.Launch;
 import dev.quiver.kernels.LaunchPlanner;
 import dev.quiver.kernels.PlannedBackend;
 import dev.quiver.spi.CachingAllocator;
+import dev.quiver.spi.CapturedWork;
 import dev.quiver.spi.DeferredCheck;
+import dev.quiver.spi.DeviceBuffer;
 import dev.quiver.spi.StridedView;
 import java.nio.ByteBuffer;
+import java.util.List;
 import org.bytedeco.cuda.cublas.cublasContext;
 import org.bytedeco.cuda.cudart.CUctx_st;
 import org.bytedeco.cuda.cudart.CUfunc_st;
+import org.bytedeco.cuda.cudart.CUgraphExec_st;
+import org.bytedeco.cuda.cudart.CUgraph_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.DoublePointer;
@@ -160,6 +172,7 @@ public final class CudaBackend extends PlannedBackend<Long> {
     private final class StreamOrderedMemory implements CachingAllocator.Device<Long> {
         @Override
         public Long allocate(long bytes) {
+            refuseWhileCapturing("allocating " + bytes + " bytes");
             long[] pointer = new long[1];
             int result = cuMemAllocAsync(pointer, bytes, stream);
             if (result == CUDA_ERROR_OUT_OF_MEMORY) {
@@ -171,6 +184,7 @@ public final class CudaBackend extends PlannedBackend<Long> {
 
         @Override
         public void free(Long pointer, long bytes) {
+            refuseWhileCapturing("freeing " + bytes + " bytes");
             cuCtxSetCurrent(context);   // the Cleaner's thread may free a buffer of a closed backend
             if (streamAlive) {
                 CudaCheck.check(cuMemFreeAsync(pointer, stream), "cuMemFreeAsync of " + bytes + " bytes");
@@ -186,6 +200,107 @@ public final class CudaBackend extends PlannedBackend<Long> {
             }
         }
     }
+
+    /**
+     * A stream-ordered allocation or free made while the stream captures would become a node of the graph (memory
+     * the graph allocates at every launch and must free itself): refused, so the capture fails and the step is
+     * replayed call by call. A capture made after one step ran call by call finds its memory in the pool.
+     */
+    private void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException("cuda: " + what + " of device memory while capturing a graph");
+        }
+    }
+
+    // ---------------------------------------------------------------- graphs
+
+    // true between beginCapture and the end of the capture: the stream records launches instead of running them
+    private volatile boolean capturing;
+
+    /** Null: CUDA graphs capture a step's launches on this backend's stream ({@link #capture}). */
+    @Override
+    public String captureUnavailable() {
+        return null;
+    }
+
+    @Override
+    protected void beginCapture() {
+        // relaxed: the pool's bookkeeping on this thread is not an error; allocations are refused above instead
+        CudaCheck.check(cuStreamBeginCapture(stream, CU_STREAM_CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
+        capturing = true;
+    }
+
+    @Override
+    protected CapturedWork endCapture(List<DeviceBuffer> scratch) {
+        capturing = false;
+        CUgraph_st graph = new CUgraph_st();
+        CudaCheck.check(cuStreamEndCapture(stream, graph), "cuStreamEndCapture");
+        CUgraphExec_st executable = new CUgraphExec_st();
+        int result = cuGraphInstantiate(executable, graph, 0);
+        if (result != CUDA_SUCCESS) {
+            cuGraphDestroy(graph);
+            throw deviceFailure("cuGraphInstantiate of a captured step", result);
+        }
+        return new CudaGraph(graph, executable, scratch);
+    }
+
+    @Override
+    protected void abortCapture() {
+        if (capturing) {
+            capturing = false;
+            CUgraph_st graph = new CUgraph_st();
+            if (cuStreamEndCapture(stream, graph) == CUDA_SUCCESS && !graph.isNull()) {
+                cuGraphDestroy(graph);
+            }
+        }
+    }
+
+    /**
+     * A captured step: one {@code cuGraphLaunch} on the stream replays its kernels (and cuBLAS calls) with the
+     * arguments they were captured with; the scratch its reductions use stays with it until it is closed.
+     */
+    private final class CudaGraph implements CapturedWork {
+        private final CUgraph_st graph;
+        private final CUgraphExec_st executable;
+        private final List<DeviceBuffer> scratch;
+        private boolean closed;
+
+        CudaGraph(CUgraph_st graph, CUgraphExec_st executable, List<DeviceBuffer> scratch) {
+            this.graph = graph;
+            this.executable = executable;
+            this.scratch = scratch;
+        }
+
+        @Override
+        public void launch() {
+            synchronized (CudaBackend.this) {
+                enter("graph launch");
+                if (closed) {
+                    throw new IllegalStateException("cuda: launch of a closed graph");
+                }
+                int result = cuGraphLaunch(executable, stream);
+                if (result != CUDA_SUCCESS) {
+                    throw deviceFailure("cuGraphLaunch of a captured step", result);
+                }
+                graphLaunches++;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (CudaBackend.this) {
+                if (!closed) {
+                    closed = true;
+                    cuCtxSetCurrent(context);
+                    cuGraphExecDestroy(executable);
+                    cuGraphDestroy(graph);
+                    scratch.forEach(DeviceBuffer::release);   // later users of the memory queue behind the graph
+                }
+            }
+        }
+    }
+
+    private long graphLaunches;
 
     @Override
     public String name() {
@@ -204,7 +319,7 @@ public final class CudaBackend extends PlannedBackend<Long> {
 
     /** Memory, modules, launch and cuBLAS counts, for diagnostics. */
     public synchronized String statistics() {
-        return launches() + " kernel launches, " + gemms + " cuBLAS gemms; " + modules.describe() + "; memory: "
+        return launches() + " kernel launches, " + gemms + " cuBLAS gemms, " + graphLaunches + " graph launches; " + modules.describe() + "; memory: "
                 + allocator.describe();
     }
 
