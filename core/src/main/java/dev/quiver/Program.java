@@ -330,7 +330,11 @@ final class Program implements AutoCloseable {
         }
         bound = calls;
         boundInputs = inputs.clone();
+        stepsRunByCall = 0;
     }
+
+    // steps of the current binding run call by call: a capture is tried once one has (see replay)
+    private long stepsRunByCall;
 
     /**
      * Runs the program {@code steps} times on {@code inputs}; {@code afterStep} (may be null) is called after each
@@ -342,8 +346,9 @@ final class Program implements AutoCloseable {
         }
         bind(inputs);
         Call[] calls = bound;
-        // a capture already made for this binding, else one is tried after a step ran call by call (which leaves the
-        // backend's prepared launches and memory pools warm, so capturing takes no new device memory)
+        // a capture already made for this binding, else one is tried once a step of it ran call by call (which leaves
+        // the backend's prepared launches and memory pools warm, so capturing takes no new device memory); a function
+        // replays one step per call, so its second call captures
         dev.quiver.spi.CapturedWork graph = captured != null && capturedCalls == calls ? captured : null;
         if (streamCounter != null && steps > 0) {
             long position = generator.position();
@@ -354,13 +359,14 @@ final class Program implements AutoCloseable {
             backend.fill(StridedView.contiguous(streamCounter), position);
         }
         for (long step = 0; step < steps; step++) {
-            if (graph == null && step == 1) {
+            if (graph == null && stepsRunByCall > 0) {
                 graph = captured(calls);
             }
             if (graph != null) {
                 graph.launch();
             } else {
                 run(calls, generator == null ? 0 : generator.position());
+                stepsRunByCall++;
             }
             if (afterStep != null) {
                 afterStep.accept(step);
@@ -371,7 +377,7 @@ final class Program implements AutoCloseable {
         }
     }
 
-    /** Runs {@code calls} once, passing {@code counter} (the stream's position) to the draws that take it from the host. */
+    /** Runs {@code calls} once, passing {@code counter} (the stream's position) to draws that take it from the host. */
     private void run(Call[] calls, long counter) {
         for (int i = 0; i < calls.length; i++) {
             try {
@@ -395,10 +401,7 @@ final class Program implements AutoCloseable {
             return captured;
         }
         if (callByCall == null) {
-            callByCall = backend.captureUnavailable();
-        }
-        if (callByCall == null && !sameCallsEveryStep()) {
-            callByCall = "its draws take their stream position from the host (an unfused program)";
+            callByCall = whyCallByCall();
         }
         if (callByCall != null) {
             return null;
@@ -419,6 +422,13 @@ final class Program implements AutoCloseable {
         }
     }
 
+    /** Why this program cannot be captured on its backend, or null when it can. */
+    private String whyCallByCall() {
+        String unavailable = backend.captureUnavailable();
+        return unavailable != null ? unavailable : sameCallsEveryStep() ? null
+                : "its draws take their stream position from the host (an unfused program)";
+    }
+
     /** Whether every call is the same at every step: no draw takes its stream position from the host. */
     private boolean sameCallsEveryStep() {
         return unbound.stream().noneMatch(call -> call instanceof Call.Random draw && draw.streamRelative());
@@ -429,8 +439,9 @@ final class Program implements AutoCloseable {
      * {@code "call by call: "} and why.
      */
     String replayMode() {
+        String why = callByCall != null ? callByCall : whyCallByCall();
         return captured != null ? "captured: one graph launch per step (" + backend.name() + ")"
-                : callByCall != null ? "call by call: " + callByCall : "call by call (not replayed yet)";
+                : why != null ? "call by call: " + why : "call by call until one step has run, then captured";
     }
 
     /**

@@ -570,9 +570,10 @@ public abstract class CompiledStepConformance extends BackendConformance {
 
     /**
      * On a backend that captures work (a CUDA graph; here a counting wrapper that keeps the calls and runs them at each
-     * launch), a compiled step is captured once, after its first replayed step, and launched once per step, with the eager loop's
-     * numbers; a later run launches the same capture. A refused capture, and an unfused program (its draws take their
-     * position from the host), replay call by call, and describe says why.
+     * launch), a compiled step is captured once, after its first replayed step, and launched once per step, with the
+     * eager loop's numbers; a later run launches the same capture; a function captures at its second replay. A refused
+     * capture, and an unfused program (its draws take their position from the host), replay call by call, and describe
+     * says why.
      */
     @Test
     void aStepIsCapturedOnceAndLaunchedOncePerStep() {
@@ -618,6 +619,23 @@ public abstract class CompiledStepConformance extends BackendConformance {
                     }
                 }
             }
+        }
+        // a function replays one step per call: its second replay captures, later calls launch the capture
+        CountingBackend capturing = new CountingBackend(Quiver.backend(), true).capturingWork(null);
+        RandomGenerator random = new RandomGenerator(5);
+        RandomGenerator twin = new RandomGenerator(5);
+        Tensor scale = TestAccess.on(capturing, 2.0f);   // an input on the wrapper: the function runs there
+        java.util.function.BiFunction<RandomGenerator, Tensor, List<Tensor>> f = (generator, input) -> List.of(
+                TestAccess.normal(capturing, generator, 8, 1).mul(input).add(1.0));
+        try (CompiledFunction compiled = Quiver.function(in -> f.apply(random, in.getFirst()))) {
+            for (int call = 0; call < 5; call++) {
+                float[] expectedValues = f.apply(twin, scale).getFirst().toFloatArray();
+                assertArrayEquals(expectedValues, compiled.call(List.of(scale)).getFirst().toFloatArray(), 0f,
+                        "call " + call + "\n" + compiled.describe());
+            }
+            assertEquals(1, capturing.calls().getOrDefault("capture", 0), compiled.describe());
+            assertEquals(3, capturing.calls().getOrDefault("launch", 0), "calls 2, 3 and 4: " + compiled.describe());
+            assertTrue(compiled.describe().contains("replay: captured"), compiled.describe());
         }
     }
 

@@ -319,7 +319,8 @@ public final class CudaBackend extends PlannedBackend<Long> {
 
     /** Memory, modules, launch and cuBLAS counts, for diagnostics. */
     public synchronized String statistics() {
-        return launches() + " kernel launches, " + gemms + " cuBLAS gemms, " + graphLaunches + " graph launches; " + modules.describe() + "; memory: "
+        return launches() + " kernel launches, " + gemms + " cuBLAS gemms, " + graphLaunches + " graph launches; "
+                + modules.describe() + "; memory: "
                 + allocator.describe();
     }
 
