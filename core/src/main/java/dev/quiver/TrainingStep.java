@@ -282,6 +282,15 @@ public final class TrainingStep implements AutoCloseable {
         return last.program.callsPerStep();
     }
 
+    /**
+     * How the replayed steps run: {@code "captured: one graph launch per step (cuda)"} where the backend captured the
+     * step as a CUDA graph, else {@code "call by call: "} and why (the last line of {@link #describe()}).
+     */
+    public String replayMode() {
+        requireCompiled("replayMode");
+        return last.program.replayMode();
+    }
+
     /** Backend calls the traced (eager) step made. */
     public int eagerCallsPerStep() {
         requireCompiled("eagerCallsPerStep");

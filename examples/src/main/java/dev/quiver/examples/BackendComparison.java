@@ -148,7 +148,8 @@ public final class BackendComparison {
     private static String calls(List<Run> runs, Run run) {
         if (run.compiled() != null) {
             // * : the fused calls run op by op until the backend has fused kernels (see the footnote)
-            return run.compiled().callsPerStep() + (run.compiled().fusedKernels() ? "" : "*") + " (+"
+            return run.compiled().callsPerStep() + (run.compiled().fusedKernels() ? "" : "*")
+                    + (run.compiled().captured() ? " in 1 graph" : "") + " (+"
                     + run.compiled().historyCopies() + " hist)";
         }
         return runs.stream().filter(twin -> twin.compiled() != null && twin.backend().equals(run.backend()))

@@ -48,10 +48,17 @@ public final class CompiledTraining {
      * @param execution          fused or not
      * @param fusedKernels       whether the backend runs a fused call as one kernel; if not, a fused call still
      *                           counts as one backend call but runs its ops one by one
+     * @param replayMode         how the replayed steps ran ({@link TrainingStep#replayMode()}): captured as one graph
+     *                           per step (CUDA), or call by call and why
      */
     public record Run(Tensor losses, Map<Variable, Tensor> history, TrainingLoop loop, int callsPerStep,
                       int historyCopies, int eagerCallsPerStep, double firstStepsSeconds,
-                      ExampleArgs.Execution execution, boolean fusedKernels) {
+                      ExampleArgs.Execution execution, boolean fusedKernels, String replayMode) {
+
+        /** Whether the replayed steps were one graph launch each (their calls captured as a CUDA graph). */
+        public boolean captured() {
+            return replayMode.startsWith("captured");
+        }
         /**
          * The value of {@code variable} after every step.
          *
@@ -73,9 +80,10 @@ public final class CompiledTraining {
          * @return calls per replayed and per eager step, and the time of the first steps
          */
         public String describe() {
-            return String.format(Locale.ROOT, "Compiled step (%s): %d backend calls per replayed step (+%d history "
+            return String.format(Locale.ROOT, "Compiled step (%s): %d backend calls per replayed step%s (+%d history "
                     + "cop%s), %d per eager step; the first %d steps (eager, then traced and compiled) took %.1f ms%s",
-                    execution.label(), callsPerStep, historyCopies, historyCopies == 1 ? "y" : "ies",
+                    execution.label(), callsPerStep, captured() ? ", captured as one graph" : "", historyCopies,
+                    historyCopies == 1 ? "y" : "ies",
                     eagerCallsPerStep, FIRST_STEPS, firstStepsSeconds * 1e3, fusedKernels || !execution.fuse() ? ""
                             : "; this backend has no fused kernels yet: a fused call runs its ops one by one");
         }
@@ -117,7 +125,7 @@ public final class CompiledTraining {
             // TrainingStep.run copies the loss and each recorded variable into the history once per step
             return new Run(losses, history, loop, step.callsPerStep(), 1 + recorded.length,
                     step.eagerCallsPerStep(), firstSeconds, execution,
-                    variables.getFirst().backend().runsFusedKernels());
+                    variables.getFirst().backend().runsFusedKernels(), step.replayMode());
         }
     }
 }

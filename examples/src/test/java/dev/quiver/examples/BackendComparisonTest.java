@@ -54,19 +54,23 @@ class BackendComparisonTest {
     void aCompiledStepSaysWhenItsFusedCallsRunOpByOp() {
         Tensor losses = Tensor.zeros(3);
         CompiledTraining.Run opByOp = new CompiledTraining.Run(losses, Map.of(), null, 9, 3, 24, 0.041,
-                ExampleArgs.Execution.COMPILED, false);
+                ExampleArgs.Execution.COMPILED, false, "call by call: no graphs");
         assertEquals("Compiled step (compiled): 9 backend calls per replayed step (+3 history copies), 24 per eager "
                 + "step; the first 2 steps (eager, then traced and compiled) took 41.0 ms; this backend has no fused "
                 + "kernels yet: a fused call runs its ops one by one", opByOp.describe());
         CompiledTraining.Run fused = new CompiledTraining.Run(losses, Map.of(), null, 3, 1, 24, 0.041,
-                ExampleArgs.Execution.COMPILED, true);
+                ExampleArgs.Execution.COMPILED, true, "call by call: no graphs");
         assertTrue(fused.describe().endsWith("(+1 history copy), 24 per eager step; the first 2 steps (eager, then "
                 + "traced and compiled) took 41.0 ms"), fused.describe());
         // unfused on purpose: nothing to say about fused kernels
         CompiledTraining.Run unfused = new CompiledTraining.Run(losses, Map.of(), null, 24, 1, 24, 0.041,
-                ExampleArgs.Execution.COMPILED_UNFUSED, false);
+                ExampleArgs.Execution.COMPILED_UNFUSED, false, "call by call: unfused");
         assertTrue(unfused.describe().startsWith("Compiled step (compiled, unfused): 24 backend calls")
                 && unfused.describe().endsWith(" ms"), unfused.describe());
+        CompiledTraining.Run captured = new CompiledTraining.Run(losses, Map.of(), null, 2, 3, 25, 0.041,
+                ExampleArgs.Execution.COMPILED, true, "captured: one graph launch per step (cuda)");
+        assertTrue(captured.describe().startsWith("Compiled step (compiled): 2 backend calls per replayed step, "
+                + "captured as one graph (+3 history copies)"), captured.describe());
     }
 
     @Test
