@@ -10,7 +10,6 @@ import dev.quiver.spi.Primitive;
 import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import jdk.incubator.vector.$Vector$;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -108,11 +107,11 @@ final class $Dtype$Reductions implements Simd.FloatingReductions {
             $Vector$ w = $Vector$.fromArray(S, x, xo + j);
             (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j);
         }
-        if (j < n) {
-            VectorMask<$Type$> tail = S.indexInRange(j, n);
-            $Vector$ v = $Vector$.fromArray(S, acc, ao + j, tail);
-            $Vector$ w = $Vector$.fromArray(S, x, xo + j, tail);
-            (op == Primitive.SUM ? v.add(w) : op == Primitive.MAX ? v.max(w) : v.min(w)).intoArray(acc, ao + j, tail);
+        // the tail one by one: a masked access past the array's end allocates (see the elementwise rows)
+        for (; j < n; j++) {
+            $type$ a = acc[ao + j];
+            $type$ b = x[xo + j];
+            acc[ao + j] = op == Primitive.SUM ? a + b : op == Primitive.MAX ? Math.max(a, b) : Math.min(a, b);
         }
     }
 

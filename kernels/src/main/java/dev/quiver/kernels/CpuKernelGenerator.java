@@ -259,9 +259,10 @@ public final class CpuKernelGenerator {
                 /**
                  * The %1$s SIMD rows of {@link Elementwise}, rendered from the op table: output stride 1, each input
                  * stride 1 or 0 (a broadcast scalar becomes a broadcast vector). One method per op, its operators
-                 * constants. Tails of value rows are masked loads and stores, so a whole row gets the same SIMD math;
-                 * tails of rows that read or write booleans go to the scalar twin ({@link ScalarElementwise}), which
-                 * computes the same bits.
+                 * constants. The tail of a row (fewer elements than a vector) goes to the scalar twin
+                 * ({@link ScalarElementwise}), which computes the same bits: a masked load or store that reaches past
+                 * the end of its array leaves the Vector API's intrinsic for a lane-by-lane check that allocates on
+                 * every call once C2 compiled it that way (it did in some JVMs: 100-220 bytes per fused call).
                  */
                 @SuppressWarnings({"cast", "unused"})
                 final class %2$s implements Simd.FloatingRows {
@@ -284,8 +285,8 @@ public final class CpuKernelGenerator {
                         for (; i < bound; i += lanes) {
                             v.intoArray(y, yo + i);
                         }
-                        if (i < n) {
-                            v.intoArray(y, yo + i, S.indexInRange(i, n));
+                        for (; i < n; i++) {
+                            y[yo + i] = (%7$s) value;
                         }
                     }
 
@@ -374,30 +375,14 @@ public final class CpuKernelGenerator {
         }
         String result = render(definition, dtype, s, "            ");
         s.append("            ").append(result).append(".intoArray(y, yo + i);\n        }\n");
+        // the tail by the twin (the same bits): no masked access, which past the array's end allocates (see above)
         s.append("        if (i < n) {\n");
-        boolean anyMask = maskOut;
-        for (boolean m : masks) {
-            anyMask |= m;
+        s.append("            ScalarElementwise.").append(stem(definition.op())).append(dtypeName(dtype)).append('(');
+        for (int i = 0; i < arity; i++) {
+            s.append('a').append(i).append(", o").append(i).append(" + i * s").append(i).append(", s").append(i)
+                    .append(", ");
         }
-        if (anyMask) {
-            // booleans have no masked load or store: the twin finishes the row (same bits: same operations)
-            s.append("            ScalarElementwise.").append(stem(definition.op())).append(dtypeName(dtype)).append('(');
-            for (int i = 0; i < arity; i++) {
-                s.append('a').append(i).append(", o").append(i).append(" + i * s").append(i).append(", s").append(i)
-                        .append(", ");
-            }
-            s.append("y, yo + i, 1, n - i);\n");
-        } else {
-            s.append("            final VectorMask<").append(dtype == DType.FLOAT32 ? "Float" : "Double")
-                    .append("> tail = S.indexInRange(i, n);\n");
-            for (int i = 0; i < arity; i++) {
-                s.append("            final ").append(vector).append(" x").append(i).append(" = s").append(i)
-                        .append(" == 0 ? b").append(i).append(" : ").append(vector).append(".fromArray(S, a").append(i)
-                        .append(", o").append(i).append(" + i, tail);\n");
-            }
-            String tail = render(definition, dtype, s, "            ");
-            s.append("            ").append(tail).append(".intoArray(y, yo + i, tail);\n");
-        }
+        s.append("y, yo + i, 1, n - i);\n");
         s.append("        }\n    }\n\n");
     }
 }

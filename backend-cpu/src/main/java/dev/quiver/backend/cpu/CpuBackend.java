@@ -52,7 +52,12 @@ public final class CpuBackend implements Backend {
     /** System property: number of worker threads (at least 1). */
     public static final String THREADS_PROPERTY = "quiver.cpu.threads";
 
-    private static final int RANDOM_PARALLEL_MIN_ELEMENTS = 1 << 16;
+    /**
+     * Random fills (and fused calls that draw) of at least this many elements are split across the worker threads:
+     * Philox and Box–Muller are bound by arithmetic (about 1.2 ns per float32 normal on one thread), so the hand-off
+     * pays for itself from here.
+     */
+    static final int RANDOM_PARALLEL_MIN_ELEMENTS = 1 << 16;
     /**
      * Dense elementwise ops and full reductions of at least this many elements are split across the worker threads:
      * they are bound by memory bandwidth, which two cores' loads and stores raise (PLATFORM.md: triad 24 GB/s on one

@@ -129,7 +129,7 @@ final class FusedLoop {
                 return;
             }
             plan.grid(plan.allLinear ? plan.size : innermost(shape), chunk);
-            if (parallel(plan.size, plan.chunkCount)) {
+            if (parallel(plan, plan.chunkCount)) {
                 backend.workerThreads().forRange(plan.chunkCount, true, (from, to) -> runChunks(plan, scratch.get(), from, to));
             } else {
                 runChunks(plan, own, 0, plan.chunkCount);
@@ -161,9 +161,9 @@ final class FusedLoop {
         return 1;
     }
 
-    private boolean parallel(long size, int units) {
+    private boolean parallel(Plan plan, int units) {
         return CpuBackend.PARALLEL_ELEMENTWISE && backend.workerThreads().count() > 1 && units > 1
-                && size >= CpuBackend.PARALLEL_MIN_ELEMENTS;
+                && plan.size >= (plan.draws ? CpuBackend.RANDOM_PARALLEL_MIN_ELEMENTS : CpuBackend.PARALLEL_MIN_ELEMENTS);
     }
 
     /** The row kernels for a row of {@code n}: the backend's SIMD rows, or the scalar twins below a vector. */
@@ -426,7 +426,7 @@ final class FusedLoop {
             }
             if (inner == 1) {
                 plan.grid(reduced, chunk);
-                if (parallel(plan.size, plan.chunkCount)) {
+                if (parallel(plan, plan.chunkCount)) {
                     backend.workerThreads().forRange(plan.chunkCount, true, (from, to) -> reduceRows(plan, scratch.get(), from, to));
                 } else {
                     reduceRows(plan, own, 0, plan.chunkCount);
@@ -437,7 +437,7 @@ final class FusedLoop {
             } else {
                 plan.columnGrid(chunk);
                 int units = outer * plan.pieces;
-                if (parallel(plan.size, units)) {
+                if (parallel(plan, units)) {
                     backend.workerThreads().forRange(units, true, (from, to) -> reduceColumns(plan, scratch.get(), from, to));
                 } else {
                     reduceColumns(plan, own, 0, units);
@@ -805,6 +805,9 @@ final class FusedLoop {
         Object[] hostCells = new Object[0];
         // the draw behind each DRAWN input (its array is the draw's counter)
         Drawn[] drawn = new Drawn[0];
+        // whether an input is DRAWN: generating random numbers is compute-bound, so such a call is split across the
+        // worker threads from a much smaller size than a memory-bound one (as CpuBackend.random is)
+        boolean draws;
         final int[] slotCount = new int[DTYPES];
         final int[] valuesSlots = new int[DTYPES];   // per dtype: the row a uniform reduced register is spread into
         boolean allLinear;
@@ -911,6 +914,7 @@ final class FusedLoop {
                 int[] shape, boolean directOutputs) {
             seenValid = false;   // until seen(...): a prepare that fails half way must not be taken for planned
             this.kernel = kernel;
+            draws = false;
             this.reducedCount = reducedCount;
             inputCount = inputs.length;
             outputCount = outputViews.length;
@@ -961,6 +965,7 @@ final class FusedLoop {
                                 + "contiguous");
                     }
                     kind[i] = DRAWN;
+                    draws = true;
                     drawn[i] = draw;
                     array[i] = counterArray(draw, i);
                     offset[i] = view.offset();

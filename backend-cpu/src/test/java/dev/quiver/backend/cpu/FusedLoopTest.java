@@ -253,6 +253,42 @@ class FusedLoopTest {
         }
     }
 
+    /**
+     * A call that draws is split across the worker threads from {@link CpuBackend#RANDOM_PARALLEL_MIN_ELEMENTS} (the
+     * K = 10,000 regressions' pass, 640,000 values, is one): 70,000 values drawn on two threads give the unfused bits,
+     * and the row sums of a fused reduction over them the bits of one thread.
+     */
+    @Test
+    void drawingChainsOnTwoThreadsGiveTheOneThreadBits() {
+        int[] shape = {1000, 70};
+        int[] block = {1000, 70, 1};
+        assertTrue(1000 * 70 >= CpuBackend.RANDOM_PARALLEL_MIN_ELEMENTS && 1000 * 70 < CpuBackend.PARALLEL_MIN_ELEMENTS);
+        Drawn draw = new Drawn(RandomDistribution.NORMAL, 3, TestSupport.buffer(DType.INT64, new double[] {12_345}), 7,
+                0.5, 2, DType.FLOAT32, 70_000);
+        Random random = new Random(8);
+        CpuBuffer row = TestSupport.buffer(DType.FLOAT32, values(random, 70, DType.FLOAT32));
+        StridedView[] inputs = {StridedView.contiguous(draw, shape), HostScalar.of(DType.FLOAT32, 1.5).broadcast(shape),
+                HostScalar.of(DType.FLOAT32, -0.25).broadcast(shape), new StridedView(row, shape, new long[] {0, 1}, 0)};
+        StridedView[] blocks = {StridedView.contiguous(draw, block), HostScalar.of(DType.FLOAT32, 1.5).broadcast(block),
+                HostScalar.of(DType.FLOAT32, -0.25).broadcast(block), new StridedView(row, block, new long[] {0, 1, 0},
+                0)};
+        FusedElementwise loss = new FusedElementwise(squaredError(DType.FLOAT32).inputTypes(),
+                squaredError(DType.FLOAT32).steps(), new int[] {7, 6});
+        try (CpuBackend one = new CpuBackend(CpuBackend.hardwareSimdBits(), 1);
+             CpuBackend two = new CpuBackend(CpuBackend.hardwareSimdBits(), 2)) {
+            assertSameAsUnfused(two, squaredError(DType.FLOAT32), inputs, shape, "2 threads, drawn");
+            StridedView[][] sums = new StridedView[2][];
+            CpuBackend[] backends = {one, two};
+            for (int k = 0; k < 2; k++) {
+                sums[k] = new StridedView[] {StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 1000), 1000, 1),
+                        StridedView.contiguous(CpuBuffer.allocate(DType.FLOAT32, 70_000), block)};
+                backends[k].fusedReduce(loss, blocks, new Primitive[] {Primitive.SUM}, sums[k]);
+            }
+            assertSameBits(sums[0][0].buffer(), sums[1][0].buffer(), "row sums, 2 threads against 1");
+            assertSameBits(sums[0][1].buffer(), sums[1][1].buffer(), "written residuals, 2 threads against 1");
+        }
+    }
+
     @Test
     void anOutputThatIsAlsoAnInputIsWrittenAfterItIsRead() {
         // x = (x + 1) * x, written into x's own buffer: each element must be read before it is overwritten
