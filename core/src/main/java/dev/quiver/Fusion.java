@@ -40,6 +40,8 @@ import java.util.Set;
  *       outlives the program ({@code liveOut}); writes into buffers from outside (variables) always happen, through
  *       the member's own view, and the group may read that buffer only through that same view (element {@code i} is
  *       read before it is written, as in an in-place eager call).</li>
+ *   <li>A step that repeats an earlier step of its kernel (the same primitive of the same registers and dtype) is
+ *       computed once.</li>
  * </ul>
  * Every step is the primitive the eager call ran, so a fused elementwise kernel gives the unfused bits; a fused SUM
  * may add in another order.
@@ -625,6 +627,11 @@ final class Fusion {
             return true;
         }
 
+        /**
+         * The group's steps as a kernel writing {@code outSteps}. A step that repeats an earlier one (the same
+         * primitive of the same registers, the same dtype) is computed once: elementwise primitives are pure, so the
+         * value is the same bits (the gradient of {@code r * r} is {@code g * r + r * g}, two equal products).
+         */
         private FusedElementwise kernel(List<Integer> outSteps) {
             int inputCount = inputs.size();
             List<dev.quiver.DType> inputTypes = new ArrayList<>();
@@ -632,17 +639,28 @@ final class Fusion {
                 inputTypes.add(view.dtype());
             }
             List<FusedElementwise.Step> steps = new ArrayList<>();
+            // the kernel step computing each group step's value, and the steps already in the kernel
+            int[] computedBy = new int[ops.size()];
+            Map<FusedElementwise.Step, Integer> computed = new java.util.HashMap<>();
             for (int s = 0; s < ops.size(); s++) {
                 Ref[] refs = operands.get(s);
                 int[] registerOperands = new int[refs.length];
                 for (int i = 0; i < refs.length; i++) {
-                    registerOperands[i] = refs[i].input() ? refs[i].index() : inputCount + refs[i].index();
+                    registerOperands[i] = refs[i].input() ? refs[i].index() : inputCount + computedBy[refs[i].index()];
                 }
-                steps.add(new FusedElementwise.Step(ops.get(s), registerOperands, types.get(s)));
+                FusedElementwise.Step step = new FusedElementwise.Step(ops.get(s), registerOperands, types.get(s));
+                Integer earlier = computed.get(step);
+                if (earlier != null) {
+                    computedBy[s] = earlier;
+                } else {
+                    computedBy[s] = steps.size();
+                    computed.put(step, steps.size());
+                    steps.add(step);
+                }
             }
             int[] outputs = new int[outSteps.size()];
             for (int j = 0; j < outputs.length; j++) {
-                outputs[j] = inputCount + outSteps.get(j);
+                outputs[j] = inputCount + computedBy[outSteps.get(j)];
             }
             return new FusedElementwise(inputTypes, steps, outputs);
         }
